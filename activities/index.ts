@@ -1,0 +1,13 @@
+import type { PrismaClient } from '../prisma/generated/client';
+import { createRegistryActivities } from './registry';
+
+export interface ActivityDependencies {
+  prisma: PrismaClient;
+}
+
+/** All activities, built from their dependencies so tests can pass real local instances. */
+export function createActivities({ prisma }: ActivityDependencies) {
+  return {
+    ...createRegistryActivities(prisma),
+  };
+}

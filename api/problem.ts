@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { z } from 'zod';
+
+// RFC 9457 problem details. `type` values are stable: clients may branch on them.
+const PROBLEM_TYPE_PREFIX = 'urn:housing-governance:problem:';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extras: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: `${PROBLEM_TYPE_PREFIX}${problem.slug}`,
+      title: problem.title,
+      status: problem.status,
+      ...(problem.detail === undefined ? {} : { detail: problem.detail }),
+      instance: res.req.originalUrl,
+      requestId: res.locals.requestId,
+      ...problem.extras,
+    });
+}
+
+export function validationProblem(where: 'body' | 'query' | 'path', error: z.ZodError): HttpProblem {
+  return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, {
+    issues: error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code, message: issue.message })),
+  });
+}
+
+/** Last middleware: every error leaves as problem+json; unexpected ones are logged, never shown. */
+export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
+  void next;
+  if (err instanceof HttpProblem) return sendProblem(res, err);
+  const bodyParserError = err as { type?: string; status?: number };
+  if (bodyParserError.type === 'entity.parse.failed') {
+    return sendProblem(res, new HttpProblem(400, 'malformed-json', 'The request body is not valid JSON'));
+  }
+  if (bodyParserError.type === 'entity.too.large') {
+    return sendProblem(res, new HttpProblem(413, 'body-too-large', 'The request body is too large'));
+  }
+  req.log.error({ err }, 'unhandled error');
+  sendProblem(res, new HttpProblem(500, 'internal-error', 'Something went wrong on our side'));
+};

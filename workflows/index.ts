@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Deterministic code only: see ESLint's rules for this folder.
+export { localManagementAgreement } from './lma/workflow';

@@ -1,12 +1,14 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { temporalLoggerFrom } from './runtime-logger';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
   const logger = createLogger('worker', config.LOG_LEVEL);
+  Runtime.install({ logger: temporalLoggerFrom(logger) });
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

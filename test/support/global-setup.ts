@@ -1,14 +1,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
-import { ensureSearchAttributes } from '../../lib/temporal';
 import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
 import { startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres';
-import { migrate } from '../../scripts/lib/migrate';
 import { PROJECT_ROOT } from '../../scripts/lib/paths';
 import { freePort } from '../../scripts/lib/ports';
+import { prepareBackends } from '../../scripts/lib/prepare';
 import { ensureTemporalCli } from '../../scripts/lib/temporal-cli';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { TEST_ENV } from './env';
@@ -47,14 +45,7 @@ export default async function globalSetup(): Promise<void> {
     writeWorkflowBundle(bundlePath),
   ]);
   const databaseUrl = postgres ? postgres.urlFor(TEST_DATABASE) : await freshDatabaseBeside(process.env.DATABASE_URL as string);
-  await migrate(databaseUrl);
-
-  const connection = await Connection.connect({ address: temporal.address });
-  try {
-    await ensureSearchAttributes(connection, 'default');
-  } finally {
-    await connection.close();
-  }
+  await prepareBackends({ temporalAddress: temporal.address, namespace: 'default', databaseUrl });
 
   process.env[TEST_ENV.databaseUrl] = databaseUrl;
   process.env[TEST_ENV.temporalAddress] = temporal.address;

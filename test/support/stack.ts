@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -45,7 +46,7 @@ export async function startTestStack(): Promise<TestStack> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createApp({ client, prisma, logger: createLogger('api-test', 'silent'), taskQueue });
-  const server = await new Promise<import('node:http').Server>((resolve) => {
+  const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,20 @@
+# The worker and API image: compiled TypeScript and a prebuilt workflow bundle.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY . .
+RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/no-schema-engine.sh npx prisma generate \
+ && npm run build \
+ && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/prisma/migrations ./prisma/migrations
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/main.js"]

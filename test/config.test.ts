@@ -1,0 +1,34 @@
+import { appConfigSchema, ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
+
+const required = { DATABASE_URL: 'postgresql://u:p@localhost:5432/db', TEMPORAL_ADDRESS: 'localhost:7233' };
+
+describe('configuration from the environment', () => {
+  it('fills in the documented defaults', () => {
+    expect(parseConfig(appConfigSchema, required)).toMatchObject({
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'housing-governance',
+      API_PORT: 3000,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('stops start-up with a message naming each bad variable', () => {
+    const parse = () => parseConfig(appConfigSchema, { ...required, API_PORT: 'eighty', TEMPORAL_ADDRESS: 'http://temporal' });
+
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(/API_PORT/);
+    expect(parse).toThrow(/TEMPORAL_ADDRESS: expected host:port/);
+  });
+
+  it('says which required variable is missing', () => {
+    expect(() => parseConfig(appConfigSchema, { TEMPORAL_ADDRESS: 'localhost:7233' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('lets the launcher run everything locally when no addresses are given, treating empty as unset', () => {
+    const config = parseConfig(launcherConfigSchema, { DATABASE_URL: '', TEMPORAL_ADDRESS: '' });
+
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+    expect(config).toMatchObject({ EMBEDDED_PG_PORT: 54329, TEMPORAL_DEV_PORT: 7233, TEMPORAL_UI_PORT: 8233, HG_DATA_DIR: '.data' });
+  });
+});

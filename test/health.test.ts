@@ -1,0 +1,52 @@
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../api/app';
+import { createPrisma } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { freePort } from '../scripts/lib/ports';
+import { callApi, startTestStack, type TestStack } from './support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe('health endpoints', () => {
+  it('reports alive, and ready when Temporal and the database both answer', async () => {
+    const alive = await callApi(stack.baseUrl, 'GET', '/healthz');
+    const ready = await callApi(stack.baseUrl, 'GET', '/readyz');
+
+    expect(alive).toMatchObject({ status: 200, body: { status: 'alive' } });
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: { temporal: 'ok', database: 'ok' } } });
+  });
+
+  it('reports not ready (503), naming the database, when the database cannot be reached', async () => {
+    const nobodyListens = await freePort();
+    const unreachable = createPrisma(`postgresql://nobody:nothing@127.0.0.1:${nobodyListens}/none`);
+    const app = createApp({ client: stack.client, prisma: unreachable, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const ready = await callApi<{ checks: { temporal: string; database: string } }>(`http://127.0.0.1:${port}`, 'GET', '/readyz');
+
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.temporal).toBe('ok');
+      expect(ready.body.checks.database).not.toBe('ok');
+    } finally {
+      server.close();
+      await unreachable.$disconnect();
+    }
+  });
+
+  it('answers unknown routes with a 404 problem, and every response carries a request id', async () => {
+    const response = await fetch(`${stack.baseUrl}/no-such-thing`, { headers: { 'x-request-id': 'trace-123' } });
+
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+    expect(await response.json()).toMatchObject({ requestId: 'trace-123', type: 'urn:housing-governance:problem:not-found' });
+  });
+});

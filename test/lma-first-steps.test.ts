@@ -161,6 +161,18 @@ describe('the adviser appointment decision', () => {
     expect((await viewOf(processId)).decisions).toHaveLength(1);
   });
 
+  it('is taken after the worker was restarted: the process waited in Temporal, not in worker memory', async () => {
+    const processId = await startLma();
+    await waitForOpenTask(processId);
+
+    await stack.restartWorker();
+    const decided = await complete(processId, housingManager, appointment);
+
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ stage: 'outline_plan' });
+    expect((await viewOf(processId)).details).toMatchObject({ estate: 'Churchill Gardens', adviser: { name: 'Dee Adviser' } });
+  });
+
   it('leaves a history that replays deterministically against the current workflow code', async () => {
     const processId = await startLma();
     await waitForOpenTask(processId);

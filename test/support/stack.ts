@@ -16,7 +16,8 @@ export interface TestStack {
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
-  worker: Worker;
+  /** Shuts the worker down and starts a new one on the same task queue, as after a crash or deploy. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,14 +36,21 @@ export async function startTestStack(): Promise<TestStack> {
   const address = testEnv('temporalAddress');
   const prisma = createPrisma(testEnv('databaseUrl'));
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundlePath: testEnv('workflowBundle'),
-    prisma,
-  });
-  const running = worker.run();
+  const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> }> => {
+    const worker = await createWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: testEnv('workflowBundle'),
+      prisma,
+    });
+    return { worker, running: worker.run() };
+  };
+  let current = await runWorker();
+  const stopWorker = async () => {
+    current.worker.shutdown();
+    await current.running;
+  };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createApp({ client, prisma, logger: createLogger('api-test', 'silent'), taskQueue });
@@ -55,12 +63,14 @@ export async function startTestStack(): Promise<TestStack> {
     client,
     prisma,
     taskQueue,
-    worker,
+    restartWorker: async () => {
+      await stopWorker();
+      current = await runWorker();
+    },
     stop: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
     },
   };

@@ -6,8 +6,8 @@ export const PROCESS_KINDS = ['lma'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 export type ProcessStatus = 'active' | 'completed' | 'withdrawn' | 'cancelled';
 
-/** What every process answers when asked where it is: the API's `GET /processes/:id`. */
-export interface ProcessView<Details extends object = object> {
+/** What identifies a process and where it stands: shared by the query answer and the registry row. */
+interface ProcessHeader {
   processId: string;
   kind: ProcessKind;
   council: string;
@@ -16,6 +16,16 @@ export interface ProcessView<Details extends object = object> {
   stage: string;
   status: ProcessStatus;
   startedAt: string;
+  updatedAt: string;
+}
+
+/** The read-model row an activity writes whenever a process starts or changes stage. */
+export interface ProcessRegistryEntry extends ProcessHeader {
+  startedBy: string;
+}
+
+/** What every process answers when asked where it is: the API's `GET /processes/:id`. */
+export interface ProcessView<Details extends object = object> extends ProcessHeader {
   startedBy: Actor;
   openTasks: TaskView[];
   decisions: DecisionRecord[];
@@ -23,17 +33,3 @@ export interface ProcessView<Details extends object = object> {
 }
 
 export const processViewQuery = defineQuery<ProcessView>('processView');
-
-/** The read-model row an activity writes whenever a process starts or changes stage. */
-export interface ProcessRegistryEntry {
-  processId: string;
-  kind: ProcessKind;
-  council: string;
-  businessKey: string;
-  title: string;
-  stage: string;
-  status: ProcessStatus;
-  startedBy: string;
-  startedAt: string;
-  updatedAt: string;
-}

@@ -15,6 +15,7 @@ const registry = proxyActivities<ReturnType<typeof createActivities>>({
 /** PROCESSES.md §1, Local Management Agreement: expression of interest onwards. */
 export async function localManagementAgreement(input: LmaStartInput): Promise<void> {
   const startedAt = workflowNow();
+  let updatedAt = startedAt;
   let stage: string = LMA_STAGES.adviserAppointment;
   const status: ProcessStatus = 'active';
   const details: LmaDetails = { estate: input.estate, group: input.group, services: input.services };
@@ -31,7 +32,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     status,
     startedBy: input.startedBy.userId,
     startedAt,
-    updatedAt: workflowNow(),
+    updatedAt,
   });
   const view = (): ProcessView<LmaDetails> => ({
     ...registryEntry(),
@@ -44,6 +45,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
 
   const moveTo = async (next: string): Promise<void> => {
     stage = next;
+    updatedAt = workflowNow();
     upsertSearchAttributes([{ key: processStageKey, value: next }]);
     await registry.recordProcess(registryEntry());
   };

@@ -22,13 +22,13 @@ const run = (command, args, env = {}) => {
 };
 
 const depsStamp = join(root, 'node_modules', '.housing-governance-deps');
-const depsPrint = fingerprint('package.json', 'package-lock.json');
-if (!stampMatches(depsStamp, depsPrint)) {
+if (!stampMatches(depsStamp, fingerprint('package.json', 'package-lock.json'))) {
   // `npm install`, not `npm ci`: the registry we use serves only this platform's optional native
   // packages, so the lock file cannot list the others and `npm ci` would call it out of sync.
   console.log('[setup] installing npm dependencies');
   run('npm', ['install', '--no-audit', '--no-fund']);
-  writeFileSync(depsStamp, depsPrint);
+  // Taken after the install, which may have rewritten the lock file.
+  writeFileSync(depsStamp, fingerprint('package.json', 'package-lock.json'));
 }
 
 const clientStamp = join(root, 'prisma', 'generated', '.schema-fingerprint');

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../prisma/generated/client';
+import { createEngineActivities } from './engine';
 import { createRegistryActivities } from './registry';
 
 export interface ActivityDependencies {
@@ -9,5 +10,6 @@ export interface ActivityDependencies {
 export function createActivities({ prisma }: ActivityDependencies) {
   return {
     ...createRegistryActivities(prisma),
+    ...createEngineActivities(prisma),
   };
 }

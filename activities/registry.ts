@@ -9,6 +9,7 @@ export function createRegistryActivities(prisma: PrismaClient) {
         kind: entry.kind,
         council: entry.council,
         businessKey: entry.businessKey,
+        groupKey: entry.groupKey,
         title: entry.title,
         stage: entry.stage,
         status: entry.status,

@@ -2,10 +2,16 @@ import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { createHealthRouter } from './health';
+import { bearerAuthenticator } from './access';
+import { documentRoutes } from './documents';
+import { healthRoutes } from './health';
+import { openApiDocument } from './openapi';
+import { policyRoutes } from './policies';
 import { HttpProblem, problemHandler } from './problem';
-import { createProcessRouter } from './processes';
+import { processRoutes } from './processes';
 import { requestContext } from './request-context';
+import { mountRoutes, route, type AnyRoute } from './route-spec';
+import { taskRoutes } from './tasks';
 
 export interface AppDependencies {
   client: Client;
@@ -14,13 +20,32 @@ export interface AppDependencies {
   taskQueue: string;
 }
 
-export function createApp({ client, prisma, logger, taskQueue }: AppDependencies): Express {
+/** Every route of the API; what is mounted and what /openapi.json describes. */
+export function apiRoutes(deps: Omit<AppDependencies, 'logger'>): AnyRoute[] {
+  const routes = [...healthRoutes(deps), ...processRoutes(deps), ...taskRoutes(deps), ...documentRoutes(deps), ...policyRoutes(deps)];
+  const description = openApiDocument([...routes, openApiRoute(() => description)]);
+  return [...routes, openApiRoute(() => description)];
+}
+
+const openApiRoute = (document: () => unknown): AnyRoute =>
+  route({
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'operations',
+    summary: 'This API, described in OpenAPI 3.1',
+    public: true,
+    responses: { 200: { description: 'the OpenAPI document' } },
+    handler({ res }) {
+      res.json(document());
+    },
+  });
+
+export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestContext(logger));
+  app.use(requestContext(deps.logger));
   app.use(express.json({ limit: '256kb' }));
-  app.use(createHealthRouter({ client, prisma }));
-  app.use(createProcessRouter({ client, taskQueue }));
+  app.use(mountRoutes(apiRoutes(deps), bearerAuthenticator(deps.prisma)));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', 'No such resource', `${req.method} ${req.path}`)));
   app.use(problemHandler);
   return app;

@@ -1,80 +1,155 @@
-import { Router } from 'express';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Actor } from '../workflows/common/roles';
+import type { PrismaClient } from '../lib/db';
+import { policyFor } from '../lib/policy';
 import { processViewQuery } from '../workflows/common/process';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
-import { completeTaskUpdate } from '../workflows/common/tasks';
-import { LMA_STAGES, lmaBusinessKey } from '../workflows/lma/messages';
+import { LMA_STAGES, lmaBusinessKey, lmaGroupKey } from '../workflows/lma/messages';
 import type { localManagementAgreement } from '../workflows/lma/workflow';
-import { requireActor } from './identity';
-import { completeTaskBody, processIdParams, startProcessBody, taskParams, type CompleteTaskBody, type StartProcessBody } from './schemas';
+import { actingAs, forbid, mayRead, visibility, type Scope } from './access';
+import { route, type AnyRoute } from './route-spec';
+import { listProcessesQuery, page, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
 import { problemFromTemporal } from './temporal-errors';
-import { parseParams, validateBody } from './validate';
 
-export interface ProcessRouterDeps {
+export interface ProcessRouteDeps {
   client: Client;
+  prisma: PrismaClient;
   taskQueue: string;
 }
 
-export function createProcessRouter({ client, taskQueue }: ProcessRouterDeps): Router {
-  const router = Router();
+/** Where a process belongs: from the registry, or (just started, row not yet written) from the workflow. */
+export async function processScope({ client, prisma }: ProcessRouteDeps, processId: string): Promise<Scope> {
+  const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true } });
+  if (row) return row;
+  try {
+    const view = await client.workflow.getHandle(processId).query(processViewQuery);
+    return { council: view.council, groupKey: view.groupKey };
+  } catch (err) {
+    throw problemFromTemporal(err, processId);
+  }
+}
 
-  // Starting the same business key twice returns the existing process (200), never a second one.
-  router.post('/processes', requireActor, validateBody(startProcessBody), async (req, res) => {
-    const body = req.body as StartProcessBody;
-    const actor = res.locals.actor as Actor;
-    const processId = lmaBusinessKey(body);
-    let created = true;
-    try {
-      await client.workflow.start<typeof localManagementAgreement>('localManagementAgreement', {
-        taskQueue,
-        workflowId: processId,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ council: body.council, estate: body.estate, group: body.group, services: body.services, startedBy: actor }],
-        typedSearchAttributes: [
-          { key: councilKey, value: body.council },
-          { key: processKindKey, value: body.kind },
-          { key: processStageKey, value: LMA_STAGES.adviserAppointment },
-          { key: businessKeyKey, value: processId },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
-      created = false;
-    }
-    const location = `/processes/${encodeURIComponent(processId)}`;
-    req.log.info({ processId, created, actor }, created ? 'process started' : 'process already exists');
-    res
-      .status(created ? 201 : 200)
-      .location(location)
-      .json({ processId, kind: body.kind, created, links: { self: location } });
-  });
+export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
+  const { client, prisma, taskQueue } = deps;
+  const readable = async (req: Parameters<AnyRoute['handler']>[0], processId: string) => {
+    const scope = await processScope(deps, processId);
+    if (!mayRead(req.principal, scope)) throw forbid(req.req, `read process ${processId}`, 'you hold no role for this process');
+    return scope;
+  };
 
-  router.get('/processes/:id', async (req, res) => {
-    const { id } = parseParams(processIdParams, req.params);
-    try {
-      res.json(await client.workflow.getHandle(id).query(processViewQuery));
-    } catch (err) {
-      throw problemFromTemporal(err, id);
-    }
-  });
+  return [
+    route({
+      method: 'post',
+      path: '/processes',
+      tag: 'processes',
+      summary: 'Start a process from its first step; the same business key twice returns the existing process',
+      body: startProcessBody,
+      responses: { 201: { description: 'started', schema: startedResponse }, 200: { description: 'already exists', schema: startedResponse }, 400: { description: 'invalid body' }, 403: { description: 'not allowed to start it' } },
+      async handler({ req, res, body, principal }) {
+        const scope = { council: body.council, groupKey: lmaGroupKey(body.group.name) };
+        // PROCESSES.md: programme managers start processes; a residents' group expresses its own interest.
+        const startedBy = actingAs(principal, scope, 'programme_manager') ?? actingAs(principal, scope, 'resident_rep');
+        if (!startedBy) throw forbid(req, 'start an LMA', `needs programme_manager in ${body.council}, or resident_rep of this group`);
+        const processId = lmaBusinessKey(body);
+        const { policy } = await policyFor(prisma, body.council);
+        let created = true;
+        try {
+          await client.workflow.start<typeof localManagementAgreement>('localManagementAgreement', {
+            taskQueue,
+            workflowId: processId,
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            args: [{ council: body.council, estate: body.estate, group: body.group, services: body.services, startedBy, policy }],
+            typedSearchAttributes: [
+              { key: councilKey, value: body.council },
+              { key: processKindKey, value: body.kind },
+              { key: processStageKey, value: LMA_STAGES.adviserAppointment },
+              { key: businessKeyKey, value: processId },
+            ],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
+          created = false;
+        }
+        const location = `/processes/${encodeURIComponent(processId)}`;
+        req.log.info({ processId, created, actor: startedBy }, created ? 'process started' : 'process already exists');
+        res.status(created ? 201 : 200).location(location).json({ processId, kind: body.kind, created, links: { self: location } });
+      },
+    }),
 
-  // Update ids are keyed by task, so a repeated completion gets the first one's answer and one history entry.
-  router.post('/processes/:id/tasks/:taskId/complete', requireActor, validateBody(completeTaskBody), async (req, res) => {
-    const { id, taskId } = parseParams(taskParams, req.params);
-    const body = req.body as CompleteTaskBody;
-    const actor = res.locals.actor as Actor;
-    try {
-      const result = await client.workflow.getHandle(id).executeUpdate(completeTaskUpdate, {
-        updateId: `complete-task:${taskId}`,
-        args: [{ taskId, actor, ...body }],
-      });
-      req.log.info({ processId: id, taskId, outcome: result.outcome, actor }, 'task completed');
-      res.json(result);
-    } catch (err) {
-      throw problemFromTemporal(err, id);
-    }
-  });
+    route({
+      method: 'get',
+      path: '/processes',
+      tag: 'processes',
+      summary: 'Find processes by council, kind and stage (those you may see)',
+      query: listProcessesQuery,
+      responses: { 200: { description: 'a page of processes', schema: page(processSummary) } },
+      async handler({ res, query, principal }) {
+        const seen = visibility(principal);
+        const where = {
+          ...(query.council ? { council: query.council } : {}),
+          ...(query.kind ? { kind: query.kind } : {}),
+          ...(query.stage ? { stage: query.stage } : {}),
+          ...(seen.everywhere ? {} : { OR: [{ council: { in: seen.councils } }, ...seen.groups.map((g) => ({ council: g.council, groupKey: g.groupKey }))] }),
+        };
+        const [rows, total] = await Promise.all([
+          prisma.processRecord.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),
+          prisma.processRecord.count({ where }),
+        ]);
+        res.json({
+          items: rows.map(({ id, groupKey, startedAt, updatedAt, ...row }) => {
+            void groupKey;
+            return { processId: id, ...row, startedAt: startedAt.toISOString(), updatedAt: updatedAt.toISOString() };
+          }),
+          page: query.page,
+          pageSize: query.page_size,
+          total,
+        });
+      },
+    }),
 
-  return router;
+    route({
+      method: 'get',
+      path: '/processes/:id',
+      tag: 'processes',
+      summary: "Where a process stands, from the workflow's own query",
+      params: processIdParams,
+      responses: { 200: { description: 'the process view', schema: processViewResponse }, 404: { description: 'no such process' } },
+      async handler(input) {
+        const { params, res } = input;
+        let view;
+        try {
+          view = await client.workflow.getHandle(params.id).query(processViewQuery);
+        } catch (err) {
+          throw problemFromTemporal(err, params.id);
+        }
+        if (!mayRead(input.principal, view)) throw forbid(input.req, `read process ${params.id}`, 'you hold no role for this process');
+        res.json(view);
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/processes/:id/timeline',
+      tag: 'processes',
+      summary: 'Every step of a process in order: who, when, what, reasons and documents',
+      params: processIdParams,
+      responses: { 200: { description: 'the timeline', schema: timelineResponse }, 404: { description: 'no such process' } },
+      async handler(input) {
+        await readable(input, input.params.id);
+        const entries = await prisma.timelineEntry.findMany({ where: { processId: input.params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] });
+        input.res.json({
+          processId: input.params.id,
+          entries: entries.map((e) => ({
+            at: e.at.toISOString(),
+            kind: e.kind,
+            summary: e.summary,
+            actor: e.actorUserId && e.actorRole ? { userId: e.actorUserId, role: e.actorRole } : null,
+            taskId: e.taskId,
+            outcome: e.outcome,
+            reasons: e.reasons,
+            documentIds: e.documentIds,
+          })),
+        });
+      },
+    }),
+  ];
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { ROLES } from '../workflows/common/roles';
 import { LEGAL_FORMS, LMA_SERVICES } from '../workflows/lma/messages';
 
-// The request shapes of the process routes: one zod schema each, the single source of truth.
+// The request and response shapes of the API: one zod schema each, the single source of truth for
+// validation and for /openapi.json.
 
-const slug = z
+export const slug = z
   .string()
   .max(64)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
@@ -14,6 +16,7 @@ const name = z
   .max(200)
   .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
 const area = z.string().trim().min(1).max(200);
+const isoDateTime = z.iso.datetime({ offset: true });
 
 export const startLmaBody = z
   .object({
@@ -37,17 +40,116 @@ export type StartProcessBody = z.infer<typeof startProcessBody>;
 export const processIdParams = z.object({
   id: z.string().min(1).max(300).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
 });
-
-export const taskParams = processIdParams.extend({
-  taskId: z.string().min(1).max(100).regex(/^[a-z0-9-]+$/, 'not a task id'),
+export const taskIdParams = z.object({
+  id: z.string().min(1).max(400).regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9-]+$/, 'not a task id'),
 });
+export const documentIdParams = z.object({ id: z.uuid() });
+export const councilParams = z.object({ council: slug });
+
+const pageQuery = {
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(25),
+};
+
+export const listProcessesQuery = z
+  .object({ council: slug.optional(), kind: z.enum(['lma']).optional(), stage: z.string().max(100).optional(), ...pageQuery })
+  .strict();
+export const listTasksQuery = z
+  .object({
+    council: slug.optional(),
+    role: z.enum(ROLES).optional(),
+    assignee: z.string().min(1).max(200).optional(),
+    status: z.enum(['open', 'completed']).default('open'),
+    due_before: isoDateTime.optional(),
+    ...pageQuery,
+  })
+  .strict();
 
 export const completeTaskBody = z
   .object({
     outcome: z.string().min(1).max(50),
     reasons: z.string().trim().min(1).max(10_000).optional(),
-    attachments: z.array(z.string().min(1).max(100)).max(50).optional(),
+    attachments: z.array(z.uuid()).max(50).optional(),
     form: z.record(z.string().min(1).max(100), z.string().max(2_000)).optional(),
   })
   .strict();
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
+
+export const delegateTaskBody = z.object({ to: z.string().min(1).max(200), reason: z.string().trim().min(1).max(2_000).optional() }).strict();
+export const releaseTaskBody = z.object({ reason: z.string().trim().min(1).max(2_000).optional() }).strict().optional();
+
+// Responses.
+const actor = z.object({ userId: z.string(), role: z.enum(ROLES) });
+export const startedResponse = z.object({ processId: z.string(), kind: z.string(), created: z.boolean(), links: z.object({ self: z.string() }) });
+export const processSummary = z.object({
+  processId: z.string(),
+  kind: z.string(),
+  council: z.string(),
+  businessKey: z.string(),
+  title: z.string(),
+  stage: z.string(),
+  status: z.string(),
+  startedBy: z.string(),
+  startedAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+export const taskResponse = z.object({
+  id: z.string(),
+  processId: z.string(),
+  taskId: z.string(),
+  council: z.string(),
+  processKind: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  role: z.enum(ROLES),
+  assignee: z.string().nullable(),
+  status: z.string(),
+  outcomes: z.array(z.string()),
+  requiredFormFields: z.array(z.string()),
+  data: z.unknown(),
+  openedAt: isoDateTime,
+  dueAt: isoDateTime.nullable(),
+  outcome: z.string().nullable(),
+  closedBy: z.string().nullable(),
+});
+export const completeTaskResponse = z.object({ taskId: z.string(), outcome: z.string(), stage: z.string() });
+export const processViewResponse = z.looseObject({
+  processId: z.string(),
+  kind: z.string(),
+  council: z.string(),
+  stage: z.string(),
+  status: z.string(),
+  startedBy: actor,
+  openTasks: z.array(z.looseObject({ taskId: z.string(), role: z.enum(ROLES) })),
+  decisions: z.array(z.looseObject({ taskId: z.string(), outcome: z.string(), actor })),
+  details: z.record(z.string(), z.unknown()),
+});
+export const timelineResponse = z.object({
+  processId: z.string(),
+  entries: z.array(
+    z.object({
+      at: isoDateTime,
+      kind: z.string(),
+      summary: z.string(),
+      actor: actor.nullable(),
+      taskId: z.string().nullable(),
+      outcome: z.string().nullable(),
+      reasons: z.string().nullable(),
+      documentIds: z.array(z.string()),
+    }),
+  ),
+});
+export const documentSummary = z.object({
+  id: z.string(),
+  processId: z.string(),
+  step: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  version: z.number(),
+  sha256: z.string(),
+  mediaType: z.string(),
+  sizeBytes: z.number(),
+  createdAt: isoDateTime,
+  links: z.object({ content: z.string() }),
+});

@@ -18,6 +18,9 @@ export const appConfigSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   /** A prebuilt workflow bundle (production); without it the worker bundles from source. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** Where email goes; without it the worker logs each message instead of sending it. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
+  MAIL_FROM: z.string().min(3).default('housing-governance <no-reply@localhost>'),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 

@@ -12,7 +12,6 @@ import { stopChild } from './lib/processes';
 import { ensureTemporalCli } from './lib/temporal-cli';
 import { startTemporalDevServer, type DevServer } from './lib/temporal-dev-server';
 
-const APP_DATABASE = 'housing_governance';
 const say = (message: string) => console.log(`[start] ${message}`);
 
 async function main(): Promise<void> {
@@ -43,9 +42,9 @@ async function main(): Promise<void> {
       stack.postgres = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'postgres'),
         port: config.EMBEDDED_PG_PORT,
-        databases: [APP_DATABASE],
+        databases: ['housing_governance'],
       });
-      databaseUrl = stack.postgres.urlFor(APP_DATABASE);
+      databaseUrl = stack.postgres.urlFor('housing_governance');
     }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;

@@ -2,6 +2,8 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { createMailer } from '../lib/mailer';
+import { startOutboxDispatcher } from './outbox-dispatcher';
 import { temporalLoggerFrom } from './runtime-logger';
 import { createWorker } from './worker';
 
@@ -11,6 +13,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: temporalLoggerFrom(logger) });
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log: (message) => logger.info(message, 'email (no SMTP_URL set, not sent)') });
+  const stopDispatcher = startOutboxDispatcher(prisma, mailer, logger);
   try {
     const worker = await createWorker({
       connection,
@@ -24,6 +28,8 @@ async function main(): Promise<void> {
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    await stopDispatcher();
+    mailer.close();
     await connection.close();
     await prisma.$disconnect();
   }

@@ -20,6 +20,10 @@ export interface RunningPostgres {
 const USER = 'postgres';
 const PASSWORD = 'housing-governance-local';
 
+/** The connection URL of a database on the embedded server at `port`. */
+export const embeddedDatabaseUrl = (port: number, database = 'housing_governance'): string =>
+  `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 /** As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data directory. */
 function assertReachableByPostgresUser(dataDir: string): void {
   for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
@@ -61,7 +65,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         (err instanceof Error ? `: ${err.message}` : ' (is the port taken, perhaps by one left from an earlier run?)'),
     );
   }
-  const urlFor = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const urlFor = (database: string) => embeddedDatabaseUrl(options.port, database);
   const admin = new Client({ connectionString: urlFor('postgres') });
   await admin.connect();
   try {

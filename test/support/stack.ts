@@ -5,20 +5,34 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { createPrisma, type PrismaClient } from '../../lib/db';
+import { createUser, grantRole, issueToken } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
+import { createMailer } from '../../lib/mailer';
+import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
 import { createWorker } from '../../worker/worker';
-import type { Actor } from '../../workflows/common/roles';
+import type { Role } from '../../workflows/common/roles';
 import { testEnv } from './env';
+import { Mailbox } from './mailbox';
 
-/** The real thing for one test file: a worker on its own task queue, the API on a random port. */
+/** The real thing for one test file: a worker and outbox dispatcher on their own task queue, a real
+ * SMTP server, and the API on a random port. */
 export interface TestStack {
   baseUrl: string;
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
+  mailbox: Mailbox;
+  /** Creates a user holding `role` (in `council`, for `groupKey`), with an email and an API token. */
+  user(grant: { council: string; role: Role; groupKey?: string }): Promise<TestUser>;
   /** Shuts the worker down and starts a new one on the same task queue, as after a crash or deploy. */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  token: string;
 }
 
 /** Keeps the SDK's own logging to warnings; the runtime is one per process, shared by the files it runs. */
@@ -34,16 +48,14 @@ export async function startTestStack(): Promise<TestStack> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
   const address = testEnv('temporalAddress');
+  const logger = createLogger('test', 'silent');
   const prisma = createPrisma(testEnv('databaseUrl'));
+  const mailbox = await Mailbox.start();
+  const mailer = createMailer({ smtpUrl: mailbox.url, from: 'housing-governance <no-reply@test.local>', log: () => undefined });
+  const stopDispatcher = startOutboxDispatcher(prisma, mailer, logger, 100);
   const workerConnection = await NativeConnection.connect({ address });
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> }> => {
-    const worker = await createWorker({
-      connection: workerConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundlePath: testEnv('workflowBundle'),
-      prisma,
-    });
+    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma });
     return { worker, running: worker.run() };
   };
   let current = await runWorker();
@@ -53,7 +65,7 @@ export async function startTestStack(): Promise<TestStack> {
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ client, prisma, logger: createLogger('api-test', 'silent'), taskQueue });
+  const app = createApp({ client, prisma, logger, taskQueue });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -63,6 +75,15 @@ export async function startTestStack(): Promise<TestStack> {
     client,
     prisma,
     taskQueue,
+    mailbox,
+    async user({ council, role, groupKey = '' }) {
+      const userId = `${role}-${randomUUID().slice(0, 8)}`;
+      const email = `${userId}@${council}.test`;
+      await createUser(prisma, { id: userId, displayName: userId, email });
+      await grantRole(prisma, userId, { council, role, groupKey });
+      const { token } = await issueToken(prisma, userId, 'test');
+      return { userId, email, token };
+    },
     restartWorker: async () => {
       await stopWorker();
       current = await runWorker();
@@ -71,6 +92,9 @@ export async function startTestStack(): Promise<TestStack> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();
+      await stopDispatcher();
+      mailer.close();
+      await mailbox.close();
       await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
     },
   };
@@ -82,21 +106,22 @@ export const uniqueCouncil = (): string => `council-${randomUUID().slice(0, 8)}`
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   contentType: string;
+  headers: Headers;
   body: T;
 }
 
-/** Calls the API over HTTP as `actor` (when given), with a JSON body (when given). */
+/** Calls the API over HTTP as `as` (a user's token, when given), with a JSON body (when given). */
 export async function callApi<T = Record<string, unknown>>(
   baseUrl: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
-  options: { actor?: Actor; body?: unknown; rawBody?: string } = {},
+  options: { as?: TestUser; body?: unknown; rawBody?: string } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {};
-  if (options.actor) Object.assign(headers, { 'x-actor-id': options.actor.userId, 'x-actor-role': options.actor.role });
+  if (options.as) headers.authorization = `Bearer ${options.as.token}`;
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : {}) as T };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
 }

@@ -12,6 +12,8 @@ interface ProcessHeader {
   kind: ProcessKind;
   council: string;
   businessKey: string;
+  /** The residents' group the process belongs to, if any: what a resident_rep's grant names. */
+  groupKey: string;
   title: string;
   stage: string;
   status: ProcessStatus;

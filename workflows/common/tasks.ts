@@ -3,8 +3,8 @@ import { workflowNow } from './clock';
 import type { Actor, Role } from './roles';
 
 /**
- * Failure types an update validator refuses a completion with. The API maps each to an HTTP status,
- * so they are part of the contract: rename only with the API.
+ * Failure types an update validator refuses a completion or assignment with. The API maps each to an
+ * HTTP status, so they are part of the contract: rename only with the API.
  */
 export const TASK_REFUSALS = {
   taskNotOpen: 'TaskNotOpen',
@@ -32,10 +32,14 @@ export interface TaskSpec {
   requiredFormFields?: string[];
   /** Business data the actor needs to decide. */
   data?: Record<string, unknown>;
+  /** Due this many working days after it opens (the council's calendar); reminded and escalated. */
+  dueInWorkingDays?: number;
 }
 
 export interface TaskView extends TaskSpec {
   openedAt: string;
+  dueAt?: string;
+  reminderAt?: string;
 }
 
 export interface CompleteTaskInput {
@@ -45,6 +49,14 @@ export interface CompleteTaskInput {
   reasons?: string;
   attachments?: string[];
   form?: Record<string, string>;
+}
+
+export interface AssignTaskInput {
+  taskId: string;
+  actor: Actor;
+  /** Claim: the actor; delegate: another user with the role; release: null. */
+  assignee: string | null;
+  reason?: string;
 }
 
 export interface DecisionRecord {
@@ -66,6 +78,19 @@ export interface CompleteTaskResult {
 }
 
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
+export const assignTaskUpdate = defineUpdate<TaskView, [AssignTaskInput]>('assignTask');
+
+/**
+ * What the process engine does around a task (inbox, deadlines, timeline, notifications), given by
+ * the workflow. Absent for processes started before the engine existed, which replay as they ran.
+ */
+export interface TaskHooks {
+  opened(task: TaskView): Promise<{ dueAt?: string; reminderAt?: string }>;
+  decided(task: TaskView, decision: DecisionRecord): Promise<void>;
+  reminded(task: TaskView): Promise<void>;
+  escalated(task: TaskView): Promise<void>;
+  assigned(task: TaskView, input: AssignTaskInput, sequence: number): Promise<void>;
+}
 
 /** A form field the task's `requiredFormFields` made the validator insist on. */
 export function formField(decision: DecisionRecord, field: string): string {
@@ -78,18 +103,23 @@ const refuse = (type: string, message: string): never => {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 };
 const isNonEmptyText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
+const millisUntil = (iso: string): number => Math.max(0, Date.parse(iso) - Date.parse(workflowNow()));
 
 /**
- * The open tasks of one process and the decisions taken on them. Installs the `completeTask` update,
- * whose validator refuses bad completions before anything reaches the workflow history.
+ * The open tasks of one process and the decisions taken on them. Installs the `completeTask` and
+ * `assignTask` updates, whose validators refuse bad input before anything reaches the workflow history.
  */
 export class TaskBook {
   private readonly open = new Map<string, TaskView>();
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
+  private assignments = 0;
   readonly decisions: DecisionRecord[] = [];
 
-  constructor(private readonly currentStage: () => string) {
+  constructor(
+    private readonly currentStage: () => string,
+    private readonly hooks?: TaskHooks,
+  ) {
     setHandler(
       completeTaskUpdate,
       async (input) => {
@@ -111,7 +141,19 @@ export class TaskBook {
         await condition(() => this.applied.has(task.taskId));
         return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage() };
       },
-      { validator: (input) => this.validate(input) },
+      { validator: (input) => this.validateCompletion(input) },
+    );
+    setHandler(
+      assignTaskUpdate,
+      async (input) => {
+        const task = this.open.get(input.taskId) as TaskView;
+        if (input.assignee === null) delete task.assignee;
+        else task.assignee = input.assignee;
+        this.assignments += 1;
+        await this.hooks?.assigned({ ...task }, input, this.assignments);
+        return { ...task };
+      },
+      { validator: (input) => this.validateAssignment(input) },
     );
   }
 
@@ -121,23 +163,40 @@ export class TaskBook {
 
   /** Opens a task, waits for its decision, lets `apply` act on it, then answers the caller. */
   async decide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>): Promise<DecisionRecord> {
-    this.open.set(spec.taskId, { ...spec, openedAt: workflowNow() });
-    await condition(() => this.received.has(spec.taskId));
+    const task: TaskView = { ...spec, openedAt: workflowNow() };
+    this.open.set(spec.taskId, task);
+    if (this.hooks) Object.assign(task, await this.hooks.opened({ ...task }));
+    const decided = () => this.received.has(spec.taskId);
+    const deadlines = this.hooks ? this.watchDeadlines(task, decided, this.hooks) : undefined;
+    await condition(decided);
     const decision = this.received.get(spec.taskId) as DecisionRecord;
+    await deadlines;
+    await this.hooks?.decided(task, decision);
     await apply(decision);
     this.applied.add(spec.taskId);
     return decision;
   }
 
-  private validate(input: CompleteTaskInput): void {
+  /** Before the due date a reminder, after it an escalation, unless the decision came first. */
+  private async watchDeadlines(task: TaskView, decided: () => boolean, hooks: TaskHooks): Promise<void> {
+    if (task.reminderAt && !(await condition(decided, millisUntil(task.reminderAt)))) await hooks.reminded({ ...task });
+    if (task.dueAt && !(await condition(decided, millisUntil(task.dueAt)))) await hooks.escalated({ ...task });
+  }
+
+  private openTaskFor(input: { taskId?: unknown; actor?: Actor }): TaskView {
     if (typeof input !== 'object' || input === null || !isNonEmptyText(input.taskId)) {
-      refuse(TASK_REFUSALS.malformed, 'a completion names the task it completes');
+      refuse(TASK_REFUSALS.malformed, 'the request names the task it is about');
     }
-    const task = this.open.get(input.taskId);
-    if (!task) return refuse(TASK_REFUSALS.taskNotOpen, `task ${input.taskId} is not open in this process`);
+    const task = this.open.get(input.taskId as string);
+    if (!task) return refuse(TASK_REFUSALS.taskNotOpen, `task ${String(input.taskId)} is not open in this process`);
     if (!input.actor || !isNonEmptyText(input.actor.userId) || input.actor.role !== task.role) {
-      refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} can only be completed by the ${task.role} role`);
+      refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is for the ${task.role} role`);
     }
+    return task;
+  }
+
+  private validateCompletion(input: CompleteTaskInput): void {
+    const task = this.openTaskFor(input);
     if (task.assignee !== undefined && input.actor.userId !== task.assignee) {
       refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is assigned to another user`);
     }
@@ -149,5 +208,14 @@ export class TaskBook {
     }
     const missing = (task.requiredFormFields ?? []).filter((field) => !isNonEmptyText(input.form?.[field]));
     if (missing.length > 0) refuse(TASK_REFUSALS.invalidForm, `the form needs: ${missing.join(', ')}`);
+  }
+
+  private validateAssignment(input: AssignTaskInput): void {
+    const task = this.openTaskFor(input);
+    if (input.assignee !== null && !isNonEmptyText(input.assignee)) refuse(TASK_REFUSALS.malformed, 'assignee is a user id or null');
+    // Anyone with the role may take an unassigned task; only its assignee may hand an assigned one on.
+    if (task.assignee !== undefined && task.assignee !== input.actor.userId) {
+      refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is assigned to ${task.assignee}; only they can hand it on`);
+    }
   }
 }

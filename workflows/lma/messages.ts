@@ -1,3 +1,4 @@
+import type { ProcessPolicy } from '../common/policy';
 import type { Actor } from '../common/roles';
 
 // PROCESSES.md §1: the services residents may take on, and the legal forms a group may have.
@@ -25,6 +26,8 @@ export interface LmaStartInput {
   group: { name: string; legalForm: LegalForm };
   services: ServiceScope[];
   startedBy: Actor;
+  /** The council's policy when the process started; absent in processes started before policies. */
+  policy?: ProcessPolicy;
 }
 
 export interface LmaDetails {
@@ -41,7 +44,10 @@ const slug = (text: string): string =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 
+/** The residents' group as a key: what a resident_rep's role grant names. */
+export const lmaGroupKey = (groupName: string): string => slug(groupName);
+
 /** PROCESSES.md "Common to all": an LMA is identified by council + estate + group. */
 export function lmaBusinessKey(input: Pick<LmaStartInput, 'council' | 'estate' | 'group'>): string {
-  return `lma:${input.council}:${slug(input.estate)}:${slug(input.group.name)}`;
+  return `lma:${input.council}:${slug(input.estate)}:${lmaGroupKey(input.group.name)}`;
 }

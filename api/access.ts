@@ -1,0 +1,62 @@
+import type { Request, Response } from 'express';
+import { ANY_COUNCIL, authenticate, type Principal } from '../lib/identity';
+import type { PrismaClient } from '../lib/db';
+import type { Actor, Role } from '../workflows/common/roles';
+import { HttpProblem } from './problem';
+
+/** Where a process belongs, which is what access is decided on. */
+export interface Scope {
+  council: string;
+  /** The residents' group of the process, if it has one. */
+  groupKey: string;
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** Resolves the bearer token of a request to its user and grants, or refuses with 401 (logged). */
+export function bearerAuthenticator(prisma: PrismaClient) {
+  return async (req: Request, res: Response): Promise<Principal> => {
+    const match = BEARER.exec(req.header('authorization') ?? '');
+    const principal = match?.[1] ? await authenticate(prisma, match[1]) : undefined;
+    if (!principal) {
+      req.log.warn({ reason: match ? 'unknown or revoked token' : 'no bearer token' }, 'refused: not authenticated');
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new HttpProblem(401, 'unauthenticated', 'Authentication required', 'send a valid API token as "Authorization: Bearer <token>"');
+    }
+    req.log = req.log.child({ userId: principal.userId });
+    return principal;
+  };
+}
+
+const grantsIn = (principal: Principal, scope: Scope) =>
+  principal.grants.filter(
+    (grant) =>
+      (grant.council === scope.council || grant.council === ANY_COUNCIL) &&
+      // A resident_rep acts only on its own group's processes.
+      (grant.role !== 'resident_rep' || grant.groupKey === scope.groupKey),
+  );
+
+/** The actor `principal` is when acting in `role` on something in `scope`, if it holds that role there. */
+export function actingAs(principal: Principal, scope: Scope, role: Role): Actor | undefined {
+  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role } : undefined;
+}
+
+export function mayRead(principal: Principal, scope: Scope): boolean {
+  return grantsIn(principal, scope).length > 0;
+}
+
+/** Councils (or '*') and resident groups the principal can see, for filtering lists. */
+export function visibility(principal: Principal): { councils: string[]; groups: { council: string; groupKey: string }[]; everywhere: boolean } {
+  const broad = principal.grants.filter((grant) => grant.role !== 'resident_rep');
+  return {
+    everywhere: broad.some((grant) => grant.council === ANY_COUNCIL),
+    councils: [...new Set(broad.map((grant) => grant.council))],
+    groups: principal.grants.filter((grant) => grant.role === 'resident_rep').map(({ council, groupKey }) => ({ council, groupKey })),
+  };
+}
+
+/** Refuses with 403, logging who was refused what and why. */
+export function forbid(req: Request, action: string, reason: string): HttpProblem {
+  req.log.warn({ action, reason }, 'refused: not allowed');
+  return new HttpProblem(403, 'forbidden', 'Not allowed', `${action}: ${reason}`);
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../lib/db';
+import { forbid, mayRead } from './access';
+import { processScope, type ProcessRouteDeps } from './processes';
+import { notFound, route, type AnyRoute } from './route-spec';
+import { documentIdParams, documentSummary, processIdParams } from './schemas';
+
+export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }): AnyRoute[] {
+  const { prisma } = deps;
+  const summaryOf = (d: { id: string; processId: string; step: string; kind: string; title: string; version: number; sha256: string; mediaType: string; sizeBytes: number; createdAt: Date }) => ({
+    ...d,
+    createdAt: d.createdAt.toISOString(),
+    links: { content: `/documents/${d.id}` },
+  });
+  const summaryColumns = { id: true, processId: true, step: true, kind: true, title: true, version: true, sha256: true, mediaType: true, sizeBytes: true, createdAt: true } as const;
+
+  return [
+    route({
+      method: 'get',
+      path: '/processes/:id/documents',
+      tag: 'documents',
+      summary: 'The documents a process has produced, with their SHA-256',
+      params: processIdParams,
+      responses: { 200: { description: 'documents, oldest first', schema: z.object({ items: z.array(documentSummary) }) }, 404: { description: 'no such process' } },
+      async handler({ req, res, params, principal }) {
+        const scope = await processScope(deps, params.id);
+        if (!mayRead(principal, scope)) throw forbid(req, `read documents of ${params.id}`, 'you hold no role for this process');
+        const rows = await prisma.document.findMany({ where: { processId: params.id }, select: summaryColumns, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] });
+        res.json({ items: rows.map(summaryOf) });
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/documents/:id',
+      tag: 'documents',
+      summary: 'A document file; its SHA-256 is in the X-Content-SHA256 header',
+      params: documentIdParams,
+      responses: { 200: { description: 'the file', contentType: 'application/pdf' }, 404: { description: 'no such document' } },
+      async handler({ req, res, params, principal }) {
+        const document = await prisma.document.findUnique({ where: { id: params.id } });
+        if (!document) throw notFound('document', params.id);
+        const scope = await processScope(deps, document.processId);
+        if (!mayRead(principal, scope)) throw forbid(req, `read document ${params.id}`, 'you hold no role for its process');
+        res
+          .status(200)
+          .type(document.mediaType)
+          .setHeader('X-Content-SHA256', document.sha256)
+          .setHeader('Content-Disposition', `inline; filename="${document.kind}-v${document.version}.pdf"`)
+          .send(Buffer.from(document.content));
+      },
+    }),
+  ];
+}

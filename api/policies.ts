@@ -1,0 +1,38 @@
+import type { PrismaClient } from '../lib/db';
+import { policyFor, policyOverrideSchema, processPolicySchema, setPolicy } from '../lib/policy';
+import { actingAs, forbid, mayRead } from './access';
+import { route, type AnyRoute } from './route-spec';
+import { councilParams } from './schemas';
+
+export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/councils/:council/policy',
+      tag: 'policy',
+      summary: "A council's periods and escalation paths: the domain defaults with its own changes",
+      params: councilParams,
+      responses: { 200: { description: 'the policy new processes start with', schema: processPolicySchema } },
+      async handler({ req, res, params, principal }) {
+        if (!mayRead(principal, { council: params.council, groupKey: '' })) throw forbid(req, `read the policy of ${params.council}`, 'you hold no role there');
+        res.json((await policyFor(prisma, params.council)).policy);
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/councils/:council/policy',
+      tag: 'policy',
+      summary: "Change a council's policy; processes already running keep the one they started with",
+      params: councilParams,
+      body: policyOverrideSchema,
+      responses: { 200: { description: 'the resulting policy', schema: processPolicySchema }, 400: { description: 'invalid policy' }, 403: { description: 'needs programme_manager' } },
+      async handler({ req, res, params, body, principal }) {
+        const actor = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
+        if (!actor) throw forbid(req, `change the policy of ${params.council}`, 'needs programme_manager there');
+        const policy = await setPolicy(prisma, params.council, body, actor.userId);
+        req.log.info({ council: params.council, override: body, actor }, 'policy changed');
+        res.json(policy);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,154 @@
+import type { Client } from '@temporalio/client';
+import type { Request } from 'express';
+import type { PrismaClient } from '../lib/db';
+import { usersWithRole, type Principal } from '../lib/identity';
+import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput } from '../workflows/common/tasks';
+import type { Role } from '../workflows/common/roles';
+import { actingAs, forbid, visibility } from './access';
+import { HttpProblem } from './problem';
+import { notFound, route, type AnyRoute } from './route-spec';
+import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
+import { problemFromTemporal } from './temporal-errors';
+
+type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
+
+const present = (row: TaskRow) => ({
+  id: row.id,
+  processId: row.processId,
+  taskId: row.taskKey,
+  council: row.council,
+  processKind: row.processKind,
+  kind: row.kind,
+  title: row.title,
+  role: row.role,
+  assignee: row.assignee,
+  status: row.status,
+  outcomes: row.outcomes,
+  requiredFormFields: row.requiredFormFields,
+  data: row.data,
+  openedAt: row.openedAt.toISOString(),
+  dueAt: row.dueAt?.toISOString() ?? null,
+  outcome: row.outcome,
+  closedBy: row.closedBy,
+});
+
+export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaClient }): AnyRoute[] {
+  /** The task, and the principal acting in its role: refused (403, logged) when they do not hold it. */
+  const taskAndActor = async (req: Request, principal: Principal, id: string, action: string) => {
+    const task = await prisma.task.findUnique({ where: { id } });
+    if (!task) throw notFound('task', id);
+    const actor = actingAs(principal, task, task.role as Role);
+    if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
+    return { task, actor };
+  };
+  const assign = async (task: TaskRow, input: AssignTaskInput) => {
+    try {
+      return await client.workflow.getHandle(task.processId).executeUpdate(assignTaskUpdate, { args: [input] });
+    } catch (err) {
+      throw problemFromTemporal(err, task.processId);
+    }
+  };
+  const assignmentResponses = { 200: { description: 'the task as it now stands' }, 403: { description: 'not allowed' }, 404: { description: 'no such task' }, 409: { description: 'task not open' } };
+
+  return [
+    route({
+      method: 'get',
+      path: '/tasks',
+      tag: 'tasks',
+      summary: 'The inbox: tasks you may see, filtered by council, role, assignee, status and due date',
+      query: listTasksQuery,
+      responses: { 200: { description: 'a page of tasks, soonest due first', schema: page(taskResponse) } },
+      async handler({ res, query, principal }) {
+        const seen = visibility(principal);
+        const where = {
+          status: query.status,
+          ...(query.council ? { council: query.council } : {}),
+          ...(query.role ? { role: query.role } : {}),
+          ...(query.assignee ? { assignee: query.assignee } : {}),
+          ...(query.due_before ? { dueAt: { lt: new Date(query.due_before) } } : {}),
+          ...(seen.everywhere ? {} : { OR: [{ council: { in: seen.councils } }, ...seen.groups.map((g) => ({ council: g.council, groupKey: g.groupKey }))] }),
+        };
+        const [rows, total] = await Promise.all([
+          prisma.task.findMany({ where, orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),
+          prisma.task.count({ where }),
+        ]);
+        res.json({ items: rows.map(present), page: query.page, pageSize: query.page_size, total });
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/tasks/:id/complete',
+      tag: 'tasks',
+      summary: 'Record the decision on a task; sending it again returns the same answer',
+      params: taskIdParams,
+      body: completeTaskBody,
+      responses: {
+        200: { description: 'accepted; the process stage after it', schema: completeTaskResponse },
+        400: { description: 'wrong outcome, missing reasons or form fields' },
+        403: { description: 'you do not hold the role, or the task is assigned to someone else' },
+        404: { description: 'no such task' },
+        409: { description: 'task no longer open' },
+      },
+      async handler({ req, res, params, body, principal }) {
+        const { task, actor } = await taskAndActor(req, principal, params.id, 'complete');
+        try {
+          // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
+          const result = await client.workflow.getHandle(task.processId).executeUpdate(completeTaskUpdate, {
+            updateId: `complete-task:${task.taskKey}`,
+            args: [{ taskId: task.taskKey, actor, ...body }],
+          });
+          req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
+          res.json(result);
+        } catch (err) {
+          throw problemFromTemporal(err, task.processId);
+        }
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/tasks/:id/claim',
+      tag: 'tasks',
+      summary: 'Take a task: only you can then complete it',
+      params: taskIdParams,
+      responses: assignmentResponses,
+      async handler({ req, res, params, principal }) {
+        const { task, actor } = await taskAndActor(req, principal, params.id, 'claim');
+        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: actor.userId }));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/tasks/:id/release',
+      tag: 'tasks',
+      summary: 'Give a claimed task back to everyone with its role',
+      params: taskIdParams,
+      body: releaseTaskBody,
+      responses: assignmentResponses,
+      async handler({ req, res, params, body, principal }) {
+        const { task, actor } = await taskAndActor(req, principal, params.id, 'release');
+        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/tasks/:id/delegate',
+      tag: 'tasks',
+      summary: 'Hand a task to another user who holds its role',
+      params: taskIdParams,
+      body: delegateTaskBody,
+      responses: { ...assignmentResponses, 422: { description: 'the delegate does not hold the role' } },
+      async handler({ req, res, params, body, principal }) {
+        const { task, actor } = await taskAndActor(req, principal, params.id, 'delegate');
+        const eligible = await usersWithRole(prisma, task.council, task.role as Role, task.role === 'resident_rep' ? task.groupKey : undefined);
+        if (!eligible.some((user) => user.id === body.to)) {
+          throw new HttpProblem(422, 'delegate-lacks-role', 'Cannot delegate to that user', `${body.to} does not hold the ${task.role} role in ${task.council}`);
+        }
+        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: body.to, ...(body.reason ? { reason: body.reason } : {}) }));
+      },
+    }),
+  ];
+}

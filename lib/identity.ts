@@ -1,0 +1,78 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Role } from '../workflows/common/roles';
+import type { PrismaClient } from './db';
+
+/** Every council, for grants that are not tied to one (auditors, programme offices of a group). */
+export const ANY_COUNCIL = '*';
+
+export interface Grant {
+  council: string;
+  role: Role;
+  /** The residents' group a resident_rep signs for; empty for other roles. */
+  groupKey: string;
+}
+
+export interface Principal {
+  userId: string;
+  displayName: string;
+  grants: Grant[];
+}
+
+// Tokens are 256 random bits, so a fast hash is enough to keep them useless if the table leaks.
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export async function createUser(prisma: PrismaClient, user: { id: string; displayName: string; email?: string }): Promise<void> {
+  await prisma.appUser.upsert({
+    where: { id: user.id },
+    create: { id: user.id, displayName: user.displayName, email: user.email ?? null },
+    update: { displayName: user.displayName, email: user.email ?? null },
+  });
+}
+
+export async function grantRole(prisma: PrismaClient, userId: string, grant: Grant): Promise<void> {
+  await prisma.roleGrant.upsert({
+    where: { userId_council_role_groupKey: { userId, ...grant } },
+    create: { userId, ...grant },
+    update: {},
+  });
+}
+
+/** Issues a bearer token; the plain token is returned once and never stored. */
+export async function issueToken(prisma: PrismaClient, userId: string, label: string): Promise<{ tokenId: string; token: string }> {
+  const token = `hg_${randomBytes(32).toString('base64url')}`;
+  const tokenId = randomUUID();
+  await prisma.apiToken.create({ data: { id: tokenId, userId, label, tokenHash: hashToken(token) } });
+  return { tokenId, token };
+}
+
+export async function revokeToken(prisma: PrismaClient, tokenId: string): Promise<void> {
+  await prisma.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+}
+
+/** The user behind a bearer token, or undefined when the token is unknown or revoked. */
+export async function authenticate(prisma: PrismaClient, token: string): Promise<Principal | undefined> {
+  const found = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { user: { include: { grants: true } } },
+  });
+  if (!found || found.revokedAt) return undefined;
+  return {
+    userId: found.user.id,
+    displayName: found.user.displayName,
+    grants: found.user.grants.map((g) => ({ council: g.council, role: g.role as Role, groupKey: g.groupKey })),
+  };
+}
+
+/** Users holding `role` in `council` (directly or through an every-council grant), with their email. */
+export async function usersWithRole(
+  prisma: PrismaClient,
+  council: string,
+  role: Role,
+  groupKey?: string,
+): Promise<{ id: string; email: string | null }[]> {
+  return prisma.appUser.findMany({
+    where: { grants: { some: { role, council: { in: [council, ANY_COUNCIL] }, ...(groupKey === undefined ? {} : { groupKey }) } } },
+    select: { id: true, email: true },
+    orderBy: { id: 'asc' },
+  });
+}

@@ -1,0 +1,69 @@
+// `npm run admin -- <command>`: users, role grants and API tokens, written straight to the database.
+// Against DATABASE_URL, or the embedded PostgreSQL of a running `npm start` when it is unset.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { launcherConfigSchema, parseConfig } from '../lib/config';
+import { createPrisma } from '../lib/db';
+import { ANY_COUNCIL, createUser, grantRole, issueToken, revokeToken } from '../lib/identity';
+import { ROLES } from '../workflows/common/roles';
+import { embeddedDatabaseUrl } from './lib/embedded-postgres';
+
+const USAGE = `usage:
+  npm run admin -- user <user-id> --name "<display name>" [--email <address>]
+  npm run admin -- grant <user-id> <role> <council|*> [--group <group-key>]
+  npm run admin -- token <user-id> [--label "<what it is for>"]
+  npm run admin -- revoke <token-id>
+roles: ${ROLES.join(', ')}  ('*' as council: every council)`;
+
+const id = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _ @ - only');
+const council = z.union([z.literal(ANY_COUNCIL), z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)]);
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, email: { type: 'string' }, group: { type: 'string' }, label: { type: 'string' } },
+  });
+  const [command, ...args] = positionals;
+  const config = parseConfig(launcherConfigSchema);
+  const prisma = createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT));
+  try {
+    switch (command) {
+      case 'user': {
+        const user = z.object({ id, displayName: z.string().min(1), email: z.email().optional() }).parse({ id: args[0], displayName: values.name, email: values.email });
+        await createUser(prisma, user);
+        console.log(`user ${user.id} saved`);
+        break;
+      }
+      case 'grant': {
+        const grant = z
+          .object({ userId: id, role: z.enum(ROLES), council, groupKey: z.string().default('') })
+          .refine((g) => (g.role === 'resident_rep') === (g.groupKey !== ''), 'a resident_rep grant names its group (--group), and only it')
+          .parse({ userId: args[0], role: args[1], council: args[2], groupKey: values.group });
+        await grantRole(prisma, grant.userId, grant);
+        console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);
+        break;
+      }
+      case 'token': {
+        const userId = id.parse(args[0]);
+        const { tokenId, token } = await issueToken(prisma, userId, values.label ?? 'issued by npm run admin');
+        console.log(`token ${tokenId} for ${userId} (shown once, store it now):\n${token}`);
+        break;
+      }
+      case 'revoke': {
+        await revokeToken(prisma, z.uuid().parse(args[0]));
+        console.log(`token ${args[0]} revoked`);
+        break;
+      }
+      default:
+        console.error(USAGE);
+        process.exitCode = 2;
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof z.ZodError ? `${z.prettifyError(err)}\n\n${USAGE}` : err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import type { PrismaClient } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { Mailer } from '../lib/mailer';
+
+const BATCH = 20;
+const MAX_ATTEMPTS = 10;
+
+interface PendingRow {
+  id: string;
+  recipients: string[];
+  subject: string;
+  body: string;
+  attempts: number;
+}
+
+/**
+ * Sends the notification outbox. Each row is locked while it is sent and marked sent in the same
+ * transaction, so two dispatchers never send one row twice. The one window left is a crash between
+ * the SMTP server accepting a message and the commit: that message goes again (at least once).
+ */
+export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logger: Logger): Promise<number> {
+  let sent = 0;
+  for (let more = true; more; ) {
+    more = await prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<PendingRow[]>`
+        SELECT id, recipients, subject, body, attempts FROM notification
+        WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+      for (const row of rows) {
+        try {
+          await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: `<${row.id}@housing-governance>` });
+          await tx.notification.update({ where: { id: row.id }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 } });
+          sent += 1;
+        } catch (err) {
+          const attempts = row.attempts + 1;
+          const lastError = err instanceof Error ? err.message : String(err);
+          logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');
+          await tx.notification.update({ where: { id: row.id }, data: { attempts, lastError, status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' } });
+        }
+      }
+      return rows.length === BATCH;
+    }, { timeout: 60_000 });
+  }
+  return sent;
+}
+
+/** Polls the outbox until stopped; returns the function that stops it (and waits for a round in flight). */
+export function startOutboxDispatcher(prisma: PrismaClient, mailer: Mailer, logger: Logger, intervalMs = 500): () => Promise<void> {
+  let stopped = false;
+  let round: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    round = dispatchOutbox(prisma, mailer, logger)
+      .catch((err: unknown) => logger.error({ err }, 'outbox dispatch failed; will retry'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  let timer = setTimeout(tick, 0);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await round;
+  };
+}

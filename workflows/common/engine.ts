@@ -9,7 +9,8 @@ import type { TaskHooks } from './tasks';
 
 /** Every activity, retried until it succeeds: a database outage is waited out, nothing is lost. */
 export const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
+  // Short enough that work lost with a killed worker is retried soon; each activity is one quick write.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -125,6 +125,14 @@ export function createEngineActivities(prisma: PrismaClient) {
 
     async taskDecided({ process, task, decision, documentIds }: TaskDecidedInput): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
+      // The email first: if this activity dies after queueing it, the retry finds it queued already.
+      await queueNotification(prisma, {
+        process,
+        event: 'decision_made',
+        dedupeKey: `${id}:decided`,
+        toRoles: ['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : [])],
+        facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}) },
+      });
       await prisma.$transaction(async (tx) => {
         await tx.task.update({
           where: { id },
@@ -143,13 +151,6 @@ export function createEngineActivities(prisma: PrismaClient) {
           documentIds: [...decision.attachments, ...documentIds],
           data: { form: decision.form },
         });
-      });
-      await queueNotification(prisma, {
-        process,
-        event: 'decision_made',
-        dedupeKey: `${id}:decided`,
-        toRoles: ['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : [])],
-        facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}) },
       });
     },
 

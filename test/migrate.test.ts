@@ -12,7 +12,10 @@ import { testEnv } from './support/env';
 let admin: Client;
 const created: string[] = [];
 beforeAll(async () => {
-  admin = new Client({ connectionString: testEnv('databaseUrl') });
+  // On the server's own `postgres` database: the test template must stay free of connections.
+  const url = new URL(testEnv('databaseUrl'));
+  url.pathname = '/postgres';
+  admin = new Client({ connectionString: url.toString() });
   await admin.connect();
 });
 afterAll(async () => {

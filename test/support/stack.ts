@@ -11,6 +11,7 @@ import { createMailer } from '../../lib/mailer';
 import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
 import { createWorker } from '../../worker/worker';
 import type { Role } from '../../workflows/common/roles';
+import { freshDatabase } from './database';
 import { testEnv } from './env';
 import { Mailbox } from './mailbox';
 
@@ -18,6 +19,8 @@ import { Mailbox } from './mailbox';
  * SMTP server, and the API on a random port. */
 export interface TestStack {
   baseUrl: string;
+  /** This stack's own database (see freshDatabase). */
+  databaseUrl: string;
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
@@ -26,6 +29,8 @@ export interface TestStack {
   user(grant: { council: string; role: Role; groupKey?: string }): Promise<TestUser>;
   /** Shuts the worker down and starts a new one on the same task queue, as after a crash or deploy. */
   restartWorker(): Promise<void>;
+  /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
+  workerEnvironment(): NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -44,24 +49,27 @@ export function quietTemporalRuntime(): void {
   }
 }
 
-export async function startTestStack(): Promise<TestStack> {
+/** With `inProcessWorker: false` no worker or outbox dispatcher runs here: the test runs `worker/main.ts`. */
+export async function startTestStack({ inProcessWorker = true } = {}): Promise<TestStack> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
   const address = testEnv('temporalAddress');
   const logger = createLogger('test', 'silent');
-  const prisma = createPrisma(testEnv('databaseUrl'));
+  const database = await freshDatabase();
+  const prisma = createPrisma(database.url);
   const mailbox = await Mailbox.start();
   const mailer = createMailer({ smtpUrl: mailbox.url, from: 'housing-governance <no-reply@test.local>', log: () => undefined });
-  const stopDispatcher = startOutboxDispatcher(prisma, mailer, logger, 100);
+  const stopDispatcher = inProcessWorker ? startOutboxDispatcher(prisma, mailer, logger, 100) : async () => undefined;
   const workerConnection = await NativeConnection.connect({ address });
-  const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> }> => {
+  const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
+    if (!inProcessWorker) return undefined;
     const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma });
     return { worker, running: worker.run() };
   };
   let current = await runWorker();
   const stopWorker = async () => {
-    current.worker.shutdown();
-    await current.running;
+    current?.worker.shutdown();
+    await current?.running;
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
@@ -72,6 +80,7 @@ export async function startTestStack(): Promise<TestStack> {
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    databaseUrl: database.url,
     client,
     prisma,
     taskQueue,
@@ -84,6 +93,15 @@ export async function startTestStack(): Promise<TestStack> {
       const { token } = await issueToken(prisma, userId, 'test');
       return { userId, email, token };
     },
+    workerEnvironment: () => ({
+      ...process.env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: testEnv('workflowBundle'),
+      SMTP_URL: mailbox.url,
+      LOG_LEVEL: 'info',
+    }),
     restartWorker: async () => {
       await stopWorker();
       current = await runWorker();
@@ -96,6 +114,7 @@ export async function startTestStack(): Promise<TestStack> {
       mailer.close();
       await mailbox.close();
       await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
+      await database.drop();
     },
   };
 }

@@ -1,0 +1,74 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
+import { createPrisma } from '../lib/db';
+import type { GenerateDocumentInput, ProcessRef } from '../workflows/common/engine-types';
+import { freshDatabase } from './support/database';
+import { uniqueCouncil } from './support/stack';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let prisma: ReturnType<typeof createPrisma>;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  database = await freshDatabase();
+  prisma = createPrisma(database.url);
+  activities = createActivities({ prisma });
+});
+afterAll(async () => {
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+const processRef = (): ProcessRef => {
+  const council = uniqueCouncil();
+  return { processId: `lma:${council}:estate:group`, kind: 'lma', council, groupKey: 'group', title: 'LMA: Group, Estate' };
+};
+const documentInput = (process: ProcessRef, key: string): GenerateDocumentInput => ({
+  process,
+  key,
+  step: 'appoint_adviser',
+  kind: 'decision_record',
+  title: 'Decision record',
+  at: '2026-11-23T10:00:00.000Z',
+  sections: [{ heading: 'Decision', lines: ['Outcome: appoint'] }],
+});
+
+describe('engine activities, retried as Temporal would after a crash', () => {
+  it('makes a document once per key, and numbers a second document of the same kind as version 2', async () => {
+    const process = processRef();
+    const env = new MockActivityEnvironment();
+
+    const first = await env.run(activities.generateDocument, documentInput(process, 'decision-record:appoint-adviser'));
+    const retried = await env.run(activities.generateDocument, documentInput(process, 'decision-record:appoint-adviser'));
+    const another: { version: number } = await env.run(activities.generateDocument, documentInput(process, 'decision-record:outline-plan'));
+
+    expect(retried).toEqual(first);
+    expect(another.version).toBe(2);
+    expect(await prisma.document.count({ where: { processId: process.processId } })).toBe(2);
+  });
+
+  it('puts a task in the inbox, on the timeline and in the outbox once, however often it is retried', async () => {
+    const process = processRef();
+    await prisma.appUser.create({ data: { id: `hm-${process.council}`, displayName: 'HM', email: `hm@${process.council}.test`, grants: { create: { council: process.council, role: 'housing_manager' } } } });
+    const task = { taskId: 'appoint-adviser', kind: 'appoint_adviser', title: 'Appoint an adviser', role: 'housing_manager' as const, outcomes: ['appoint'], openedAt: '2026-11-23T10:00:00.000Z' };
+    const env = new MockActivityEnvironment();
+
+    await env.run(activities.taskOpened, { process, task });
+    await env.run(activities.taskOpened, { process, task });
+
+    expect(await prisma.task.count({ where: { processId: process.processId } })).toBe(1);
+    expect(await prisma.timelineEntry.count({ where: { processId: process.processId } })).toBe(1);
+    const outbox = await prisma.notification.findMany({ where: { processId: process.processId } });
+    expect(outbox.map((n) => [n.event, n.recipients, n.status])).toEqual([['task_opened', [`hm@${process.council}.test`], 'pending']]);
+  });
+
+  it('records an email nobody can receive, rather than dropping it', async () => {
+    const process = processRef();
+    const task = { taskId: 'sign', kind: 'sign', title: 'Sign', role: 'legal_services' as const, outcomes: ['sign'], openedAt: '2026-11-23T10:00:00.000Z' };
+
+    await new MockActivityEnvironment().run(activities.taskOpened, { process, task });
+
+    expect(await prisma.notification.findMany({ where: { processId: process.processId }, select: { status: true, recipients: true } })).toEqual([
+      { status: 'no_recipients', recipients: [] },
+    ]);
+  });
+});

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import { stopChild } from '../scripts/lib/processes';
+import { eventually } from './support/eventually';
+import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
+import { startTestStack, type TestStack } from './support/stack';
+
+// The worker runs as its own process (worker/main.ts) so it can be killed outright, as a crash would.
+// A table lock held by the test stops an activity half-way, at a known point, while the kill happens.
+
+let stack: TestStack;
+let cast: LmaCast;
+let worker: ChildProcess | undefined;
+beforeAll(async () => {
+  stack = await startTestStack({ inProcessWorker: false });
+});
+beforeEach(async () => {
+  worker = await startWorkerProcess();
+  cast = await lmaCast(stack);
+});
+afterEach(async () => {
+  if (worker) await stopChild(worker);
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+async function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
+    env: stack.workerEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"worker running"')) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it ran:\n${output}`)));
+  });
+  return child;
+}
+
+/**
+ * Holds an exclusive lock on a table until released, so statements on it wait. A waiter is recognised
+ * by the lock mode it asks for (pg_stat_activity may still show a session's previous statement).
+ */
+async function lockTable(table: string): Promise<{ waitFor(mode: 'AccessShareLock' | 'RowExclusiveLock'): Promise<void>; release(): Promise<void> }> {
+  const client = new Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  return {
+    waitFor: (mode) =>
+      eventually(async () => {
+        const waiting = await client.query('SELECT 1 FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND mode = $2', [table, mode]);
+        if (waiting.rowCount === 0) throw new Error(`nothing waits for ${mode} on ${table} yet`);
+      }),
+    release: async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
+
+async function killWorker(): Promise<void> {
+  await stopChild(worker as ChildProcess, 'SIGKILL');
+  worker = undefined;
+}
+
+describe('a worker killed in the middle of an activity', () => {
+  it('produces the decision record once after it is restarted', async () => {
+    const processId = await startLma(stack, cast);
+    const taskId = await adviserTask(stack, processId, cast.housingManager);
+    await settled(stack, processId);
+    const lock = await lockTable('document');
+
+    const decision = completeTask(stack, taskId, cast.housingManager, appointment);
+    await lock.waitFor('AccessShareLock'); // generateDocument, looking for a document made earlier
+    await killWorker();
+    await lock.release();
+    worker = await startWorkerProcess();
+
+    expect((await decision).body).toMatchObject({ stage: 'outline_plan' });
+    expect(await stack.prisma.document.count({ where: { processId } })).toBe(1);
+  }, 90_000);
+
+  it('sends the decision email exactly once after it is restarted, though the email was queued before the kill', async () => {
+    const processId = await startLma(stack, cast);
+    const taskId = await adviserTask(stack, processId, cast.housingManager);
+    await settled(stack, processId);
+    await stack.mailbox.waitFor((m) => m.subject.startsWith('Action needed') && m.text.includes(processId));
+    const lock = await lockTable('timeline_entry');
+
+    const decision = completeTask(stack, taskId, cast.housingManager, appointment);
+    // taskDecided has put the email in the outbox and now waits to write the timeline: killed here,
+    // its retry must find the email already queued.
+    await lock.waitFor('RowExclusiveLock');
+    expect(await stack.prisma.notification.count({ where: { dedupeKey: `${taskId}:decided` } })).toBe(1);
+    await killWorker();
+    await lock.release();
+    worker = await startWorkerProcess();
+
+    expect((await decision).body).toMatchObject({ stage: 'outline_plan' });
+    const row = await eventually(async () => {
+      const found = await stack.prisma.notification.findUniqueOrThrow({ where: { dedupeKey: `${taskId}:decided` } });
+      expect(found.status).toBe('sent');
+      return found;
+    });
+    const sent = stack.mailbox.received.filter((m) => m.subject.startsWith('Decision recorded') && m.text.includes(processId));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.messageId).toBe(`<${row.id}@housing-governance>`);
+  }, 90_000);
+});

@@ -17,6 +17,7 @@ import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor } from '../workflows/common/roles';
 import { generateDocument } from './documents';
 import { queueNotification } from './notifications';
+import { registryRow } from './registry';
 
 interface TimelineWrite {
   process: ProcessRef;
@@ -64,18 +65,7 @@ export function createEngineActivities(prisma: PrismaClient) {
 
     async processEvent(input: ProcessEventInput & { entry: ProcessRegistryEntry }): Promise<void> {
       const { entry } = input;
-      const row = {
-        kind: entry.kind,
-        council: entry.council,
-        businessKey: entry.businessKey,
-        groupKey: entry.groupKey,
-        title: entry.title,
-        stage: entry.stage,
-        status: entry.status,
-        startedBy: entry.startedBy,
-        startedAt: new Date(entry.startedAt),
-        updatedAt: new Date(entry.updatedAt),
-      };
+      const row = registryRow(entry);
       await prisma.$transaction(async (tx) => {
         await tx.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
         await appendTimeline(tx, { ...input, data: { stage: input.stage } });

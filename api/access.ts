@@ -45,14 +45,15 @@ export function mayRead(principal: Principal, scope: Scope): boolean {
   return grantsIn(principal, scope).length > 0;
 }
 
-/** Councils (or '*') and resident groups the principal can see, for filtering lists. */
-export function visibility(principal: Principal): { councils: string[]; groups: { council: string; groupKey: string }[]; everywhere: boolean } {
+/**
+ * A database filter, for any table with `council` and `groupKey` columns, that keeps the rows the
+ * principal may see: its councils, and for a resident_rep its own group's rows only.
+ */
+export function visibleTo(principal: Principal): { OR?: ({ council: { in: string[] } } | { council: string; groupKey: string })[] } {
   const broad = principal.grants.filter((grant) => grant.role !== 'resident_rep');
-  return {
-    everywhere: broad.some((grant) => grant.council === ANY_COUNCIL),
-    councils: [...new Set(broad.map((grant) => grant.council))],
-    groups: principal.grants.filter((grant) => grant.role === 'resident_rep').map(({ council, groupKey }) => ({ council, groupKey })),
-  };
+  if (broad.some((grant) => grant.council === ANY_COUNCIL)) return {};
+  const groups = principal.grants.filter((grant) => grant.role === 'resident_rep').map(({ council, groupKey }) => ({ council, groupKey }));
+  return { OR: [{ council: { in: [...new Set(broad.map((grant) => grant.council))] } }, ...groups] };
 }
 
 /** Refuses with 403, logging who was refused what and why. */

@@ -5,7 +5,7 @@ import { processViewQuery } from '../workflows/common/process';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
 import { LMA_STAGES, lmaBusinessKey, lmaGroupKey } from '../workflows/lma/messages';
 import type { localManagementAgreement } from '../workflows/lma/workflow';
-import { actingAs, forbid, mayRead, visibility, type Scope } from './access';
+import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
 import { listProcessesQuery, page, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
 import { problemFromTemporal } from './temporal-errors';
@@ -83,12 +83,11 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       query: listProcessesQuery,
       responses: { 200: { description: 'a page of processes', schema: page(processSummary) } },
       async handler({ res, query, principal }) {
-        const seen = visibility(principal);
         const where = {
           ...(query.council ? { council: query.council } : {}),
           ...(query.kind ? { kind: query.kind } : {}),
           ...(query.stage ? { stage: query.stage } : {}),
-          ...(seen.everywhere ? {} : { OR: [{ council: { in: seen.councils } }, ...seen.groups.map((g) => ({ council: g.council, groupKey: g.groupKey }))] }),
+          ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
           prisma.processRecord.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),

@@ -4,7 +4,7 @@ import type { PrismaClient } from '../lib/db';
 import { usersWithRole, type Principal } from '../lib/identity';
 import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
-import { actingAs, forbid, visibility } from './access';
+import { actingAs, forbid, visibleTo } from './access';
 import { HttpProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
@@ -59,14 +59,13 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       query: listTasksQuery,
       responses: { 200: { description: 'a page of tasks, soonest due first', schema: page(taskResponse) } },
       async handler({ res, query, principal }) {
-        const seen = visibility(principal);
         const where = {
           status: query.status,
           ...(query.council ? { council: query.council } : {}),
           ...(query.role ? { role: query.role } : {}),
           ...(query.assignee ? { assignee: query.assignee } : {}),
           ...(query.due_before ? { dueAt: { lt: new Date(query.due_before) } } : {}),
-          ...(seen.everywhere ? {} : { OR: [{ council: { in: seen.councils } }, ...seen.groups.map((g) => ({ council: g.council, groupKey: g.groupKey }))] }),
+          ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
           prisma.task.findMany({ where, orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),

@@ -139,7 +139,7 @@ export function createEngineActivities(prisma: PrismaClient) {
           outcome: decision.outcome,
           ...(decision.reasons ? { reasons: decision.reasons } : {}),
           documentIds: [...decision.attachments, ...documentIds],
-          data: { form: decision.form },
+          data: { form: decision.form } as Prisma.InputJsonValue,
         });
       });
     },
@@ -190,6 +190,14 @@ export function createEngineActivities(prisma: PrismaClient) {
       await prisma.$transaction(async (tx) => {
         await tx.task.update({ where: { id }, data: { assignee } });
         await appendTimeline(tx, { process, key: `assignment:${task.taskId}:${sequence}`, at, kind: 'assignment', summary, actor, taskId: task.taskId, ...(reason ? { reasons: reason } : {}) });
+      });
+    },
+
+    async taskCancelled({ process, task, at, why }: TaskLateInput & { why: string }): Promise<void> {
+      const id = inboxTaskId(process.processId, task.taskId);
+      await prisma.$transaction(async (tx) => {
+        await tx.task.update({ where: { id }, data: { status: 'cancelled', closedAt: new Date(at) } });
+        await appendTimeline(tx, { process, key: `task-cancelled:${task.taskId}`, at, kind: 'task_cancelled', summary: `No longer needed (${why}): ${task.title}`, taskId: task.taskId });
       });
     },
 

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../prisma/generated/client';
 import { createEngineActivities } from './engine';
+import { createPaymentActivities } from './payments';
 import { createRegistryActivities } from './registry';
 
 export interface ActivityDependencies {
@@ -11,5 +12,6 @@ export function createActivities({ prisma }: ActivityDependencies) {
   return {
     ...createRegistryActivities(prisma),
     ...createEngineActivities(prisma),
+    ...createPaymentActivities(prisma),
   };
 }

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import { policyFor, policyOverrideSchema, processPolicySchema, setPolicy } from '../lib/policy';
 import { actingAs, forbid, mayRead } from './access';
+import { validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams } from './schemas';
 
@@ -29,7 +31,10 @@ export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
       async handler({ req, res, params, body, principal }) {
         const actor = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
         if (!actor) throw forbid(req, `change the policy of ${params.council}`, 'needs programme_manager there');
-        const policy = await setPolicy(prisma, params.council, body, actor.userId);
+        const policy = await setPolicy(prisma, params.council, body, actor.userId).catch((err: unknown) => {
+          // Each part was valid on its own; together with the defaults they are not (e.g. review after term end).
+          throw err instanceof z.ZodError ? validationProblem('body', err) : err;
+        });
         req.log.info({ council: params.council, override: body, actor }, 'policy changed');
         res.json(policy);
       },

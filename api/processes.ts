@@ -3,11 +3,11 @@ import type { PrismaClient } from '../lib/db';
 import { policyFor } from '../lib/policy';
 import { processViewQuery } from '../workflows/common/process';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
-import { LMA_STAGES, lmaBusinessKey, lmaGroupKey } from '../workflows/lma/messages';
+import { LMA_STAGES, cancelUpdate, lmaBusinessKey, lmaGroupKey, withdrawUpdate } from '../workflows/lma/messages';
 import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
-import { listProcessesQuery, page, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
+import { endProcessBody, listProcessesQuery, page, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
 import { problemFromTemporal } from './temporal-errors';
 
 export interface ProcessRouteDeps {
@@ -36,7 +36,45 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     return scope;
   };
 
+  const ending = (path: 'withdraw' | 'cancel', role: 'resident_rep' | 'programme_manager', summary: string) =>
+    route({
+      method: 'post',
+      path: `/processes/:id/${path}`,
+      tag: 'processes',
+      summary,
+      params: processIdParams,
+      body: endProcessBody,
+      responses: { 200: { description: 'ended; its final stage' }, 403: { description: `needs ${role} for this process` }, 404: { description: 'no such process' }, 409: { description: 'already ended' } },
+      async handler({ req, res, params, body, principal }) {
+        const scope = await processScope(deps, params.id);
+        const actor = actingAs(principal, scope, role);
+        if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
+        try {
+          const result = await client.workflow.getHandle(params.id).executeUpdate(path === 'withdraw' ? withdrawUpdate : cancelUpdate, { args: [{ actor, reasons: body.reasons }] });
+          req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
+          res.json(result);
+        } catch (err) {
+          throw problemFromTemporal(err, params.id);
+        }
+      },
+    });
+
   return [
+    ending('withdraw', 'resident_rep', "The residents' group withdraws from its LMA, with reasons"),
+    ending('cancel', 'programme_manager', 'The council cancels a process, with reasons'),
+    route({
+      method: 'get',
+      path: '/processes/:id/payments',
+      tag: 'processes',
+      summary: 'Payment instructions of an LMA, by term and instalment',
+      params: processIdParams,
+      responses: { 200: { description: 'the payment instructions', schema: paymentsResponse } },
+      async handler(input) {
+        await readable(input, input.params.id);
+        const rows = await prisma.paymentInstruction.findMany({ where: { processId: input.params.id }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
+        input.res.json({ items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) });
+      },
+    }),
     route({
       method: 'post',
       path: '/processes',

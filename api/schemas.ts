@@ -59,7 +59,7 @@ export const listTasksQuery = z
     council: slug.optional(),
     role: z.enum(ROLES).optional(),
     assignee: z.string().min(1).max(200).optional(),
-    status: z.enum(['open', 'completed']).default('open'),
+    status: z.enum(['open', 'completed', 'cancelled']).default('open'),
     due_before: isoDateTime.optional(),
     ...pageQuery,
   })
@@ -70,7 +70,8 @@ export const completeTaskBody = z
     outcome: z.string().min(1).max(50),
     reasons: z.string().trim().min(1).max(10_000).optional(),
     attachments: z.array(z.uuid()).max(50).optional(),
-    form: z.record(z.string().min(1).max(100), z.string().max(2_000)).optional(),
+    /** What the task asks for; each task kind's own schema checks it (api/task-forms.ts). */
+    form: z.record(z.string().min(1).max(100), z.unknown()).optional(),
   })
   .strict();
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
@@ -152,4 +153,9 @@ export const documentSummary = z.object({
   sizeBytes: z.number(),
   createdAt: isoDateTime,
   links: z.object({ content: z.string() }),
+});
+
+export const endProcessBody = z.object({ reasons: z.string().trim().min(1).max(10_000) }).strict();
+export const paymentsResponse = z.object({
+  items: z.array(z.object({ term: z.number(), instalment: z.number(), of: z.number(), amountPence: z.number(), dueOn: isoDateTime, payee: z.string() })),
 });

@@ -5,9 +5,10 @@ import { usersWithRole, type Principal } from '../lib/identity';
 import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, visibleTo } from './access';
-import { HttpProblem } from './problem';
+import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
+import { TASK_FORMS } from './task-forms';
 import { problemFromTemporal } from './temporal-errors';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
@@ -91,6 +92,11 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       },
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'complete');
+        const form = TASK_FORMS[task.kind]?.(body.outcome).safeParse(body.form ?? {});
+        if (form && !form.success) {
+          form.error.issues.forEach((issue) => issue.path.unshift('form'));
+          throw validationProblem('body', form.error);
+        }
         try {
           // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
           const result = await client.workflow.getHandle(task.processId).executeUpdate(completeTaskUpdate, {

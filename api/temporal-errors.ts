@@ -11,6 +11,8 @@ const refusalStatus: Record<string, number> = {
   [TASK_REFUSALS.reasonRequired]: 400,
   [TASK_REFUSALS.invalidForm]: 400,
   [TASK_REFUSALS.malformed]: 400,
+  [TASK_REFUSALS.ruleViolation]: 409,
+  [TASK_REFUSALS.processEnded]: 409,
 };
 
 const slugOf = (type: string): string => type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
@@ -22,7 +24,14 @@ function isWorkflowNotFound(err: unknown): boolean {
 }
 
 /** Turns what the Temporal client throws into the HTTP problem a caller can act on; others pass through. */
+const messagesOf = (err: unknown): string =>
+  err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${messagesOf((err as { cause?: unknown }).cause)}` : '';
+
 export function problemFromTemporal(err: unknown, processId: string): unknown {
+  // Temporal answers NOT_FOUND to an update of a run that has completed: the process exists, but has ended.
+  if (/already completed/i.test(messagesOf(err))) {
+    return new HttpProblem(409, 'process-closed', 'The process has ended', `process ${processId} has ended`);
+  }
   if (isWorkflowNotFound(err)) {
     return new HttpProblem(404, 'process-not-found', 'No such process', `no process has the id ${processId}`);
   }

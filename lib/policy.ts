@@ -6,23 +6,49 @@ import type { PrismaClient } from './db';
 const workingDays = z.number().int().min(0).max(365);
 const role = z.enum(ROLES);
 
+const calendarSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('england-and-wales') }).strict(),
+  // For tests and demonstrations: a working day of a few milliseconds, no days off.
+  z.object({ kind: z.literal('compressed'), workingDayMs: z.number().int().min(1).max(86_400_000) }).strict(),
+]);
+
+const lmaPolicySchema = z
+  .object({
+    adviserAppointmentWorkingDays: workingDays.min(1),
+    groupStepWorkingDays: workingDays.min(1),
+    councilStepWorkingDays: workingDays.min(1),
+    consultationDays: z.number().int().min(1).max(365),
+    supportThreshold: z.number().min(0).max(0.99),
+    termDays: z.number().int().min(1).max(3650),
+    paymentsPerTerm: z.number().int().min(1).max(52),
+    reportingPeriodsPerTerm: z.number().int().min(1).max(12),
+    annualReviewDaysBeforeEnd: z.number().int().min(1).max(365),
+  })
+  .strict();
+
 export const processPolicySchema = z
   .object({
-    calendar: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('england-and-wales') }).strict(),
-      // For tests and demonstrations: a working day of a few milliseconds, no days off.
-      z.object({ kind: z.literal('compressed'), workingDayMs: z.number().int().min(1).max(86_400_000) }).strict(),
-    ]),
+    calendar: calendarSchema,
     reminderWorkingDaysBefore: workingDays,
     escalation: z.partialRecord(role, role),
-    lma: z.object({ adviserAppointmentWorkingDays: workingDays.min(1) }).strict(),
+    lma: lmaPolicySchema,
   })
-  .strict() satisfies z.ZodType<ProcessPolicy>;
+  .strict()
+  .refine((policy) => policy.lma.annualReviewDaysBeforeEnd < policy.lma.termDays, {
+    message: 'the annual review must open before the term ends',
+    path: ['lma', 'annualReviewDaysBeforeEnd'],
+  }) satisfies z.ZodType<ProcessPolicy>;
 
 /** A council's changes to the defaults: any subset of the policy, each part replacing the default's. */
-export const policyOverrideSchema = processPolicySchema.partial().extend({
-  lma: processPolicySchema.shape.lma.partial().optional(),
-});
+export const policyOverrideSchema = z
+  .object({
+    calendar: calendarSchema,
+    reminderWorkingDaysBefore: workingDays,
+    escalation: z.partialRecord(role, role),
+    lma: lmaPolicySchema.partial(),
+  })
+  .partial()
+  .strict();
 export type PolicyOverride = z.infer<typeof policyOverrideSchema>;
 
 export function applyOverride(override: PolicyOverride): ProcessPolicy {

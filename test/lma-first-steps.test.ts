@@ -86,7 +86,7 @@ describe('the adviser appointment decision', () => {
     expect(decided.body).toEqual({ taskId: 'appoint-adviser', outcome: 'appoint', stage: 'outline_plan' });
     const view = await viewOf(stack, processId, cast.auditor);
     expect(view.stage).toBe('outline_plan');
-    expect(view.openTasks).toEqual([]);
+    expect(view.openTasks).toEqual([expect.objectContaining({ taskId: 'outline-plan-1', role: 'resident_rep' })]);
     const housingManager = { userId: cast.housingManager.userId, role: 'housing_manager' };
     expect(view.decisions).toEqual([expect.objectContaining({ taskId: 'appoint-adviser', outcome: 'appoint', actor: housingManager })]);
     expect(view.details).toMatchObject({ adviser: { userId: 'hm-dee', name: 'Dee Adviser', appointedBy: housingManager } });
@@ -120,7 +120,7 @@ describe('the adviser appointment decision', () => {
     const refused = await completeTask(stack, taskId, cast.housingManager, { outcome: 'appoint', form: { adviserName: 'Dee Adviser' } });
 
     expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ type: 'urn:housing-governance:problem:invalid-form', detail: 'the form needs: adviserUserId' });
+    expect(refused.body).toMatchObject({ type: 'urn:housing-governance:problem:validation-error', issues: [expect.objectContaining({ path: 'form.adviserUserId' })] });
     expect(await historyLength(processId)).toBe(before);
   });
 

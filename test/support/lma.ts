@@ -19,6 +19,7 @@ export const appointment = { outcome: 'appoint', form: { adviserUserId: 'hm-dee'
 /** A council of its own, with the people an LMA needs, each with a token. */
 export interface LmaCast {
   council: string;
+  legal: TestUser;
   rep: TestUser;
   housingManager: TestUser;
   secondHousingManager: TestUser;
@@ -35,13 +36,15 @@ export async function lmaCast(stack: TestStack): Promise<LmaCast> {
     housingManager: await stack.user({ council, role: 'housing_manager' }),
     secondHousingManager: await stack.user({ council, role: 'housing_manager' }),
     finance: await stack.user({ council, role: 'finance' }),
+    legal: await stack.user({ council, role: 'legal_services' }),
     programmeManager: await stack.user({ council, role: 'programme_manager' }),
     auditor: await stack.user({ council: '*', role: 'auditor' }),
   };
 }
 
-export async function startLma(stack: TestStack, cast: LmaCast): Promise<string> {
-  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: expressionOfInterest(cast.council) });
+export async function startLma(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
+  const body = expressionOfInterest(cast.council);
+  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: { ...body, group: { ...body.group, legalForm } } });
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   return started.body.processId;
 }
@@ -69,4 +72,56 @@ export async function settled(stack: TestStack, processId: string): Promise<numb
     if ((raw.pendingActivities ?? []).length > 0 || raw.pendingWorkflowTask) throw new Error(`${processId} is still busy`);
     return Number(raw.workflowExecutionInfo?.historyLength ?? 0);
   });
+}
+
+interface OpenTask {
+  id: string;
+  processId: string;
+  kind: string;
+  taskId: string;
+}
+
+/** Waits for an open task of `kind` in this process, for `as`'s role, and returns it. */
+export async function nextTask(stack: TestStack, processId: string, kind: string, as: TestUser): Promise<OpenTask> {
+  return eventually(async () => {
+    const inbox = await callApi<{ items: OpenTask[] }>(stack.baseUrl, 'GET', `/tasks?status=open&page_size=100${as.role ? `&role=${as.role}` : ''}`, { as });
+    const task = inbox.body.items.find((item) => item.processId === processId && item.kind === kind);
+    if (!task) throw new Error(`no open ${kind} for ${processId} yet (open: ${inbox.body.items.filter((i) => i.processId === processId).map((i) => i.kind).join(', ')})`);
+    return task;
+  }, 30_000);
+}
+
+/** Waits for the next task of `kind` and decides it; fails unless the API accepts the decision. */
+export async function decideNext(stack: TestStack, processId: string, kind: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) {
+  const task = await nextTask(stack, processId, kind, as);
+  const response = await completeTask(stack, task.id, as, { outcome, form, ...(reasons ? { reasons } : {}) });
+  if (response.status !== 200) throw new Error(`${kind} ${outcome}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+export const detailedPlan = [
+  { service: 'gardening', scope: ['flowerbeds by Elm House'], standards: 'Beds weeded weekly from March to October', annualPayment: 120_000, deliveryMode: 'residents' },
+  { service: 'window_cleaning', scope: ['Elm House', 'Oak House'], standards: 'Communal windows cleaned monthly', annualPayment: 80_000, deliveryMode: 'contractor' },
+];
+export const responsibilities = {
+  groupResponsibilities: 'Deliver the services to the specification, report quarterly, keep receipts',
+  councilResponsibilities: 'Pay on the agreed dates, advise through the appointed adviser',
+};
+/** A policy that runs an LMA in seconds: a day of 100 ms, a term of 40 days with its review 15 days before the end. */
+export const compressedLmaPolicy = {
+  calendar: { kind: 'compressed', workingDayMs: 100 },
+  reminderWorkingDaysBefore: 1,
+  lma: { consultationDays: 2, termDays: 40, annualReviewDaysBeforeEnd: 15, paymentsPerTerm: 2, reportingPeriodsPerTerm: 2 },
+};
+
+/** Drives an LMA from the expression of interest to the stage where the agreement is prepared. */
+export async function driveToPreparingAgreement(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
+  const processId = await startLma(stack, cast, legalForm);
+  await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', appointment.form);
+  await decideNext(stack, processId, 'submit_outline_plan', cast.rep, 'submit', { summary: 'We will look after the flowerbeds and the windows' });
+  await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'accept', { indicativePayments: { gardening: 120_000, window_cleaning: 80_000 } });
+  await decideNext(stack, processId, 'report_test_of_support', cast.rep, 'submit', { meetingsHeld: 2, householdsContacted: 120, skillsAssessment: 'Two gardeners, one bookkeeper' });
+  await decideNext(stack, processId, 'submit_detailed_plan', cast.rep, 'submit', { services: detailedPlan });
+  await decideNext(stack, processId, 'approve_detailed_plan', cast.housingManager, 'approve');
+  return processId;
 }

@@ -36,6 +36,7 @@ export interface TestStack {
 
 export interface TestUser {
   userId: string;
+  role?: Role;
   email: string;
   token: string;
 }
@@ -54,7 +55,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
   const address = testEnv('temporalAddress');
-  const logger = createLogger('test', 'silent');
+  const logger = createLogger('test', process.env.HG_TEST_LOG_LEVEL ?? 'silent');
   const database = await freshDatabase();
   const prisma = createPrisma(database.url);
   const mailbox = await Mailbox.start();
@@ -91,7 +92,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
       await createUser(prisma, { id: userId, displayName: userId, email });
       await grantRole(prisma, userId, { council, role, groupKey });
       const { token } = await issueToken(prisma, userId, 'test');
-      return { userId, email, token };
+      return { userId, role, email, token };
     },
     workerEnvironment: () => ({
       ...process.env,

@@ -18,7 +18,7 @@ export const activities = proxyActivities<ReturnType<typeof createActivities>>({
  * The engine-core side of a process: its inbox, timeline, deadlines, notifications and documents.
  * `registryEntry` reads the process's current header, so every event also refreshes the registry row.
  */
-export function processEngine(process: ProcessRef, policy: ProcessPolicy, registryEntry: () => ProcessRegistryEntry) {
+export function processEngine(process: ProcessRef, policy: ProcessPolicy, registryEntry: () => ProcessRegistryEntry, keyPrefix = '') {
   const hooks: TaskHooks = {
     opened: async (task) => {
       const deadline =
@@ -44,7 +44,9 @@ export function processEngine(process: ProcessRef, policy: ProcessPolicy, regist
         sections: [
           { heading: 'Decision', lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actor.userId} (${decision.actor.role})`, `Decided at: ${decision.decidedAt}`] },
           ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
-          ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: Object.entries(decision.form).map(([k, v]) => `${k}: ${v}`) }] : []),
+          ...(Object.keys(decision.form).length
+            ? [{ heading: 'Details', lines: Object.entries(decision.form).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`) }]
+            : []),
           ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
         ],
       });
@@ -55,6 +57,7 @@ export function processEngine(process: ProcessRef, policy: ProcessPolicy, regist
       const escalatedTo = policy.escalation[task.role];
       return activities.taskEscalated({ process, task, at: workflowNow(), ...(escalatedTo ? { escalatedTo } : {}) });
     },
+    cancelled: (task, why) => activities.taskCancelled({ process, task, at: workflowNow(), why }),
     assigned: (task, input, sequence) =>
       activities.taskAssigned({ process, task, actor: input.actor, assignee: input.assignee, at: workflowNow(), sequence, ...(input.reason ? { reason: input.reason } : {}) }),
   };
@@ -64,7 +67,7 @@ export function processEngine(process: ProcessRef, policy: ProcessPolicy, regist
   const event = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor) => {
     events += 1;
     const entry = registryEntry();
-    return activities.processEvent({ process, key: `${kind}:${events}`, kind, summary, at: entry.updatedAt, stage: entry.stage, entry, ...(actor ? { actor } : {}) });
+    return activities.processEvent({ process, key: `${keyPrefix}${kind}:${events}`, kind, summary, at: entry.updatedAt, stage: entry.stage, entry, ...(actor ? { actor } : {}) });
   };
 
   const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) =>

@@ -19,7 +19,28 @@ export interface ProcessPolicy {
   lma: {
     /** PROCESSES.md §1.2: adviser appointed within 10 working days by default. */
     adviserAppointmentWorkingDays: number;
+    /** Time the residents' group has for each of its steps (plans, reports of support, signing). */
+    groupStepWorkingDays: number;
+    /** Time a council officer has to reply to, approve or record a step. */
+    councilStepWorkingDays: number;
+    /** §1.7: formal consultation of affected residents, 28 calendar days. */
+    consultationDays: number;
+    /** §1.7: goes on only if for / (for + against) is above this (default: more for than against). */
+    supportThreshold: number;
+    /** §1.9: duration of a Community Cashback Agreement term, 1 year. */
+    termDays: number;
+    /** §1.9-10: scheduled payments in a term. */
+    paymentsPerTerm: number;
+    /** §1.10: monitoring periods in a term (quarterly); the annual review covers the last. */
+    reportingPeriodsPerTerm: number;
+    /** §1.11: the annual review opens this many days before the term ends. */
+    annualReviewDaysBeforeEnd: number;
   };
+}
+
+/** A number of calendar days as milliseconds, in the policy's calendar (compressed in tests). */
+export function calendarDaysMs(calendar: WorkingCalendar, days: number): number {
+  return days * (calendar.kind === 'compressed' ? calendar.workingDayMs : 86_400_000);
 }
 
 export const DEFAULT_POLICY: ProcessPolicy = {
@@ -36,5 +57,15 @@ export const DEFAULT_POLICY: ProcessPolicy = {
     resident_rep: 'housing_manager',
     almo_board: 'programme_manager',
   },
-  lma: { adviserAppointmentWorkingDays: 10 },
+  lma: {
+    adviserAppointmentWorkingDays: 10,
+    groupStepWorkingDays: 20,
+    councilStepWorkingDays: 10,
+    consultationDays: 28,
+    supportThreshold: 0.5,
+    termDays: 365,
+    paymentsPerTerm: 4,
+    reportingPeriodsPerTerm: 4,
+    annualReviewDaysBeforeEnd: 60,
+  },
 };

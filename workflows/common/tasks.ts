@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, defineUpdate, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
 import { workflowNow } from './clock';
 import type { Actor, Role } from './roles';
 
@@ -13,10 +13,16 @@ export const TASK_REFUSALS = {
   actorNotAllowed: 'ActorNotAllowed',
   invalidForm: 'InvalidForm',
   malformed: 'MalformedCompletion',
+  /** A rule of the process forbids the decision now; the message names the rule and its source. */
+  ruleViolation: 'RuleViolation',
+  processEnded: 'ProcessEnded',
 } as const;
 
 // PROCESSES.md "People and roles": reasons are required when rejecting or asking for changes.
 const OUTCOMES_NEEDING_REASONS = ['reject', 'request_changes'];
+
+/** A check a process makes on a decision before accepting it: the refusal message, or nothing. */
+export type DecisionGuard = (input: CompleteTaskInput) => string | undefined;
 
 /** A human step the workflow waits on: who may act, and what they may answer. */
 export interface TaskSpec {
@@ -28,8 +34,10 @@ export interface TaskSpec {
   /** When set, only this user (holding `role`) may complete the task. */
   assignee?: string;
   outcomes: string[];
-  /** Form fields the actor must fill with non-empty text. */
+  /** Form fields the actor must fill in. */
   requiredFormFields?: string[];
+  /** Outcomes that need reasons, besides reject and request_changes. */
+  reasonsRequiredFor?: string[];
   /** Business data the actor needs to decide. */
   data?: Record<string, unknown>;
   /** Due this many working days after it opens (the council's calendar); reminded and escalated. */
@@ -48,7 +56,7 @@ export interface CompleteTaskInput {
   actor: Actor;
   reasons?: string;
   attachments?: string[];
-  form?: Record<string, string>;
+  form?: Record<string, unknown>;
 }
 
 export interface AssignTaskInput {
@@ -66,7 +74,7 @@ export interface DecisionRecord {
   actor: Actor;
   reasons?: string;
   attachments: string[];
-  form: Record<string, string>;
+  form: Record<string, unknown>;
   decidedAt: string;
 }
 
@@ -90,19 +98,23 @@ export interface TaskHooks {
   reminded(task: TaskView): Promise<void>;
   escalated(task: TaskView): Promise<void>;
   assigned(task: TaskView, input: AssignTaskInput, sequence: number): Promise<void>;
+  /** The task will not be decided: its step was overtaken (the process ended, a term closed). */
+  cancelled(task: TaskView, why: string): Promise<void>;
 }
 
-/** A form field the task's `requiredFormFields` made the validator insist on. */
+/** A text form field the task's `requiredFormFields` made the validator insist on. */
 export function formField(decision: DecisionRecord, field: string): string {
   const value = decision.form[field];
-  if (value === undefined) throw new Error(`decision on ${decision.taskId} has no form field ${field}`);
+  if (typeof value !== 'string') throw new Error(`decision on ${decision.taskId} has no text form field ${field}`);
   return value;
 }
 
-const refuse = (type: string, message: string): never => {
+/** Refuses an update in its validator: nothing reaches the history, the caller gets `type`. */
+export const refuse = (type: string, message: string): never => {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 };
 const isNonEmptyText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
+const isFilled = (value: unknown): boolean => (typeof value === 'string' ? value.trim().length > 0 : value !== undefined && value !== null);
 const millisUntil = (iso: string): number => Math.max(0, Date.parse(iso) - Date.parse(workflowNow()));
 
 /**
@@ -113,6 +125,7 @@ export class TaskBook {
   private readonly open = new Map<string, TaskView>();
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
+  private readonly guards = new Map<string, DecisionGuard>();
   private assignments = 0;
   readonly decisions: DecisionRecord[] = [];
 
@@ -161,16 +174,35 @@ export class TaskBook {
     return [...this.open.values()];
   }
 
-  /** Opens a task, waits for its decision, lets `apply` act on it, then answers the caller. */
-  async decide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>): Promise<DecisionRecord> {
+  /**
+   * Opens a task, waits for its decision, lets `apply` act on it, then answers the caller. `guard`
+   * refuses decisions the process's rules forbid at the moment they are made. When the enclosing
+   * cancellation scope is cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
+   */
+  async decide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>, guard?: DecisionGuard): Promise<DecisionRecord> {
     const task: TaskView = { ...spec, openedAt: workflowNow() };
     this.open.set(spec.taskId, task);
-    if (this.hooks) Object.assign(task, await this.hooks.opened({ ...task }));
+    if (guard) this.guards.set(spec.taskId, guard);
     const decided = () => this.received.has(spec.taskId);
-    const deadlines = this.hooks ? this.watchDeadlines(task, decided, this.hooks) : undefined;
-    await condition(decided);
+    try {
+      if (this.hooks) Object.assign(task, await this.hooks.opened({ ...task }));
+      // A cancelled task stops its deadline watch too; that is not an error of the watch.
+      const deadlines = this.hooks
+        ? this.watchDeadlines(task, decided, this.hooks).catch((err: unknown) => {
+            if (!isCancellation(err)) throw err;
+          })
+        : undefined;
+      await condition(decided);
+      await deadlines;
+    } catch (err) {
+      if (isCancellation(err) && !decided()) {
+        this.open.delete(spec.taskId);
+        const hooks = this.hooks;
+        if (hooks) await CancellationScope.nonCancellable(() => hooks.cancelled({ ...task }, 'overtaken'));
+      }
+      throw err;
+    }
     const decision = this.received.get(spec.taskId) as DecisionRecord;
-    await deadlines;
     await this.hooks?.decided(task, decision);
     await apply(decision);
     this.applied.add(spec.taskId);
@@ -203,11 +235,13 @@ export class TaskBook {
     if (!task.outcomes.includes(input.outcome)) {
       refuse(TASK_REFUSALS.outcomeNotAllowed, `outcome '${input.outcome}' is not one of: ${task.outcomes.join(', ')}`);
     }
-    if (OUTCOMES_NEEDING_REASONS.includes(input.outcome) && !isNonEmptyText(input.reasons)) {
+    if ([...OUTCOMES_NEEDING_REASONS, ...(task.reasonsRequiredFor ?? [])].includes(input.outcome) && !isNonEmptyText(input.reasons)) {
       refuse(TASK_REFUSALS.reasonRequired, `outcome '${input.outcome}' needs reasons`);
     }
-    const missing = (task.requiredFormFields ?? []).filter((field) => !isNonEmptyText(input.form?.[field]));
+    const missing = (task.requiredFormFields ?? []).filter((field) => !isFilled(input.form?.[field]));
     if (missing.length > 0) refuse(TASK_REFUSALS.invalidForm, `the form needs: ${missing.join(', ')}`);
+    const violation = this.guards.get(task.taskId)?.(input);
+    if (violation) refuse(TASK_REFUSALS.ruleViolation, violation);
   }
 
   private validateAssignment(input: AssignTaskInput): void {

@@ -1,3 +1,4 @@
+import { defineUpdate } from '@temporalio/workflow';
 import type { ProcessPolicy } from '../common/policy';
 import type { Actor } from '../common/roles';
 
@@ -6,10 +7,23 @@ export const LMA_SERVICES = ['window_cleaning', 'gardening', 'estate_cleaning', 
 export type LmaService = (typeof LMA_SERVICES)[number];
 export const LEGAL_FORMS = ['none', 'residents_association', 'community_interest_company'] as const;
 export type LegalForm = (typeof LEGAL_FORMS)[number];
+export const DELIVERY_MODES = ['residents', 'employ', 'contractor'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 export const LMA_STAGES = {
   adviserAppointment: 'adviser_appointment',
   outlinePlan: 'outline_plan',
+  budgetDecision: 'budget_decision',
+  testOfSupport: 'test_of_support',
+  detailedPlan: 'detailed_plan',
+  preparingAgreement: 'preparing_agreement',
+  operating: 'operating',
+  annualReview: 'annual_review',
+  terminated: 'terminated',
+  notSupported: 'not_supported',
+  noServices: 'no_services',
+  withdrawn: 'withdrawn',
+  cancelled: 'cancelled',
 } as const;
 
 /** One service the group offers to run, over all or part of the estate (e.g. some blocks only). */
@@ -17,6 +31,35 @@ export interface ServiceScope {
   service: LmaService;
   /** Blocks or areas covered, e.g. ["Elm House", "flowerbeds by the car park"]. */
   scope: string[];
+}
+
+/** A service as the detailed plan and the agreement set it out (§1.5, §1.9). Money in pence a year. */
+export interface ServiceTerms extends ServiceScope {
+  standards: string;
+  annualPayment: number;
+  deliveryMode: DeliveryMode;
+}
+
+/** The Community Cashback Agreement as drafted by legal services and signed (§1.9). */
+export interface AgreementTerms {
+  services: ServiceTerms[];
+  groupResponsibilities: string;
+  councilResponsibilities: string;
+}
+
+/** What a new term's run carries over from the run before it (continue-as-new). */
+export interface LmaTermCarry {
+  term: number;
+  termStart: string;
+  agreement: AgreementTerms;
+  agreementDocumentId: string;
+  startedAt: string;
+  adviser: LmaDetails['adviser'];
+  legalForm: LegalForm;
+  insuredBy: string;
+  /** Decisions taken in earlier terms: the timeline holds them all. */
+  decisionsBefore: number;
+  previousTerms: { term: number; termStart: string; outcome: 'renew' | 'vary' }[];
 }
 
 /** Step 1, the expression of interest from a residents' group. */
@@ -28,6 +71,8 @@ export interface LmaStartInput {
   startedBy: Actor;
   /** The council's policy when the process started; absent in processes started before policies. */
   policy?: ProcessPolicy;
+  /** Set when a new term continues the process in a new run. */
+  carry?: LmaTermCarry;
 }
 
 export interface LmaDetails {
@@ -35,7 +80,22 @@ export interface LmaDetails {
   group: { name: string; legalForm: LegalForm };
   services: ServiceScope[];
   adviser?: { userId: string; name: string; appointedBy: Actor; appointedAt: string };
+  indicativePayments?: Record<string, number>;
+  detailedPlan?: ServiceTerms[];
+  consultation?: { for: number; against: number; supported: boolean };
+  insurance?: { insuredBy: string; cover: string[] };
+  agreement?: AgreementTerms & { documentId?: string; signedBy: Actor[] };
+  term?: { number: number; start: string; end: string };
+  endedBecause?: string;
 }
+
+/** Ends an LMA before its time: the group withdraws (resident_rep) or the council cancels (programme_manager). */
+export interface EndLmaInput {
+  actor: Actor;
+  reasons: string;
+}
+export const withdrawUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('withdraw');
+export const cancelUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('cancel');
 
 const slug = (text: string): string =>
   text

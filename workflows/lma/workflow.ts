@@ -1,23 +1,58 @@
-import { condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { activities, processEngine } from '../common/engine';
-import { DEFAULT_POLICY } from '../common/policy';
+import { DEFAULT_POLICY, calendarDaysMs } from '../common/policy';
 import { processViewQuery, type ProcessStatus, type ProcessView } from '../common/process';
+import type { Actor } from '../common/roles';
 import { processStageKey } from '../common/search-attributes';
-import { TaskBook, formField } from '../common/tasks';
-import { LMA_STAGES, lmaBusinessKey, lmaGroupKey, type LmaDetails, type LmaStartInput } from './messages';
+import { TASK_REFUSALS, TaskBook, formField, refuse, type DecisionRecord } from '../common/tasks';
+import {
+  LMA_STAGES,
+  cancelUpdate,
+  lmaBusinessKey,
+  lmaGroupKey,
+  withdrawUpdate,
+  type AgreementTerms,
+  type EndLmaInput,
+  type LegalForm,
+  type LmaDetails,
+  type LmaStartInput,
+  type LmaTermCarry,
+  type ServiceTerms,
+} from './messages';
+import { consultationSupports, outsideScope, signingRefusal } from './rules';
 
-/** PROCESSES.md §1, Local Management Agreement: expression of interest onwards. */
+const ignore = async (): Promise<void> => undefined;
+const pounds = (pence: number): string => `£${(pence / 100).toFixed(2)}`;
+
+/** PROCESSES.md §1, Local Management Agreement: expression of interest to signed agreement, then a run per term. */
 export async function localManagementAgreement(input: LmaStartInput): Promise<void> {
   // Processes started before the engine core (inbox, timeline, deadlines, notifications, documents)
   // replay without it; see test/histories/lma-v1-adviser-appointed.json.
   const withEngine = patched('engine-core');
   const policy = input.policy ?? DEFAULT_POLICY;
-  const startedAt = workflowNow();
-  let updatedAt = startedAt;
-  let stage: string = LMA_STAGES.adviserAppointment;
-  const status: ProcessStatus = 'active';
-  const details: LmaDetails = { estate: input.estate, group: input.group, services: input.services };
+  const carry = input.carry;
+  const startedAt = carry?.startedAt ?? workflowNow();
+  let updatedAt = workflowNow();
+  let stage: string = carry ? LMA_STAGES.operating : LMA_STAGES.adviserAppointment;
+  let status: ProcessStatus = 'active';
+  const details: LmaDetails = {
+    estate: input.estate,
+    group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm },
+    services: input.services,
+    ...(carry ? { adviser: carry.adviser, consultation: { for: 0, against: 0, supported: true }, insurance: { insuredBy: carry.insuredBy, cover: [] } } : {}),
+  };
   const title = `Local Management Agreement: ${input.group.name}, ${input.estate}`;
   const processId = workflowInfo().workflowId;
   const groupKey = lmaGroupKey(input.group.name);
@@ -35,8 +70,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     startedAt,
     updatedAt,
   });
+  // Keys of timeline entries are per run; a later term's run prefixes its own.
   const engine = withEngine
-    ? processEngine({ processId, kind: 'lma', council: input.council, groupKey, title }, policy, registryEntry)
+    ? processEngine({ processId, kind: 'lma', council: input.council, groupKey, title }, policy, registryEntry, carry ? `t${carry.term}:` : '')
     : undefined;
   const tasks = new TaskBook(() => stage, engine?.hooks);
   const view = (): ProcessView<LmaDetails> => ({
@@ -48,39 +84,426 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   });
   setHandler(processViewQuery, view);
 
-  const moveTo = async (next: string, because: string, actor: LmaStartInput['startedBy']): Promise<void> => {
+  const moveTo = async (next: string, because: string, actor?: Actor): Promise<void> => {
     stage = next;
     updatedAt = workflowNow();
     upsertSearchAttributes([{ key: processStageKey, value: next }]);
     await (engine ? engine.event('stage_changed', because, actor) : activities.recordProcess(registryEntry()));
   };
 
-  await (engine ? engine.event('process_started', `Expression of interest from ${input.group.name}`, input.startedBy) : activities.recordProcess(registryEntry()));
+  if (!carry) {
+    await (engine ? engine.event('process_started', `Expression of interest from ${input.group.name}`, input.startedBy) : activities.recordProcess(registryEntry()));
 
-  // Step 2: the council appoints an adviser (housing_manager) to the group.
-  await tasks.decide(
-    {
-      taskId: 'appoint-adviser',
-      kind: 'appoint_adviser',
-      title: "Appoint an adviser to the residents' group",
-      role: 'housing_manager',
-      outcomes: ['appoint'],
-      requiredFormFields: ['adviserUserId', 'adviserName'],
-      data: { estate: input.estate, group: input.group, services: input.services },
-      ...(withEngine ? { dueInWorkingDays: policy.lma.adviserAppointmentWorkingDays } : {}),
+    // Step 2: the council appoints an adviser (housing_manager) to the group.
+    await tasks.decide(
+      {
+        taskId: 'appoint-adviser',
+        kind: 'appoint_adviser',
+        title: "Appoint an adviser to the residents' group",
+        role: 'housing_manager',
+        outcomes: ['appoint'],
+        requiredFormFields: ['adviserUserId', 'adviserName'],
+        data: { estate: input.estate, group: input.group, services: input.services },
+        ...(withEngine ? { dueInWorkingDays: policy.lma.adviserAppointmentWorkingDays } : {}),
+      },
+      async (decision) => {
+        details.adviser = {
+          userId: formField(decision, 'adviserUserId'),
+          name: formField(decision, 'adviserName'),
+          appointedBy: decision.actor,
+          appointedAt: decision.decidedAt,
+        };
+        await moveTo(LMA_STAGES.outlinePlan, `Adviser appointed: ${details.adviser.name}`, decision.actor);
+      },
+    );
+    // Processes that reached the outline plan before the rest of the process was built wait there.
+    if (!patched('lma-full-process')) {
+      await condition(() => false);
+      return;
+    }
+  }
+  if (!engine) throw new Error('the full LMA process needs the engine core');
+
+  // Withdrawal by the group, or cancellation by the council, at any step: ends the process.
+  let ending: { stage: string; status: ProcessStatus; input: EndLmaInput } | undefined;
+  let finished = false;
+  const lifecycle = new CancellationScope();
+  const endWith = (next: typeof ending) => {
+    ending = next;
+    lifecycle.cancel();
+  };
+  const endValidator = (role: Actor['role']) => (end: EndLmaInput) => {
+    if (status !== 'active' || ending) refuse(TASK_REFUSALS.processEnded, 'the process has already ended');
+    if (end?.actor?.role !== role) refuse(TASK_REFUSALS.actorNotAllowed, `only the ${role} role can do this`);
+    if (typeof end.reasons !== 'string' || end.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+  };
+  setHandler(
+    withdrawUpdate,
+    async (end) => {
+      endWith({ stage: LMA_STAGES.withdrawn, status: 'withdrawn', input: end });
+      await condition(() => finished);
+      return { stage };
     },
-    async (decision) => {
-      details.adviser = {
-        userId: formField(decision, 'adviserUserId'),
-        name: formField(decision, 'adviserName'),
-        appointedBy: decision.actor,
-        appointedAt: decision.decidedAt,
-      };
-      await moveTo(LMA_STAGES.outlinePlan, `Adviser appointed: ${details.adviser.name}`, decision.actor);
+    { validator: endValidator('resident_rep') },
+  );
+  setHandler(
+    cancelUpdate,
+    async (end) => {
+      endWith({ stage: LMA_STAGES.cancelled, status: 'cancelled', input: end });
+      await condition(() => finished);
+      return { stage };
     },
+    { validator: endValidator('programme_manager') },
   );
 
-  // Step 3 onwards (outline plan, indicative payments, ...) arrive with the LMA process issue, behind
-  // patched(); until then the process waits here, at the outline plan stage, for ever.
-  await condition(() => false);
+  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
+    details.endedBecause = because;
+    status = nextStatus;
+    stage = next;
+    updatedAt = workflowNow();
+    upsertSearchAttributes([{ key: processStageKey, value: next }]);
+    await engine.event('process_finished', because, actor);
+    finished = true;
+  };
+
+  const groupStep = policy.lma.groupStepWorkingDays;
+  const councilStep = policy.lma.councilStepWorkingDays;
+  const sleepUntil = (iso: string) => sleep(Math.max(0, Date.parse(iso) - Date.parse(workflowNow())));
+  const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+
+  /** §1.9: legal services drafts the agreement; the group and a council signatory sign it. Redrafted on request. */
+  const draftAndSign = async (round0: string, agreedScope: () => ServiceTerms[] | undefined, insured: () => boolean): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> => {
+    for (let round = 1; ; round += 1) {
+      let terms: AgreementTerms | undefined;
+      await tasks.decide(
+        {
+          taskId: `draft-agreement-${round0}${round}`,
+          kind: 'draft_agreement',
+          title: 'Draft the Community Cashback Agreement',
+          role: 'legal_services',
+          outcomes: ['approve'],
+          requiredFormFields: ['services', 'groupResponsibilities', 'councilResponsibilities'],
+          data: { agreedScope: agreedScope() ?? details.services },
+          dueInWorkingDays: councilStep,
+        },
+        async (decision) => {
+          terms = {
+            services: decision.form.services as ServiceTerms[],
+            groupResponsibilities: formField(decision, 'groupResponsibilities'),
+            councilResponsibilities: formField(decision, 'councilResponsibilities'),
+          };
+          details.agreement = { ...terms, signedBy: [] };
+        },
+      );
+      const signers: { id: string; role: Actor['role']; title: string }[] = [
+        { id: 'group', role: 'resident_rep', title: 'Sign the Community Cashback Agreement for the group' },
+        { id: 'council', role: 'programme_manager', title: 'Sign the Community Cashback Agreement for the council' },
+      ];
+      let redraft: DecisionRecord | undefined;
+      const signing = new CancellationScope();
+      try {
+        await signing.run(() =>
+          Promise.all(
+            signers.map((signer) =>
+              tasks.decide(
+                {
+                  taskId: `sign-${signer.id}-${round0}${round}`,
+                  kind: 'sign_agreement',
+                  title: signer.title,
+                  role: signer.role,
+                  outcomes: ['sign', 'request_changes'],
+                  data: { agreement: terms },
+                  dueInWorkingDays: groupStep,
+                },
+                async (decision) => {
+                  if (decision.outcome === 'request_changes') {
+                    redraft = decision;
+                    signing.cancel();
+                  } else details.agreement?.signedBy.push(decision.actor);
+                },
+                (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
+              ),
+            ),
+          ),
+        );
+      } catch (err) {
+        if (!(isCancellation(err) && redraft)) throw err;
+      }
+      if (!redraft) return { terms: terms as AgreementTerms, signedBy: details.agreement?.signedBy ?? [] };
+    }
+  };
+
+  /** The signed agreement as a document: everything §1.9 and the source list. */
+  const agreementDocument = (term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[]) => {
+    const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
+    return engine.document(`agreement:t${term}`, 'agreement_signed', 'community_cashback_agreement', `Community Cashback Agreement, term ${term}`, [
+      { heading: 'Parties', lines: [`The council: ${input.council}`, `The residents' group: ${input.group.name} (${details.group.legalForm.replace(/_/g, ' ')}), ${input.estate}`] },
+      {
+        heading: 'Type, scope and duration of the work',
+        lines: [
+          ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`),
+          `Duration: ${policy.lma.termDays} days from ${termStart}`,
+        ],
+      },
+      { heading: 'Payment amount and payment dates', lines: [`${pounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates] },
+      { heading: 'Specification', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.standards}`) },
+      { heading: 'Responsibilities of the group', lines: [terms.groupResponsibilities] },
+      { heading: 'Responsibilities of the council', lines: [terms.councilResponsibilities] },
+      {
+        heading: 'Insurance and public liability',
+        lines: [`Insured by: ${details.insurance?.insuredBy ?? 'to be confirmed'}`, 'The group must hold insurance and public liability cover for theft, damage and injury.'],
+      },
+      { heading: 'Keeping receipts', lines: ['The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.'] },
+      { heading: 'Signed', lines: signedBy.map((a) => `${a.userId} (${a.role})`) },
+    ]);
+  };
+
+  /** Steps 3-9: from the outline plan to the signed agreement. Returns undefined if the process ended. */
+  const setUp = async (): Promise<{ terms: AgreementTerms; signedBy: Actor[] } | undefined> => {
+    // §1.3 outline plan and the council's reply with indicative payments, changes requested any number of times.
+    let notProvided: string[] = [];
+    for (let round = 1; ; round += 1) {
+      await tasks.decide(
+        { taskId: `outline-plan-${round}`, kind: 'submit_outline_plan', title: 'Submit the outline plan', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['summary'], data: { services: details.services }, dueInWorkingDays: groupStep },
+        ignore,
+      );
+      const reply = await tasks.decide(
+        {
+          taskId: `outline-reply-${round}`,
+          kind: 'reply_to_outline_plan',
+          title: 'Reply to the outline plan with comments and indicative payments',
+          role: 'housing_manager',
+          outcomes: ['accept', 'request_changes'],
+          data: { services: details.services },
+          dueInWorkingDays: councilStep,
+        },
+        ignore,
+        (attempt) =>
+          attempt.outcome === 'accept' && typeof attempt.form?.indicativePayments !== 'object'
+            ? 'LMA-R5: accepting an outline plan gives an indicative payment for each service (PROCESSES.md §1.3)'
+            : undefined,
+      );
+      if (reply.outcome === 'accept') {
+        details.indicativePayments = reply.form.indicativePayments as Record<string, number>;
+        notProvided = (reply.form.notProvidedToday as string[] | undefined) ?? [];
+        break;
+      }
+    }
+    // §1.3: a service the council does not provide today needs a budget availability decision.
+    if (notProvided.length > 0) {
+      await moveTo(LMA_STAGES.budgetDecision, `Budget decision needed for: ${notProvided.join(', ')}`);
+      const budget = await tasks.decide(
+        {
+          taskId: 'budget-availability',
+          kind: 'budget_availability',
+          title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
+          role: 'finance',
+          outcomes: ['available', 'not_available'],
+          reasonsRequiredFor: ['not_available'],
+          data: { services: notProvided, indicativePayments: details.indicativePayments },
+          dueInWorkingDays: councilStep,
+        },
+        ignore,
+      );
+      if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
+      if (details.services.length === 0) {
+        await finish(LMA_STAGES.noServices, 'completed', 'No budget for any of the services asked for', budget.actor);
+        return undefined;
+      }
+    }
+    // §1.4 test of local support.
+    await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
+    await tasks.decide(
+      { taskId: 'test-of-support', kind: 'report_test_of_support', title: 'Report the test of local support', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'], dueInWorkingDays: groupStep },
+      ignore,
+    );
+    // §1.5 detailed plan and specification, within the agreed scope.
+    await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
+    let plan: ServiceTerms[] | undefined;
+    for (let round = 1; !plan; round += 1) {
+      const submitted = await tasks.decide(
+        { taskId: `detailed-plan-${round}`, kind: 'submit_detailed_plan', title: 'Submit the detailed plan and specification', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['services'], data: { agreedScope: details.services }, dueInWorkingDays: groupStep },
+        ignore,
+        (attempt) => {
+          const outside = outsideScope((attempt.form?.services as ServiceTerms[] | undefined) ?? [], details.services);
+          return outside.length ? `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)` : undefined;
+        },
+      );
+      const review = await tasks.decide(
+        { taskId: `detailed-plan-review-${round}`, kind: 'approve_detailed_plan', title: 'Approve the detailed plan and specification', role: 'housing_manager', outcomes: ['approve', 'request_changes'], data: { plan: submitted.form.services }, dueInWorkingDays: councilStep },
+        ignore,
+      );
+      if (review.outcome === 'approve') plan = submitted.form.services as ServiceTerms[];
+    }
+    details.detailedPlan = plan;
+    await moveTo(LMA_STAGES.preparingAgreement, 'Detailed plan approved');
+
+    // §1.6-9 in parallel: insurance, consultation, formal body, the agreement. Signing waits for the rest.
+    let insured = false;
+    let notSupported: DecisionRecord | undefined;
+    const preparing = new CancellationScope();
+    const insurance = () =>
+      tasks.decide(
+        { taskId: 'insurance-and-safety', kind: 'confirm_insurance_and_safety', title: 'Confirm insurance and health & safety', role: 'housing_manager', outcomes: ['confirm'], requiredFormFields: ['insuredBy', 'cover', 'healthAndSafety'], dueInWorkingDays: councilStep },
+        async (decision) => {
+          details.insurance = { insuredBy: formField(decision, 'insuredBy'), cover: decision.form.cover as string[] };
+          insured = true;
+        },
+      );
+    const consultation = async () => {
+      const opened = workflowNow();
+      const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
+      await engine.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
+        { heading: 'What is proposed', lines: [`${input.group.name} proposes to run these services under a Local Management Agreement:`, ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
+        { heading: 'How to respond', lines: [`The consultation is open from ${opened} until ${closes}.`] },
+      ]);
+      await sleepUntil(closes);
+      await tasks.decide(
+        { taskId: 'consultation-result', kind: 'record_consultation_result', title: 'Record the result of the consultation of affected residents', role: 'housing_manager', outcomes: ['record'], requiredFormFields: ['for', 'against'], dueInWorkingDays: councilStep },
+        async (decision) => {
+          const votesFor = Number(decision.form.for);
+          const against = Number(decision.form.against);
+          const supported = consultationSupports(votesFor, against, policy.lma.supportThreshold);
+          details.consultation = { for: votesFor, against, supported };
+          if (!supported) {
+            notSupported = decision;
+            preparing.cancel();
+          }
+        },
+      );
+    };
+    const formalBody = async () => {
+      if (details.group.legalForm !== 'none') return;
+      await tasks.decide(
+        { taskId: 'formal-body', kind: 'register_formal_body', title: 'Constitute a formal body to run the service', role: 'resident_rep', outcomes: ['registered'], requiredFormFields: ['legalForm', 'reference'], dueInWorkingDays: groupStep },
+        async (decision) => {
+          details.group = { ...details.group, legalForm: formField(decision, 'legalForm') as LegalForm };
+        },
+      );
+    };
+    try {
+      const [, , , signed] = await preparing.run(() => Promise.all([insurance(), consultation(), formalBody(), draftAndSign('', () => plan, () => insured)]));
+      return signed;
+    } catch (err) {
+      if (!(isCancellation(err) && notSupported)) throw err;
+      const result = notSupported as DecisionRecord;
+      await finish(LMA_STAGES.notSupported, 'completed', `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`, result.actor);
+      return undefined;
+    }
+  };
+
+  /** §1.10-11: one term of operation, then the annual review's outcome. */
+  const runTerm = async (term: number, termStart: string, terms: AgreementTerms, agreementDocumentId: string): Promise<void> => {
+    const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
+    const termEnd = later(termStart, termMs);
+    details.term = { number: term, start: termStart, end: termEnd };
+    details.agreement = { ...terms, documentId: agreementDocumentId, signedBy: details.agreement?.signedBy ?? [] };
+    await moveTo(LMA_STAGES.operating, `Term ${term} runs from ${termStart} to ${termEnd}`);
+
+    const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
+    const instalments = policy.lma.paymentsPerTerm;
+    const payments = async () => {
+      for (let k = 0; k < instalments; k += 1) {
+        const dueOn = later(termStart, Math.floor((k * termMs) / instalments));
+        await sleepUntil(dueOn);
+        // The last instalment takes the pennies that do not divide evenly.
+        const amount = k < instalments - 1 ? Math.floor(total / instalments) : total - Math.floor(total / instalments) * (instalments - 1);
+        await activities.recordPaymentInstruction({ processId, council: input.council, term, instalment: k + 1, of: instalments, amountPence: amount, dueOn, payee: input.group.name });
+      }
+    };
+    const reports = async () => {
+      const periods = policy.lma.reportingPeriodsPerTerm;
+      await Promise.all(
+        Array.from({ length: periods - 1 }, async (_, i) => {
+          await sleepUntil(later(termStart, Math.floor(((i + 1) * termMs) / periods)));
+          await tasks.decide(
+            {
+              taskId: `report-t${term}-${i + 1}`,
+              kind: 'submit_monitoring_report',
+              title: `Monitoring report ${i + 1} of term ${term}, with receipts`,
+              role: 'resident_rep',
+              outcomes: ['submit'],
+              requiredFormFields: ['summary'],
+              dueInWorkingDays: groupStep,
+            },
+            ignore,
+          );
+        }),
+      );
+    };
+    let outcome = 'renew' as 'renew' | 'vary' | 'terminate';
+    let nextTerms = terms;
+    const review = async () => {
+      await sleepUntil(later(termEnd, -calendarDaysMs(policy.calendar, policy.lma.annualReviewDaysBeforeEnd)));
+      await moveTo(LMA_STAGES.annualReview, `Annual review of term ${term}`);
+      const decision = await tasks.decide(
+        {
+          taskId: `annual-review-t${term}`,
+          kind: 'annual_review',
+          title: `Annual review of term ${term}: renew, vary or terminate`,
+          role: 'housing_manager',
+          outcomes: ['renew', 'vary', 'terminate'],
+          reasonsRequiredFor: ['vary', 'terminate'],
+          requiredFormFields: ['performance', 'satisfaction'],
+          data: { agreement: terms, termEnd },
+          dueInWorkingDays: councilStep,
+        },
+        ignore,
+      );
+      outcome = decision.outcome as typeof outcome;
+      if (outcome === 'vary') {
+        const varied = await draftAndSign(`t${term + 1}-`, () => details.detailedPlan ?? terms.services, () => true);
+        nextTerms = varied.terms;
+      }
+      if (outcome === 'terminate') {
+        await engine.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
+          { heading: 'Notice', lines: [`The agreement with ${input.group.name} for ${input.estate} ends on ${termEnd}.`, 'From then the council provides these services again:', ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
+          { heading: 'Reasons', lines: [decision.reasons ?? ''] },
+        ]);
+      }
+      await moveTo(LMA_STAGES.operating, `Annual review: ${outcome}`, decision.actor);
+    };
+    await Promise.all([payments(), reports(), review()]);
+    await sleepUntil(termEnd);
+    if (outcome === 'terminate') {
+      await finish(LMA_STAGES.terminated, 'completed', `Agreement terminated at the end of term ${term}; the services return to the council`);
+      return;
+    }
+    const paymentDates = Array.from({ length: instalments }, (_, k) => later(termEnd, Math.floor((k * termMs) / instalments)));
+    // Each term has its agreement document: the same terms renewed, or the varied ones, with its dates.
+    const document = await agreementDocument(term + 1, nextTerms, termEnd, paymentDates, details.agreement?.signedBy ?? []);
+    await condition(allHandlersFinished);
+    const next: LmaTermCarry = {
+      term: term + 1,
+      termStart: termEnd,
+      agreement: nextTerms,
+      agreementDocumentId: document.documentId,
+      startedAt,
+      adviser: details.adviser,
+      legalForm: details.group.legalForm,
+      insuredBy: details.insurance?.insuredBy ?? '',
+      decisionsBefore: (carry?.decisionsBefore ?? 0) + tasks.decisions.length,
+      previousTerms: [...(carry?.previousTerms ?? []), { term, termStart, outcome }],
+    };
+    // A new run for the new term keeps the history bounded; the process id and timeline carry on.
+    await continueAsNew<typeof localManagementAgreement>({ ...input, carry: next });
+  };
+
+  try {
+    await lifecycle.run(async () => {
+      if (carry) return runTerm(carry.term, carry.termStart, carry.agreement, carry.agreementDocumentId);
+      const signed = await setUp();
+      if (!signed) return;
+      const termStart = workflowNow();
+      const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
+      const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) => later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)));
+      const document = await agreementDocument(1, signed.terms, termStart, paymentDates, signed.signedBy);
+      return runTerm(1, termStart, signed.terms, document.documentId);
+    });
+  } catch (err) {
+    if (!(isCancellation(err) && ending)) throw err;
+    const end = ending;
+    await finish(end.stage, end.status, `${end.status === 'withdrawn' ? 'Withdrawn by the group' : 'Cancelled by the council'}: ${end.input.reasons}`, end.input.actor);
+  }
 }
+

@@ -1,0 +1,266 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { testEnv } from './support/env';
+import { eventually } from './support/eventually';
+import {
+  compressedLmaPolicy,
+  decideNext,
+  detailedPlan,
+  driveToPreparingAgreement,
+  lmaCast,
+  nextTask,
+  responsibilities,
+  settled,
+  viewOf,
+  completeTask,
+  type LmaCast,
+} from './support/lma';
+import { pdfText } from './support/pdf';
+import { callApi, startTestStack, type TestStack } from './support/stack';
+
+let stack: TestStack;
+let cast: LmaCast;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+beforeEach(async () => {
+  cast = await lmaCast(stack);
+  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: compressedLmaPolicy });
+  expect(policy.status).toBe(200);
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+interface DocumentRow {
+  id: string;
+  kind: string;
+  version: number;
+  sha256: string;
+}
+const documentsOf = async (processId: string) =>
+  (await callApi<{ items: DocumentRow[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
+const documentText = async (id: string) => {
+  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+  return pdfText(Buffer.from(await response.arrayBuffer()));
+};
+const timelineOf = async (processId: string) =>
+  (await callApi<{ entries: { kind: string; summary: string; outcome: string | null; reasons: string | null; taskId: string | null }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: cast.auditor })).body.entries;
+const signBoth = async (processId: string) => {
+  await decideNext(stack, processId, 'sign_agreement', cast.rep, 'sign');
+  await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');
+};
+
+/** Everything between the detailed plan and the signed agreement, done as the rules want it. */
+async function prepareAndSign(processId: string): Promise<void> {
+  await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: detailedPlan, ...responsibilities });
+  await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
+    insuredBy: 'group',
+    cover: ['public_liability', 'theft', 'damage', 'injury'],
+    healthAndSafety: 'Gloves and kneeling mats; no ladders above 2 m',
+  });
+  await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 64, against: 12 });
+  await signBoth(processId);
+}
+
+/** The term's work: its monitoring report, then its annual review with `outcome`. */
+async function runTerm(processId: string, term: number, outcome: 'renew' | 'vary' | 'terminate', reasons?: string): Promise<void> {
+  const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
+  expect(report.taskId).toBe(`report-t${term}-1`);
+  await completeTask(stack, report.id, cast.rep, { outcome: 'submit', form: { summary: `Term ${term}: all beds weeded, windows cleaned monthly` } });
+  const review = await nextTask(stack, processId, 'annual_review', cast.housingManager);
+  expect(review.taskId).toBe(`annual-review-t${term}`);
+  const decided = await completeTask(stack, review.id, cast.housingManager, {
+    outcome,
+    form: { performance: 'Met the specification', satisfaction: '87% satisfied' },
+    ...(reasons ? { reasons } : {}),
+  });
+  expect(decided.status).toBe(200);
+}
+
+describe('a Local Management Agreement over its life', () => {
+  it('goes from expression of interest to a signed agreement, two renewals (one varied) and a termination', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await prepareAndSign(processId);
+
+    // Term 1: renewed as it is.
+    await runTerm(processId, 1, 'renew');
+    // Term 2: varied, back through legal services and both signatures, with a higher price for gardening.
+    await runTerm(processId, 2, 'vary', 'The group takes on the grass by Oak House too; gardening costs more');
+    const varied = [{ ...detailedPlan[0], annualPayment: 150_000 }, detailedPlan[1]];
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: varied, ...responsibilities });
+    await signBoth(processId);
+    // Term 3: terminated, with a notice to residents.
+    await runTerm(processId, 3, 'terminate', 'The group is winding up');
+
+    const ended = await eventually(async () => {
+      const view = await viewOf(stack, processId, cast.auditor);
+      expect(view.status).toBe('completed');
+      return view;
+    }, 30_000);
+    expect(ended.stage).toBe('terminated');
+
+    // Three runs of one process: each term after the first continued as new. Each replays cleanly.
+    const runs = await eventually(async () => {
+      const found: { runId: string; status: string; startTime: Date }[] = [];
+      for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${processId}'` })) found.push({ runId: run.runId, status: run.status.name, startTime: run.startTime });
+      found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+      expect(found.map((r) => r.status)).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
+      return found;
+    });
+    for (const [index, run] of runs.entries()) {
+      const history = await stack.client.workflow.getHandle(processId, run.runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, `${processId}/${run.runId}`);
+      // `RECORD_HISTORIES=1 npm test` records this version's runs for the replay suite to guard.
+      if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(__dirname, 'histories', `lma-v3-full-process-run${index + 1}.json`), historyToJSON(history));
+    }
+
+    // Payments: two instalments a term, on the agreed dates, the varied price in term 3.
+    const payments = (await callApi<{ items: { term: number; instalment: number; amountPence: number }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/payments`, { as: cast.auditor })).body.items;
+    expect(payments.map((p) => [p.term, p.instalment, p.amountPence])).toEqual([
+      [1, 1, 100_000],
+      [1, 2, 100_000],
+      [2, 1, 100_000],
+      [2, 2, 100_000],
+      [3, 1, 115_000],
+      [3, 2, 115_000],
+    ]);
+
+    // Documents: an agreement for each term, the consultation notice, the termination notice.
+    const documents = await documentsOf(processId);
+    const agreements = documents.filter((d) => d.kind === 'community_cashback_agreement');
+    expect(agreements.map((d) => d.version)).toEqual([1, 2, 3]);
+    expect(documents.filter((d) => d.kind === 'consultation_notice')).toHaveLength(1);
+    expect(documents.filter((d) => d.kind === 'termination_notice')).toHaveLength(1);
+    const first = await documentText(agreements[0]!.id);
+    for (const part of ['Parties', 'Type, scope and duration of the work', 'Payment amount and payment dates', 'Specification', 'Responsibilities of the group', 'Responsibilities of the council', 'Insurance and public liability', 'Keeping receipts']) {
+      expect(first).toContain(part);
+    }
+    expect(first).toContain('Churchill Gardens Residents Association');
+    expect(first).toContain('flowerbeds by Elm House');
+    expect(first).toContain('Beds weeded weekly from March to October');
+    expect(first).toContain('£2000.00 a year');
+    expect(await documentText(agreements[2]!.id)).toContain('£2300.00 a year');
+    expect(await documentText(documents.find((d) => d.kind === 'termination_notice')!.id)).toContain('The group is winding up');
+
+    // The timeline runs on across the terms, and says how it ended.
+    const timeline = await timelineOf(processId);
+    const reviews = timeline.filter((e) => e.kind === 'decision' && e.taskId?.startsWith('annual-review'));
+    expect(reviews.map((e) => [e.taskId, e.outcome])).toEqual([
+      ['annual-review-t1', 'renew'],
+      ['annual-review-t2', 'vary'],
+      ['annual-review-t3', 'terminate'],
+    ]);
+    expect(timeline.at(-1)).toMatchObject({ kind: 'process_finished' });
+
+    // The programme manager and the group hear that it has finished.
+    const finished = await stack.mailbox.waitFor((m) => m.subject.startsWith('Process finished') && m.text.includes(processId));
+    expect(finished.to).toEqual([cast.programmeManager.email, cast.rep.email].sort());
+  }, 180_000);
+
+  it('loops back to the group when the council asks for changes to the outline plan, with the reasons on the timeline', async () => {
+    const rep = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'lisson-green-tra' });
+    const processId = (await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: rep,
+      body: { kind: 'lma', council: cast.council, estate: 'Lisson Green', group: { name: 'Lisson Green TRA', legalForm: 'residents_association' }, services: [{ service: 'estate_cleaning', scope: ['Block A'] }] },
+    })).body.processId;
+    await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', { adviserUserId: 'hm-dee', adviserName: 'Dee Adviser' });
+    await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Clean Block A' });
+    await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'request_changes', {}, 'Say how often, and who does it');
+    await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Clean Block A twice a week, two residents' });
+    await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'request_changes', {}, 'Include the bin store');
+    await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Block A and its bin store, twice a week' });
+
+    const round = await nextTask(stack, processId, 'reply_to_outline_plan', cast.housingManager);
+    const timeline = await timelineOf(processId);
+
+    expect(round.taskId).toBe('outline-reply-3');
+    expect(timeline.filter((e) => e.outcome === 'request_changes').map((e) => e.reasons)).toEqual(['Say how often, and who does it', 'Include the bin store']);
+  }, 60_000);
+});
+
+describe('the rules of signing a Community Cashback Agreement', () => {
+  it('refuses signing before consultation support, before a formal body, and with a service outside the agreed scope, naming each rule', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast, 'none');
+    const outOfScope = [...detailedPlan, { service: 'minor_repairs', scope: ['Elm House'], standards: 'Small repairs within a week', annualPayment: 30_000, deliveryMode: 'employ' }];
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: outOfScope, ...responsibilities });
+    const signing = await nextTask(stack, processId, 'sign_agreement', cast.rep);
+    const sign = () => completeTask(stack, signing.id, cast.rep, { outcome: 'sign' });
+
+    const beforeConsultation = await settled(stack, processId);
+    const noSupportYet = await sign();
+    expect(await settled(stack, processId)).toBe(beforeConsultation);
+
+    await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 30, against: 10 });
+    const noFormalBody = await sign();
+    await decideNext(stack, processId, 'register_formal_body', cast.rep, 'registered', { legalForm: 'community_interest_company', reference: 'CIC 12345678' });
+    await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', { insuredBy: 'council', cover: ['public_liability'], healthAndSafety: 'Site induction' });
+    const outsideScope = await sign();
+
+    expect(noSupportYet).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(noSupportYet.body.detail).toMatch(/^LMA-R1: .*consultation.*§1\.7/);
+    expect(noFormalBody.status).toBe(409);
+    expect(noFormalBody.body.detail).toMatch(/^LMA-R2: .*formal body.*§1\.8/);
+    expect(outsideScope.status).toBe(409);
+    expect(outsideScope.body.detail).toMatch(/^LMA-R4: .*minor_repairs/);
+
+    // The group asks for a redraft within scope, and then both sides can sign.
+    await completeTask(stack, signing.id, cast.rep, { outcome: 'request_changes', reasons: 'Minor repairs were never in the plan' });
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: detailedPlan, ...responsibilities });
+    await signBoth(processId);
+    const operating = await eventually(async () => {
+      const view = await viewOf(stack, processId, cast.auditor);
+      expect(view.stage).toBe('operating');
+      return view;
+    });
+    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company' }, consultation: { for: 30, against: 10, supported: true } });
+  }, 60_000);
+
+  it('ends the process when the consultation does not show enough support, withdrawing the open tasks', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await nextTask(stack, processId, 'draft_agreement', cast.legal);
+
+    await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 10, against: 10 });
+
+    const view = await eventually(async () => {
+      const found = await viewOf(stack, processId, cast.auditor);
+      expect(found.status).toBe('completed');
+      return found;
+    });
+    expect(view.stage).toBe('not_supported');
+    const tasks = await stack.prisma.task.findMany({ where: { processId, kind: { in: ['draft_agreement', 'confirm_insurance_and_safety'] } } });
+    expect(tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+  }, 60_000);
+});
+
+describe('ending an LMA early', () => {
+  it('lets the group withdraw at any step, with reasons, and tells the council', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await nextTask(stack, processId, 'draft_agreement', cast.legal);
+
+    const byAuditor = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.auditor, body: { reasons: 'no' } });
+    const withoutReasons = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: {} });
+    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: { reasons: 'Not enough volunteers' } });
+    const again = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'too late' } });
+
+    expect(byAuditor.status).toBe(403);
+    expect(withoutReasons.status).toBe(400);
+    expect(withdrawn).toMatchObject({ status: 200, body: { stage: 'withdrawn' } });
+    expect(again.status).toBe(409);
+    expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0);
+    const mail = await stack.mailbox.waitFor((m) => m.subject.startsWith('Process finished') && m.text.includes(processId));
+    expect(mail.to).toContain(cast.programmeManager.email);
+  }, 60_000);
+
+  it('lets the council cancel, with reasons on the timeline', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+
+    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'Estate to be redeveloped' } });
+
+    expect(cancelled).toMatchObject({ status: 200, body: { stage: 'cancelled' } });
+    const last = (await timelineOf(processId)).at(-1);
+    expect(last).toMatchObject({ kind: 'process_finished', summary: 'Cancelled by the council: Estate to be redeveloped' });
+  }, 60_000);
+});

@@ -1,0 +1,36 @@
+import type { LmaDetails, ServiceScope, ServiceTerms } from './messages';
+
+// The rules of PROCESSES.md §1 that a decision can break, each named with its source, so a refusal
+// tells the officer which rule and why.
+
+/** §1.7: the formal consultation found enough support (default: more for than against). */
+export function consultationSupports(votesFor: number, against: number, threshold: number): boolean {
+  return votesFor + against > 0 && votesFor / (votesFor + against) > threshold;
+}
+
+/** §2 (partial scope): every service and area in `terms` was in the agreed scope. */
+export function outsideScope(terms: ServiceScope[], agreed: ServiceScope[]): string[] {
+  return terms.flatMap((item) => {
+    const match = agreed.find((a) => a.service === item.service);
+    if (!match) return [item.service];
+    return item.scope.filter((area) => !match.scope.includes(area)).map((area) => `${item.service} at ${area}`);
+  });
+}
+
+/** Why the Community Cashback Agreement may not be signed yet, or nothing if it may. */
+export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] | undefined, insuranceConfirmed: boolean): string | undefined {
+  if (!details.consultation?.supported) {
+    return 'LMA-R1: the formal consultation of affected residents has not yet shown enough support (PROCESSES.md §1.7)';
+  }
+  if (details.group.legalForm === 'none') {
+    return 'LMA-R2: the group must constitute a formal body (residents association or community interest company) before signing (PROCESSES.md §1.8)';
+  }
+  if (!insuranceConfirmed) {
+    return 'LMA-R3: insurance and health & safety conditions are not yet confirmed (PROCESSES.md §1.6)';
+  }
+  const outside = outsideScope(details.agreement?.services ?? [], agreedScope ?? []);
+  if (outside.length > 0) {
+    return `LMA-R4: the agreement covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@ import type { PrismaClient } from '../lib/db';
 import { policyFor } from '../lib/policy';
 import { processViewQuery } from '../workflows/common/process';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
-import { LMA_STAGES, cancelUpdate, lmaBusinessKey, lmaGroupKey, withdrawUpdate } from '../workflows/lma/messages';
+import { LMA_STAGES, cancelUpdate, lmaBusinessKey, lmaGroupKey, requestVariationUpdate, withdrawUpdate } from '../workflows/lma/messages';
 import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
@@ -62,6 +62,25 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
   return [
     ending('withdraw', 'resident_rep', "The residents' group withdraws from its LMA, with reasons"),
     ending('cancel', 'programme_manager', 'The council cancels a process, with reasons'),
+    route({
+      method: 'post',
+      path: '/processes/:id/variation-requests',
+      tag: 'processes',
+      summary: 'Ask to vary an LMA during its term; legal services redrafts and both sides sign again',
+      params: processIdParams,
+      body: endProcessBody,
+      responses: { 200: { description: 'the request is taken up' }, 403: { description: 'needs resident_rep of the group or housing_manager' }, 409: { description: 'not in operation, or a variation is already in progress' } },
+      async handler({ req, res, params, body, principal }) {
+        const scope = await processScope(deps, params.id);
+        const actor = actingAs(principal, scope, 'resident_rep') ?? actingAs(principal, scope, 'housing_manager');
+        if (!actor) throw forbid(req, `vary process ${params.id}`, 'needs resident_rep of the group or housing_manager');
+        try {
+          res.json(await client.workflow.getHandle(params.id).executeUpdate(requestVariationUpdate, { args: [{ actor, reasons: body.reasons }] }));
+        } catch (err) {
+          throw problemFromTemporal(err, params.id);
+        }
+      },
+    }),
     route({
       method: 'get',
       path: '/processes/:id/payments',

@@ -181,6 +181,41 @@ describe('a Local Management Agreement over its life', () => {
   }, 60_000);
 });
 
+describe('a variation during a term', () => {
+  it('is drafted and signed again while the agreement runs, and the new terms are in force from then', async () => {
+    // Days of a second: the term (100 days) outlasts the test.
+    const slow = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
+      as: cast.programmeManager,
+      body: { ...compressedLmaPolicy, calendar: { kind: 'compressed', workingDayMs: 1_000 }, lma: { ...compressedLmaPolicy.lma, consultationDays: 1, termDays: 100, annualReviewDaysBeforeEnd: 10 } },
+    });
+    expect(slow.status).toBe(200);
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await prepareAndSign(processId);
+    await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).stage).toBe('operating'), 30_000);
+
+    const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.finance, body: { reasons: 'cheaper' } });
+    const requested = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'Add the grass by Oak House' } });
+    const twice = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.housingManager, body: { reasons: 'and the bins' } });
+    const varied = [{ ...detailedPlan[0], annualPayment: 160_000 }, detailedPlan[1]];
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: varied, ...responsibilities });
+    await signBoth(processId);
+
+    expect(byFinance.status).toBe(403);
+    expect(requested).toMatchObject({ status: 200, body: { variation: 1 } });
+    expect(twice).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    const view = await eventually(async () => {
+      const found = await viewOf(stack, processId, cast.auditor);
+      expect(found.details).not.toHaveProperty('variationInProgress');
+      return found;
+    });
+    expect(view.details).toMatchObject({ agreement: { services: [expect.objectContaining({ service: 'gardening', annualPayment: 160_000 }), expect.anything()] } });
+    const agreements = (await documentsOf(processId)).filter((d) => d.kind === 'community_cashback_agreement');
+    expect(agreements.map((d) => d.version)).toEqual([1, 2]);
+    expect(await documentText(agreements[1]!.id)).toContain('£2400.00 a year');
+    expect((await timelineOf(processId)).map((e) => e.kind)).toContain('variation_requested');
+  }, 90_000);
+});
+
 describe('the rules of signing a Community Cashback Agreement', () => {
   it('refuses signing before consultation support, before a formal body, and with a service outside the agreed scope, naming each rule', async () => {
     const processId = await driveToPreparingAgreement(stack, cast, 'none');

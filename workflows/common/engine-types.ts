@@ -51,7 +51,7 @@ export interface ProcessEventInput {
   process: ProcessRef;
   /** Unique within the process: makes a retried write a no-op. */
   key: string;
-  kind: 'process_started' | 'stage_changed' | 'process_finished';
+  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'process_finished';
   summary: string;
   at: string;
   actor?: Actor;

@@ -86,6 +86,8 @@ export interface LmaDetails {
   insurance?: { insuredBy: string; cover: string[] };
   agreement?: AgreementTerms & { documentId?: string; signedBy: Actor[] };
   term?: { number: number; start: string; end: string };
+  /** A variation asked for during the term, being drafted and signed. */
+  variationInProgress?: { number: number; requestedBy: Actor; reasons: string };
   endedBecause?: string;
 }
 
@@ -95,6 +97,13 @@ export interface EndLmaInput {
   reasons: string;
 }
 export const withdrawUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('withdraw');
+
+/** §1.11 "alter the agreement to suit your needs": during a term the group or the council asks to vary it. */
+export interface VariationRequestInput {
+  actor: Actor;
+  reasons: string;
+}
+export const requestVariationUpdate = defineUpdate<{ stage: string; variation: number }, [VariationRequestInput]>('requestVariation');
 export const cancelUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('cancel');
 
 const slug = (text: string): string =>

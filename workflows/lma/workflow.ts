@@ -22,6 +22,7 @@ import {
   cancelUpdate,
   lmaBusinessKey,
   lmaGroupKey,
+  requestVariationUpdate,
   withdrawUpdate,
   type AgreementTerms,
   type EndLmaInput,
@@ -30,6 +31,7 @@ import {
   type LmaStartInput,
   type LmaTermCarry,
   type ServiceTerms,
+  type VariationRequestInput,
 } from './messages';
 import { consultationSupports, outsideScope, signingRefusal } from './rules';
 
@@ -156,6 +158,28 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     { validator: endValidator('programme_manager') },
   );
 
+  // Variation requests during a term are queued here and taken up by the term's variation loop.
+  let variationRequest: VariationRequestInput | undefined;
+  let variations = 0;
+  setHandler(
+    requestVariationUpdate,
+    async (request) => {
+      variationRequest = request;
+      variations += 1;
+      details.variationInProgress = { number: variations, requestedBy: request.actor, reasons: request.reasons };
+      await engine.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor);
+      return { stage, variation: variations };
+    },
+    {
+      validator: (request) => {
+        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.processEnded, 'an agreement can be varied only while it is in operation');
+        if (details.variationInProgress) refuse(TASK_REFUSALS.ruleViolation, `variation ${details.variationInProgress.number} is still being drafted and signed`);
+        if (request?.actor?.role !== 'resident_rep' && request?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'the group or its housing manager asks for a variation');
+        if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+      },
+    },
+  );
+
   const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
     details.endedBecause = because;
     status = nextStatus;
@@ -234,9 +258,11 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   };
 
   /** The signed agreement as a document: everything §1.9 and the source list. */
-  const agreementDocument = (term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[]) => {
+  const agreementDocument = (term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[], variation?: number) => {
     const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
-    return engine.document(`agreement:t${term}`, 'agreement_signed', 'community_cashback_agreement', `Community Cashback Agreement, term ${term}`, [
+    const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation}`;
+    const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation}`}`;
+    return engine.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
       { heading: 'Parties', lines: [`The council: ${input.council}`, `The residents' group: ${input.group.name} (${details.group.legalForm.replace(/_/g, ' ')}), ${input.estate}`] },
       {
         heading: 'Type, scope and duration of the work',
@@ -245,7 +271,12 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
           `Duration: ${policy.lma.termDays} days from ${termStart}`,
         ],
       },
-      { heading: 'Payment amount and payment dates', lines: [`${pounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates] },
+      {
+        heading: 'Payment amount and payment dates',
+        lines: paymentDates.length
+          ? [`${pounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates]
+          : [`${pounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`],
+      },
       { heading: 'Specification', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.standards}`) },
       { heading: 'Responsibilities of the group', lines: [terms.groupResponsibilities] },
       { heading: 'Responsibilities of the council', lines: [terms.councilResponsibilities] },
@@ -400,12 +431,14 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     details.agreement = { ...terms, documentId: agreementDocumentId, signedBy: details.agreement?.signedBy ?? [] };
     await moveTo(LMA_STAGES.operating, `Term ${term} runs from ${termStart} to ${termEnd}`);
 
-    const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
+    // The terms in force: a variation signed during the term applies to the instalments after it.
+    let current = terms;
     const instalments = policy.lma.paymentsPerTerm;
     const payments = async () => {
       for (let k = 0; k < instalments; k += 1) {
         const dueOn = later(termStart, Math.floor((k * termMs) / instalments));
         await sleepUntil(dueOn);
+        const total = current.services.reduce((sum, s) => sum + s.annualPayment, 0);
         // The last instalment takes the pennies that do not divide evenly.
         const amount = k < instalments - 1 ? Math.floor(total / instalments) : total - Math.floor(total / instalments) * (instalments - 1);
         await activities.recordPaymentInstruction({ processId, council: input.council, term, instalment: k + 1, of: instalments, amountPence: amount, dueOn, payee: input.group.name });
@@ -432,7 +465,22 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       );
     };
     let outcome = 'renew' as 'renew' | 'vary' | 'terminate';
-    let nextTerms = terms;
+    let termWorkDone = false;
+    let reviewedTerms: AgreementTerms | undefined;
+    const variationsDuringTerm = async () => {
+      for (;;) {
+        await condition(() => variationRequest !== undefined || termWorkDone);
+        if (!variationRequest) return;
+        const number = variations;
+        variationRequest = undefined;
+        const varied = await draftAndSign(`t${term}-v${number}-`, () => details.detailedPlan ?? terms.services, () => true);
+        current = varied.terms;
+        const document = await agreementDocument(term, current, termStart, [], varied.signedBy, number);
+        details.agreement = { ...current, documentId: document.documentId, signedBy: varied.signedBy };
+        delete details.variationInProgress;
+        await moveTo(stage, `Variation ${number} signed; it applies from now`);
+      }
+    };
     const review = async () => {
       await sleepUntil(later(termEnd, -calendarDaysMs(policy.calendar, policy.lma.annualReviewDaysBeforeEnd)));
       await moveTo(LMA_STAGES.annualReview, `Annual review of term ${term}`);
@@ -453,7 +501,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       outcome = decision.outcome as typeof outcome;
       if (outcome === 'vary') {
         const varied = await draftAndSign(`t${term + 1}-`, () => details.detailedPlan ?? terms.services, () => true);
-        nextTerms = varied.terms;
+        reviewedTerms = varied.terms;
       }
       if (outcome === 'terminate') {
         await engine.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
@@ -463,8 +511,12 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       }
       await moveTo(LMA_STAGES.operating, `Annual review: ${outcome}`, decision.actor);
     };
+    const variationsInFlight = variationsDuringTerm();
     await Promise.all([payments(), reports(), review()]);
     await sleepUntil(termEnd);
+    termWorkDone = true;
+    await variationsInFlight;
+    const nextTerms = reviewedTerms ?? current;
     if (outcome === 'terminate') {
       await finish(LMA_STAGES.terminated, 'completed', `Agreement terminated at the end of term ${term}; the services return to the council`);
       return;

@@ -8,7 +8,7 @@ import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
-import { problemFromTemporal } from './temporal-errors';
+import { problemFromTemporal, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
   client: Client;
@@ -49,13 +49,9 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const scope = await processScope(deps, params.id);
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
-        try {
-          const result = await client.workflow.getHandle(params.id).executeUpdate(path === 'withdraw' ? withdrawUpdate : cancelUpdate, { args: [{ actor, reasons: body.reasons }] });
-          req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
-          res.json(result);
-        } catch (err) {
-          throw problemFromTemporal(err, params.id);
-        }
+        const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons });
+        req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
+        res.json(result);
       },
     });
 
@@ -74,11 +70,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const scope = await processScope(deps, params.id);
         const actor = actingAs(principal, scope, 'resident_rep') ?? actingAs(principal, scope, 'housing_manager');
         if (!actor) throw forbid(req, `vary process ${params.id}`, 'needs resident_rep of the group or housing_manager');
-        try {
-          res.json(await client.workflow.getHandle(params.id).executeUpdate(requestVariationUpdate, { args: [{ actor, reasons: body.reasons }] }));
-        } catch (err) {
-          throw problemFromTemporal(err, params.id);
-        }
+        res.json(await updateProcess(client, params.id, requestVariationUpdate, { actor, reasons: body.reasons }));
       },
     }),
     route({

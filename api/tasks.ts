@@ -9,7 +9,7 @@ import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { TASK_FORMS } from './task-forms';
-import { problemFromTemporal } from './temporal-errors';
+import { updateProcess } from './temporal-errors';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
 
@@ -42,13 +42,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
     if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
     return { task, actor };
   };
-  const assign = async (task: TaskRow, input: AssignTaskInput) => {
-    try {
-      return await client.workflow.getHandle(task.processId).executeUpdate(assignTaskUpdate, { args: [input] });
-    } catch (err) {
-      throw problemFromTemporal(err, task.processId);
-    }
-  };
+  const assign = (task: TaskRow, input: AssignTaskInput) => updateProcess(client, task.processId, assignTaskUpdate, input);
   const assignmentResponses = { 200: { description: 'the task as it now stands' }, 403: { description: 'not allowed' }, 404: { description: 'no such task' }, 409: { description: 'task not open' } };
 
   return [
@@ -97,17 +91,10 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
           throw validationProblem('body', form.error);
         }
-        try {
-          // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
-          const result = await client.workflow.getHandle(task.processId).executeUpdate(completeTaskUpdate, {
-            updateId: `complete-task:${task.taskKey}`,
-            args: [{ taskId: task.taskKey, actor, ...body }],
-          });
-          req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
-          res.json(result);
-        } catch (err) {
-          throw problemFromTemporal(err, task.processId);
-        }
+        // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
+        const result = await updateProcess(client, task.processId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, `complete-task:${task.taskKey}`);
+        req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
+        res.json(result);
       },
     }),
 

@@ -1,4 +1,5 @@
-import { WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, isGrpcServiceError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { TASK_REFUSALS } from '../workflows/common/tasks';
@@ -47,4 +48,19 @@ export function problemFromTemporal(err: unknown, processId: string): unknown {
     return new HttpProblem(503, 'temporal-unavailable', 'The workflow service is not reachable; try again shortly');
   }
   return err;
+}
+
+/** Sends an update to a process and waits for its result; Temporal's refusals become HTTP problems. */
+export async function updateProcess<Ret, Arg>(
+  client: Client,
+  processId: string,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  updateId?: string,
+): Promise<Ret> {
+  try {
+    return await client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
+  } catch (err) {
+    throw problemFromTemporal(err, processId);
+  }
 }

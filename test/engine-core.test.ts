@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { deadlineFor } from '../lib/working-days';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, settled, startLma, viewOf, type LmaCast } from './support/lma';
+import { timelineOf as timelineOfProcess, adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, settled, startLma, viewOf, type LmaCast } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -27,16 +27,7 @@ interface InboxTask {
   openedAt: string;
   dueAt: string | null;
 }
-interface TimelineEntry {
-  kind: string;
-  summary: string;
-  actor: { userId: string; role: string } | null;
-  taskId: string | null;
-  outcome: string | null;
-  documentIds: string[];
-}
-const timelineOf = async (processId: string) =>
-  (await callApi<{ entries: TimelineEntry[] }>(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: cast.auditor })).body.entries;
+const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
 const inbox = async (query: string, as = cast.housingManager) => (await callApi<{ items: InboxTask[]; total: number }>(stack.baseUrl, 'GET', `/tasks?${query}`, { as })).body;
 /** A compressed policy: the adviser due in 4 working days of `workingDayMs`, a reminder 2 before. */
 const compressDeadlines = (workingDayMs: number) =>

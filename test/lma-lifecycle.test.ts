@@ -13,6 +13,7 @@ import {
   nextTask,
   responsibilities,
   settled,
+  timelineOf as timelineOfProcess,
   viewOf,
   completeTask,
   type LmaCast,
@@ -46,8 +47,7 @@ const documentText = async (id: string) => {
   const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
   return pdfText(Buffer.from(await response.arrayBuffer()));
 };
-const timelineOf = async (processId: string) =>
-  (await callApi<{ entries: { kind: string; summary: string; outcome: string | null; reasons: string | null; taskId: string | null }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: cast.auditor })).body.entries;
+const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
 const signBoth = async (processId: string) => {
   await decideNext(stack, processId, 'sign_agreement', cast.rep, 'sign');
   await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');

@@ -125,3 +125,16 @@ export async function driveToPreparingAgreement(stack: TestStack, cast: LmaCast,
   await decideNext(stack, processId, 'approve_detailed_plan', cast.housingManager, 'approve');
   return processId;
 }
+
+export interface TimelineEntry {
+  kind: string;
+  summary: string;
+  actor: { userId: string; role: string } | null;
+  taskId: string | null;
+  outcome: string | null;
+  reasons: string | null;
+  documentIds: string[];
+}
+/** A process's timeline, as an auditor reads it. */
+export const timelineOf = async (stack: TestStack, processId: string, as: TestUser) =>
+  (await callApi<{ entries: TimelineEntry[] }>(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as })).body.entries;

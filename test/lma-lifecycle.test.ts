@@ -181,6 +181,21 @@ describe('a Local Management Agreement over its life', () => {
   }, 60_000);
 });
 
+describe('monitoring during a term', () => {
+  it("reminds the group of a late monitoring report, then escalates it past the adviser to the adviser's manager", async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await prepareAndSign(processId);
+    const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
+
+    const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith('Reminder: Monitoring report 1 of term 1') && m.text.includes(processId));
+    const escalation = await stack.mailbox.waitFor((m) => m.subject.startsWith('Overdue: Monitoring report 1 of term 1') && m.text.includes(processId));
+
+    expect(reminder.to).toEqual([cast.rep.email]);
+    expect(escalation.to).toEqual([cast.programmeManager.email]);
+    expect((await completeTask(stack, report.id, cast.rep, { outcome: 'submit', form: { summary: 'Late, sorry' } })).status).toBe(200);
+  }, 60_000);
+});
+
 describe('a variation during a term', () => {
   it('is drafted and signed again while the agreement runs, and the new terms are in force from then', async () => {
     // Days of a second: the term (100 days) outlasts the test.

@@ -54,7 +54,7 @@ export function processEngine(process: ProcessRef, policy: ProcessPolicy, regist
     },
     reminded: (task) => activities.taskReminded({ process, task, at: workflowNow() }),
     escalated: (task) => {
-      const escalatedTo = policy.escalation[task.role];
+      const escalatedTo = task.escalateTo ?? policy.escalation[task.role];
       return activities.taskEscalated({ process, task, at: workflowNow(), ...(escalatedTo ? { escalatedTo } : {}) });
     },
     cancelled: (task, why) => activities.taskCancelled({ process, task, at: workflowNow(), why }),

@@ -42,6 +42,8 @@ export interface TaskSpec {
   data?: Record<string, unknown>;
   /** Due this many working days after it opens (the council's calendar); reminded and escalated. */
   dueInWorkingDays?: number;
+  /** Who a late task escalates to, where the process says (else the policy's manager of `role`). */
+  escalateTo?: Role;
 }
 
 export interface TaskView extends TaskSpec {

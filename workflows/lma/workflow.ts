@@ -458,6 +458,8 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
               outcomes: ['submit'],
               requiredFormFields: ['summary'],
               dueInWorkingDays: groupStep,
+              // §1.10: a late report escalates past the adviser (a housing manager) to the adviser's manager.
+              escalateTo: 'programme_manager',
             },
             ignore,
           );

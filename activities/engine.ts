@@ -196,7 +196,7 @@ export function createEngineActivities(prisma: PrismaClient) {
     async taskCancelled({ process, task, at, why }: TaskLateInput & { why: string }): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
       await prisma.$transaction(async (tx) => {
-        await tx.task.update({ where: { id }, data: { status: 'cancelled', closedAt: new Date(at) } });
+        await tx.task.updateMany({ where: { id, status: 'open' }, data: { status: 'cancelled', closedAt: new Date(at) } });
         await appendTimeline(tx, { process, key: `task-cancelled:${task.taskId}`, at, kind: 'task_cancelled', summary: `No longer needed (${why}): ${task.title}`, taskId: task.taskId });
       });
     },

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
+import { auditRoutes } from './audit';
 import { documentRoutes } from './documents';
 import { healthRoutes } from './health';
 import { openApiDocument } from './openapi';
@@ -22,7 +23,7 @@ export interface AppDependencies {
 
 /** Every route of the API; what is mounted and what /openapi.json describes. */
 export function apiRoutes(deps: Omit<AppDependencies, 'logger'>): AnyRoute[] {
-  const routes = [...healthRoutes(deps), ...processRoutes(deps), ...taskRoutes(deps), ...documentRoutes(deps), ...policyRoutes(deps)];
+  const routes = [...healthRoutes(deps), ...processRoutes(deps), ...taskRoutes(deps), ...documentRoutes(deps), ...policyRoutes(deps), ...auditRoutes(deps)];
   const description = openApiDocument([...routes, openApiRoute(() => description)]);
   return [...routes, openApiRoute(() => description)];
 }

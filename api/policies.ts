@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import { policyFor, policyOverrideSchema, processPolicySchema, setPolicy } from '../lib/policy';
 import { actingAs, forbid, mayRead } from './access';
+import { auditCommand } from './audit';
 import { validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams } from './schemas';
@@ -35,6 +36,7 @@ export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
           // Each part was valid on its own; together with the defaults they are not (e.g. review after term end).
           throw err instanceof z.ZodError ? validationProblem('body', err) : err;
         });
+        await auditCommand(prisma, principal, actor, 'policy.change', undefined, { council: params.council, override: body });
         req.log.info({ council: params.council, override: body, actor }, 'policy changed');
         res.json(policy);
       },

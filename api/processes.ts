@@ -8,6 +8,7 @@ import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
+import { auditCommand } from './audit';
 import { problemFromTemporal, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
@@ -50,6 +51,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
         const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons });
+        await auditCommand(prisma, principal, actor, `process.${path}`, params.id, { reasons: body.reasons, stage: result.stage });
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
         res.json(result);
       },
@@ -70,7 +72,9 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const scope = await processScope(deps, params.id);
         const actor = actingAs(principal, scope, 'resident_rep') ?? actingAs(principal, scope, 'housing_manager');
         if (!actor) throw forbid(req, `vary process ${params.id}`, 'needs resident_rep of the group or housing_manager');
-        res.json(await updateProcess(client, params.id, requestVariationUpdate, { actor, reasons: body.reasons }));
+        const result = await updateProcess(client, params.id, requestVariationUpdate, { actor, reasons: body.reasons });
+        await auditCommand(prisma, principal, actor, 'process.request_variation', params.id, { reasons: body.reasons, variation: result.variation });
+        res.json(result);
       },
     }),
     route({
@@ -118,6 +122,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
           created = false;
         }
+        if (created) await auditCommand(prisma, principal, startedBy, 'process.start', processId, { kind: body.kind, council: body.council, businessKey: processId });
         const location = `/processes/${encodeURIComponent(processId)}`;
         req.log.info({ processId, created, actor: startedBy }, created ? 'process started' : 'process already exists');
         res.status(created ? 201 : 200).location(location).json({ processId, kind: body.kind, created, links: { self: location } });

@@ -9,6 +9,7 @@ import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { TASK_FORMS } from './task-forms';
+import { auditCommand } from './audit';
 import { updateProcess } from './temporal-errors';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
@@ -42,7 +43,11 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
     if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
     return { task, actor };
   };
-  const assign = (task: TaskRow, input: AssignTaskInput) => updateProcess(client, task.processId, assignTaskUpdate, input);
+  const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
+    const result = await updateProcess(client, task.processId, assignTaskUpdate, input);
+    await auditCommand(prisma, principal, input.actor, 'task.assign', task.processId, { taskId: task.taskKey, assignee: input.assignee, reason: input.reason });
+    return result;
+  };
   const assignmentResponses = { 200: { description: 'the task as it now stands' }, 403: { description: 'not allowed' }, 404: { description: 'no such task' }, 409: { description: 'task not open' } };
 
   return [
@@ -93,6 +98,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
         const result = await updateProcess(client, task.processId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, `complete-task:${task.taskKey}`);
+        await auditCommand(prisma, principal, actor, 'task.complete', task.processId, { taskId: task.taskKey, outcome: body.outcome, reasons: body.reasons, attachments: body.attachments });
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
         res.json(result);
       },
@@ -107,7 +113,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       responses: assignmentResponses,
       async handler({ req, res, params, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'claim');
-        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: actor.userId }));
+        res.json(await assign(principal, task, { taskId: task.taskKey, actor, assignee: actor.userId }));
       },
     }),
 
@@ -121,7 +127,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       responses: assignmentResponses,
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'release');
-        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }));
+        res.json(await assign(principal, task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }));
       },
     }),
 
@@ -139,7 +145,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
         if (!eligible.some((user) => user.id === body.to)) {
           throw new HttpProblem(422, 'delegate-lacks-role', 'Cannot delegate to that user', `${body.to} does not hold the ${task.role} role in ${task.council}`);
         }
-        res.json(await assign(task, { taskId: task.taskKey, actor, assignee: body.to, ...(body.reason ? { reason: body.reason } : {}) }));
+        res.json(await assign(principal, task, { taskId: task.taskKey, actor, assignee: body.to, ...(body.reason ? { reason: body.reason } : {}) }));
       },
     }),
   ];

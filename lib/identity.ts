@@ -16,6 +16,8 @@ export interface Principal {
   userId: string;
   displayName: string;
   grants: Grant[];
+  /** The API token this request came with, for the audit log. */
+  tokenId: string;
 }
 
 // Tokens are 256 random bits, so a fast hash is enough to keep them useless if the table leaks.
@@ -59,6 +61,7 @@ export async function authenticate(prisma: PrismaClient, token: string): Promise
   return {
     userId: found.user.id,
     displayName: found.user.displayName,
+    tokenId: found.id,
     grants: found.user.grants.map((g) => ({ council: g.council, role: g.role as Role, groupKey: g.groupKey })),
   };
 }

@@ -1,8 +1,10 @@
 // `npm run admin -- <command>`: users, role grants and API tokens, written straight to the database.
 // Against DATABASE_URL, or the embedded PostgreSQL of a running `npm start` when it is unset.
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { launcherConfigSchema, parseConfig } from '../lib/config';
+import { appendAudit } from '../lib/audit';
 import { createPrisma } from '../lib/db';
 import { ANY_COUNCIL, createUser, grantRole, issueToken, revokeToken } from '../lib/identity';
 import { ROLES } from '../workflows/common/roles';
@@ -26,11 +28,14 @@ async function main(): Promise<void> {
   const [command, ...args] = positionals;
   const config = parseConfig(launcherConfigSchema);
   const prisma = createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT));
+  // Changes made here are commands too: they go to the audit log under the operating-system user.
+  const audit = (action: string, details: Record<string, unknown>) => appendAudit(prisma, { actorUserId: `cli:${userInfo().username}`, action: `admin.${action}`, details });
   try {
     switch (command) {
       case 'user': {
         const user = z.object({ id, displayName: z.string().min(1), email: z.email().optional() }).parse({ id: args[0], displayName: values.name, email: values.email });
         await createUser(prisma, user);
+        await audit('user', { userId: user.id, displayName: user.displayName, email: user.email });
         console.log(`user ${user.id} saved`);
         break;
       }
@@ -40,17 +45,20 @@ async function main(): Promise<void> {
           .refine((g) => (g.role === 'resident_rep') === (g.groupKey !== ''), 'a resident_rep grant names its group (--group), and only it')
           .parse({ userId: args[0], role: args[1], council: args[2], groupKey: values.group });
         await grantRole(prisma, grant.userId, grant);
+        await audit('grant', grant);
         console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);
         break;
       }
       case 'token': {
         const userId = id.parse(args[0]);
         const { tokenId, token } = await issueToken(prisma, userId, values.label ?? 'issued by npm run admin');
+        await audit('token', { userId, tokenId, label: values.label });
         console.log(`token ${tokenId} for ${userId} (shown once, store it now):\n${token}`);
         break;
       }
       case 'revoke': {
         await revokeToken(prisma, z.uuid().parse(args[0]));
+        await audit('revoke', { tokenId: args[0] });
         console.log(`token ${args[0]} revoked`);
         break;
       }

@@ -30,6 +30,9 @@ describe('npm run admin', () => {
     const stored = await stack.prisma.apiToken.findFirstOrThrow({ where: { userId } });
     expect(stored.tokenHash).not.toContain(token);
     expect(stored.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    const audited = await stack.prisma.auditLog.findMany({ where: { action: { startsWith: 'admin.' } }, orderBy: { seq: 'asc' } });
+    expect(audited.map((e) => e.action)).toEqual(['admin.user', 'admin.grant', 'admin.token']);
+    expect(JSON.stringify(audited.map((e) => e.details))).not.toContain(token);
   });
 
   it('refuses a resident rep grant that names no group, saying why', async () => {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
 import { workflowNow } from './clock';
 import type { Actor, Role } from './roles';
 
@@ -129,6 +129,7 @@ export class TaskBook {
   private readonly applied = new Set<string>();
   private readonly guards = new Map<string, DecisionGuard>();
   private assignments = 0;
+  private deciding = 0;
   readonly decisions: DecisionRecord[] = [];
 
   constructor(
@@ -182,12 +183,30 @@ export class TaskBook {
    * cancellation scope is cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
    */
   async decide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>, guard?: DecisionGuard): Promise<DecisionRecord> {
+    // A step overtaken before its task opened opens nothing (no inbox row, no email).
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(`task ${spec.taskId} not opened: its step was cancelled`);
+    this.deciding += 1;
+    try {
+      return await this.openAndDecide(spec, apply, guard);
+    } finally {
+      this.deciding -= 1;
+    }
+  }
+
+  /** True when no task is being opened, decided or withdrawn: what a process waits for before it ends. */
+  settled(): boolean {
+    return this.deciding === 0;
+  }
+
+  private async openAndDecide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>, guard?: DecisionGuard): Promise<DecisionRecord> {
     const task: TaskView = { ...spec, openedAt: workflowNow() };
     this.open.set(spec.taskId, task);
     if (guard) this.guards.set(spec.taskId, guard);
     const decided = () => this.received.has(spec.taskId);
     try {
-      if (this.hooks) Object.assign(task, await this.hooks.opened({ ...task }));
+      // Finished even if the step is overtaken meanwhile, so a cancellation always finds the task in the inbox.
+      const hooks = this.hooks;
+      if (hooks) Object.assign(task, await CancellationScope.nonCancellable(() => hooks.opened({ ...task })));
       // A cancelled task stops its deadline watch too; that is not an error of the watch.
       const deadlines = this.hooks
         ? this.watchDeadlines(task, decided, this.hooks).catch((err: unknown) => {

@@ -181,6 +181,8 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   );
 
   const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
+    // Tasks being withdrawn finish first, so the timeline ends with the end of the process.
+    await condition(() => tasks.settled());
     details.endedBecause = because;
     status = nextStatus;
     stage = next;

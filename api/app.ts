@@ -4,6 +4,8 @@ import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
 import { auditRoutes } from './audit';
+import { auditorRoutes } from './auditors';
+import { workflowCode } from '../lib/replay';
 import { documentRoutes } from './documents';
 import { healthRoutes } from './health';
 import { openApiDocument } from './openapi';
@@ -19,11 +21,21 @@ export interface AppDependencies {
   prisma: PrismaClient;
   logger: Logger;
   taskQueue: string;
+  /** The workflow bundle replays run against; without it the workflows are bundled on first use. */
+  workflowBundlePath?: string;
 }
 
 /** Every route of the API; what is mounted and what /openapi.json describes. */
 export function apiRoutes(deps: Omit<AppDependencies, 'logger'>): AnyRoute[] {
-  const routes = [...healthRoutes(deps), ...processRoutes(deps), ...taskRoutes(deps), ...documentRoutes(deps), ...policyRoutes(deps), ...auditRoutes(deps)];
+  const routes = [
+    ...healthRoutes(deps),
+    ...processRoutes(deps),
+    ...taskRoutes(deps),
+    ...documentRoutes(deps),
+    ...policyRoutes(deps),
+    ...auditRoutes(deps),
+    ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
+  ];
   const description = openApiDocument([...routes, openApiRoute(() => description)]);
   return [...routes, openApiRoute(() => description)];
 }

@@ -44,7 +44,11 @@ const documentsOf = async (processId: string) =>
   (await callApi<{ items: DocumentRow[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
 const documentText = async (id: string) => {
   const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
-  return pdfText(Buffer.from(await response.arrayBuffer()));
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`document ${id}: ${response.status} ${bytes.toString()}`);
+  const text = pdfText(bytes);
+  if (!text) throw new Error(`document ${id}: no text found in ${bytes.length} bytes starting ${JSON.stringify(bytes.subarray(0, 200).toString('latin1'))}`);
+  return text;
 };
 const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
 const signBoth = async (processId: string) => {

@@ -74,7 +74,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ client, prisma, logger, taskQueue });
+  const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle') });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -34,3 +34,42 @@ export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] 
   }
   return undefined;
 }
+
+export interface RuleOutcome {
+  rule: string;
+  source: string;
+  outcome: 'met' | 'not met' | 'not reached';
+  detail: string;
+}
+
+/** Each rule of the process and how it stands for this agreement: for the evidence pack. */
+export function lmaRulesReport(details: LmaDetails): RuleOutcome[] {
+  const consultation = details.consultation;
+  const outside = details.agreement ? outsideScope(details.agreement.services, details.detailedPlan ?? details.services) : [];
+  return [
+    {
+      rule: 'LMA-R1 consultation support',
+      source: 'PROCESSES.md §1.7',
+      outcome: consultation ? (consultation.supported ? 'met' : 'not met') : 'not reached',
+      detail: consultation ? `${consultation.for} for, ${consultation.against} against` : 'no consultation result yet',
+    },
+    {
+      rule: 'LMA-R2 formal body before signing',
+      source: 'PROCESSES.md §1.8',
+      outcome: details.group.legalForm === 'none' ? (details.agreement?.signedBy.length ? 'not met' : 'not reached') : 'met',
+      detail: `legal form: ${details.group.legalForm.replace(/_/g, ' ')}`,
+    },
+    {
+      rule: 'LMA-R3 insurance and health & safety',
+      source: 'PROCESSES.md §1.6',
+      outcome: details.insurance ? 'met' : 'not reached',
+      detail: details.insurance ? `insured by ${details.insurance.insuredBy}` : 'not yet confirmed',
+    },
+    {
+      rule: 'LMA-R4 agreement within the agreed scope',
+      source: 'PROCESSES.md §1.2 (partial scope)',
+      outcome: details.agreement ? (outside.length ? 'not met' : 'met') : 'not reached',
+      detail: details.agreement ? (outside.length ? `outside: ${outside.join('; ')}` : 'every service and area agreed') : 'no agreement drafted yet',
+    },
+  ];
+}

@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
@@ -9,8 +6,6 @@ import { adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, 
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;
-// The history `RECORD_HISTORIES=1 npm test` writes for the current LMA workflow version.
-const CURRENT_LMA_HISTORY = 'lma-v2-engine-core.json';
 
 let stack: TestStack;
 let cast: LmaCast;
@@ -157,9 +152,8 @@ describe('the adviser appointment decision', () => {
     await eventually(async () => expect((await stack.prisma.processRecord.findUniqueOrThrow({ where: { id: processId } })).stage).toBe('outline_plan'));
     const history = await stack.client.workflow.getHandle(processId).fetchHistory();
 
+    // The current version's histories for the replay suite are recorded by test/lma-lifecycle.test.ts.
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, processId)).resolves.toBeUndefined();
-    // `RECORD_HISTORIES=1 npm test` records this version's history for the replay suite to guard.
-    if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(__dirname, 'histories', CURRENT_LMA_HISTORY), historyToJSON(history));
   });
 });
 

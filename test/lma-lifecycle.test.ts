@@ -20,6 +20,10 @@ import {
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
+// The LMA workflow version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
+const CURRENT_LMA_VERSION = 'lma-v3-full-process';
+
 let stack: TestStack;
 let cast: LmaCast;
 beforeAll(async () => {
@@ -117,7 +121,7 @@ describe('a Local Management Agreement over its life', () => {
       const history = await stack.client.workflow.getHandle(processId, run.runId).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, `${processId}/${run.runId}`);
       // `RECORD_HISTORIES=1 npm test` records this version's runs for the replay suite to guard.
-      if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(__dirname, 'histories', `lma-v3-full-process-run${index + 1}.json`), historyToJSON(history));
+      if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(__dirname, 'histories', `${CURRENT_LMA_VERSION}-run${index + 1}.json`), historyToJSON(history));
     }
 
     // Payments: two instalments a term, on the agreed dates, the varied price in term 3.

@@ -118,12 +118,14 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         await moveTo(LMA_STAGES.outlinePlan, `Adviser appointed: ${details.adviser.name}`, decision.actor);
       },
     );
-    // Processes that reached the outline plan before the rest of the process was built wait there.
-    if (!patched('lma-full-process')) {
+    // Processes that reached the outline plan before the rest of the process was built wait there,
+    // as do processes started before the engine core, which the rest of the process needs.
+    if (!engine || !patched('lma-full-process')) {
       await condition(() => false);
       return;
     }
   }
+  // A new term's run is only ever started by this code, with the engine.
   if (!engine) throw new Error('the full LMA process needs the engine core');
 
   // Withdrawal by the group, or cancellation by the council, at any step: ends the process.

@@ -14,7 +14,8 @@ import {
 } from '../workflows/common/engine-types';
 import type { ProcessRegistryEntry } from '../workflows/common/process';
 import type { WorkingCalendar } from '../workflows/common/policy';
-import type { Actor } from '../workflows/common/roles';
+import type { Actor, Role } from '../workflows/common/roles';
+import type { TaskView } from '../workflows/common/tasks';
 import { generateDocument } from './documents';
 import { queueNotification } from './notifications';
 import { registryRow } from './registry';
@@ -56,6 +57,12 @@ async function appendTimeline(prisma: PrismaClient | Prisma.TransactionClient, e
   });
 }
 
+/** Who is told that a task waits: its assignee, or everyone holding its role. */
+const whoActsOn = (task: TaskView) => (task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] });
+/** Who hears of decisions and endings: the programme managers, and the residents' group if there is one. */
+const councilAndGroup = (process: ProcessRef): Role[] => ['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : [])];
+const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) });
+
 /** The parts every process shares: inbox, timeline, deadlines, notifications, documents. */
 export function createEngineActivities(prisma: PrismaClient) {
   return {
@@ -75,7 +82,7 @@ export function createEngineActivities(prisma: PrismaClient) {
           process: input.process,
           event: 'process_finished',
           dedupeKey: `${input.process.processId}:${input.key}`,
-          toRoles: ['programme_manager', ...(input.process.groupKey ? (['resident_rep'] as const) : [])],
+          toRoles: councilAndGroup(input.process),
           facts: { stage: input.stage },
         });
       }
@@ -108,8 +115,8 @@ export function createEngineActivities(prisma: PrismaClient) {
         process,
         event: 'task_opened',
         dedupeKey: `${id}:opened`,
-        ...(task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] }),
-        facts: { taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) },
+        ...whoActsOn(task),
+        facts: dueFacts(task),
       });
     },
 
@@ -120,7 +127,7 @@ export function createEngineActivities(prisma: PrismaClient) {
         process,
         event: 'decision_made',
         dedupeKey: `${id}:decided`,
-        toRoles: ['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : [])],
+        toRoles: councilAndGroup(process),
         facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}) },
       });
       await prisma.$transaction(async (tx) => {
@@ -154,8 +161,8 @@ export function createEngineActivities(prisma: PrismaClient) {
         process,
         event: 'reminder',
         dedupeKey: `${id}:reminder`,
-        ...(task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] }),
-        facts: { taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) },
+        ...whoActsOn(task),
+        facts: dueFacts(task),
       });
     },
 
@@ -178,7 +185,7 @@ export function createEngineActivities(prisma: PrismaClient) {
           event: 'escalation',
           dedupeKey: `${id}:escalation`,
           toRoles: [escalatedTo],
-          facts: { taskTitle: task.title, escalatedTo, ...(task.dueAt ? { dueAt: task.dueAt } : {}) },
+          facts: { ...dueFacts(task), escalatedTo },
         });
       }
     },

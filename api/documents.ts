@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
-import { forbid, mayRead } from './access';
-import { processScope, type ProcessRouteDeps } from './processes';
+import { assertMayRead, type ProcessRouteDeps } from './processes';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { documentIdParams, documentSummary, processIdParams } from './schemas';
 
@@ -23,8 +22,7 @@ export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }
       params: processIdParams,
       responses: { 200: { description: 'documents, oldest first', schema: z.object({ items: z.array(documentSummary) }) }, 404: { description: 'no such process' } },
       async handler({ req, res, params, principal }) {
-        const scope = await processScope(deps, params.id);
-        if (!mayRead(principal, scope)) throw forbid(req, `read documents of ${params.id}`, 'you hold no role for this process');
+        await assertMayRead(deps, req, principal, params.id, `documents of ${params.id}`);
         const rows = await prisma.document.findMany({ where: { processId: params.id }, select: summaryColumns, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] });
         res.json({ items: rows.map(summaryOf) });
       },
@@ -40,8 +38,7 @@ export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }
       async handler({ req, res, params, principal }) {
         const document = await prisma.document.findUnique({ where: { id: params.id } });
         if (!document) throw notFound('document', params.id);
-        const scope = await processScope(deps, document.processId);
-        if (!mayRead(principal, scope)) throw forbid(req, `read document ${params.id}`, 'you hold no role for its process');
+        await assertMayRead(deps, req, principal, document.processId, `document ${params.id}`);
         res
           .status(200)
           .type(document.mediaType)

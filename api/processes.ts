@@ -1,4 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Request } from 'express';
+import type { Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import { policyFor } from '../lib/policy';
 import { processViewQuery } from '../workflows/common/process';
@@ -7,7 +9,7 @@ import { LMA_STAGES, cancelUpdate, lmaBusinessKey, lmaGroupKey, requestVariation
 import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { route, type AnyRoute } from './route-spec';
-import { endProcessBody, listProcessesQuery, page, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
+import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
 import { auditCommand } from './audit';
 import { problemFromTemporal, updateProcess } from './temporal-errors';
 
@@ -29,13 +31,14 @@ export async function processScope({ client, prisma }: ProcessRouteDeps, process
   }
 }
 
+/** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
+export async function assertMayRead(deps: ProcessRouteDeps, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
+  const scope = await processScope(deps, processId);
+  if (!mayRead(principal, scope)) throw forbid(req, `read ${what}`, 'you hold no role for this process');
+}
+
 export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
   const { client, prisma, taskQueue } = deps;
-  const readable = async (req: Parameters<AnyRoute['handler']>[0], processId: string) => {
-    const scope = await processScope(deps, processId);
-    if (!mayRead(req.principal, scope)) throw forbid(req.req, `read process ${processId}`, 'you hold no role for this process');
-    return scope;
-  };
 
   const ending = (path: 'withdraw' | 'cancel', role: 'resident_rep' | 'programme_manager', summary: string) =>
     route({
@@ -85,7 +88,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       params: processIdParams,
       responses: { 200: { description: 'the payment instructions', schema: paymentsResponse } },
       async handler(input) {
-        await readable(input, input.params.id);
+        await assertMayRead(deps, input.req, input.principal, input.params.id);
         const rows = await prisma.paymentInstruction.findMany({ where: { processId: input.params.id }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
         input.res.json({ items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) });
       },
@@ -144,18 +147,14 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
-          prisma.processRecord.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),
+          prisma.processRecord.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], ...pageWindow(query) }),
           prisma.processRecord.count({ where }),
         ]);
-        res.json({
-          items: rows.map(({ id, groupKey, startedAt, updatedAt, ...row }) => {
-            void groupKey;
-            return { processId: id, ...row, startedAt: startedAt.toISOString(), updatedAt: updatedAt.toISOString() };
-          }),
-          page: query.page,
-          pageSize: query.page_size,
-          total,
+        const items = rows.map(({ id, groupKey, startedAt, updatedAt, ...row }) => {
+          void groupKey;
+          return { processId: id, ...row, startedAt: startedAt.toISOString(), updatedAt: updatedAt.toISOString() };
         });
+        res.json(pageOf(query, items, total));
       },
     }),
 
@@ -187,7 +186,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       params: processIdParams,
       responses: { 200: { description: 'the timeline', schema: timelineResponse }, 404: { description: 'no such process' } },
       async handler(input) {
-        await readable(input, input.params.id);
+        await assertMayRead(deps, input.req, input.principal, input.params.id);
         const entries = await prisma.timelineEntry.findMany({ where: { processId: input.params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] });
         input.res.json({
           processId: input.params.id,

@@ -94,6 +94,11 @@ export const processSummary = z.object({
   startedAt: isoDateTime,
   updatedAt: isoDateTime,
 });
+type PageQuery = { page: number; page_size: number };
+/** The rows of the page a list query asks for. */
+export const pageWindow = (query: PageQuery) => ({ skip: (query.page - 1) * query.page_size, take: query.page_size });
+/** A list answer: one page of items and how many there are in all. */
+export const pageOf = <T>(query: PageQuery, items: T[], total: number) => ({ items, page: query.page, pageSize: query.page_size, total });
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
 export const taskResponse = z.object({
   id: z.string(),

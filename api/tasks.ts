@@ -7,7 +7,7 @@ import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, visibleTo } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
-import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
+import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { TASK_FORMS } from './task-forms';
 import { auditCommand } from './audit';
 import { updateProcess } from './temporal-errors';
@@ -68,10 +68,10 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
           ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
-          prisma.task.findMany({ where, orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }], skip: (query.page - 1) * query.page_size, take: query.page_size }),
+          prisma.task.findMany({ where, orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }], ...pageWindow(query) }),
           prisma.task.count({ where }),
         ]);
-        res.json({ items: rows.map(present), page: query.page, pageSize: query.page_size, total });
+        res.json(pageOf(query, rows.map(present), total));
       },
     }),
 

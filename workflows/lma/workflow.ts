@@ -141,24 +141,21 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     if (end?.actor?.role !== role) refuse(TASK_REFUSALS.actorNotAllowed, `only the ${role} role can do this`);
     if (typeof end.reasons !== 'string' || end.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
   };
-  setHandler(
-    withdrawUpdate,
-    async (end) => {
-      endWith({ stage: LMA_STAGES.withdrawn, status: 'withdrawn', input: end });
-      await condition(() => finished);
-      return { stage };
-    },
-    { validator: endValidator('resident_rep') },
-  );
-  setHandler(
-    cancelUpdate,
-    async (end) => {
-      endWith({ stage: LMA_STAGES.cancelled, status: 'cancelled', input: end });
-      await condition(() => finished);
-      return { stage };
-    },
-    { validator: endValidator('programme_manager') },
-  );
+  const endings = [
+    { update: withdrawUpdate, role: 'resident_rep', stage: LMA_STAGES.withdrawn, status: 'withdrawn' },
+    { update: cancelUpdate, role: 'programme_manager', stage: LMA_STAGES.cancelled, status: 'cancelled' },
+  ] as const;
+  for (const end of endings) {
+    setHandler(
+      end.update,
+      async (input) => {
+        endWith({ stage: end.stage, status: end.status, input });
+        await condition(() => finished);
+        return { stage };
+      },
+      { validator: endValidator(end.role) },
+    );
+  }
 
   // Variation requests during a term are queued here and taken up by the term's variation loop.
   let variationRequest: VariationRequestInput | undefined;

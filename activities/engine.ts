@@ -3,6 +3,7 @@ import type { PrismaClient } from '../lib/db';
 import { deadlineFor, type Deadline } from '../lib/working-days';
 import {
   inboxTaskId,
+  taskOwner,
   type GenerateDocumentInput,
   type GeneratedDocument,
   type ProcessEventInput,
@@ -12,7 +13,6 @@ import {
   type TaskLateInput,
   type TaskOpenedInput,
 } from '../workflows/common/engine-types';
-import type { ProcessRegistryEntry } from '../workflows/common/process';
 import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import type { TaskView } from '../workflows/common/tasks';
@@ -70,11 +70,13 @@ export function createEngineActivities(prisma: PrismaClient) {
       return deadlineFor(input.openedAt, input.workingDays, input.reminderWorkingDaysBefore, input.calendar);
     },
 
-    async processEvent(input: ProcessEventInput & { entry: ProcessRegistryEntry }): Promise<void> {
+    async processEvent(input: ProcessEventInput): Promise<void> {
       const { entry } = input;
-      const row = registryRow(entry);
       await prisma.$transaction(async (tx) => {
-        await tx.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
+        if (entry) {
+          const row = registryRow(entry);
+          await tx.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
+        }
         await appendTimeline(tx, { ...input, data: { stage: input.stage } });
       });
       if (input.kind === 'process_finished') {
@@ -89,8 +91,11 @@ export function createEngineActivities(prisma: PrismaClient) {
     },
 
     async taskOpened({ process, task }: TaskOpenedInput): Promise<void> {
+      const owner = taskOwner(process);
       const row = {
         processId: process.processId,
+        workflowId: owner.workflowId,
+        workflowKind: owner.kind,
         taskKey: task.taskId,
         council: process.council,
         processKind: process.kind,

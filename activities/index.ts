@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../prisma/generated/client';
 import { createEngineActivities } from './engine';
+import { failFastOnDataErrors } from './errors';
 import { createPaymentActivities } from './payments';
 import { createRegistryActivities } from './registry';
 
@@ -9,9 +10,9 @@ export interface ActivityDependencies {
 
 /** All activities, built from their dependencies so tests can pass real local instances. */
 export function createActivities({ prisma }: ActivityDependencies) {
-  return {
+  return failFastOnDataErrors({
     ...createRegistryActivities(prisma),
     ...createEngineActivities(prisma),
     ...createPaymentActivities(prisma),
-  };
+  });
 }

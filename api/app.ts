@@ -5,6 +5,8 @@ import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
 import { auditRoutes } from './audit';
 import { auditorRoutes } from './auditors';
+import { policyModel } from '../lib/policy';
+import { PROCESSES, type ProcessRegistry } from '../lib/process-registry';
 import { workflowCode } from '../lib/replay';
 import { documentRoutes } from './documents';
 import { healthRoutes } from './health';
@@ -23,10 +25,14 @@ export interface AppDependencies {
   taskQueue: string;
   /** The workflow bundle replays run against; without it the workflows are bundled on first use. */
   workflowBundlePath?: string;
+  /** The processes the service runs; tests add fixture processes. */
+  registry?: ProcessRegistry;
 }
 
 /** Every route of the API; what is mounted and what /openapi.json describes. */
-export function apiRoutes(deps: Omit<AppDependencies, 'logger'>): AnyRoute[] {
+export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] {
+  const registry = options.registry ?? PROCESSES;
+  const deps = { ...options, registry, policies: policyModel(registry) };
   const routes = [
     ...healthRoutes(deps),
     ...processRoutes(deps),
@@ -36,7 +42,7 @@ export function apiRoutes(deps: Omit<AppDependencies, 'logger'>): AnyRoute[] {
     ...auditRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
-  const description = openApiDocument([...routes, openApiRoute(() => description)]);
+  const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());
   return [...routes, openApiRoute(() => description)];
 }
 

@@ -8,8 +8,7 @@ import type { Principal } from '../lib/identity';
 import { historyJson, processRuns, replayRuns, type ReplayReport } from '../lib/replay';
 import { processViewQuery } from '../workflows/common/process';
 import type { DocumentSection } from '../workflows/common/engine-types';
-import type { LmaDetails } from '../workflows/lma/messages';
-import { lmaRulesReport } from '../workflows/lma/rules';
+import type { ProcessRegistry } from '../lib/process-registry';
 import { actingAs, forbid } from './access';
 import { processScope } from './processes';
 import { route, type AnyRoute } from './route-spec';
@@ -22,6 +21,7 @@ export interface AuditorRouteDeps {
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
+  registry: ProcessRegistry;
   workflowCode: WorkflowCode;
 }
 
@@ -32,7 +32,7 @@ const replayReport = z.object({
 });
 
 export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
-  const { client, prisma, workflowCode } = deps;
+  const { client, prisma, workflowCode, registry } = deps;
   /** Auditors of the process's council (or of every council) only. */
   const asAuditor = async (req: Request, principal: Principal, processId: string) => {
     const scope = await processScope(deps, processId);
@@ -58,7 +58,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       async handler({ req, res, params, principal }) {
         await asAuditor(req, principal, params.id);
         const runs = await runsOf(params.id);
-        res.json({ processId: params.id, runs: runs.map((run) => ({ runId: run.runId, status: run.status, startTime: run.startTime, history: historyJson(run.history) })) });
+        res.json({ processId: params.id, runs: runs.map((run) => ({ workflowId: run.workflowId, runId: run.runId, status: run.status, startTime: run.startTime, history: historyJson(run.history) })) });
       },
     }),
     route({
@@ -107,6 +107,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
           verifyAuditLog(prisma),
           replay(params.id),
         ]);
+        const rules = registry.get(view.kind)?.rulesReport?.(view.details);
         const actorOf = (userId: string | null, role: string | null) => (userId ? ` by ${userId}${role ? ` (${role})` : ''}` : '');
         const sections: DocumentSection[] = [
           { heading: 'Process', lines: [`${view.title}`, `Reference: ${view.processId}`, `Council: ${view.council}`, `Stage: ${view.stage}; status: ${view.status}`, `Started ${view.startedAt} by ${view.startedBy.userId} (${view.startedBy.role})`] },
@@ -121,9 +122,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
             heading: 'Documents and their SHA-256',
             lines: documents.map((d) => `${d.kind} v${d.version} (${d.step}): ${d.sha256}: ${sha256(d.content) === d.sha256 ? 'content matches' : 'CONTENT DOES NOT MATCH'}`),
           },
-          ...(view.kind === 'lma'
-            ? [{ heading: 'Rules checked', lines: lmaRulesReport(view.details as LmaDetails).map((r) => `${r.rule} (${r.source}): ${r.outcome}; ${r.detail}`) }]
-            : []),
+          ...(rules ? [{ heading: 'Rules checked', lines: rules.map((r) => `${r.rule} (${r.source}): ${r.outcome}; ${r.detail}`) }] : []),
           {
             heading: 'Replay verification',
             lines: [

@@ -24,8 +24,8 @@ function parameters(spec: AnyRoute) {
   return [...of('path', spec.params), ...of('query', spec.query)];
 }
 
-/** The OpenAPI 3.1 description of the API, written from the same route list and schemas it runs on. */
-export function openApiDocument(routes: AnyRoute[]) {
+/** The OpenAPI 3.1 description of the API, written from the same route list and schemas it runs on; `schemas` become components. */
+export function openApiDocument(routes: AnyRoute[], schemas: Record<string, z.ZodType> = {}) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of routes) {
     const responses = Object.fromEntries(
@@ -47,7 +47,7 @@ export function openApiDocument(routes: AnyRoute[]) {
       summary: spec.summary,
       tags: [spec.tag],
       parameters: parameters(spec),
-      ...(spec.body ? { requestBody: { required: !spec.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+      ...(spec.body ? { requestBody: { required: !spec.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(spec.documentedBody ?? spec.body) } } } } : {}),
       responses: { ...responses, ...(spec.public ? {} : { 401: { description: 'no valid bearer token', content: problem } }) },
       security: spec.public ? [] : [{ bearer: [] }],
     };
@@ -55,7 +55,10 @@ export function openApiDocument(routes: AnyRoute[]) {
   return {
     openapi: '3.1.0',
     info: { title: 'housing-governance', version: '0.1.0', description: 'Governance processes of UK social housing as durable workflows.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token issued with `npm run admin -- token`' } } },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token issued with `npm run admin -- token`' } },
+      schemas: Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, jsonSchema(schema)])),
+    },
     paths,
   };
 }

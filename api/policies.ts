@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
-import { policyFor, policyOverrideSchema, processPolicySchema, setPolicy } from '../lib/policy';
+import type { PolicyModel } from '../lib/policy';
 import { actingAs, forbid, mayRead } from './access';
 import { auditCommand } from './audit';
 import { validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams } from './schemas';
 
-export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
+export function policyRoutes({ prisma, policies }: { prisma: PrismaClient; policies: PolicyModel }): AnyRoute[] {
+  const { policySchema, overrideSchema } = policies;
   return [
     route({
       method: 'get',
@@ -15,10 +16,10 @@ export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
       tag: 'policy',
       summary: "A council's periods and escalation paths: the domain defaults with its own changes",
       params: councilParams,
-      responses: { 200: { description: 'the policy new processes start with', schema: processPolicySchema } },
+      responses: { 200: { description: 'the policy new processes start with', schema: policySchema } },
       async handler({ req, res, params, principal }) {
         if (!mayRead(principal, { council: params.council, groupKey: '' })) throw forbid(req, `read the policy of ${params.council}`, 'you hold no role there');
-        res.json((await policyFor(prisma, params.council)).policy);
+        res.json((await policies.policyFor(prisma, params.council)).policy);
       },
     }),
     route({
@@ -27,12 +28,12 @@ export function policyRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
       tag: 'policy',
       summary: "Change a council's policy; processes already running keep the one they started with",
       params: councilParams,
-      body: policyOverrideSchema,
-      responses: { 200: { description: 'the resulting policy', schema: processPolicySchema }, 400: { description: 'invalid policy' }, 403: { description: 'needs programme_manager' } },
+      body: overrideSchema,
+      responses: { 200: { description: 'the resulting policy', schema: policySchema }, 400: { description: 'invalid policy' }, 403: { description: 'needs programme_manager' } },
       async handler({ req, res, params, body, principal }) {
         const actor = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
         if (!actor) throw forbid(req, `change the policy of ${params.council}`, 'needs programme_manager there');
-        const policy = await setPolicy(prisma, params.council, body, actor.userId).catch((err: unknown) => {
+        const policy = await policies.setPolicy(prisma, params.council, body, actor.userId).catch((err: unknown) => {
           // Each part was valid on its own; together with the defaults they are not (e.g. review after term end).
           throw err instanceof z.ZodError ? validationProblem('body', err) : err;
         });

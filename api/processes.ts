@@ -1,15 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Request } from 'express';
+import { z } from 'zod';
 import type { Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
-import { policyFor } from '../lib/policy';
-import { processViewQuery } from '../workflows/common/process';
+import type { PolicyModel } from '../lib/policy';
+import type { ProcessCommand, ProcessDefinition, ProcessRead } from '../lib/process-definition';
+import type { ProcessRegistry } from '../lib/process-registry';
+import { cancelUpdate, processStartedUpdate, processViewQuery, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
+import type { Role } from '../workflows/common/roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
-import { LMA_STAGES, cancelUpdate, lmaBusinessKey, lmaGroupKey, requestVariationUpdate, withdrawUpdate } from '../workflows/lma/messages';
-import type { localManagementAgreement } from '../workflows/lma/workflow';
 import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
+import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
-import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, paymentsResponse, processIdParams, processSummary, processViewResponse, startedResponse, startProcessBody, timelineResponse } from './schemas';
+import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, startedResponse, timelineResponse } from './schemas';
 import { auditCommand } from './audit';
 import { problemFromTemporal, updateProcess } from './temporal-errors';
 
@@ -17,30 +20,53 @@ export interface ProcessRouteDeps {
   client: Client;
   prisma: PrismaClient;
   taskQueue: string;
+  registry: ProcessRegistry;
+  policies: PolicyModel;
 }
 
-/** Where a process belongs: from the registry, or (just started, row not yet written) from the workflow. */
-export async function processScope({ client, prisma }: ProcessRouteDeps, processId: string): Promise<Scope> {
-  const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true } });
+/** How long a start waits for the new process's first tasks before answering without them. */
+const FIRST_STEPS_WAIT_MS = 10_000;
+
+/** Where a process belongs and its kind: from the registry row, or (just started, row not yet written) from the workflow. */
+export async function processScope({ client, prisma }: Pick<ProcessRouteDeps, 'client' | 'prisma'>, processId: string): Promise<Scope & { kind: string }> {
+  const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, kind: true } });
   if (row) return row;
   try {
     const view = await client.workflow.getHandle(processId).query(processViewQuery);
-    return { council: view.council, groupKey: view.groupKey };
+    return { council: view.council, groupKey: view.groupKey, kind: view.kind };
   } catch (err) {
     throw problemFromTemporal(err, processId);
   }
 }
 
 /** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
-export async function assertMayRead(deps: ProcessRouteDeps, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
+export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
   const scope = await processScope(deps, processId);
   if (!mayRead(principal, scope)) throw forbid(req, `read ${what}`, 'you hold no role for this process');
 }
 
-export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
-  const { client, prisma, taskQueue } = deps;
+/** The actor the principal is in the first of `roles` it holds for the process. */
+const actingInOneOf = (principal: Principal, scope: Scope, roles: Role[]) => roles.map((role) => actingAs(principal, scope, role)).find((actor) => actor !== undefined);
 
-  const ending = (path: 'withdraw' | 'cancel', role: 'resident_rep' | 'programme_manager', summary: string) =>
+/** Each path once, with the definitions that have it: a route serves every process kind that answers there. */
+function byPath<T extends { path: string }>(definitions: ProcessDefinition[], items: (d: ProcessDefinition) => T[] | undefined): Map<string, Map<string, T>> {
+  const paths = new Map<string, Map<string, T>>();
+  for (const definition of definitions) {
+    for (const item of items(definition) ?? []) {
+      if (!paths.has(item.path)) paths.set(item.path, new Map());
+      paths.get(item.path)?.set(definition.kind, item);
+    }
+  }
+  return paths;
+}
+
+const notForKind = (what: string, kind: string) => new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
+
+export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
+  const { client, prisma, taskQueue, registry, policies } = deps;
+  const startable = registry.startable();
+
+  const ending = (path: 'withdraw' | 'cancel', summary: string) =>
     route({
       method: 'post',
       path: `/processes/:id/${path}`,
@@ -48,9 +74,11 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       summary,
       params: processIdParams,
       body: endProcessBody,
-      responses: { 200: { description: 'ended; its final stage' }, 403: { description: `needs ${role} for this process` }, 404: { description: 'no such process' }, 409: { description: 'already ended' } },
+      responses: { 200: { description: 'ended; its final stage' }, 403: { description: 'not allowed to end this process' }, 404: { description: 'no such process' }, 409: { description: 'already ended, or it cannot be withdrawn' } },
       async handler({ req, res, params, body, principal }) {
         const scope = await processScope(deps, params.id);
+        const role: Role | undefined = path === 'cancel' ? 'programme_manager' : registry.get(scope.kind)?.withdrawnBy;
+        if (!role) throw new HttpProblem(409, 'not-withdrawable', 'This process cannot be withdrawn', `a ${scope.kind} process is ended early only by the council cancelling it`);
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
         const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons });
@@ -60,64 +88,108 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       },
     });
 
-  return [
-    ending('withdraw', 'resident_rep', "The residents' group withdraws from its LMA, with reasons"),
-    ending('cancel', 'programme_manager', 'The council cancels a process, with reasons'),
-    route({
+  const commandRoute = (path: string, commands: Map<string, ProcessCommand>) => {
+    const first = [...commands.values()][0];
+    const kinds = [...commands.keys()];
+    return route({
       method: 'post',
-      path: '/processes/:id/variation-requests',
+      path: `/processes/:id/${path}`,
       tag: 'processes',
-      summary: 'Ask to vary an LMA during its term; legal services redrafts and both sides sign again',
+      summary: `${first?.summary} (${kinds.join(', ')})`,
       params: processIdParams,
-      body: endProcessBody,
-      responses: { 200: { description: 'the request is taken up' }, 403: { description: 'needs resident_rep of the group or housing_manager' }, 409: { description: 'not in operation, or a variation is already in progress' } },
-      async handler({ req, res, params, body, principal }) {
+      body: first?.body as z.ZodType,
+      responses: {
+        200: { description: 'accepted', schema: first?.response },
+        403: { description: `needs one of: ${[...new Set([...commands.values()].flatMap((c) => c.roles))].join(', ')}` },
+        404: { description: 'no such process, or its kind has no such command' },
+        409: { description: 'refused by the process now' },
+      },
+      async handler({ req, res, params, principal }) {
         const scope = await processScope(deps, params.id);
-        const actor = actingAs(principal, scope, 'resident_rep') ?? actingAs(principal, scope, 'housing_manager');
-        if (!actor) throw forbid(req, `vary process ${params.id}`, 'needs resident_rep of the group or housing_manager');
-        const result = await updateProcess(client, params.id, requestVariationUpdate, { actor, reasons: body.reasons });
-        await auditCommand(prisma, principal, actor, 'process.request_variation', params.id, { reasons: body.reasons, variation: result.variation });
+        const command = commands.get(scope.kind);
+        if (!command) throw notForKind(path, scope.kind);
+        // Each kind's own body schema (the route validates with the first kind's).
+        const body = command.body.safeParse(req.body ?? {});
+        if (!body.success) throw validationProblem('body', body.error);
+        const actor = actingInOneOf(principal, scope, command.roles);
+        if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
+        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor));
+        await auditCommand(prisma, principal, actor, command.audit.action, params.id, command.audit.details(body.data, result));
+        req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
         res.json(result);
       },
-    }),
-    route({
+    });
+  };
+
+  const readRoute = (path: string, reads: Map<string, ProcessRead>) => {
+    const first = [...reads.values()][0];
+    return route({
       method: 'get',
-      path: '/processes/:id/payments',
+      path: `/processes/:id/${path}`,
       tag: 'processes',
-      summary: 'Payment instructions of an LMA, by term and instalment',
+      summary: `${first?.summary} (${[...reads.keys()].join(', ')})`,
       params: processIdParams,
-      responses: { 200: { description: 'the payment instructions', schema: paymentsResponse } },
-      async handler(input) {
-        await assertMayRead(deps, input.req, input.principal, input.params.id);
-        const rows = await prisma.paymentInstruction.findMany({ where: { processId: input.params.id }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
-        input.res.json({ items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) });
+      responses: { 200: { description: path, schema: first?.response }, 404: { description: 'no such process, or its kind has nothing there' } },
+      async handler({ req, res, params, principal }) {
+        const scope = await processScope(deps, params.id);
+        if (!mayRead(principal, scope)) throw forbid(req, `read ${path} of ${params.id}`, 'you hold no role for this process');
+        const read = reads.get(scope.kind);
+        if (!read) throw notForKind(path, scope.kind);
+        res.json(await read.load(prisma, params.id));
       },
-    }),
+    });
+  };
+
+  const startBody = z.discriminatedUnion(
+    'kind',
+    startable.map((d) => d.start.body) as unknown as [z.ZodObject<{ kind: z.ZodLiteral<string> }>, ...z.ZodObject<{ kind: z.ZodLiteral<string> }>[]],
+  );
+
+  /** The first steps of a new process, once they are in the inbox; nothing if it has not got there in time. */
+  const firstSteps = async (processId: string): Promise<ProcessStartedResult | undefined> => {
+    try {
+      return await client.withDeadline(Date.now() + FIRST_STEPS_WAIT_MS, () => client.workflow.getHandle(processId).executeUpdate(processStartedUpdate, { updateId: 'process-started' }));
+    } catch {
+      return undefined;
+    }
+  };
+
+  return [
+    ending('withdraw', "Withdraw from a process (e.g. a residents' group from its LMA), with reasons"),
+    ending('cancel', 'The council cancels a process, with reasons'),
+    ...[...byPath(registry.definitions, (d) => d.commands)].map(([path, commands]) => commandRoute(path, commands)),
+    ...[...byPath(registry.definitions, (d) => d.reads)].map(([path, reads]) => readRoute(path, reads)),
     route({
       method: 'post',
       path: '/processes',
       tag: 'processes',
-      summary: 'Start a process from its first step; the same business key twice returns the existing process',
-      body: startProcessBody,
-      responses: { 201: { description: 'started', schema: startedResponse }, 200: { description: 'already exists', schema: startedResponse }, 400: { description: 'invalid body' }, 403: { description: 'not allowed to start it' } },
-      async handler({ req, res, body, principal }) {
-        const scope = { council: body.council, groupKey: lmaGroupKey(body.group.name) };
-        // PROCESSES.md: programme managers start processes; a residents' group expresses its own interest.
-        const startedBy = actingAs(principal, scope, 'programme_manager') ?? actingAs(principal, scope, 'resident_rep');
-        if (!startedBy) throw forbid(req, 'start an LMA', `needs programme_manager in ${body.council}, or resident_rep of this group`);
-        const processId = lmaBusinessKey(body);
-        const { policy } = await policyFor(prisma, body.council);
+      summary: `Start a process (${startable.map((d) => `${d.kind}: ${d.name}`).join('; ')}); the same business key twice returns the existing process`,
+      body: startBody,
+      responses: {
+        201: { description: 'started; its first tasks are in the inbox', schema: startedResponse },
+        200: { description: 'already exists', schema: startedResponse },
+        400: { description: 'invalid body' },
+        403: { description: 'not allowed to start it' },
+      },
+      async handler({ req, res, body: rawBody, principal }) {
+        const definition = registry.get((rawBody as { kind: string }).kind) as ProcessDefinition & { start: NonNullable<ProcessDefinition['start']> };
+        const body = rawBody as Parameters<typeof definition.start.scope>[0];
+        const scope = definition.start.scope(body);
+        const startedBy = actingInOneOf(principal, scope, definition.start.roles);
+        if (!startedBy) throw forbid(req, `start a ${definition.kind} process`, `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`);
+        const processId = definition.start.businessKey(body);
+        const { policy } = await policies.policyFor(prisma, scope.council);
         let created = true;
         try {
-          await client.workflow.start<typeof localManagementAgreement>('localManagementAgreement', {
+          await client.workflow.start(definition.workflowType, {
             taskQueue,
             workflowId: processId,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [{ council: body.council, estate: body.estate, group: body.group, services: body.services, startedBy, policy }],
+            args: [definition.start.input(body, { startedBy, policy })],
             typedSearchAttributes: [
-              { key: councilKey, value: body.council },
-              { key: processKindKey, value: body.kind },
-              { key: processStageKey, value: LMA_STAGES.adviserAppointment },
+              { key: councilKey, value: scope.council },
+              { key: processKindKey, value: definition.kind },
+              { key: processStageKey, value: definition.start.stage },
               { key: businessKeyKey, value: processId },
             ],
           });
@@ -125,10 +197,15 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
           created = false;
         }
-        if (created) await auditCommand(prisma, principal, startedBy, 'process.start', processId, { kind: body.kind, council: body.council, businessKey: processId });
+        if (created) await auditCommand(prisma, principal, startedBy, 'process.start', processId, { kind: definition.kind, council: scope.council, businessKey: processId });
+        // Read your own writes: a new process answers once its first tasks are in the inbox.
+        const first = created ? await firstSteps(processId) : undefined;
         const location = `/processes/${encodeURIComponent(processId)}`;
         req.log.info({ processId, created, actor: startedBy }, created ? 'process started' : 'process already exists');
-        res.status(created ? 201 : 200).location(location).json({ processId, kind: body.kind, created, links: { self: location } });
+        res
+          .status(created ? 201 : 200)
+          .location(location)
+          .json({ processId, kind: definition.kind, created, ...(first ? { stage: first.stage, opened: first.opened } : {}), links: { self: location } });
       },
     }),
 
@@ -137,7 +214,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       path: '/processes',
       tag: 'processes',
       summary: 'Find processes by council, kind and stage (those you may see)',
-      query: listProcessesQuery,
+      query: listProcessesQuery(registry.kinds),
       responses: { 200: { description: 'a page of processes', schema: page(processSummary) } },
       async handler({ res, query, principal }) {
         const where = {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ROLES } from '../workflows/common/roles';
-import { LEGAL_FORMS, LMA_SERVICES } from '../workflows/lma/messages';
 
 // The request and response shapes of the API: one zod schema each, the single source of truth for
 // validation and for /openapi.json.
@@ -9,33 +8,7 @@ export const slug = z
   .string()
   .max(64)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
-const area = z.string().trim().min(1).max(200);
 const isoDateTime = z.iso.datetime({ offset: true });
-
-export const startLmaBody = z
-  .object({
-    kind: z.literal('lma'),
-    council: slug,
-    estate: name,
-    group: z.object({ name, legalForm: z.enum(LEGAL_FORMS) }).strict(),
-    services: z
-      .array(z.object({ service: z.enum(LMA_SERVICES), scope: z.array(area).min(1).max(100) }).strict())
-      .min(1)
-      .max(LMA_SERVICES.length)
-      .refine((services) => new Set(services.map((s) => s.service)).size === services.length, {
-        message: 'each service appears once; list all its areas in its scope',
-      }),
-  })
-  .strict();
-
-export const startProcessBody = z.discriminatedUnion('kind', [startLmaBody]);
-export type StartProcessBody = z.infer<typeof startProcessBody>;
 
 export const processIdParams = z.object({
   id: z.string().min(1).max(300).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
@@ -51,12 +24,15 @@ const pageQuery = {
   page_size: z.coerce.number().int().min(1).max(100).default(25),
 };
 
-export const listProcessesQuery = z
-  .object({ council: slug.optional(), kind: z.enum(['lma']).optional(), stage: z.string().max(100).optional(), ...pageQuery })
-  .strict();
+/** The process search query, for the process kinds the service runs. */
+export const listProcessesQuery = (kinds: string[]) =>
+  z
+    .object({ council: slug.optional(), kind: z.enum(kinds as [string, ...string[]]).optional(), stage: z.string().max(100).optional(), ...pageQuery })
+    .strict();
 export const listTasksQuery = z
   .object({
     council: slug.optional(),
+    process: processIdParams.shape.id.optional(),
     role: z.enum(ROLES).optional(),
     assignee: z.string().min(1).max(200).optional(),
     status: z.enum(['open', 'completed', 'cancelled']).default('open'),
@@ -81,7 +57,25 @@ export const releaseTaskBody = z.object({ reason: z.string().trim().min(1).max(2
 
 // Responses.
 const actor = z.object({ userId: z.string(), role: z.enum(ROLES) });
-export const startedResponse = z.object({ processId: z.string(), kind: z.string(), created: z.boolean(), links: z.object({ self: z.string() }) });
+/** A task a command opened, as the caller needs it to act next; it is in the inbox already. */
+export const openedTask = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  role: z.enum(ROLES),
+  assignee: z.string().optional(),
+  dueAt: isoDateTime.optional(),
+});
+export const startedResponse = z.object({
+  processId: z.string(),
+  kind: z.string(),
+  created: z.boolean(),
+  /** For a new process that has taken its first steps: where it stands and the tasks it waits on. */
+  stage: z.string().optional(),
+  opened: z.array(openedTask).optional(),
+  links: z.object({ self: z.string() }),
+});
 export const processSummary = z.object({
   processId: z.string(),
   kind: z.string(),
@@ -113,13 +107,14 @@ export const taskResponse = z.object({
   status: z.string(),
   outcomes: z.array(z.string()),
   requiredFormFields: z.array(z.string()),
+  forms: z.record(z.string(), z.string()).meta({ description: "where /openapi.json describes this task's form, by outcome ('*': any other outcome)" }),
   data: z.unknown(),
   openedAt: isoDateTime,
   dueAt: isoDateTime.nullable(),
   outcome: z.string().nullable(),
   closedBy: z.string().nullable(),
 });
-export const completeTaskResponse = z.object({ taskId: z.string(), outcome: z.string(), stage: z.string() });
+export const completeTaskResponse = z.object({ taskId: z.string(), outcome: z.string(), stage: z.string(), opened: z.array(openedTask).optional() });
 export const processViewResponse = z.looseObject({
   processId: z.string(),
   kind: z.string(),
@@ -161,6 +156,3 @@ export const documentSummary = z.object({
 });
 
 export const endProcessBody = z.object({ reasons: z.string().trim().min(1).max(10_000) }).strict();
-export const paymentsResponse = z.object({
-  items: z.array(z.object({ term: z.number(), instalment: z.number(), of: z.number(), amountPence: z.number(), dueOn: isoDateTime, payee: z.string() })),
-});

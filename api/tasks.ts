@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
+import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
+import type { ProcessRegistry } from '../lib/process-registry';
 import { usersWithRole, type Principal } from '../lib/identity';
 import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
@@ -8,13 +10,12 @@ import { actingAs, forbid, visibleTo } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
-import { TASK_FORMS } from './task-forms';
 import { auditCommand } from './audit';
 import { updateProcess } from './temporal-errors';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
 
-const present = (row: TaskRow) => ({
+const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   id: row.id,
   processId: row.processId,
   taskId: row.taskKey,
@@ -27,6 +28,7 @@ const present = (row: TaskRow) => ({
   status: row.status,
   outcomes: row.outcomes,
   requiredFormFields: row.requiredFormFields,
+  forms: registry.formRefs(row.workflowKind, row.kind),
   data: row.data,
   openedAt: row.openedAt.toISOString(),
   dueAt: row.dueAt?.toISOString() ?? null,
@@ -34,7 +36,16 @@ const present = (row: TaskRow) => ({
   closedBy: row.closedBy,
 });
 
-export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaClient }): AnyRoute[] {
+export function taskRoutes({ client, prisma, registry }: { client: Client; prisma: PrismaClient; registry: ProcessRegistry }): AnyRoute[] {
+  const present = presenter(registry);
+  // The API description shows every task kind's form; which one applies depends on the task.
+  const formRefs = Object.keys(registry.formSchemas()).map((id) => ({ $ref: `#/components/schemas/${id}` }));
+  const documentedCompletion = completeTaskBody.extend({
+    form: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "The task's form: the schema its `forms` names for the outcome (the inbox row lists them)", anyOf: formRefs }),
+  });
   /** The task, and the principal acting in its role: refused (403, logged) when they do not hold it. */
   const taskAndActor = async (req: Request, principal: Principal, id: string, action: string) => {
     const task = await prisma.task.findUnique({ where: { id } });
@@ -44,7 +55,7 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
     return { task, actor };
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
-    const result = await updateProcess(client, task.processId, assignTaskUpdate, input);
+    const result = await updateProcess(client, task.workflowId, assignTaskUpdate, input);
     await auditCommand(prisma, principal, input.actor, 'task.assign', task.processId, { taskId: task.taskKey, assignee: input.assignee, reason: input.reason });
     return result;
   };
@@ -55,13 +66,14 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       method: 'get',
       path: '/tasks',
       tag: 'tasks',
-      summary: 'The inbox: tasks you may see, filtered by council, role, assignee, status and due date',
+      summary: 'The inbox: tasks you may see, filtered by council, process, role, assignee, status and due date',
       query: listTasksQuery,
       responses: { 200: { description: 'a page of tasks, soonest due first', schema: page(taskResponse) } },
       async handler({ res, query, principal }) {
         const where = {
           status: query.status,
           ...(query.council ? { council: query.council } : {}),
+          ...(query.process ? { processId: query.process } : {}),
           ...(query.role ? { role: query.role } : {}),
           ...(query.assignee ? { assignee: query.assignee } : {}),
           ...(query.due_before ? { dueAt: { lt: new Date(query.due_before) } } : {}),
@@ -82,8 +94,9 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       summary: 'Record the decision on a task; sending it again returns the same answer',
       params: taskIdParams,
       body: completeTaskBody,
+      documentedBody: documentedCompletion,
       responses: {
-        200: { description: 'accepted; the process stage after it', schema: completeTaskResponse },
+        200: { description: 'accepted; the process stage after it and the tasks it opened, already in the inbox', schema: completeTaskResponse },
         400: { description: 'wrong outcome, missing reasons or form fields' },
         403: { description: 'you do not hold the role, or the task is assigned to someone else' },
         404: { description: 'no such task' },
@@ -91,13 +104,17 @@ export function taskRoutes({ client, prisma }: { client: Client; prisma: PrismaC
       },
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'complete');
-        const form = TASK_FORMS[task.kind]?.(body.outcome).safeParse(body.form ?? {});
-        if (form && !form.success) {
+        const schema = registry.taskForm(task.workflowKind, task.kind, body.outcome);
+        // The registry refuses at start-up a task kind without a form; one here was opened by other code.
+        if (!schema) throw new HttpProblem(500, 'task-form-unknown', 'This task cannot be checked', `no ${task.workflowKind} process declares the task kind ${task.kind}`);
+        const form = schema.safeParse(body.form ?? {});
+        if (!form.success) {
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
           throw validationProblem('body', form.error);
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
-        const result = await updateProcess(client, task.processId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, `complete-task:${task.taskKey}`);
+        // A child workflow's task is decided by the child (its workflow id), in its parent's process.
+        const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, `complete-task:${task.taskKey}`);
         await auditCommand(prisma, principal, actor, 'task.complete', task.processId, { taskId: task.taskKey, outcome: body.outcome, reasons: body.reasons, attachments: body.attachments });
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
         res.json(result);

@@ -5,8 +5,9 @@ import { DefaultLogger, Worker, bundleWorkflowCode, type ReplayWorkerOptions } f
 
 type WorkflowBundle = NonNullable<ReplayWorkerOptions['workflowBundle']>;
 
-/** One run of a process (a process continues as new each term), with its full event history. */
+/** One run of a process (a process continues as new each term; a child workflow has its own), with its full event history. */
 export interface ProcessRun {
+  workflowId: string;
   runId: string;
   status: string;
   startTime: string;
@@ -26,12 +27,13 @@ export interface ReplayReport {
   runs: RunReplay[];
 }
 
-/** Every run of a process, oldest first, each with its history. */
+/** Every run of a process and of its child workflows (which carry its id as business key), oldest first, each with its history. */
 export async function processRuns(client: Client, processId: string): Promise<ProcessRun[]> {
   const runs: ProcessRun[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = '${processId.replace(/'/g, "\\'")}'` })) {
-    const history = await client.workflow.getHandle(processId, run.runId).fetchHistory();
-    runs.push({ runId: run.runId, status: run.status.name, startTime: run.startTime.toISOString(), history });
+  const id = processId.replace(/'/g, "\\'");
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${id}' OR BusinessKey = '${id}'` })) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    runs.push({ workflowId: run.workflowId, runId: run.runId, status: run.status.name, startTime: run.startTime.toISOString(), history });
   }
   return runs.sort((a, b) => a.startTime.localeCompare(b.startTime));
 }

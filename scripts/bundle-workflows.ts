@@ -4,8 +4,9 @@ import path from 'node:path';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker/worker';
 
-export async function writeWorkflowBundle(file: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+/** Bundles the workflows (or another entry module, e.g. the tests' with fixture processes) into `file`. */
+export async function writeWorkflowBundle(file: string, workflowsPath = WORKFLOWS_PATH): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, code);
 }

@@ -31,6 +31,41 @@ describe('an LMA expression of interest', () => {
     expect(row).toMatchObject({ kind: 'lma', council: cast.council, stage: 'adviser_appointment', status: 'active', startedBy: cast.rep.userId });
   });
 
+  it('can be withdrawn by the group before an adviser is appointed', async () => {
+    const processId = await startLma(stack, cast);
+
+    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: { reasons: 'The committee has disbanded' } });
+
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toEqual({ stage: 'withdrawn' });
+    const view = await viewOf(stack, processId, cast.auditor);
+    expect(view).toMatchObject({ status: 'withdrawn', openTasks: [] });
+    const task = await stack.prisma.task.findUniqueOrThrow({ where: { id: `${processId}~appoint-adviser` } });
+    expect(task.status).toBe('cancelled');
+  });
+
+  it('refuses a variation request before there is an agreement, saying why', async () => {
+    const processId = await startLma(stack, cast);
+
+    const early = await callApi<{ detail: string }>(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'More gardening' } });
+
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toBe('an agreement can be varied only while it is in operation');
+  });
+
+  it('answers with its first task, already in the housing managers inbox', async () => {
+    const response = await callApi<{ processId: string; stage: string; opened: { id: string; kind: string; role: string; dueAt: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: expressionOfInterest(cast.council),
+    });
+
+    expect(response.status).toBe(201);
+    expect(response.body.stage).toBe('adviser_appointment');
+    expect(response.body.opened).toEqual([expect.objectContaining({ id: `${response.body.processId}~appoint-adviser`, kind: 'appoint_adviser', role: 'housing_manager', dueAt: expect.any(String) })]);
+    const inbox = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', '/tasks?role=housing_manager', { as: cast.housingManager });
+    expect(inbox.body.items.map((task) => task.id)).toContain(`${response.body.processId}~appoint-adviser`);
+  });
+
   it('returns the existing process, not a duplicate, when the same group applies again', async () => {
     const first = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: expressionOfInterest(cast.council) });
     const again = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: expressionOfInterest(cast.council) });
@@ -78,7 +113,11 @@ describe('the adviser appointment decision', () => {
     const decided = await completeTask(stack, taskId, cast.housingManager, appointment);
 
     expect(decided.status).toBe(200);
-    expect(decided.body).toEqual({ taskId: 'appoint-adviser', outcome: 'appoint', stage: 'outline_plan' });
+    expect(decided.body).toMatchObject({ taskId: 'appoint-adviser', outcome: 'appoint', stage: 'outline_plan' });
+    // The answer lists the task the decision opened, and it is in the inbox already: no polling.
+    expect(decided.body.opened).toEqual([expect.objectContaining({ id: `${processId}~outline-plan-1`, kind: 'submit_outline_plan', role: 'resident_rep', dueAt: expect.any(String) })]);
+    const inbox = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${processId}`, { as: cast.auditor });
+    expect(inbox.body.items.map((task) => task.id)).toEqual([`${processId}~outline-plan-1`]);
     const view = await viewOf(stack, processId, cast.auditor);
     expect(view.stage).toBe('outline_plan');
     expect(view.openTasks).toEqual([expect.objectContaining({ taskId: 'outline-plan-1', role: 'resident_rep' })]);
@@ -128,7 +167,9 @@ describe('the adviser appointment decision', () => {
 
     expect(second.body).toEqual(first.body);
     const history = await stack.client.workflow.getHandle(processId).fetchHistory();
-    const accepted = (history.events ?? []).filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+    const accepted = (history.events ?? []).filter(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED && event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
+    );
     expect(accepted).toHaveLength(1);
     expect((await viewOf(stack, processId, cast.auditor)).decisions).toHaveLength(1);
   });

@@ -59,4 +59,21 @@ describe('the OpenAPI description at /openapi.json', () => {
     expect(complete?.required).toEqual(['outcome']);
     expect(Object.keys(complete?.properties ?? {}).sort()).toEqual(['attachments', 'form', 'outcome', 'reasons']);
   });
+
+  it("documents each task kind's form as a component, and the completion body points at them", async () => {
+    type Schema = { required?: string[]; properties?: Record<string, { anyOf?: { $ref: string }[] }> };
+    const { body } = await callApi<{ components: { schemas: Record<string, Schema> }; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> }>(
+      stack.baseUrl,
+      'GET',
+      '/openapi.json',
+    );
+    const forms = body.components.schemas;
+
+    expect(forms['TaskForm.lma.appoint_adviser']?.required?.sort()).toEqual(['adviserName', 'adviserUserId']);
+    expect(forms['TaskForm.lma.reply_to_outline_plan.accept']?.required).toEqual(['indicativePayments']);
+    // The fixture process the tests register has its forms documented too: nothing in the API names a kind.
+    expect(forms['TaskForm.permit.inspect_works']?.required).toEqual(['finding']);
+    const refs = body.paths['/tasks/{id}/complete']?.post?.requestBody?.content['application/json']?.schema.properties?.form?.anyOf?.map((ref) => ref.$ref) ?? [];
+    expect(refs.sort()).toEqual(Object.keys(forms).map((id) => `#/components/schemas/${id}`).sort());
+  });
 });

@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<void> {
       ? undefined
       : freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(pgDir, 'data'), port, databases: [TEST_DATABASE] })),
     freePort().then((port) => startTemporalDevServer({ cliPath, port, logFile: path.join(TEST_DATA_DIR, 'temporal.log') })),
-    writeWorkflowBundle(bundlePath),
+    writeWorkflowBundle(bundlePath, require.resolve('./workflows')),
   ]);
   const databaseUrl = postgres ? postgres.urlFor(TEST_DATABASE) : await freshDatabaseBeside(process.env.DATABASE_URL as string);
   await prepareBackends({ temporalAddress: temporal.address, namespace: 'default', databaseUrl });

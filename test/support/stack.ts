@@ -12,6 +12,7 @@ import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
 import { createWorker } from '../../worker/worker';
 import type { Role } from '../../workflows/common/roles';
 import { freshDatabase } from './database';
+import { TEST_PROCESSES } from './registry';
 import { testEnv } from './env';
 import { Mailbox } from './mailbox';
 
@@ -74,7 +75,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle') });
+  const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

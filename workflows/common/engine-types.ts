@@ -1,4 +1,4 @@
-import type { ProcessKind } from './process';
+import type { ProcessKind, ProcessRegistryEntry } from './process';
 import type { Actor, Role } from './roles';
 import type { DecisionRecord, TaskView } from './tasks';
 
@@ -6,12 +6,27 @@ import type { DecisionRecord, TaskView } from './tasks';
 
 /** Which process an engine activity acts for. */
 export interface ProcessRef {
+  /** The process the work belongs to: its inbox, timeline, documents, access and audit. */
   processId: string;
   kind: ProcessKind;
   council: string;
   groupKey: string;
   title: string;
+  /**
+   * Set for a child workflow (e.g. one negotiation of an SLA set): the workflow that owns its tasks,
+   * which the API sends their decisions to, and the process kind whose task forms they use.
+   */
+  owner?: { workflowId: string; kind: ProcessKind };
 }
+
+/** The workflow a task's decision goes to, and the kind whose task forms check it. */
+export const taskOwner = (process: ProcessRef): { workflowId: string; kind: ProcessKind } => process.owner ?? { workflowId: process.processId, kind: process.kind };
+
+/**
+ * Error types an activity throws when retrying cannot help (data PostgreSQL refuses): the activity
+ * fails at once instead of retrying for ever.
+ */
+export const NON_RETRYABLE_ACTIVITY_ERRORS = ['InvalidProcessData'] as const;
 
 export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -56,6 +71,8 @@ export interface ProcessEventInput {
   at: string;
   actor?: Actor;
   stage: string;
+  /** The registry row to write with it; a child workflow has none (its parent's row is the process's). */
+  entry?: ProcessRegistryEntry;
 }
 
 export interface DocumentSection {

@@ -1,24 +1,75 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
-import type { DocumentSection, ProcessEventInput, ProcessRef } from './engine-types';
-import type { ProcessPolicy } from './policy';
+import { NON_RETRYABLE_ACTIVITY_ERRORS, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
+import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
 import type { Actor } from './roles';
 import type { TaskHooks } from './tasks';
 
-/** Every activity, retried until it succeeds: a database outage is waited out, nothing is lost. */
-export const activities = proxyActivities<ReturnType<typeof createActivities>>({
-  // Short enough that work lost with a killed worker is retried soon; each activity is one quick write.
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+type Activities = ReturnType<typeof createActivities>;
+
+// Each kind of activity gets the timeout and retries its work needs. Writes and documents retry a
+// database outage until it ends (nothing is lost); a calculation that fails will fail again.
+const retryUntilDone = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] };
+export const ACTIVITY_OPTIONS = {
+  /** One quick transaction on the read models; short, so work lost with a killed worker is retried soon. */
+  readModelWrite: { startToCloseTimeout: '10 seconds', retry: retryUntilDone },
+  /** Renders a PDF (milliseconds) and stores it once; short, as a killed worker's attempt is retried only after it. */
+  document: { startToCloseTimeout: '15 seconds', retry: retryUntilDone },
+  /** Pure computation (working-day arithmetic): a few attempts cover a lost worker, not a bug. */
+  calculation: { startToCloseTimeout: '5 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] } },
+} satisfies Record<string, ActivityOptions>;
+
+const writes = proxyActivities<Activities>(ACTIVITY_OPTIONS.readModelWrite);
+const documents = proxyActivities<Activities>(ACTIVITY_OPTIONS.document);
+const calculations = proxyActivities<Activities>(ACTIVITY_OPTIONS.calculation);
+
+/** Which proxy (and so which options) each activity is called through. */
+const PROXY_OF: Partial<Record<keyof Activities, Activities>> = { generateDocument: documents, deadlineFor: calculations };
+
+/** Counts a workflow's activities in flight: none means every write it started is done. */
+export interface ActivityCounter {
+  inFlight: number;
+}
+
+/**
+ * The activities, each through the proxy of its kind, counted while in flight. The caller gets the
+ * activity's own promise (no extra microtask hop, so commands keep their order in replayed histories);
+ * the count drops in a callback registered before the caller's, so a condition on it is only checked
+ * once the workflow has started its next activity or is waiting on something else.
+ */
+export function countedActivities(counter: ActivityCounter): Activities {
+  const settle = () => {
+    counter.inFlight -= 1;
+  };
+  return new Proxy({} as Activities, {
+    get(_target, name: string) {
+      const proxy = PROXY_OF[name as keyof Activities] ?? writes;
+      const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
+      return (...args: unknown[]) => {
+        counter.inFlight += 1;
+        const running = call(...args);
+        void running.then(settle, settle);
+        return running;
+      };
+    },
+  });
+}
 
 /**
  * The engine-core side of a process: its inbox, timeline, deadlines, notifications and documents.
- * `registryEntry` reads the process's current header, so every event also refreshes the registry row.
+ * `registryEntry` reads the process's current header, so every event also refreshes the registry row;
+ * a child workflow passes none, as the process's row is its parent's.
  */
-export function processEngine(process: ProcessRef, policy: ProcessPolicy, registryEntry: () => ProcessRegistryEntry, keyPrefix = '') {
+export function processEngine(
+  activities: Activities,
+  process: ProcessRef,
+  policy: CommonPolicy,
+  registryEntry: (() => ProcessRegistryEntry) | undefined,
+  stage: () => string,
+  keyPrefix = '',
+) {
   const hooks: TaskHooks = {
     opened: async (task) => {
       const deadline =
@@ -66,8 +117,17 @@ export function processEngine(process: ProcessRef, policy: ProcessPolicy, regist
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
   const event = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor) => {
     events += 1;
-    const entry = registryEntry();
-    return activities.processEvent({ process, key: `${keyPrefix}${kind}:${events}`, kind, summary, at: entry.updatedAt, stage: entry.stage, entry, ...(actor ? { actor } : {}) });
+    const entry = registryEntry?.();
+    return activities.processEvent({
+      process,
+      key: `${keyPrefix}${kind}:${events}`,
+      kind,
+      summary,
+      at: entry?.updatedAt ?? workflowNow(),
+      stage: entry?.stage ?? stage(),
+      ...(entry ? { entry } : {}),
+      ...(actor ? { actor } : {}),
+    });
   };
 
   const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) =>

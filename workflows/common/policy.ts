@@ -7,43 +7,27 @@ import type { Role } from './roles';
 export type WorkingCalendar = { kind: 'england-and-wales' } | { kind: 'compressed'; workingDayMs: number };
 
 /**
- * The periods and escalation paths a council sets (PROCESSES.md: every period marked *default* is a
- * council setting). A process keeps the policy it started with. Validated by lib/policy.ts.
+ * What every process's policy holds, whatever its kind (PROCESSES.md: every period marked *default* is
+ * a council setting). Each process kind adds a section of its own under its kind, e.g. `lma`; the
+ * sections are listed by the process definitions. A process keeps the policy it started with.
  */
-export interface ProcessPolicy {
+export interface CommonPolicy {
   calendar: WorkingCalendar;
   /** A reminder goes this many working days before a task is due (none if the task is shorter). */
   reminderWorkingDaysBefore: number;
   /** Who a late task escalates to: the manager role of each acting role. */
   escalation: Partial<Record<Role, Role>>;
-  lma: {
-    /** PROCESSES.md §1.2: adviser appointed within 10 working days by default. */
-    adviserAppointmentWorkingDays: number;
-    /** Time the residents' group has for each of its steps (plans, reports of support, signing). */
-    groupStepWorkingDays: number;
-    /** Time a council officer has to reply to, approve or record a step. */
-    councilStepWorkingDays: number;
-    /** §1.7: formal consultation of affected residents, 28 calendar days. */
-    consultationDays: number;
-    /** §1.7: goes on only if for / (for + against) is above this (default: more for than against). */
-    supportThreshold: number;
-    /** §1.9: duration of a Community Cashback Agreement term, 1 year. */
-    termDays: number;
-    /** §1.9-10: scheduled payments in a term. */
-    paymentsPerTerm: number;
-    /** §1.10: monitoring periods in a term (quarterly); the annual review covers the last. */
-    reportingPeriodsPerTerm: number;
-    /** §1.11: the annual review opens this many days before the term ends. */
-    annualReviewDaysBeforeEnd: number;
-  };
 }
+
+/** A process's policy: the common part and the sections of the process kinds. */
+export type ProcessPolicy = CommonPolicy & { [kind: string]: unknown };
 
 /** A number of calendar days as milliseconds, in the policy's calendar (compressed in tests). */
 export function calendarDaysMs(calendar: WorkingCalendar, days: number): number {
   return days * (calendar.kind === 'compressed' ? calendar.workingDayMs : 86_400_000);
 }
 
-export const DEFAULT_POLICY: ProcessPolicy = {
+export const DEFAULT_COMMON_POLICY: CommonPolicy = {
   calendar: { kind: 'england-and-wales' },
   reminderWorkingDaysBefore: 2,
   escalation: {
@@ -56,16 +40,5 @@ export const DEFAULT_POLICY: ProcessPolicy = {
     scrutineer: 'programme_manager',
     resident_rep: 'housing_manager',
     almo_board: 'programme_manager',
-  },
-  lma: {
-    adviserAppointmentWorkingDays: 10,
-    groupStepWorkingDays: 20,
-    councilStepWorkingDays: 10,
-    consultationDays: 28,
-    supportThreshold: 0.5,
-    termDays: 365,
-    paymentsPerTerm: 4,
-    reportingPeriodsPerTerm: 4,
-    annualReviewDaysBeforeEnd: 60,
   },
 };

@@ -1,9 +1,9 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from './roles';
-import type { DecisionRecord, TaskView } from './tasks';
+import type { DecisionRecord, OpenedTask, TaskView } from './tasks';
 
-export const PROCESS_KINDS = ['lma'] as const;
-export type ProcessKind = (typeof PROCESS_KINDS)[number];
+/** A process kind's name, e.g. `lma`: the folder under workflows/ and the key of its definition. */
+export type ProcessKind = string;
 export type ProcessStatus = 'active' | 'completed' | 'withdrawn' | 'cancelled';
 
 /** What identifies a process and where it stands: shared by the query answer and the registry row. */
@@ -35,3 +35,26 @@ export interface ProcessView<Details extends object = object> extends ProcessHea
 }
 
 export const processViewQuery = defineQuery<ProcessView>('processView');
+
+/** Ends a process before its time: withdrawn by whoever the process names (a group), or cancelled by the council. */
+export interface EndProcessInput {
+  actor: Actor;
+  reasons: string;
+}
+// The names are those the LMA used before the shared frame, so its running processes keep them.
+export const withdrawUpdate = defineUpdate<{ stage: string }, [EndProcessInput]>('withdraw');
+export const cancelUpdate = defineUpdate<{ stage: string }, [EndProcessInput]>('cancel');
+
+/** Answers once a newly started process has taken its first steps: the tasks it then waits on. */
+export interface ProcessStartedResult {
+  stage: string;
+  opened: OpenedTask[];
+}
+export const processStartedUpdate = defineUpdate<ProcessStartedResult, []>('processStarted');
+
+/** A child workflow tells its parent that its first tasks are in the inbox, so the parent's answer can list them. */
+export interface ChildSettledInput {
+  workflowId: string;
+  opened: OpenedTask[];
+}
+export const childSettledSignal = defineSignal<[ChildSettledInput]>('childSettled');

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { workflowNow } from './clock';
 import type { Actor, Role } from './roles';
 
@@ -80,11 +80,25 @@ export interface DecisionRecord {
   decidedAt: string;
 }
 
+/** A task as a caller needs it to act next: where to find it in the inbox, who acts, by when. */
+export interface OpenedTask {
+  /** The inbox id (`GET /tasks`, `POST /tasks/:id/complete`). */
+  id: string;
+  taskId: string;
+  kind: string;
+  title: string;
+  role: Role;
+  assignee?: string;
+  dueAt?: string;
+}
+
 export interface CompleteTaskResult {
   taskId: string;
   outcome: string;
   /** The process stage once the workflow has acted on the decision. */
   stage: string;
+  /** The tasks the decision opened, already in the inbox (absent in processes started before this answer existed). */
+  opened?: OpenedTask[];
 }
 
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
@@ -119,6 +133,18 @@ const isNonEmptyText = (value: unknown): value is string => typeof value === 'st
 const isFilled = (value: unknown): boolean => (typeof value === 'string' ? value.trim().length > 0 : value !== undefined && value !== null);
 const millisUntil = (iso: string): number => Math.max(0, Date.parse(iso) - Date.parse(workflowNow()));
 
+export interface TaskBookOptions {
+  currentStage: () => string;
+  /** Absent for processes started before the engine existed, which replay as they ran. */
+  hooks?: TaskHooks;
+  /** The inbox id of one of this book's tasks. */
+  inboxId: (taskId: string) => string;
+  /** True when the workflow has no write in flight: what it opened is in the inbox. */
+  settled: () => boolean;
+  /** Tasks child workflows opened and reported, in order: a decision's answer lists those reported meanwhile. */
+  reported?: () => OpenedTask[];
+}
+
 /**
  * The open tasks of one process and the decisions taken on them. Installs the `completeTask` and
  * `assignTask` updates, whose validators refuse bad input before anything reaches the workflow history.
@@ -130,16 +156,25 @@ export class TaskBook {
   private readonly guards = new Map<string, DecisionGuard>();
   private assignments = 0;
   private deciding = 0;
+  private readonly currentStage: () => string;
+  private readonly hooks?: TaskHooks;
   readonly decisions: DecisionRecord[] = [];
+  /**
+   * A decision is answered once what it set off is in the inbox, listing the tasks it opened. Runs that
+   * answered as soon as the decision was applied replay without it (the answer's place in history moved).
+   */
+  private readonly answerWhenSettled: boolean;
 
-  constructor(
-    private readonly currentStage: () => string,
-    private readonly hooks?: TaskHooks,
-  ) {
+  constructor(private readonly options: TaskBookOptions) {
+    this.currentStage = options.currentStage;
+    if (options.hooks) this.hooks = options.hooks;
+    this.answerWhenSettled = options.hooks !== undefined && patched('answer-when-settled');
     setHandler(
       completeTaskUpdate,
       async (input) => {
         const task = this.open.get(input.taskId) as TaskView;
+        const openBefore = new Set(this.open.keys());
+        const reportedBefore = options.reported?.().length ?? 0;
         // Closed at once, so a second completion queued behind this one fails validation.
         this.open.delete(input.taskId);
         const decision: DecisionRecord = {
@@ -155,7 +190,10 @@ export class TaskBook {
         this.decisions.push(decision);
         this.received.set(task.taskId, decision);
         await condition(() => this.applied.has(task.taskId));
-        return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage() };
+        if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage() };
+        await condition(options.settled);
+        const reported = options.reported?.().slice(reportedBefore) ?? [];
+        return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), opened: [...this.openedSince(openBefore), ...reported] };
       },
       { validator: (input) => this.validateCompletion(input) },
     );
@@ -175,6 +213,21 @@ export class TaskBook {
 
   openTasks(): TaskView[] {
     return [...this.open.values()];
+  }
+
+  /** The open tasks that were not open before, as the caller needs them to act next. */
+  openedSince(before: Set<string>): OpenedTask[] {
+    return this.openTasks()
+      .filter((task) => !before.has(task.taskId))
+      .map((task) => ({
+        id: this.options.inboxId(task.taskId),
+        taskId: task.taskId,
+        kind: task.kind,
+        title: task.title,
+        role: task.role,
+        ...(task.assignee ? { assignee: task.assignee } : {}),
+        ...(task.dueAt ? { dueAt: task.dueAt } : {}),
+      }));
   }
 
   /**

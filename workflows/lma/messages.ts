@@ -1,6 +1,13 @@
 import { defineUpdate } from '@temporalio/workflow';
-import type { ProcessPolicy } from '../common/policy';
-import type { Actor } from '../common/roles';
+import type { CommonPolicy } from '../common/policy';
+import type { Actor, Role } from '../common/roles';
+import type { LmaPolicy } from './policy';
+
+// What both the LMA workflow and the API side of its definition need: safe to load inside workflows.
+
+export const LMA_KIND = 'lma';
+/** The residents' group may withdraw from its LMA at any step (the council may cancel any process). */
+export const LMA_WITHDRAWN_BY: { role: Role; name: string } = { role: 'resident_rep', name: 'the group' };
 
 // PROCESSES.md §1: the services residents may take on, and the legal forms a group may have.
 export const LMA_SERVICES = ['window_cleaning', 'gardening', 'estate_cleaning', 'minor_repairs', 'other'] as const;
@@ -25,6 +32,25 @@ export const LMA_STAGES = {
   withdrawn: 'withdrawn',
   cancelled: 'cancelled',
 } as const;
+
+/** Every kind of task the LMA opens; each has its form in the definition. */
+export const LMA_TASK_KINDS = [
+  'appoint_adviser',
+  'submit_outline_plan',
+  'reply_to_outline_plan',
+  'budget_availability',
+  'report_test_of_support',
+  'submit_detailed_plan',
+  'approve_detailed_plan',
+  'confirm_insurance_and_safety',
+  'record_consultation_result',
+  'register_formal_body',
+  'draft_agreement',
+  'sign_agreement',
+  'submit_monitoring_report',
+  'annual_review',
+] as const;
+export type LmaTaskKind = (typeof LMA_TASK_KINDS)[number];
 
 /** One service the group offers to run, over all or part of the estate (e.g. some blocks only). */
 export interface ServiceScope {
@@ -70,7 +96,7 @@ export interface LmaStartInput {
   services: ServiceScope[];
   startedBy: Actor;
   /** The council's policy when the process started; absent in processes started before policies. */
-  policy?: ProcessPolicy;
+  policy?: CommonPolicy & { lma: LmaPolicy };
   /** Set when a new term continues the process in a new run. */
   carry?: LmaTermCarry;
 }
@@ -91,20 +117,12 @@ export interface LmaDetails {
   endedBecause?: string;
 }
 
-/** Ends an LMA before its time: the group withdraws (resident_rep) or the council cancels (programme_manager). */
-export interface EndLmaInput {
-  actor: Actor;
-  reasons: string;
-}
-export const withdrawUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('withdraw');
-
 /** §1.11 "alter the agreement to suit your needs": during a term the group or the council asks to vary it. */
 export interface VariationRequestInput {
   actor: Actor;
   reasons: string;
 }
 export const requestVariationUpdate = defineUpdate<{ stage: string; variation: number }, [VariationRequestInput]>('requestVariation');
-export const cancelUpdate = defineUpdate<{ stage: string }, [EndLmaInput]>('cancel');
 
 const slug = (text: string): string =>
   text

@@ -1,3 +1,4 @@
+import type { RuleOutcome } from '../common/rules';
 import type { LmaDetails, ServiceScope, ServiceTerms } from './messages';
 
 // The rules of PROCESSES.md §1 that a decision can break, each named with its source, so a refusal
@@ -33,13 +34,6 @@ export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] 
     return `LMA-R4: the agreement covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
   }
   return undefined;
-}
-
-export interface RuleOutcome {
-  rule: string;
-  source: string;
-  outcome: 'met' | 'not met' | 'not reached';
-  detail: string;
 }
 
 /** Each rule of the process and how it stands for this agreement: for the evidence pack. */

@@ -1,31 +1,17 @@
-import {
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  isCancellation,
-  patched,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
-import { activities, processEngine } from '../common/engine';
-import { DEFAULT_POLICY, calendarDaysMs } from '../common/policy';
-import { processViewQuery, type ProcessStatus, type ProcessView } from '../common/process';
+import { processFrame } from '../common/frame';
+import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
 import type { Actor } from '../common/roles';
-import { processStageKey } from '../common/search-attributes';
-import { TASK_REFUSALS, TaskBook, formField, refuse, type DecisionRecord } from '../common/tasks';
+import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
 import {
+  LMA_KIND,
   LMA_STAGES,
-  cancelUpdate,
+  LMA_WITHDRAWN_BY,
   lmaBusinessKey,
   lmaGroupKey,
   requestVariationUpdate,
-  withdrawUpdate,
   type AgreementTerms,
-  type EndLmaInput,
   type LegalForm,
   type LmaDetails,
   type LmaStartInput,
@@ -33,6 +19,7 @@ import {
   type ServiceTerms,
   type VariationRequestInput,
 } from './messages';
+import { LMA_POLICY_DEFAULTS } from './policy';
 import { consultationSupports, outsideScope, signingRefusal } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
@@ -43,60 +30,55 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   // Processes started before the engine core (inbox, timeline, deadlines, notifications, documents)
   // replay without it; see test/histories/lma-v1-adviser-appointed.json.
   const withEngine = patched('engine-core');
-  const policy = input.policy ?? DEFAULT_POLICY;
+  const policy = input.policy ?? { ...DEFAULT_COMMON_POLICY, lma: LMA_POLICY_DEFAULTS };
   const carry = input.carry;
-  const startedAt = carry?.startedAt ?? workflowNow();
-  let updatedAt = workflowNow();
-  let stage: string = carry ? LMA_STAGES.operating : LMA_STAGES.adviserAppointment;
-  let status: ProcessStatus = 'active';
-  const details: LmaDetails = {
-    estate: input.estate,
-    group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm },
-    services: input.services,
-    ...(carry ? { adviser: carry.adviser, consultation: { for: 0, against: 0, supported: true }, insurance: { insuredBy: carry.insuredBy, cover: [] } } : {}),
-  };
-  const title = `Local Management Agreement: ${input.group.name}, ${input.estate}`;
-  const processId = workflowInfo().workflowId;
-  const groupKey = lmaGroupKey(input.group.name);
-
-  const registryEntry = () => ({
-    processId,
-    kind: 'lma' as const,
+  const frame = processFrame<LmaDetails>({
+    kind: LMA_KIND,
     council: input.council,
+    groupKey: lmaGroupKey(input.group.name),
+    title: `Local Management Agreement: ${input.group.name}, ${input.estate}`,
     businessKey: lmaBusinessKey(input),
-    groupKey,
-    title,
-    stage,
-    status,
-    startedBy: input.startedBy.userId,
-    startedAt,
-    updatedAt,
-  });
-  // Keys of timeline entries are per run; a later term's run prefixes its own.
-  const engine = withEngine
-    ? processEngine({ processId, kind: 'lma', council: input.council, groupKey, title }, policy, registryEntry, carry ? `t${carry.term}:` : '')
-    : undefined;
-  const tasks = new TaskBook(() => stage, engine?.hooks);
-  const view = (): ProcessView<LmaDetails> => ({
-    ...registryEntry(),
     startedBy: input.startedBy,
-    openTasks: tasks.openTasks(),
-    decisions: tasks.decisions,
-    details,
+    ...(carry ? { startedAt: carry.startedAt, keyPrefix: `t${carry.term}:` } : {}),
+    stage: carry ? LMA_STAGES.operating : LMA_STAGES.adviserAppointment,
+    policy,
+    details: {
+      estate: input.estate,
+      group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm },
+      services: input.services,
+      ...(carry ? { adviser: carry.adviser, consultation: { for: 0, against: 0, supported: true }, insurance: { insuredBy: carry.insuredBy, cover: [] } } : {}),
+    },
+    withdrawnBy: LMA_WITHDRAWN_BY,
+    withoutEngine: !withEngine,
   });
-  setHandler(processViewQuery, view);
+  const { details, tasks, moveTo, finish, activities, processId, startedAt } = frame;
 
-  const moveTo = async (next: string, because: string, actor?: Actor): Promise<void> => {
-    stage = next;
-    updatedAt = workflowNow();
-    upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await (engine ? engine.event('stage_changed', because, actor) : activities.recordProcess(registryEntry()));
-  };
+  // Variation requests during a term are queued here and taken up by the term's variation loop.
+  let variationRequest: VariationRequestInput | undefined;
+  let variations = 0;
+  setHandler(
+    requestVariationUpdate,
+    async (request) => {
+      variationRequest = request;
+      variations += 1;
+      details.variationInProgress = { number: variations, requestedBy: request.actor, reasons: request.reasons };
+      await frame.engine?.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor);
+      return { stage: frame.stage(), variation: variations };
+    },
+    {
+      validator: (request) => {
+        const stage = frame.stage();
+        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.processEnded, 'an agreement can be varied only while it is in operation');
+        if (details.variationInProgress) refuse(TASK_REFUSALS.ruleViolation, `variation ${details.variationInProgress.number} is still being drafted and signed`);
+        if (request?.actor?.role !== 'resident_rep' && request?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'the group or its housing manager asks for a variation');
+        if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+      },
+    },
+  );
 
-  if (!carry) {
-    await (engine ? engine.event('process_started', `Expression of interest from ${input.group.name}`, input.startedBy) : activities.recordProcess(registryEntry()));
-
-    // Step 2: the council appoints an adviser (housing_manager) to the group.
+  /** Steps 1-2: the expression of interest recorded; the council appoints an adviser (housing_manager). */
+  const appointAdviser = async (): Promise<void> => {
+    await frame.record('process_started', `Expression of interest from ${input.group.name}`, input.startedBy);
     await tasks.decide(
       {
         taskId: 'appoint-adviser',
@@ -118,77 +100,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         await moveTo(LMA_STAGES.outlinePlan, `Adviser appointed: ${details.adviser.name}`, decision.actor);
       },
     );
-    // Processes that reached the outline plan before the rest of the process was built wait there,
-    // as do processes started before the engine core, which the rest of the process needs.
-    if (!engine || !patched('lma-full-process')) {
-      await condition(() => false);
-      return;
-    }
-  }
-  // A new term's run is only ever started by this code, with the engine.
-  if (!engine) throw new Error('the full LMA process needs the engine core');
-
-  // Withdrawal by the group, or cancellation by the council, at any step: ends the process.
-  let ending: { stage: string; status: ProcessStatus; input: EndLmaInput } | undefined;
-  let finished = false;
-  const lifecycle = new CancellationScope();
-  const endWith = (next: typeof ending) => {
-    ending = next;
-    lifecycle.cancel();
-  };
-  const endValidator = (role: Actor['role']) => (end: EndLmaInput) => {
-    if (status !== 'active' || ending) refuse(TASK_REFUSALS.processEnded, 'the process has already ended');
-    if (end?.actor?.role !== role) refuse(TASK_REFUSALS.actorNotAllowed, `only the ${role} role can do this`);
-    if (typeof end.reasons !== 'string' || end.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-  };
-  const endings = [
-    { update: withdrawUpdate, role: 'resident_rep', stage: LMA_STAGES.withdrawn, status: 'withdrawn' },
-    { update: cancelUpdate, role: 'programme_manager', stage: LMA_STAGES.cancelled, status: 'cancelled' },
-  ] as const;
-  for (const end of endings) {
-    setHandler(
-      end.update,
-      async (input) => {
-        endWith({ stage: end.stage, status: end.status, input });
-        await condition(() => finished);
-        return { stage };
-      },
-      { validator: endValidator(end.role) },
-    );
-  }
-
-  // Variation requests during a term are queued here and taken up by the term's variation loop.
-  let variationRequest: VariationRequestInput | undefined;
-  let variations = 0;
-  setHandler(
-    requestVariationUpdate,
-    async (request) => {
-      variationRequest = request;
-      variations += 1;
-      details.variationInProgress = { number: variations, requestedBy: request.actor, reasons: request.reasons };
-      await engine.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor);
-      return { stage, variation: variations };
-    },
-    {
-      validator: (request) => {
-        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.processEnded, 'an agreement can be varied only while it is in operation');
-        if (details.variationInProgress) refuse(TASK_REFUSALS.ruleViolation, `variation ${details.variationInProgress.number} is still being drafted and signed`);
-        if (request?.actor?.role !== 'resident_rep' && request?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'the group or its housing manager asks for a variation');
-        if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-      },
-    },
-  );
-
-  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
-    // Tasks being withdrawn finish first, so the timeline ends with the end of the process.
-    await condition(() => tasks.settled());
-    details.endedBecause = because;
-    status = nextStatus;
-    stage = next;
-    updatedAt = workflowNow();
-    upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await engine.event('process_finished', because, actor);
-    finished = true;
   };
 
   const groupStep = policy.lma.groupStepWorkingDays;
@@ -263,7 +174,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
     const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation}`;
     const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation}`}`;
-    return engine.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
+    return frame.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
       { heading: 'Parties', lines: [`The council: ${input.council}`, `The residents' group: ${input.group.name} (${details.group.legalForm.replace(/_/g, ' ')}), ${input.estate}`] },
       {
         heading: 'Type, scope and duration of the work',
@@ -385,7 +296,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     const consultation = async () => {
       const opened = workflowNow();
       const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
-      await engine.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
+      await frame.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
         { heading: 'What is proposed', lines: [`${input.group.name} proposes to run these services under a Local Management Agreement:`, ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
         { heading: 'How to respond', lines: [`The consultation is open from ${opened} until ${closes}.`] },
       ]);
@@ -481,7 +392,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         const document = await agreementDocument(term, current, termStart, [], varied.signedBy, number);
         details.agreement = { ...current, documentId: document.documentId, signedBy: varied.signedBy };
         delete details.variationInProgress;
-        await moveTo(stage, `Variation ${number} signed; it applies from now`);
+        await moveTo(frame.stage(), `Variation ${number} signed; it applies from now`);
       }
     };
     const review = async () => {
@@ -507,7 +418,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         reviewedTerms = varied.terms;
       }
       if (outcome === 'terminate') {
-        await engine.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
+        await frame.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
           { heading: 'Notice', lines: [`The agreement with ${input.group.name} for ${input.estate} ends on ${termEnd}.`, 'From then the council provides these services again:', ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
           { heading: 'Reasons', lines: [decision.reasons ?? ''] },
         ]);
@@ -544,9 +455,15 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     await continueAsNew<typeof localManagementAgreement>({ ...input, carry: next });
   };
 
-  try {
-    await lifecycle.run(async () => {
-      if (carry) return runTerm(carry.term, carry.termStart, carry.agreement, carry.agreementDocumentId);
+  await frame.run(async () => {
+    if (!carry) {
+      await appointAdviser();
+      // Processes that reached the outline plan before the rest of the process was built wait there,
+      // as do processes started before the engine core, which the rest of the process needs.
+      if (!withEngine || !patched('lma-full-process')) {
+        await condition(() => false);
+        return;
+      }
       const signed = await setUp();
       if (!signed) return;
       const termStart = workflowNow();
@@ -554,11 +471,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) => later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)));
       const document = await agreementDocument(1, signed.terms, termStart, paymentDates, signed.signedBy);
       return runTerm(1, termStart, signed.terms, document.documentId);
-    });
-  } catch (err) {
-    if (!(isCancellation(err) && ending)) throw err;
-    const end = ending;
-    await finish(end.stage, end.status, `${end.status === 'withdrawn' ? 'Withdrawn by the group' : 'Cancelled by the council'}: ${end.input.reasons}`, end.input.actor);
-  }
+    }
+    return runTerm(carry.term, carry.termStart, carry.agreement, carry.agreementDocumentId);
+  });
 }
-

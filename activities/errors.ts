@@ -1,0 +1,37 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../workflows/common/engine-types';
+
+const [INVALID_PROCESS_DATA] = NON_RETRYABLE_ACTIVITY_ERRORS;
+
+// PostgreSQL refusals that the same data will meet again on every retry (Prisma codes and SQLSTATEs):
+// value too long, null or foreign-key constraint, bad text encoding (NUL, lone surrogates), bad value.
+const PRISMA_DATA_ERRORS = new Set(['P2000', 'P2003', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020', 'P2023']);
+const SQLSTATE_DATA_ERRORS = /\b(22001|22021|22P02|22P05|23502|23503|23514|54000)\b|invalid byte sequence|unsupported Unicode escape/i;
+
+/** True for an error that retrying the same activity with the same input cannot fix. */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && PRISMA_DATA_ERRORS.has(code)) return true;
+  const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  return SQLSTATE_DATA_ERRORS.test(text);
+}
+
+/**
+ * Wraps each activity so an error retrying cannot fix fails it at once, as the non-retryable type the
+ * workflows name, instead of retrying for ever; other errors (a database outage) are retried.
+ */
+export function failFastOnDataErrors<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, activity]) => [
+      name,
+      async (...args: never[]) => {
+        try {
+          return await activity(...args);
+        } catch (err) {
+          if (err instanceof ApplicationFailure || !isDataError(err)) throw err;
+          throw ApplicationFailure.create({ type: INVALID_PROCESS_DATA, message: `${name}: the data cannot be stored: ${err instanceof Error ? err.message : String(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+        }
+      },
+    ]),
+  ) as T;
+}

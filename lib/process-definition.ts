@@ -1,0 +1,94 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import type { CommonPolicy } from '../workflows/common/policy';
+import type { Actor, Role } from '../workflows/common/roles';
+import type { RuleOutcome } from '../workflows/common/rules';
+import type { PrismaClient } from './db';
+
+// What a process folder tells the service about itself (`workflows/<kind>/definition.ts`). The API,
+// the policy and the auditors' code know processes only through these, listed by the registry
+// (lib/process-registry.ts). This is the zod half of a process: the workflow bundle never loads it.
+
+/** Where a process belongs, which is what access is decided on. */
+export interface ProcessScope {
+  council: string;
+  /** The residents' group of the process, if it has one. */
+  groupKey: string;
+}
+
+/** The form of one task kind: one schema, or one per outcome (an outcome without one takes `otherwise`). */
+export type TaskForm = z.ZodType | { byOutcome: Record<string, z.ZodType>; otherwise: z.ZodType };
+
+/** How a process starts: `POST /processes` with `kind` naming it. */
+export interface ProcessStart<Body extends { kind: string; council: string }> {
+  /** The request body; `kind` is a literal of the process kind. */
+  body: z.ZodType<Body>;
+  /** Who may start it; a resident_rep only for the group the body names. */
+  roles: Role[];
+  scope(body: Body): ProcessScope;
+  /** The business key, which is the workflow id: the same process twice is refused (PROCESSES.md, common to all). */
+  businessKey(body: Body): string;
+  /** The stage it starts in (the search attribute set at start). */
+  stage: string;
+  /** The workflow's one argument. */
+  input(body: Body, context: { startedBy: Actor; policy: CommonPolicy & Record<string, unknown> }): unknown;
+}
+
+/** A command on a running process, beyond completing tasks: `POST /processes/:id/<path>`. */
+export interface ProcessCommand<Body = unknown, Input = unknown, Result = unknown> {
+  path: string;
+  summary: string;
+  body: z.ZodType<Body>;
+  /** Who may send it; the first of these the caller holds for the process is the role it acts in. */
+  roles: Role[];
+  update: UpdateDefinition<Result, [Input]>;
+  input(body: Body, actor: Actor): Input;
+  /** The audit log entry of an accepted command. */
+  audit: { action: string; details(body: Body, result: Result): Record<string, unknown> };
+  response: z.ZodType;
+}
+
+/** A read model of the process beyond the common ones: `GET /processes/:id/<path>`. */
+export interface ProcessRead {
+  path: string;
+  summary: string;
+  response: z.ZodType;
+  load(prisma: PrismaClient, processId: string): Promise<unknown>;
+}
+
+export interface ProcessDefinition {
+  /** The folder name and the first part of every process id, e.g. `lma`. */
+  kind: string;
+  /** What people call it, e.g. "Local Management Agreement". */
+  name: string;
+  /** The workflow function's name. */
+  workflowType: string;
+  /** How it starts; a kind that only ever runs as a child of another process has none. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each process has its own body
+  start?: ProcessStart<any>;
+  stages: readonly string[];
+  /** Who may withdraw it (the council's programme_manager may cancel any process). */
+  withdrawnBy?: Role;
+  /** Its section of a council's policy, under its kind. */
+  policy: {
+    schema: z.ZodObject;
+    defaults: Record<string, unknown>;
+    /** A rule across fields of the section: the field and the message, or nothing. */
+    check?(section: Record<string, unknown>): { field: string; message: string } | undefined;
+  };
+  /** Every task kind its workflows open; each needs a form. */
+  taskKinds: readonly string[];
+  taskForms: Record<string, TaskForm>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own types
+  commands?: ProcessCommand<any, any, any>[];
+  reads?: ProcessRead[];
+  /** How its rules stand, from the process view's details. */
+  rulesReport?(details: unknown): RuleOutcome[];
+  /** The kinds of document it produces, with what each is. */
+  documents: Record<string, string>;
+}
+
+/** What a process's workflow gets of a council's policy: the common part and its own section, nothing of other processes. */
+export function ownPolicy<K extends string, S>(policy: CommonPolicy & Record<string, unknown>, kind: K): CommonPolicy & Record<K, S> {
+  return { calendar: policy.calendar, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, escalation: policy.escalation, [kind]: policy[kind] as S } as CommonPolicy & Record<K, S>;
+}

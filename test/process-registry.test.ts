@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { ProcessDefinitionError, ProcessRegistry, PROCESS_DEFINITIONS } from '../lib/process-registry';
+import { policyModel } from '../lib/policy';
+import { permitDefinition } from './fixtures/processes/permit/definition';
+import { testEnv } from './support/env';
+
+describe('the process registry', () => {
+  it('refuses at start-up a task kind that has no form schema, naming it', () => {
+    const { inspect_works: _dropped, ...someForms } = permitDefinition.taskForms;
+    void _dropped;
+
+    expect(() => new ProcessRegistry([...PROCESS_DEFINITIONS, { ...permitDefinition, taskForms: someForms }])).toThrow(
+      new ProcessDefinitionError("process kind 'permit': task kind 'inspect_works' has no form schema"),
+    );
+  });
+
+  it('refuses a process that takes a path every process has, or a kind defined twice', () => {
+    expect(() => new ProcessRegistry([{ ...permitDefinition, reads: [{ path: 'timeline', summary: 'x', response: permitDefinition.policy.schema, load: async () => ({}) }] }])).toThrow(/'timeline' is a path every process has/);
+    expect(() => new ProcessRegistry([permitDefinition, permitDefinition])).toThrow(/defined twice/);
+  });
+
+  it("makes each process's policy section part of a council's policy, with its defaults and its own rules", () => {
+    const policies = policyModel(new ProcessRegistry([...PROCESS_DEFINITIONS, permitDefinition]));
+
+    expect(policies.defaults).toMatchObject({ lma: { adviserAppointmentWorkingDays: 10 }, permit: { reviewWorkingDays: 5 } });
+    expect(policies.applyOverride({ permit: { reviewWorkingDays: 2 } })).toMatchObject({ permit: { reviewWorkingDays: 2 }, lma: { termDays: 365 } });
+    expect(() => policies.applyOverride({ lma: { termDays: 30, annualReviewDaysBeforeEnd: 60 } })).toThrow(/the annual review must open before the term ends/);
+  });
+
+  it('keeps zod out of the workflow bundle (definitions are the API half of a process)', () => {
+    const bundle = readFileSync(testEnv('workflowBundle'), 'utf8');
+
+    expect(bundle).toContain('localManagementAgreement');
+    expect(bundle).toContain('permitInspection');
+    expect(bundle).not.toMatch(/ZodError|\$ZodType/);
+  });
+});

@@ -1,0 +1,257 @@
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  startChild as startChildWorkflow,
+  upsertSearchAttributes,
+  workflowInfo,
+  type Workflow,
+} from '@temporalio/workflow';
+import { workflowNow } from './clock';
+import { countedActivities, processEngine, type ActivityCounter } from './engine';
+import { inboxTaskId, type DocumentSection, type ProcessRef } from './engine-types';
+import type { CommonPolicy } from './policy';
+import {
+  cancelUpdate,
+  childSettledSignal,
+  processStartedUpdate,
+  processViewQuery,
+  withdrawUpdate,
+  type EndProcessInput,
+  type ProcessRegistryEntry,
+  type ProcessStatus,
+  type ProcessView,
+} from './process';
+import type { Actor, Role } from './roles';
+import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
+import { TASK_REFUSALS, TaskBook, refuse, type OpenedTask } from './tasks';
+
+/** The stages every process can end in early. */
+export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
+
+export interface FrameOptions<Details extends object> {
+  kind: string;
+  council: string;
+  groupKey: string;
+  title: string;
+  businessKey: string;
+  startedBy: Actor;
+  /** When the process started; a later run (continue-as-new) passes the first run's. */
+  startedAt?: string;
+  stage: string;
+  policy: CommonPolicy;
+  details: Details;
+  /** Who may withdraw the process (e.g. resident_rep, "the group"); without it only the council can end it early. */
+  withdrawnBy?: { role: Role; name: string };
+  /** Prefix of this run's timeline keys, so a later run (continue-as-new) writes entries of its own. */
+  keyPrefix?: string;
+  /** Processes started before the engine core run without inbox, timeline and the rest: the LMA's first version. */
+  withoutEngine?: boolean;
+  /**
+   * Makes this workflow a child of a process (e.g. one SLA negotiation): its tasks, timeline and
+   * documents are the parent process's; it has no registry row and cannot be withdrawn or cancelled
+   * itself (the parent cancels it). Its task ids and keys get `keyPrefix`, unique within the process.
+   */
+  parent?: ProcessRef;
+}
+
+/**
+ * The generic part of every process: stage and status, the view query, moving between stages (search
+ * attribute, registry row, timeline), finishing, withdraw and cancel, and the task book. Every handler
+ * is registered here, before the workflow's first await, so no command finds a workflow without one.
+ */
+export function processFrame<Details extends object>(options: FrameOptions<Details>) {
+  const processId = workflowInfo().workflowId;
+  const parent = options.parent;
+  const keyPrefix = options.keyPrefix ?? '';
+  const startedAt = options.startedAt ?? workflowNow();
+  let updatedAt = workflowNow();
+  let stage = options.stage;
+  let status: ProcessStatus = 'active';
+  const details = options.details;
+
+  const registryEntry = (): ProcessRegistryEntry => ({
+    processId,
+    kind: options.kind,
+    council: options.council,
+    businessKey: options.businessKey,
+    groupKey: options.groupKey,
+    title: options.title,
+    stage,
+    status,
+    startedBy: options.startedBy.userId,
+    startedAt,
+    updatedAt,
+  });
+  const ref: ProcessRef = parent
+    ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
+    : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title };
+  const counter: ActivityCounter = { inFlight: 0 };
+  const activities = countedActivities(counter);
+  const engine = options.withoutEngine ? undefined : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix);
+  const settled = () => counter.inFlight === 0;
+  // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
+  const reported: OpenedTask[] = [];
+  const childrenStarting = new Set<string>();
+  const tasks = new TaskBook({
+    currentStage: () => stage,
+    ...(engine ? { hooks: engine.hooks } : {}),
+    inboxId: (taskId) => inboxTaskId(ref.processId, taskId),
+    settled,
+    reported: () => reported,
+  });
+  /** A child counts as in flight from its start until it reports its first tasks (or ends without). */
+  const childDone = (workflowId: string) => {
+    if (childrenStarting.delete(workflowId)) counter.inFlight -= 1;
+  };
+  setHandler(childSettledSignal, ({ workflowId, opened }) => {
+    reported.push(...opened);
+    childDone(workflowId);
+  });
+
+  const view = (): ProcessView<Details> => ({ ...registryEntry(), startedBy: options.startedBy, openTasks: tasks.openTasks(), decisions: tasks.decisions, details });
+  setHandler(processViewQuery, view);
+  setHandler(processStartedUpdate, async () => {
+    await condition(settled);
+    return { stage, opened: [...tasks.openedSince(new Set()), ...reported] };
+  });
+
+  /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
+  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor): Promise<void> =>
+    engine ? engine.event(kind, because, actor) : activities.recordProcess(registryEntry());
+
+  const moveTo = async (next: string, because: string, actor?: Actor): Promise<void> => {
+    stage = next;
+    updatedAt = workflowNow();
+    if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
+    await record('stage_changed', because, actor);
+  };
+
+  let finished = false;
+  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
+    // Tasks being withdrawn finish first, so the timeline ends with the end of the process.
+    await condition(() => tasks.settled());
+    (details as { endedBecause?: string }).endedBecause = because;
+    status = nextStatus;
+    stage = next;
+    updatedAt = workflowNow();
+    if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
+    await record('process_finished', because, actor);
+    finished = true;
+  };
+
+  // Withdrawal or cancellation at any step cancels the process's work, then ends it.
+  let ending: { stage: string; status: ProcessStatus; input: EndProcessInput } | undefined;
+  const lifecycle = new CancellationScope();
+  if (!parent) {
+    const endings = [
+      ...(options.withdrawnBy ? [{ update: withdrawUpdate, role: options.withdrawnBy.role, stage: ENDED_EARLY.withdrawn, status: 'withdrawn' as const }] : []),
+      { update: cancelUpdate, role: 'programme_manager' as Role, stage: ENDED_EARLY.cancelled, status: 'cancelled' as const },
+    ];
+    for (const end of endings) {
+      setHandler(
+        end.update,
+        async (input) => {
+          ending = { stage: end.stage, status: end.status, input };
+          lifecycle.cancel();
+          await condition(() => finished);
+          return { stage };
+        },
+        {
+          validator: (input) => {
+            if (status !== 'active' || ending) refuse(TASK_REFUSALS.processEnded, 'the process has already ended');
+            if (input?.actor?.role !== end.role) refuse(TASK_REFUSALS.actorNotAllowed, `only the ${end.role} role can do this`);
+            if (typeof input.reasons !== 'string' || input.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+          },
+        },
+      );
+    }
+  }
+
+  /**
+   * Runs the process's steps. A withdrawal or cancellation cancels them (their open tasks leave the
+   * inbox) and finishes the process, with the reasons, as the person who ended it.
+   */
+  const run = async (steps: () => Promise<void>): Promise<void> => {
+    try {
+      await lifecycle.run(parent ? () => reportingFirstSteps(steps) : steps);
+    } catch (err) {
+      if (!(isCancellation(err) && ending)) throw err;
+      const end = ending;
+      const who = end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
+      await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor);
+    }
+  };
+
+  /** A child's steps, telling its parent once its first tasks are in the inbox. */
+  const reportingFirstSteps = async (steps: () => Promise<void>): Promise<void> => {
+    const running = steps();
+    await condition(settled);
+    const parentWorkflowId = workflowInfo().parent?.workflowId;
+    if (parentWorkflowId) await getExternalWorkflowHandle(parentWorkflowId).signal(childSettledSignal, { workflowId: processId, opened: tasks.openedSince(new Set()) });
+    await running;
+  };
+
+  /**
+   * Starts a child workflow of this process (e.g. one negotiation of an SLA set): its tasks and
+   * timeline are this process's, it is found with it by its business key, and a decision here that
+   * starts it answers once the child's first tasks are in the inbox.
+   */
+  const startChild = async <T extends (input: never) => Promise<unknown>>(workflowType: T, workflowId: string, input: Parameters<T>[0]) => {
+    counter.inFlight += 1;
+    childrenStarting.add(workflowId);
+    try {
+      const child = await startChildWorkflow(workflowType as unknown as Workflow, {
+        workflowId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: councilKey, value: ref.council },
+          { key: processKindKey, value: ref.kind },
+          { key: businessKeyKey, value: ref.processId },
+        ],
+      });
+      void child.result().then(
+        () => childDone(workflowId),
+        () => childDone(workflowId),
+      );
+      return child;
+    } catch (err) {
+      childDone(workflowId);
+      throw err;
+    }
+  };
+
+  const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) => {
+    if (!engine) throw new Error('documents need the engine core');
+    return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections);
+  };
+
+  return {
+    processId,
+    ref,
+    activities,
+    engine,
+    tasks,
+    details,
+    policy: options.policy,
+    startedAt,
+    stage: () => stage,
+    status: () => status,
+    /** True once the process was asked to end early (withdrawn or cancelled). */
+    ending: () => ending !== undefined,
+    registryEntry,
+    view,
+    record,
+    moveTo,
+    finish,
+    run,
+    document,
+    startChild,
+    /** A task id unique within the process: a child's own ids carry its prefix. */
+    taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),
+  };
+}
+
+export type ProcessFrame<Details extends object> = ReturnType<typeof processFrame<Details>>;

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
+import {
+  DELIVERY_MODES,
+  LEGAL_FORMS,
+  LMA_KIND,
+  LMA_SERVICES,
+  LMA_STAGES,
+  LMA_TASK_KINDS,
+  LMA_WITHDRAWN_BY,
+  lmaBusinessKey,
+  lmaGroupKey,
+  requestVariationUpdate,
+  type LmaDetails,
+  type LmaStartInput,
+  type LmaTaskKind,
+} from './messages';
+import { LMA_POLICY_DEFAULTS, type LmaPolicy } from './policy';
+import { lmaRulesReport } from './rules';
+
+// The Local Management Agreement as the service sees it (PROCESSES.md §1): how it starts, its policy
+// section, its task forms, its commands and reads. Not part of the workflow bundle (it loads zod).
+
+const slug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit');
+const area = z.string().trim().min(1).max(200);
+const text = z.string().trim().min(1).max(5_000);
+const count = z.number().int().min(0).max(10_000_000);
+const pence = z.number().int().min(0).max(100_000_000);
+const reasons = z.string().trim().min(1).max(10_000);
+
+const startBody = z
+  .object({
+    kind: z.literal(LMA_KIND),
+    council: slug,
+    estate: name,
+    group: z.object({ name, legalForm: z.enum(LEGAL_FORMS) }).strict(),
+    services: z
+      .array(z.object({ service: z.enum(LMA_SERVICES), scope: z.array(area).min(1).max(100) }).strict())
+      .min(1)
+      .max(LMA_SERVICES.length)
+      .refine((services) => new Set(services.map((s) => s.service)).size === services.length, {
+        message: 'each service appears once; list all its areas in its scope',
+      }),
+  })
+  .strict();
+type StartBody = z.infer<typeof startBody>;
+
+const serviceTerms = z
+  .object({ service: z.enum(LMA_SERVICES), scope: z.array(area).min(1).max(100), standards: text, annualPayment: pence, deliveryMode: z.enum(DELIVERY_MODES) })
+  .strict();
+const nothing = z.object({}).strict();
+
+// What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
+// cannot load zod); these give the caller the field-by-field errors and the API description.
+const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> = {
+  appoint_adviser: z.object({ adviserUserId: text, adviserName: text }).strict(),
+  submit_outline_plan: z.object({ summary: text }).strict(),
+  reply_to_outline_plan: {
+    byOutcome: {
+      accept: z.object({ comments: text.optional(), indicativePayments: z.partialRecord(z.enum(LMA_SERVICES), pence), notProvidedToday: z.array(z.enum(LMA_SERVICES)).optional() }).strict(),
+    },
+    otherwise: z.object({ comments: text.optional() }).strict(),
+  },
+  budget_availability: nothing,
+  report_test_of_support: z.object({ meetingsHeld: count, householdsContacted: count, skillsAssessment: text }).strict(),
+  submit_detailed_plan: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length) }).strict(),
+  approve_detailed_plan: nothing,
+  confirm_insurance_and_safety: z.object({ insuredBy: z.enum(['council', 'group']), cover: z.array(z.enum(['public_liability', 'theft', 'damage', 'injury'])).min(1), healthAndSafety: text }).strict(),
+  record_consultation_result: z.object({ for: count, against: count, noReply: count.optional() }).strict(),
+  register_formal_body: z.object({ legalForm: z.enum(['residents_association', 'community_interest_company']), reference: text }).strict(),
+  draft_agreement: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length), groupResponsibilities: text, councilResponsibilities: text }).strict(),
+  sign_agreement: nothing,
+  submit_monitoring_report: z.object({ summary: text }).strict(),
+  annual_review: z.object({ performance: text, satisfaction: text }).strict(),
+};
+
+const policySection = z
+  .object({
+    adviserAppointmentWorkingDays: z.number().int().min(1).max(365),
+    groupStepWorkingDays: z.number().int().min(1).max(365),
+    councilStepWorkingDays: z.number().int().min(1).max(365),
+    consultationDays: z.number().int().min(1).max(365),
+    supportThreshold: z.number().min(0).max(0.99),
+    termDays: z.number().int().min(1).max(3650),
+    paymentsPerTerm: z.number().int().min(1).max(52),
+    reportingPeriodsPerTerm: z.number().int().min(1).max(12),
+    annualReviewDaysBeforeEnd: z.number().int().min(1).max(365),
+  })
+  .strict();
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const lmaDefinition: ProcessDefinition = {
+  kind: LMA_KIND,
+  name: 'Local Management Agreement',
+  workflowType: 'localManagementAgreement',
+  start: {
+    body: startBody,
+    // PROCESSES.md: programme managers start processes; a residents' group expresses its own interest.
+    roles: ['programme_manager', 'resident_rep'],
+    scope: (body: StartBody) => ({ council: body.council, groupKey: lmaGroupKey(body.group.name) }),
+    businessKey: (body: StartBody) => lmaBusinessKey(body),
+    stage: LMA_STAGES.adviserAppointment,
+    input: (body: StartBody, { startedBy, policy }): LmaStartInput => ({
+      council: body.council,
+      estate: body.estate,
+      group: body.group,
+      services: body.services,
+      startedBy,
+      policy: ownPolicy<typeof LMA_KIND, LmaPolicy>(policy, LMA_KIND),
+    }),
+  },
+  stages: Object.values(LMA_STAGES),
+  withdrawnBy: LMA_WITHDRAWN_BY.role,
+  policy: {
+    schema: policySection,
+    defaults: { ...LMA_POLICY_DEFAULTS },
+    check: (section) =>
+      (section.annualReviewDaysBeforeEnd as number) < (section.termDays as number)
+        ? undefined
+        : { field: 'annualReviewDaysBeforeEnd', message: 'the annual review must open before the term ends' },
+  },
+  taskKinds: LMA_TASK_KINDS,
+  taskForms,
+  commands: [
+    {
+      path: 'variation-requests',
+      summary: 'Ask to vary an LMA during its term; legal services redrafts and both sides sign again',
+      body: z.object({ reasons }).strict(),
+      // §1.11: the group, or the council through its housing manager.
+      roles: ['resident_rep', 'housing_manager'],
+      update: requestVariationUpdate,
+      input: (body: { reasons: string }, actor) => ({ actor, reasons: body.reasons }),
+      audit: { action: 'process.request_variation', details: (body: { reasons: string }, result: { variation: number }) => ({ reasons: body.reasons, variation: result.variation }) },
+      response: z.object({ stage: z.string(), variation: z.number() }),
+    },
+  ],
+  reads: [
+    {
+      path: 'payments',
+      summary: 'Payment instructions of an LMA, by term and instalment',
+      response: z.object({
+        items: z.array(z.object({ term: z.number(), instalment: z.number(), of: z.number(), amountPence: z.number(), dueOn: isoDateTime, payee: z.string() })),
+      }),
+      async load(prisma, processId) {
+        const rows = await prisma.paymentInstruction.findMany({ where: { processId }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
+        return { items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) };
+      },
+    },
+  ],
+  rulesReport: (details) => lmaRulesReport(details as LmaDetails),
+  documents: {
+    decision_record: 'the record of each decision: who, when, the outcome, reasons and details',
+    consultation_notice: 'the notice of the formal consultation of affected residents (§1.7)',
+    community_cashback_agreement: 'the signed Community Cashback Agreement of a term or variation (§1.9)',
+    termination_notice: 'the notice to residents that the agreement ends (§1.11)',
+  },
+};

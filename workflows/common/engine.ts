@@ -1,4 +1,4 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
 import { NON_RETRYABLE_ACTIVITY_ERRORS, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
@@ -21,12 +21,27 @@ export const ACTIVITY_OPTIONS = {
   calculation: { startToCloseTimeout: '5 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] } },
 } satisfies Record<string, ActivityOptions>;
 
-const writes = proxyActivities<Activities>(ACTIVITY_OPTIONS.readModelWrite);
-const documents = proxyActivities<Activities>(ACTIVITY_OPTIONS.document);
-const calculations = proxyActivities<Activities>(ACTIVITY_OPTIONS.calculation);
+type ActivityKind = keyof typeof ACTIVITY_OPTIONS;
+/** The kind of each activity that is not a read-model write. */
+const KIND_OF: Partial<Record<keyof Activities, ActivityKind>> = { generateDocument: 'document', deadlineFor: 'calculation' };
 
-/** Which proxy (and so which options) each activity is called through. */
-const PROXY_OF: Partial<Record<keyof Activities, Activities>> = { generateDocument: documents, deadlineFor: calculations };
+/**
+ * Engine activities run as local activities: in the worker, within the workflow task that needs them,
+ * with no round trip through the Temporal server each (a decision's writes cost one workflow task, not
+ * five). All of them are quick, idempotent writes to our own database, which is what local activities
+ * are for. Runs started before this use (remote) activities, as their histories record.
+ */
+const localOptions = (options: ActivityOptions): LocalActivityOptions => ({ ...options, localRetryThreshold: '10 seconds' });
+const REMOTE: Record<ActivityKind, Activities> = {
+  readModelWrite: proxyActivities<Activities>(ACTIVITY_OPTIONS.readModelWrite),
+  document: proxyActivities<Activities>(ACTIVITY_OPTIONS.document),
+  calculation: proxyActivities<Activities>(ACTIVITY_OPTIONS.calculation),
+};
+const LOCAL: Record<ActivityKind, Activities> = {
+  readModelWrite: proxyLocalActivities<Activities>(localOptions(ACTIVITY_OPTIONS.readModelWrite)),
+  document: proxyLocalActivities<Activities>(localOptions(ACTIVITY_OPTIONS.document)),
+  calculation: proxyLocalActivities<Activities>(localOptions(ACTIVITY_OPTIONS.calculation)),
+};
 
 /** Counts a workflow's activities in flight: none means every write it started is done. */
 export interface ActivityCounter {
@@ -39,13 +54,14 @@ export interface ActivityCounter {
  * the count drops in a callback registered before the caller's, so a condition on it is only checked
  * once the workflow has started its next activity or is waiting on something else.
  */
-export function countedActivities(counter: ActivityCounter): Activities {
+export function countedActivities(counter: ActivityCounter, { local }: { local: boolean }): Activities {
   const settle = () => {
     counter.inFlight -= 1;
   };
+  const proxies = local ? LOCAL : REMOTE;
   return new Proxy({} as Activities, {
     get(_target, name: string) {
-      const proxy = PROXY_OF[name as keyof Activities] ?? writes;
+      const proxy = proxies[KIND_OF[name as keyof Activities] ?? 'readModelWrite'];
       const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
       return (...args: unknown[]) => {
         counter.inFlight += 1;

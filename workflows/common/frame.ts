@@ -3,6 +3,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   startChild as startChildWorkflow,
   upsertSearchAttributes,
@@ -89,7 +90,8 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
     : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title };
   const counter: ActivityCounter = { inFlight: 0 };
-  const activities = countedActivities(counter);
+  // Local activities from this version on; earlier runs replay with the (remote) activities they used.
+  const activities = countedActivities(counter, { local: !options.withoutEngine && patched('local-engine-activities') });
   const engine = options.withoutEngine ? undefined : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix);
   const settled = () => counter.inFlight === 0;
   // Tasks that child workflows opened, as they reported them: part of what a decision here set off.

@@ -27,6 +27,8 @@ export interface AppDependencies {
   workflowBundlePath?: string;
   /** The processes the service runs; tests add fixture processes. */
   registry?: ProcessRegistry;
+  /** How long a command waits for its process before answering 503 with Retry-After (default 30 s). */
+  updateDeadlineMs?: number;
 }
 
 /** Every route of the API; what is mounted and what /openapi.json describes. */

@@ -11,12 +11,18 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extras: Record<string, unknown> = {},
+    /** For a 503 or 429: when to try again, in seconds (the `Retry-After` header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? title);
   }
 }
 
+/** A dependency is down or too slow: 503 with `Retry-After`, so a caller knows to come back. */
+export const unavailable = (slug: string, title: string, detail?: string, retryAfterSeconds = 5): HttpProblem => new HttpProblem(503, slug, title, detail, {}, retryAfterSeconds);
+
 export function sendProblem(res: Response, problem: HttpProblem): void {
+  if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
   res
     .status(problem.status)
     .type('application/problem+json')

@@ -22,6 +22,8 @@ export interface ProcessRouteDeps {
   taskQueue: string;
   registry: ProcessRegistry;
   policies: PolicyModel;
+  /** How long a command waits for its process before answering 503 (default 30 s). */
+  updateDeadlineMs?: number;
 }
 
 /** How long a start waits for the new process's first tasks before answering without them. */
@@ -63,7 +65,7 @@ function byPath<T extends { path: string }>(definitions: ProcessDefinition[], it
 const notForKind = (what: string, kind: string) => new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
 
 export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
-  const { client, prisma, taskQueue, registry, policies } = deps;
+  const { client, prisma, taskQueue, registry, policies, updateDeadlineMs } = deps;
   const startable = registry.startable();
 
   const ending = (path: 'withdraw' | 'cancel', summary: string) =>
@@ -81,7 +83,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         if (!role) throw new HttpProblem(409, 'not-withdrawable', 'This process cannot be withdrawn', `a ${scope.kind} process is ended early only by the council cancelling it`);
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
-        const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons });
+        const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons }, { deadlineMs: updateDeadlineMs });
         await auditCommand(prisma, principal, actor, `process.${path}`, params.id, { reasons: body.reasons, stage: result.stage });
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
         res.json(result);
@@ -113,7 +115,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         if (!body.success) throw validationProblem('body', body.error);
         const actor = actingInOneOf(principal, scope, command.roles);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
-        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor));
+        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs });
         await auditCommand(prisma, principal, actor, command.audit.action, params.id, command.audit.details(body.data, result));
         req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
         res.json(result);

@@ -36,7 +36,7 @@ const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   closedBy: row.closedBy,
 });
 
-export function taskRoutes({ client, prisma, registry }: { client: Client; prisma: PrismaClient; registry: ProcessRegistry }): AnyRoute[] {
+export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { client: Client; prisma: PrismaClient; registry: ProcessRegistry; updateDeadlineMs?: number }): AnyRoute[] {
   const present = presenter(registry);
   // The API description shows every task kind's form; which one applies depends on the task.
   const formRefs = Object.keys(registry.formSchemas()).map((id) => ({ $ref: `#/components/schemas/${id}` }));
@@ -55,7 +55,7 @@ export function taskRoutes({ client, prisma, registry }: { client: Client; prism
     return { task, actor };
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
-    const result = await updateProcess(client, task.workflowId, assignTaskUpdate, input);
+    const result = await updateProcess(client, task.workflowId, assignTaskUpdate, input, { deadlineMs: updateDeadlineMs });
     await auditCommand(prisma, principal, input.actor, 'task.assign', task.processId, { taskId: task.taskKey, assignee: input.assignee, reason: input.reason });
     return result;
   };
@@ -114,7 +114,7 @@ export function taskRoutes({ client, prisma, registry }: { client: Client; prism
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
         // A child workflow's task is decided by the child (its workflow id), in its parent's process.
-        const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, `complete-task:${task.taskKey}`);
+        const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs });
         await auditCommand(prisma, principal, actor, 'task.complete', task.processId, { taskId: task.taskKey, outcome: body.outcome, reasons: body.reasons, attachments: body.attachments });
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
         res.json(result);

@@ -1,9 +1,9 @@
-import { WorkflowUpdateFailedError, isGrpcServiceError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { TASK_REFUSALS } from '../workflows/common/tasks';
-import { HttpProblem } from './problem';
+import { HttpProblem, unavailable } from './problem';
 
 const refusalStatus: Record<string, number> = {
   [TASK_REFUSALS.taskNotOpen]: 409,
@@ -45,10 +45,18 @@ export function problemFromTemporal(err: unknown, processId: string): unknown {
     return new HttpProblem(409, 'process-closed', 'The process has ended', err.details);
   }
   if (isGrpcServiceError(err) && (err.code === grpcStatus.UNAVAILABLE || err.code === grpcStatus.DEADLINE_EXCEEDED)) {
-    return new HttpProblem(503, 'temporal-unavailable', 'The workflow service is not reachable; try again shortly');
+    return unavailable('temporal-unavailable', 'The workflow service is not reachable; try again shortly');
+  }
+  // The process did not answer in time (busy, or no worker running): nothing is lost, the same request
+  // can be sent again (a decision's update id makes it count once).
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (isGrpcServiceError(err) && err.code === grpcStatus.CANCELLED)) {
+    return unavailable('process-busy', 'The process did not answer in time; send the same request again shortly', `process ${processId}`);
   }
   return err;
 }
+
+/** How long a command waits for its process to answer before the caller is told to try again. */
+export const UPDATE_DEADLINE_MS = 30_000;
 
 /** Sends an update to a process and waits for its result; Temporal's refusals become HTTP problems. */
 export async function updateProcess<Ret, Arg>(
@@ -56,10 +64,10 @@ export async function updateProcess<Ret, Arg>(
   processId: string,
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
-  updateId?: string,
+  { updateId, deadlineMs = UPDATE_DEADLINE_MS }: { updateId?: string; deadlineMs?: number } = {},
 ): Promise<Ret> {
   try {
-    return await client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
+    return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }));
   } catch (err) {
     throw problemFromTemporal(err, processId);
   }

@@ -3,7 +3,8 @@ import { createApp } from '../api/app';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../scripts/lib/ports';
-import { callApi, startTestStack, type TestStack } from './support/stack';
+import { TEST_PROCESSES } from './support/registry';
+import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -38,6 +39,33 @@ describe('health endpoints', () => {
     } finally {
       server.close();
       await unreachable.$disconnect();
+    }
+  });
+
+  it('answers 503 with Retry-After, not 500, when a process does not answer a command in time', async () => {
+    const council = uniqueCouncil();
+    const manager = await stack.user({ council, role: 'programme_manager' });
+    // A process whose task queue no worker polls: its commands can be accepted by nobody.
+    const processId = `permit:${council}:stalled`;
+    await stack.client.workflow.start('permitApplication', { taskQueue: `nobody-${council}`, workflowId: processId, args: [{}] });
+    const now = new Date();
+    await stack.prisma.processRecord.create({
+      data: { id: processId, kind: 'permit', council, businessKey: processId, groupKey: '', stage: 'review', status: 'active', title: 'Stalled', startedBy: manager.userId, startedAt: now, updatedAt: now },
+    });
+    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES, updateDeadlineMs: 1_000 });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const cancelled = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, 'POST', `/processes/${processId}/cancel`, { as: manager, body: { reasons: 'Nobody answers' } });
+
+      expect(cancelled.status).toBe(503);
+      expect(cancelled.contentType).toContain('application/problem+json');
+      expect(cancelled.headers.get('retry-after')).toBe('5');
+      expect(cancelled.body.type).toMatch(/process-busy$|temporal-unavailable$/);
+    } finally {
+      server.close();
+      await stack.client.workflow.getHandle(processId).terminate('test over');
     }
   });
 

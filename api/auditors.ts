@@ -5,7 +5,7 @@ import { renderPdf, sha256 } from '../activities/documents';
 import { verifyAuditLog } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import type { Principal } from '../lib/identity';
-import { historyJson, processRuns, replayRuns, type ReplayReport } from '../lib/replay';
+import { historyJson, processRuns, replayRuns, replayStream, runsOfProcesses, type ReplayReport } from '../lib/replay';
 import { processViewQuery } from '../workflows/common/process';
 import type { DocumentSection } from '../workflows/common/engine-types';
 import type { ProcessRegistry } from '../lib/process-registry';
@@ -83,9 +83,15 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       async handler({ req, res, params, principal }) {
         if (!actingAs(principal, { council: params.council, groupKey: '' }, 'auditor')) throw forbid(req, `audit ${params.council}`, `needs the auditor role in ${params.council}`);
         const ids = await prisma.processRecord.findMany({ where: { council: params.council }, select: { id: true }, orderBy: { startedAt: 'asc' } });
-        const processes: ReplayReport[] = [];
-        for (const { id } of ids) processes.push(await replay(id));
-        res.json({ council: params.council, deterministic: processes.every((p) => p.deterministic), processes });
+        // One replay worker for the whole council, fed one process's runs at a time.
+        const processes = new Map<string, ReplayReport>(ids.map(({ id }) => [id, { processId: id, deterministic: true, runs: [] }]));
+        for await (const { processId, runId, deterministic, divergence } of replayStream(await workflowCode(), runsOfProcesses(client, ids.map(({ id }) => id)))) {
+          const report = processes.get(processId) as ReplayReport;
+          report.runs.push({ runId, deterministic, ...(divergence ? { divergence } : {}) });
+          report.deterministic &&= deterministic;
+        }
+        const reports = [...processes.values()];
+        res.json({ council: params.council, deterministic: reports.every((p) => p.deterministic), processes: reports });
       },
     }),
     route({

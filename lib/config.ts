@@ -18,6 +18,12 @@ export const appConfigSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   /** A prebuilt workflow bundle (production); without it the worker bundles from source. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /**
+   * How many processes the worker keeps in memory. Processes wait weeks between steps, so one evicted
+   * is replayed from its history at its next step; the bound keeps the worker's memory flat however
+   * many processes are open (see the README's Performance section).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   /** Where email goes; without it the worker logs each message instead of sending it. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
   MAIL_FROM: z.string().min(3).default('housing-governance <no-reply@localhost>'),

@@ -57,12 +57,20 @@ const EventType = temporal.api.enums.v1.EventType;
 const asHistory = (history: History | unknown): History =>
   typeof (history as History).events?.[0]?.eventType === 'number' ? (history as History) : historyFromJSON(history);
 
+/** One run to replay: its process, its workflow (a child's own id; ids of children derive from it) and its history. */
+export interface ReplayInput {
+  processId: string;
+  workflowId: string;
+  runId: string;
+  history: History | unknown;
+}
+
 /**
  * The first event at which the code parts from the history. The replayer says that it diverged, not
  * where, so this replays the history cut after each workflow task, in one batch, and finds the first
  * cut that fails: the divergence is among the commands of that task, reported as its first event.
  */
-async function firstDivergentEvent(bundle: WorkflowBundle, history: History): Promise<number | undefined> {
+async function firstDivergentEvent(bundle: WorkflowBundle, history: History, workflowId: string): Promise<number | undefined> {
   const events = history.events ?? [];
   const completed = events.flatMap((event, index) => (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ? [index] : []));
   const cuts = completed.map((index) => {
@@ -70,31 +78,57 @@ async function firstDivergentEvent(bundle: WorkflowBundle, history: History): Pr
     while (end < events.length && events[end]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) end += 1;
     return end;
   });
-  const prefixes = cuts.map((end, k) => ({ workflowId: `cut-${k}`, history: { events: events.slice(0, end) } }));
-  let first: number | undefined;
+  // The real workflow id for every cut (child workflow ids derive from it); results come in order.
+  const prefixes = cuts.map((end) => ({ workflowId, history: { events: events.slice(0, end) } }));
+  let k = 0;
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, prefixes)) {
-    const k = Number(result.workflowId.slice('cut-'.length));
-    if (result.error && (first === undefined || k < first)) first = k;
+    if (result.error) {
+      const index = completed[k] as number;
+      const event = events[index + 1] ?? events[index];
+      return Number(String(event?.eventId));
+    }
+    k += 1;
   }
-  if (first === undefined) return undefined;
-  const index = completed[first] as number;
-  const event = events[index + 1] ?? events[index];
-  return Number(String(event?.eventId));
+  return undefined;
 }
 
-/** Replays histories against workflow code with the SDK's replayer; a divergence names its event. */
-export async function replayRuns(bundle: WorkflowBundle, processId: string, runs: { runId: string; history: History | unknown }[]): Promise<ReplayReport> {
-  const results: RunReplay[] = [];
-  for (const run of runs) {
-    const history = asHistory(run.history);
-    try {
-      await Worker.runReplayHistory({ workflowBundle: bundle }, history, `${processId}/${run.runId}`);
-      results.push({ runId: run.runId, deterministic: true });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const eventId = await firstDivergentEvent(bundle, history);
-      results.push({ runId: run.runId, deterministic: false, divergence: { message, ...(eventId === undefined ? {} : { eventId }) } });
+/**
+ * Replays runs against workflow code with one replay worker for all of them (not one per run), and
+ * yields each result as it comes, so a council's thousands of histories stream and stay in bounds.
+ */
+export async function* replayStream(bundle: WorkflowBundle, inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>): AsyncGenerator<RunReplay & { processId: string; workflowId: string }> {
+  const pending: (ReplayInput & { history: History })[] = [];
+  async function* feed() {
+    for await (const input of inputs) {
+      const history = asHistory(input.history);
+      pending.push({ ...input, history });
+      yield { workflowId: input.workflowId, history };
     }
   }
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, feed())) {
+    // One history at a time, in order: this result is the oldest one fed.
+    const input = pending.shift() as ReplayInput & { history: History };
+    const run = { processId: input.processId, workflowId: input.workflowId, runId: input.runId };
+    if (!result.error) {
+      yield { ...run, deterministic: true };
+      continue;
+    }
+    const eventId = await firstDivergentEvent(bundle, input.history, input.workflowId);
+    yield { ...run, deterministic: false, divergence: { message: result.error.message, ...(eventId === undefined ? {} : { eventId }) } };
+  }
+}
+
+/** Replays the runs of one process; a divergence names its event. */
+export async function replayRuns(bundle: WorkflowBundle, processId: string, runs: { workflowId?: string; runId: string; history: History | unknown }[]): Promise<ReplayReport> {
+  const results: RunReplay[] = [];
+  const inputs = runs.map((run) => ({ processId, workflowId: run.workflowId ?? processId, runId: run.runId, history: run.history }));
+  for await (const { runId, deterministic, divergence } of replayStream(bundle, inputs)) results.push({ runId, deterministic, ...(divergence ? { divergence } : {}) });
   return { processId, deterministic: results.every((r) => r.deterministic), runs: results };
+}
+
+/** Every run of each process in turn, fetched as the replay needs them (for a council's batch). */
+export async function* runsOfProcesses(client: Client, processIds: Iterable<string>): AsyncGenerator<ReplayInput> {
+  for (const processId of processIds) {
+    for (const run of await processRuns(client, processId)) yield { processId, workflowId: run.workflowId, runId: run.runId, history: run.history };
+  }
 }

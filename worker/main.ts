@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       prisma,
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');

@@ -7,13 +7,15 @@ export interface WorkerSetup extends ActivityDependencies {
   taskQueue: string;
   /** A prebuilt bundle (production, tests); without it the workflows are bundled from source. */
   workflowBundlePath?: string;
+  /** Processes kept in memory (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when unset. */
+  maxCachedWorkflows?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundlePath, ...deps }: WorkerSetup): Promise<Worker> {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundlePath, maxCachedWorkflows, ...deps }: WorkerSetup): Promise<Worker> {
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = workflowBundlePath
     ? { workflowBundle: { codePath: workflowBundlePath } }
     : { workflowsPath: WORKFLOWS_PATH };
-  return Worker.create({ connection, namespace, taskQueue, ...workflows, activities: createActivities(deps) });
+  return Worker.create({ connection, namespace, taskQueue, ...workflows, activities: createActivities(deps), ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }) });
 }

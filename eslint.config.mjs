@@ -31,7 +31,7 @@ export default tseslint.config(
     // Workflow code is replayed: no I/O, no Node built-ins, no heavy libraries (zod in a workflow is
     // copied into every cached run), no wall clock or randomness. Type-only imports are fine. A
     // process's definition.ts is its API half (zod, not bundled); the workflow code never imports it.
-    files: ['workflows/**/*.ts', 'test/fixtures/processes/**/*.ts'],
+    files: ['workflows/**/*.ts', 'test/fixtures/processes/**/*.ts', 'bench/bare/workflows.ts'],
     ignores: ['**/definition.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -1,0 +1,482 @@
+// `npm run bench`: what a decision costs in this service against a bare Temporal workflow (an update
+// running one activity that does one INSERT), on the same dev server and machine, in interleaved
+// blocks. Starts its own PostgreSQL, Temporal dev server, service worker and API, and bare worker;
+// writes bench/results/<time>.json, bench/results/latest.md and bench/results/latest.svg.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { createPrisma, type PrismaClient } from '../lib/db';
+import { createUser, grantRole, issueToken } from '../lib/identity';
+import { policyModel } from '../lib/policy';
+import { PROCESSES } from '../lib/process-registry';
+import { replayStream, processRuns, workflowCode, type ReplayInput } from '../lib/replay';
+import { renderMarkdown, renderSvg, type BenchReport, type Figure, type LatencyStats } from '../bench/report';
+import { writeWorkflowBundle } from './bundle-workflows';
+import { startEmbeddedPostgres } from './lib/embedded-postgres';
+import { PROJECT_ROOT } from './lib/paths';
+import { freePort } from './lib/ports';
+import { prepareBackends } from './lib/prepare';
+import { stopChild, waitFor } from './lib/processes';
+import { ensureTemporalCli } from './lib/temporal-cli';
+import { startTemporalDevServer } from './lib/temporal-dev-server';
+
+const SECONDS = Number(process.env.BENCH_BLOCK_SECONDS ?? 10);
+const CLOSED_LOOP_CLIENTS = 8;
+const OPEN_PROCESSES = (process.env.BENCH_OPEN_PROCESSES ?? '1000,5000').split(',').map(Number);
+const REPLAY_HISTORIES = Number(process.env.BENCH_REPLAY_HISTORIES ?? 2000);
+const REQUEST_TIMEOUT_MS = 30_000;
+const COUNCIL = 'bench';
+const GROUP = 'Bench Residents Association';
+const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Sample {
+  ms: number;
+  ok: boolean;
+  timedOut?: boolean;
+}
+
+function latency(samples: Sample[]): LatencyStats {
+  const ok = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  const at = (q: number) => (ok.length ? (ok[Math.min(ok.length - 1, Math.floor(q * ok.length))] as number) : NaN);
+  return { count: samples.length, ok: ok.length, errors: samples.filter((s) => !s.ok && !s.timedOut).length, timeouts: samples.filter((s) => s.timedOut).length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: ok.at(-1) ?? NaN };
+}
+
+async function timed(work: () => Promise<unknown>): Promise<Sample> {
+  const started = performance.now();
+  try {
+    await work();
+    return { ms: performance.now() - started, ok: true };
+  } catch (err) {
+    return { ms: performance.now() - started, ok: false, timedOut: err instanceof Error && /timed out|timeout|deadline/i.test(err.message) };
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `clients` loops of `step` for `seconds`: a closed loop, each client waits for its answer. */
+async function closedLoop(clients: number, seconds: number, step: (client: number) => Promise<void>): Promise<{ samples: Sample[]; perSecond: number }> {
+  const until = Date.now() + seconds * 1000;
+  const samples: Sample[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (Date.now() < until) samples.push(await timed(() => step(client)));
+    }),
+  );
+  return { samples, perSecond: samples.filter((s) => s.ok).length / seconds };
+}
+
+/** Offers `rate` operations a second for `seconds`, whether or not earlier ones have answered (an open loop). */
+async function openLoop(rate: number, seconds: number, operation: () => Promise<void> | undefined): Promise<{ samples: Sample[]; perSecond: number; skipped: number }> {
+  const samples: Sample[] = [];
+  const running: Promise<void>[] = [];
+  let skipped = 0;
+  const started = performance.now();
+  for (let k = 0; k < rate * seconds; k += 1) {
+    const due = started + (k * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const begun = performance.now();
+    const op = operation();
+    if (!op) {
+      skipped += 1;
+      continue;
+    }
+    running.push(
+      op.then(
+        () => void samples.push({ ms: performance.now() - begun, ok: true }),
+        (err: unknown) => void samples.push({ ms: performance.now() - begun, ok: false, timedOut: err instanceof Error && /timed out|timeout|aborted/i.test(err.message) }),
+      ),
+    );
+  }
+  await Promise.all(running);
+  const elapsed = (performance.now() - started) / 1000;
+  return { samples, perSecond: samples.filter((s) => s.ok).length / elapsed, skipped };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two systems under test
+
+interface Api {
+  baseUrl: string;
+  tokens: { manager: string; officer: string; rep: string; reader: string };
+}
+
+async function call<T>(api: Api, method: string, route: string, token: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${api.baseUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${route}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+interface OpenedTask {
+  id: string;
+  kind: string;
+}
+
+/** One LMA driven through the API: its next task is the one the last answer opened (read your own writes). */
+class ServiceProcess {
+  busy = false;
+  private next: OpenedTask | undefined;
+  constructor(
+    readonly api: Api,
+    readonly processId: string,
+    first: OpenedTask | undefined,
+  ) {
+    this.next = first;
+  }
+
+  static async start(api: Api, estate: string): Promise<ServiceProcess> {
+    const body = { kind: 'lma', council: COUNCIL, estate, group: { name: GROUP, legalForm: 'residents_association' }, services: [{ service: 'gardening', scope: ['the green'] }] };
+    const started = await call<{ processId: string; opened?: OpenedTask[] }>(api, 'POST', '/processes', api.tokens.manager, body);
+    return new ServiceProcess(api, started.processId, started.opened?.[0]);
+  }
+
+  /** The next decision: appoint the adviser, then round after round of outline plan and "please change it". */
+  async decide(): Promise<void> {
+    const task = this.next ?? (await call<{ items: OpenedTask[] }>(this.api, 'GET', `/tasks?process=${encodeURIComponent(this.processId)}`, this.api.tokens.reader)).items[0];
+    if (!task) throw new Error(`${this.processId} has no open task`);
+    const decision =
+      task.kind === 'appoint_adviser'
+        ? { token: this.api.tokens.officer, body: { outcome: 'appoint', form: { adviserUserId: 'bench-officer', adviserName: 'Bench Officer' } } }
+        : task.kind === 'submit_outline_plan'
+          ? { token: this.api.tokens.rep, body: { outcome: 'submit', form: { summary: 'We look after the green' } } }
+          : { token: this.api.tokens.officer, body: { outcome: 'request_changes', reasons: 'Say more about the mowing' } };
+    this.next = undefined;
+    const answer = await call<{ opened?: OpenedTask[] }>(this.api, 'POST', `/tasks/${encodeURIComponent(task.id)}/complete`, decision.token, decision.body);
+    this.next = answer.opened?.[0];
+  }
+}
+
+class BareProcess {
+  busy = false;
+  private decisions = 0;
+  constructor(readonly handle: WorkflowHandle) {}
+
+  static async start(client: Client, taskQueue: string, id: string): Promise<BareProcess> {
+    // By name: the bench does not load workflow code outside a worker.
+    return new BareProcess(await client.workflow.start('bareProcess', { taskQueue, workflowId: id }));
+  }
+
+  async decide(): Promise<void> {
+    this.decisions += 1;
+    await this.handle.executeUpdate<number, [{ decision: number }]>('decide', { args: [{ decision: this.decisions }] });
+  }
+}
+
+type AnyProcess = ServiceProcess | BareProcess;
+
+/** A decision on the next idle process of a pool, or nothing when every process is busy. */
+function onIdle(pool: AnyProcess[]): () => Promise<void> | undefined {
+  let cursor = 0;
+  return () => {
+    for (let tried = 0; tried < pool.length; tried += 1) {
+      const process = pool[(cursor += 1) % pool.length] as AnyProcess;
+      if (process.busy) continue;
+      process.busy = true;
+      return process.decide().finally(() => {
+        process.busy = false;
+      });
+    }
+    return undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The servers
+
+function spawnNode(script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => log.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => log.push(chunk));
+  child.on('exit', () => writeFileSync(logFile, Buffer.concat(log)));
+  return child;
+}
+
+const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+function versions(cliPath: string): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const temporalCli = spawnSyncText(cliPath, ['--version']);
+  return { node: process.version, temporalSdk: pkg.dependencies['@temporalio/worker'] ?? '?', temporalCli, prisma: pkg.dependencies['@prisma/client'] ?? '?', postgres: pkg.dependencies['embedded-postgres'] ?? '?' };
+}
+
+const spawnSyncText = (command: string, args: string[]): string => spawnSync(command, args, { encoding: 'utf8' }).stdout.trim();
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const benchStarted = Date.now();
+  const work = path.join(PROJECT_ROOT, '.data', 'bench');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const cliPath = ensureTemporalCli();
+  const pgDir = mkdtempSync(path.join(os.tmpdir(), 'hg-bench-pg-'));
+  chmodSync(pgDir, 0o755);
+  const serviceBundle = path.join(work, 'workflow-bundle.js');
+  const bareBundle = path.join(work, 'bare-bundle.js');
+  console.log('[bench] starting PostgreSQL and the Temporal dev server, bundling workflows');
+  const [postgres, temporal] = await Promise.all([
+    freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(pgDir, 'data'), port, databases: ['bench'] })),
+    freePort().then((port) => startTemporalDevServer({ cliPath, port, logFile: path.join(work, 'temporal.log') })),
+    writeWorkflowBundle(serviceBundle),
+    writeWorkflowBundle(bareBundle, require.resolve('../bench/bare/workflows')),
+  ]);
+  const children: ChildProcess[] = [];
+  const databaseUrl = postgres.urlFor('bench');
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const prisma = createPrisma(databaseUrl);
+  try {
+    await prepareBackends({ temporalAddress: temporal.address, namespace: 'default', databaseUrl });
+    const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+    await pool.query('CREATE TABLE bench_decision (process_id TEXT NOT NULL, decision INT NOT NULL, at TIMESTAMPTZ NOT NULL, PRIMARY KEY (process_id, decision))');
+    await pool.end();
+
+    const apiPort = await freePort();
+    const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn' };
+    const worker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker.log'));
+    const apiProcess = spawnNode('api/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', API_PORT: String(apiPort) }, path.join(work, 'api.log'));
+    const bareWorker = spawnNode('bench/bare/worker.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-bare', WORKFLOW_BUNDLE_PATH: bareBundle }, path.join(work, 'bare-worker.log'));
+    children.push(worker, apiProcess, bareWorker);
+    const api: Api = { baseUrl: `http://127.0.0.1:${apiPort}`, tokens: await people(prisma) };
+    await waitFor('the API', () => call(api, 'GET', '/processes?page_size=1', api.tokens.reader), 60_000);
+
+    // Warm both systems up (bundles loaded, connections open), unmeasured.
+    console.log('[bench] warming up');
+    const warmService = await Promise.all(Array.from({ length: 4 }, (_, k) => ServiceProcess.start(api, `Warm ${k}`)));
+    const warmBare = await Promise.all(Array.from({ length: 4 }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-warm-${k}`)));
+    for (let k = 0; k < 5; k += 1) await Promise.all([...warmService, ...warmBare].map((p) => p.decide()));
+
+    const figures: Figure[] = [];
+    const interleaved = async (run: (system: 'bare' | 'service', block: number) => Promise<{ samples: Sample[]; perSecond: number }>) => {
+      const results = { bare: [] as { samples: Sample[]; perSecond: number }[], service: [] as { samples: Sample[]; perSecond: number }[] };
+      for (let block = 0; block < 2; block += 1) {
+        for (const system of ['bare', 'service'] as const) results[system].push(await run(system, block));
+      }
+      const merge = (list: { samples: Sample[]; perSecond: number }[]) => ({ samples: list.flatMap((r) => r.samples), perSecond: list.reduce((sum, r) => sum + r.perSecond, 0) / list.length });
+      return { bare: merge(results.bare), service: merge(results.service) };
+    };
+
+    // 1. Decisions a second, closed loop, 8 clients each with a process of its own.
+    console.log('[bench] decisions/s, closed loop');
+    const loopService = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => ServiceProcess.start(api, `Loop ${k}`)));
+    const loopBare = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)));
+    const loop = await interleaved((system) => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
+    figures.push({
+      name: `decisions/s, closed loop, ${CLOSED_LOOP_CLIENTS} clients`,
+      unit: '/s',
+      service: loop.service.perSecond,
+      bare: loop.bare.perSecond,
+      target: { ratioAtLeast: 0.6 },
+      latency: { service: latency(loop.service.samples), bare: latency(loop.bare.samples) },
+    });
+
+    // 2. Latency at fixed offered rates, over pools of processes (one decision at a time each).
+    const poolService = await Promise.all(Array.from({ length: 60 }, (_, k) => ServiceProcess.start(api, `Pool ${k}`)));
+    const poolBare = await Promise.all(Array.from({ length: 60 }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-pool-${k}`)));
+    for (const rate of [5, 20]) {
+      console.log(`[bench] decision latency at ${rate}/s offered`);
+      const fixed = await interleaved((system) => openLoop(rate, SECONDS / 2, onIdle(system === 'bare' ? poolBare : poolService)));
+      const service = latency(fixed.service.samples);
+      const bare = latency(fixed.bare.samples);
+      figures.push({
+        name: `decision latency p99 at ${rate}/s offered`,
+        unit: 'ms',
+        service: service.p99,
+        bare: bare.p99,
+        target: rate === 5 ? { ratioAtMost: 2 } : undefined,
+        latency: { service, bare },
+        achieved: { service: fixed.service.perSecond, bare: fixed.bare.perSecond },
+      });
+    }
+
+    // 3. A process started and taken through three decisions, a second.
+    console.log('[bench] start + 3 decisions');
+    let started = 0;
+    const startAnd3 = await interleaved((system, block) =>
+      closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, async (k) => {
+        started += 1;
+        const process = system === 'bare' ? await BareProcess.start(client, 'bench-bare', `bare-s3-${block}-${k}-${started}`) : await ServiceProcess.start(api, `Start ${block} ${k} ${started}`);
+        for (let d = 0; d < 3; d += 1) await process.decide();
+      }),
+    );
+    figures.push({ name: 'start + 3 decisions, processes/s', unit: '/s', service: startAnd3.service.perSecond, bare: startAnd3.bare.perSecond, target: { ratioAtLeast: 0.6 } });
+
+    // 4. Reads at 200/s with 2,000 open tasks in one council.
+    console.log('[bench] inbox and timeline reads');
+    const readIds = await seedReads(prisma, 2000);
+    const inbox = await openLoop(200, SECONDS, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined));
+    let next = 0;
+    const timeline = await openLoop(200, SECONDS, () => call(api, 'GET', `/processes/${encodeURIComponent(readIds[(next += 1) % readIds.length] as string)}/timeline`, api.tokens.reader).then(() => undefined));
+    for (const [name, result] of [['GET /tasks?council= p99, 200/s, 2,000 open tasks', inbox], ['GET /processes/:id/timeline p99, 200/s', timeline]] as const) {
+      const stats = latency(result.samples);
+      figures.push({ name, unit: 'ms', service: stats.p99, target: { atMost: 50 }, latency: { service: stats }, achieved: { service: result.perSecond } });
+    }
+
+    // 5. Worker memory per open process.
+    const memory: { open: number; rssKiB: number }[] = [];
+    const workerPid = worker.pid as number;
+    await sleep(3000);
+    const baseline = rssKiB(workerPid);
+    memory.push({ open: 0, rssKiB: baseline });
+    let opened = 0;
+    for (const target of OPEN_PROCESSES) {
+      console.log(`[bench] opening processes up to ${target} for the worker's memory`);
+      opened = await openProcesses(client, prisma, opened, target);
+      await sleep(5000);
+      const rss = rssKiB(workerPid);
+      memory.push({ open: target, rssKiB: rss });
+      figures.push({ name: `worker memory per open process, ${target} open`, unit: 'KiB', service: (rss - baseline) / target, target: { atMost: 100 }, note: `worker RSS ${(rss / 1024).toFixed(0)} MiB (${(baseline / 1024).toFixed(0)} MiB with none open)` });
+    }
+
+    // 6. Replay throughput: the bench's own processes' histories, one replay worker for all.
+    console.log('[bench] replay');
+    const sources = [...loopService, ...poolService, ...warmService].map((p) => p.processId);
+    const histories: ReplayInput[] = [];
+    for (const processId of sources) for (const run of await processRuns(client, processId)) histories.push({ processId, workflowId: run.workflowId, runId: run.runId, history: run.history });
+    const code = await workflowCode(serviceBundle)();
+    const inputs = Array.from({ length: REPLAY_HISTORIES }, (_, k) => histories[k % histories.length] as ReplayInput);
+    const replayStarted = performance.now();
+    let replayed = 0;
+    let divergent = 0;
+    for await (const result of replayStream(code, inputs)) {
+      replayed += 1;
+      if (!result.deterministic) divergent += 1;
+    }
+    const replaySeconds = (performance.now() - replayStarted) / 1000;
+    const events = inputs.reduce((sum, input) => sum + ((input.history as { events?: unknown[] }).events?.length ?? 0), 0);
+    figures.push({
+      name: `replay, histories/s (${replayed} histories)`,
+      unit: '/s',
+      service: replayed / replaySeconds,
+      target: { atLeast: 100 },
+      note: `${(events / replaySeconds).toFixed(0)} events/s, ${divergent} divergent, from ${histories.length} distinct histories of ${sources.length} processes`,
+    });
+
+    const report: BenchReport = {
+      at: new Date().toISOString(),
+      durationSeconds: (Date.now() - benchStarted) / 1000,
+      machine: { cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()}` },
+      versions: versions(cliPath),
+      parameters: { blockSeconds: SECONDS, closedLoopClients: CLOSED_LOOP_CLIENTS, openProcesses: OPEN_PROCESSES, replayHistories: REPLAY_HISTORIES, workerMaxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 250), requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      figures,
+      memory,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(path.join(RESULTS, `${report.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(report));
+    writeFileSync(path.join(RESULTS, 'latest.svg'), renderSvg(report));
+    console.log(renderMarkdown(report));
+  } finally {
+    await Promise.allSettled(children.map((child) => stopChild(child, 'SIGTERM', 10_000)));
+    await prisma.$disconnect();
+    await connection.close();
+    await temporal.stop();
+    await postgres.stop();
+    rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
+/** The bench's people: a programme manager, a housing officer, the group's rep, and a reader (auditor). */
+async function people(prisma: PrismaClient): Promise<Api['tokens']> {
+  const person = async (id: string, grants: { council: string; role: Parameters<typeof grantRole>[2]['role']; groupKey?: string }[]) => {
+    await createUser(prisma, { id, displayName: id, email: `${id}@bench.test` });
+    for (const grant of grants) await grantRole(prisma, id, { groupKey: '', ...grant });
+    return (await issueToken(prisma, id, 'bench')).token;
+  };
+  return {
+    manager: await person('bench-manager', [{ council: COUNCIL, role: 'programme_manager' }]),
+    officer: await person('bench-officer', [{ council: COUNCIL, role: 'housing_manager' }]),
+    rep: await person('bench-rep', [{ council: COUNCIL, role: 'resident_rep', groupKey: 'bench-residents-association' }]),
+    reader: await person('bench-reader', [{ council: '*', role: 'auditor' }]),
+  };
+}
+
+/** 2,000 open tasks over 200 processes of one council, with 20 timeline entries each, written directly: this measures reads. */
+async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]> {
+  const council = `${COUNCIL}-reads`;
+  const processes = tasks / 10;
+  const now = Date.now();
+  const ids = Array.from({ length: processes }, (_, p) => `lma:${council}:estate-${p}:group-${p}`);
+  await prisma.processRecord.createMany({
+    data: ids.map((id, p) => ({ id, kind: 'lma', council, businessKey: id, groupKey: `group-${p}`, stage: 'outline_plan', status: 'active', title: `LMA ${p}`, startedBy: 'bench', startedAt: new Date(now - p * 1000), updatedAt: new Date(now) })),
+  });
+  await prisma.task.createMany({
+    data: ids.flatMap((processId, p) =>
+      Array.from({ length: 10 }, (_, t) => ({
+        id: `${processId}~task-${t}`,
+        processId,
+        workflowId: processId,
+        workflowKind: 'lma',
+        taskKey: `task-${t}`,
+        council,
+        processKind: 'lma',
+        groupKey: `group-${p}`,
+        kind: 'submit_monitoring_report',
+        title: `Monitoring report ${t}`,
+        role: 'resident_rep',
+        status: 'open',
+        outcomes: ['submit'],
+        requiredFormFields: ['summary'],
+        data: {},
+        openedAt: new Date(now),
+        dueAt: new Date(now + (p * 10 + t) * 60_000),
+      })),
+    ),
+  });
+  await prisma.timelineEntry.createMany({
+    data: ids.flatMap((processId) => Array.from({ length: 20 }, (_, e) => ({ id: `${processId}:e${e}`, processId, at: new Date(now + e), kind: 'stage_changed', summary: `Step ${e}`, documentIds: [] }))),
+  });
+  return ids;
+}
+
+/** Starts LMAs (as the API would) until `target` are open, and waits for each one's first task in the inbox. */
+async function openProcesses(client: Client, prisma: PrismaClient, from: number, target: number): Promise<number> {
+  const definition = PROCESSES.get('lma');
+  if (!definition?.start) throw new Error('no lma definition');
+  const start = definition.start;
+  const policy = policyModel(PROCESSES).defaults;
+  const council = `${COUNCIL}-open`;
+  let nextIndex = from;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (;;) {
+        const k = nextIndex;
+        nextIndex += 1;
+        if (k >= target) return;
+        const body = { kind: 'lma', council, estate: `Estate ${k}`, group: { name: GROUP, legalForm: 'residents_association' }, services: [{ service: 'gardening', scope: ['the green'] }] };
+        await client.workflow.start(definition.workflowType, {
+          taskQueue: 'bench-service',
+          workflowId: start.businessKey(body),
+          args: [start.input(body, { startedBy: { userId: 'bench-manager', role: 'programme_manager' }, policy })],
+        });
+      }
+    }),
+  );
+  await waitFor(`${target} processes with their first task`, async () => {
+    const open = await prisma.task.count({ where: { council } });
+    if (open < target) throw new Error(`${open} so far`);
+  }, 30 * 60_000);
+  return target;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -31,36 +31,20 @@ export function renderPdf(input: GenerateDocumentInput): Promise<Buffer> {
 
 export const sha256 = (content: Uint8Array): string => createHash('sha256').update(content).digest('hex');
 
-/** Makes a process document once per key: a retry after a crash returns the one already stored. */
+/**
+ * Makes a process document once per key: a retry after a crash returns the one already stored. One
+ * statement numbers the version (the process's documents of this kind, plus one) and stores it.
+ */
 export async function generateDocument(prisma: PrismaClient, input: GenerateDocumentInput): Promise<GeneratedDocument> {
   const dedupeKey = `${input.process.processId}:${input.key}`;
-  const existing = await prisma.document.findUnique({ where: { dedupeKey } });
-  if (existing) return { documentId: existing.id, sha256: existing.sha256, version: existing.version };
   const content = await renderPdf(input);
-  const id = randomUUID();
   const hash = sha256(content);
-  return prisma.$transaction(async (tx) => {
-    const earlier = await tx.document.count({ where: { processId: input.process.processId, kind: input.kind } });
-    const created = await tx.document.createManyAndReturn({
-      data: [
-        {
-          id,
-          dedupeKey,
-          processId: input.process.processId,
-          step: input.step,
-          kind: input.kind,
-          title: input.title,
-          version: earlier + 1,
-          sha256: hash,
-          mediaType: 'application/pdf',
-          sizeBytes: content.length,
-          content: new Uint8Array(content),
-          createdAt: new Date(input.at),
-        },
-      ],
-      skipDuplicates: true,
-    });
-    const stored = created[0] ?? (await tx.document.findUniqueOrThrow({ where: { dedupeKey } }));
-    return { documentId: stored.id, sha256: stored.sha256, version: stored.version };
-  });
+  const stored = await prisma.$queryRaw<{ id: string; sha256: string; version: number }[]>`
+    INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at)
+    SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${hash}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}
+    FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, sha256, version`;
+  const row = stored[0] ?? (await prisma.document.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, sha256: true, version: true } }));
+  return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
-import { usersWithRole } from '../lib/identity';
+import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
 import type { Actor, Role } from '../workflows/common/roles';
 
@@ -48,32 +48,42 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
   }),
 };
 
-/** The email addresses of everyone holding one of `roles` for this process (a resident_rep: its own group only). */
+/** The email addresses of everyone holding one of `roles` for this process (a resident_rep: its own group only), and of `userIds`: one query. */
 async function recipientsFor(prisma: PrismaClient, process: ProcessRef, roles: Role[], userIds: string[]): Promise<string[]> {
-  const emails = new Set<string>();
-  for (const role of roles) {
-    const users = await usersWithRole(prisma, process.council, role, role === 'resident_rep' ? process.groupKey : undefined);
-    for (const user of users) if (user.email) emails.add(user.email);
-  }
-  if (userIds.length > 0) {
-    const users = await prisma.appUser.findMany({ where: { id: { in: userIds } }, select: { email: true } });
-    for (const user of users) if (user.email) emails.add(user.email);
-  }
-  return [...emails].sort();
+  if (roles.length === 0 && userIds.length === 0) return [];
+  const users = await prisma.appUser.findMany({
+    where: {
+      email: { not: null },
+      OR: [
+        ...(roles.length
+          ? [{ grants: { some: { council: { in: [process.council, ANY_COUNCIL] }, OR: roles.map((role) => (role === 'resident_rep' ? { role, groupKey: process.groupKey } : { role })) } } }]
+          : []),
+        ...(userIds.length ? [{ id: { in: userIds } }] : []),
+      ],
+    },
+    select: { email: true },
+  });
+  return [...new Set(users.map((user) => user.email as string))].sort();
+}
+
+export interface NotificationInput {
+  process: ProcessRef;
+  event: NotificationEvent;
+  dedupeKey: string;
+  toRoles?: Role[];
+  toUsers?: string[];
+  facts: NotificationFacts;
 }
 
 /**
- * Puts an email in the outbox, once per dedupe key; the worker's dispatcher sends it. A retried
- * activity finds the row already there and adds nothing, so each event is mailed once.
+ * An email for the outbox, addressed: written once per dedupe key (in the caller's transaction, with
+ * the change it tells of), sent by the worker's dispatcher. A retried activity adds nothing.
  */
-export async function queueNotification(
-  prisma: PrismaClient,
-  input: { process: ProcessRef; event: NotificationEvent; dedupeKey: string; toRoles?: Role[]; toUsers?: string[]; facts: NotificationFacts },
-): Promise<void> {
+export async function notificationRow(prisma: PrismaClient, input: NotificationInput) {
   const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? []);
   const { subject, body } = TEMPLATES[input.event](input.process, input.facts);
   const text = [...body, '', `Process: ${input.process.title}`, `Reference: ${input.process.processId}`].join('\n');
-  await prisma.notification.createMany({
+  return {
     data: [
       {
         id: randomUUID(),
@@ -88,5 +98,5 @@ export async function queueNotification(
       },
     ],
     skipDuplicates: true,
-  });
+  };
 }

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
+import * as vmShared from '@temporalio/worker/lib/workflow/vm-shared';
 
 type WorkflowBundle = NonNullable<ReplayWorkerOptions['workflowBundle']>;
 
@@ -42,6 +43,17 @@ export async function processRuns(client: Client, processId: string): Promise<Pr
 export const historyJson = (history: History): unknown => JSON.parse(historyToJSON(history));
 
 const quiet = new DefaultLogger('ERROR');
+
+/**
+ * Replay never answers the `__stack_trace` query, yet the SDK captures a stack trace for every promise
+ * workflow code creates, which is half of a replay's time. Replay workers run in this thread (a live
+ * worker runs its workflows in threads of their own), so the capture is switched off here before the
+ * first replay installs it. On an SDK laid out otherwise this does nothing and replay is just slower.
+ */
+function skipPromiseStackTraces(): void {
+  const handlers = (vmShared as unknown as { globalHandlers?: { installed?: boolean; setPromiseHook?: () => void } }).globalHandlers;
+  if (handlers && !handlers.installed && typeof handlers.setPromiseHook === 'function') handlers.setPromiseHook = () => undefined;
+}
 
 /** The workflow code to replay against: a prebuilt bundle, or the project's workflows bundled once. */
 export function workflowCode(bundlePath?: string, workflowsPath?: string): () => Promise<WorkflowBundle> {
@@ -105,6 +117,7 @@ export async function* replayStream(bundle: WorkflowBundle, inputs: AsyncIterabl
       yield { workflowId: input.workflowId, history };
     }
   }
+  skipPromiseStackTraces();
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, feed())) {
     // One history at a time, in order: this result is the oldest one fed.
     const input = pending.shift() as ReplayInput & { history: History };

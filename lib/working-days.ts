@@ -5,14 +5,18 @@ import type { WorkingCalendar } from '../workflows/common/policy';
 const englandAndWales = new Holidays('GB', 'ENG');
 const LONDON = 'Europe/London';
 
+// Formatters are costly to build and safe to share.
+const londonDateFormat = new Intl.DateTimeFormat('en-CA', { timeZone: LONDON, year: 'numeric', month: '2-digit', day: '2-digit' });
+const londonOffsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone: LONDON, timeZoneName: 'shortOffset' });
+
 /** The calendar date (YYYY-MM-DD) in London at an instant. */
 function londonDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: LONDON, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return londonDateFormat.format(at);
 }
 
 /** Minutes London is ahead of UTC at an instant (0 or 60). */
 function londonOffsetMinutes(at: Date): number {
-  const name = new Intl.DateTimeFormat('en-GB', { timeZone: LONDON, timeZoneName: 'shortOffset' })
+  const name = londonOffsetFormat
     .formatToParts(at)
     .find((part) => part.type === 'timeZoneName')?.value;
   const match = /GMT([+-]\d+)?/.exec(name ?? '');
@@ -25,11 +29,21 @@ const addDays = (date: string, days: number): string => {
   return next.toISOString().slice(0, 10);
 };
 
+// A year's bank holidays, worked out once: asking the rules about each day is slow (it parses dates).
+const bankHolidaysByYear = new Map<number, Set<string>>();
+function bankHolidays(year: number): Set<string> {
+  let dates = bankHolidaysByYear.get(year);
+  if (!dates) {
+    dates = new Set(englandAndWales.getHolidays(year).filter((holiday) => holiday.type === 'public').map((holiday) => holiday.date.slice(0, 10)));
+    bankHolidaysByYear.set(year, dates);
+  }
+  return dates;
+}
+
 export function isWorkingDay(date: string): boolean {
   const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
   if (weekday === 0 || weekday === 6) return false;
-  const holidays = englandAndWales.isHoliday(new Date(`${date}T12:00:00Z`)) || [];
-  return !holidays.some((holiday) => holiday.type === 'public');
+  return !bankHolidays(Number(date.slice(0, 4))).has(date);
 }
 
 /** The London date `workingDays` working days after the date of `from`. */

@@ -3,7 +3,7 @@
 // blocks. Starts its own PostgreSQL, Temporal dev server, service worker and API, and bare worker;
 // writes bench/results/<time>.json, bench/results/latest.md and bench/results/latest.svg.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -199,12 +199,45 @@ function onIdle(pool: AnyProcess[]): () => Promise<void> | undefined {
 // The servers
 
 function spawnNode(script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE=1: each server writes a CPU profile (.cpuprofile) under .data/bench/profiles when it stops.
+  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.dirname(logFile), 'profiles', path.basename(logFile, '.log'))}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk));
   child.on('exit', () => writeFileSync(logFile, Buffer.concat(log)));
   return child;
+}
+
+/** CPU seconds used so far by each part of the system: our processes by pid, the servers by command name. */
+function cpuSeconds(named: Record<string, number | undefined>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const totals: Record<string, number> = {};
+  const byPid = new Map(Object.entries(named).flatMap(([name, pid]) => (pid ? [[pid, name] as const] : [])));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const used = (Number(fields[11]) + Number(fields[12])) / ticks;
+    const name = byPid.get(Number(entry)) ?? (comm === 'temporal' ? 'temporal server' : comm === 'postgres' ? 'postgresql' : undefined);
+    if (name) totals[name] = (totals[name] ?? 0) + used;
+  }
+  return totals;
+}
+
+/** CPU milliseconds each part of the system spent per operation over `work`. */
+async function cpuPerOperation<T extends { samples: Sample[] }>(named: Record<string, number | undefined>, work: () => Promise<T>): Promise<T & { cpuMsPerOp: Record<string, number> }> {
+  const before = cpuSeconds(named);
+  const result = await work();
+  const after = cpuSeconds(named);
+  const done = Math.max(1, result.samples.filter((s) => s.ok).length);
+  return { ...result, cpuMsPerOp: Object.fromEntries(Object.entries(after).map(([name, used]) => [name, +(((used - (before[name] ?? 0)) * 1000) / done).toFixed(1)])) };
 }
 
 const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -276,7 +309,19 @@ async function main(): Promise<void> {
     console.log('[bench] decisions/s, closed loop');
     const loopService = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => ServiceProcess.start(api, `Loop ${k}`)));
     const loopBare = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)));
-    const loop = await interleaved((system) => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
+    const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, 'bare worker': bareWorker.pid };
+    const cpu: { bare: Record<string, number>[]; service: Record<string, number>[] } = { bare: [], service: [] };
+    const loop = await interleaved(async (system) => {
+      const result = await cpuPerOperation(parts, () => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
+      cpu[system].push(result.cpuMsPerOp);
+      return result;
+    });
+    const cpuNote = (['service', 'bare'] as const)
+      .map((system) => {
+        const parts = cpu[system].at(-1) ?? {};
+        return `${system}: ${Object.entries(parts).filter(([, ms]) => ms > 0.5).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`;
+      })
+      .join('; ');
     figures.push({
       name: `decisions/s, closed loop, ${CLOSED_LOOP_CLIENTS} clients`,
       unit: '/s',
@@ -284,6 +329,7 @@ async function main(): Promise<void> {
       bare: loop.bare.perSecond,
       target: { ratioAtLeast: 0.6 },
       latency: { service: latency(loop.service.samples), bare: latency(loop.bare.samples) },
+      note: `CPU per decision (last block): ${cpuNote}`,
     });
 
     // 2. Latency at fixed offered rates, over pools of processes (one decision at a time each).
@@ -409,7 +455,7 @@ async function people(prisma: PrismaClient): Promise<Api['tokens']> {
 }
 
 /** 2,000 open tasks over 200 processes of one council, with 20 timeline entries each, written directly: this measures reads. */
-async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]> {
+export async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]> {
   const council = `${COUNCIL}-reads`;
   const processes = tasks / 10;
   const now = Date.now();
@@ -476,7 +522,9 @@ async function openProcesses(client: Client, prisma: PrismaClient, from: number,
   return target;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

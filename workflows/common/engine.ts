@@ -5,7 +5,7 @@ import { NON_RETRYABLE_ACTIVITY_ERRORS, type DocumentSection, type ProcessEventI
 import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
 import type { Actor } from './roles';
-import type { TaskHooks } from './tasks';
+import type { DecisionRecord, TaskHooks, TaskView } from './tasks';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -85,40 +85,25 @@ export function processEngine(
   registryEntry: (() => ProcessRegistryEntry) | undefined,
   stage: () => string,
   keyPrefix = '',
+  /** Local activities (and so fewer, combined ones); runs from before them use the activities they recorded. */
+  local = false,
 ) {
-  const hooks: TaskHooks = {
-    opened: async (task) => {
-      const deadline =
-        task.dueInWorkingDays === undefined
-          ? {}
-          : await activities.deadlineFor({
-              openedAt: task.openedAt,
-              workingDays: task.dueInWorkingDays,
-              reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
-              calendar: policy.calendar,
-            });
-      await activities.taskOpened({ process, task: { ...task, ...deadline } });
-      return deadline;
-    },
-    decided: async (task, decision) => {
-      const record = await activities.generateDocument({
-        process,
-        key: `decision-record:${task.taskId}`,
-        step: task.kind,
-        kind: 'decision_record',
-        title: `Decision record: ${task.title}`,
-        at: decision.decidedAt,
-        sections: [
-          { heading: 'Decision', lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actor.userId} (${decision.actor.role})`, `Decided at: ${decision.decidedAt}`] },
-          ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
-          ...(Object.keys(decision.form).length
-            ? [{ heading: 'Details', lines: Object.entries(decision.form).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`) }]
-            : []),
-          ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
-        ],
-      });
-      await activities.taskDecided({ process, task, decision, documentIds: [record.documentId] });
-    },
+  /** The decision-record document of a decision: who decided what, when, why, with what. */
+  const decisionRecord = (task: TaskView, decision: DecisionRecord) => ({
+    key: `decision-record:${task.taskId}`,
+    step: task.kind,
+    kind: 'decision_record',
+    title: `Decision record: ${task.title}`,
+    at: decision.decidedAt,
+    sections: [
+      { heading: 'Decision', lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actor.userId} (${decision.actor.role})`, `Decided at: ${decision.decidedAt}`] },
+      ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
+      ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: Object.entries(decision.form).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`) }] : []),
+      ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
+    ],
+  });
+  /** What a task's lateness, withdrawal and assignment write: the same whichever kind of activity. */
+  const lateAndAssigned: Pick<TaskHooks, 'reminded' | 'escalated' | 'cancelled' | 'assigned'> = {
     reminded: (task) => activities.taskReminded({ process, task, at: workflowNow() }),
     escalated: (task) => {
       const escalatedTo = task.escalateTo ?? policy.escalation[task.role];
@@ -128,6 +113,30 @@ export function processEngine(
     assigned: (task, input, sequence) =>
       activities.taskAssigned({ process, task, actor: input.actor, assignee: input.assignee, at: workflowNow(), sequence, ...(input.reason ? { reason: input.reason } : {}) }),
   };
+  const hooks: TaskHooks = local
+    ? {
+        // One local activity each way: the task opened with its deadline worked out, the decision recorded with its document.
+        opened: (task) => activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
+        decided: async (task, decision) => {
+          await activities.recordDecision({ process, task, decision, document: decisionRecord(task, decision) });
+        },
+        ...lateAndAssigned,
+      }
+    : {
+        opened: async (task) => {
+          const deadline =
+            task.dueInWorkingDays === undefined
+              ? {}
+              : await activities.deadlineFor({ openedAt: task.openedAt, workingDays: task.dueInWorkingDays, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar });
+          await activities.taskOpened({ process, task: { ...task, ...deadline } });
+          return deadline;
+        },
+        decided: async (task, decision) => {
+          const record = await activities.generateDocument({ process, ...decisionRecord(task, decision) });
+          await activities.taskDecided({ process, task, decision, documentIds: [record.documentId] });
+        },
+        ...lateAndAssigned,
+      };
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */

@@ -91,8 +91,9 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title };
   const counter: ActivityCounter = { inFlight: 0 };
   // Local activities from this version on; earlier runs replay with the (remote) activities they used.
-  const activities = countedActivities(counter, { local: !options.withoutEngine && patched('local-engine-activities') });
-  const engine = options.withoutEngine ? undefined : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix);
+  const local = !options.withoutEngine && patched('local-engine-activities');
+  const activities = countedActivities(counter, { local });
+  const engine = options.withoutEngine ? undefined : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix, local);
   const settled = () => counter.inFlight === 0;
   // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
   const reported: OpenedTask[] = [];

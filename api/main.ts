@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Client, Connection } from '@temporalio/client';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { createPrisma } from '../lib/db';
@@ -26,7 +27,31 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** With API_PROCESSES above 1, this process forks that many API processes on the same port and stops them with itself. */
+function supervise(processes: number): void {
+  const logger = createLogger('api', parseConfig(appConfigSchema).LOG_LEVEL);
+  let stopping = false;
+  const fork = () => cluster.fork().on('exit', (code, signal) => {
+    if (stopping) return;
+    logger.error({ code, signal }, 'an API process stopped; starting another');
+    fork();
+  });
+  for (let k = 0; k < processes; k += 1) fork();
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    const exited = () => Object.values(cluster.workers ?? {}).every((worker) => !worker || worker.isDead());
+    const timer = setInterval(() => exited() && process.exit(0), 100);
+    timer.unref();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+const processes = parseConfig(appConfigSchema).API_PROCESSES;
+if (cluster.isPrimary && processes > 1) supervise(processes);
+else
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });

@@ -16,6 +16,8 @@ export const appConfigSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   LOG_LEVEL: logLevel.default('info'),
+  /** API processes sharing API_PORT (Node's cluster): reads are bounded by one process's thread, so more cores serve more. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** A prebuilt workflow bundle (production); without it the worker bundles from source. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /**
@@ -23,7 +25,7 @@ export const appConfigSchema = z.object({
    * is replayed from its history at its next step; the bound keeps the worker's memory flat however
    * many processes are open (see the README's Performance section).
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Where email goes; without it the worker logs each message instead of sending it. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
   MAIL_FROM: z.string().min(3).default('housing-governance <no-reply@localhost>'),

@@ -29,6 +29,8 @@ const CLOSED_LOOP_CLIENTS = 8;
 const OPEN_PROCESSES = (process.env.BENCH_OPEN_PROCESSES ?? '1000,5000').split(',').map(Number);
 const REPLAY_HISTORIES = Number(process.env.BENCH_REPLAY_HISTORIES ?? 2000);
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The API as the README recommends it on this machine: a process per core. */
+const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? os.availableParallelism());
 const COUNCIL = 'bench';
 const GROUP = 'Bench Residents Association';
 const RESULTS = path.join(PROJECT_ROOT, 'bench', 'results');
@@ -231,6 +233,26 @@ function cpuSeconds(named: Record<string, number | undefined>): Record<string, n
   return totals;
 }
 
+/** CPU seconds of each thread of a process, by thread name (the SDK's Rust runtime, Node's main and worker threads). */
+function threadCpuSeconds(pid: number | undefined): Record<string, number> {
+  const totals: Record<string, number> = {};
+  if (!pid) return totals;
+  let threads: string[] = [];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return totals;
+  }
+  for (const tid of threads) {
+    const stat = readFileSafe(`/proc/${pid}/task/${tid}/stat`);
+    if (!stat) continue;
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-\d]+$/, '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    totals[comm] = (totals[comm] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return totals;
+}
+
 /** CPU milliseconds each part of the system spent per operation over `work`. */
 async function cpuPerOperation<T extends { samples: Sample[] }>(named: Record<string, number | undefined>, work: () => Promise<T>): Promise<T & { cpuMsPerOp: Record<string, number> }> {
   const before = cpuSeconds(named);
@@ -239,6 +261,20 @@ async function cpuPerOperation<T extends { samples: Sample[] }>(named: Record<st
   const done = Math.max(1, result.samples.filter((s) => s.ok).length);
   return { ...result, cpuMsPerOp: Object.fromEntries(Object.entries(after).map(([name, used]) => [name, +(((used - (before[name] ?? 0)) * 1000) / done).toFixed(1)])) };
 }
+
+/** The API's forked processes (API_PROCESSES > 1), named for the CPU accounting. */
+function apiWorkerPids(parent: number | undefined): Record<string, number> {
+  if (!parent) return {};
+  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && readFileSafe(`/proc/${entry}/stat`).split(') ')[1]?.split(' ')[1] === String(parent));
+  return Object.fromEntries(children.map((pid, k) => [`service API ${k + 1}`, Number(pid)]));
+}
+const readFileSafe = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
@@ -283,7 +319,7 @@ async function main(): Promise<void> {
     const apiPort = await freePort();
     const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn' };
     const worker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker.log'));
-    const apiProcess = spawnNode('api/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', API_PORT: String(apiPort) }, path.join(work, 'api.log'));
+    const apiProcess = spawnNode('api/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', API_PORT: String(apiPort), API_PROCESSES: String(API_PROCESSES) }, path.join(work, 'api.log'));
     const bareWorker = spawnNode('bench/bare/worker.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-bare', WORKFLOW_BUNDLE_PATH: bareBundle }, path.join(work, 'bare-worker.log'));
     children.push(worker, apiProcess, bareWorker);
     const api: Api = { baseUrl: `http://127.0.0.1:${apiPort}`, tokens: await people(prisma) };
@@ -309,11 +345,21 @@ async function main(): Promise<void> {
     console.log('[bench] decisions/s, closed loop');
     const loopService = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => ServiceProcess.start(api, `Loop ${k}`)));
     const loopBare = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)));
-    const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, 'bare worker': bareWorker.pid };
+    const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, ...apiWorkerPids(apiProcess.pid), 'bare worker': bareWorker.pid };
     const cpu: { bare: Record<string, number>[]; service: Record<string, number>[] } = { bare: [], service: [] };
+    let workerThreads = '';
     const loop = await interleaved(async (system) => {
+      const threadsBefore = threadCpuSeconds(worker.pid);
       const result = await cpuPerOperation(parts, () => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
       cpu[system].push(result.cpuMsPerOp);
+      if (system === 'service') {
+        const done = Math.max(1, result.samples.filter((s) => s.ok).length);
+        workerThreads = Object.entries(threadCpuSeconds(worker.pid))
+          .map(([name, used]) => [name, ((used - (threadsBefore[name] ?? 0)) * 1000) / done] as const)
+          .filter(([, ms]) => ms > 0.5)
+          .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+          .join(', ');
+      }
       return result;
     });
     const cpuNote = (['service', 'bare'] as const)
@@ -329,7 +375,7 @@ async function main(): Promise<void> {
       bare: loop.bare.perSecond,
       target: { ratioAtLeast: 0.6 },
       latency: { service: latency(loop.service.samples), bare: latency(loop.bare.samples) },
-      note: `CPU per decision (last block): ${cpuNote}`,
+      note: `CPU per decision (last block): ${cpuNote}. The service worker's threads: ${workerThreads}`,
     });
 
     // 2. Latency at fixed offered rates, over pools of processes (one decision at a time each).
@@ -374,10 +420,13 @@ async function main(): Promise<void> {
       figures.push({ name, unit: 'ms', service: stats.p99, target: { atMost: 50 }, latency: { service: stats }, achieved: { service: result.perSecond } });
     }
 
-    // 5. Worker memory per open process.
+    // 5. Worker memory per open process: a fresh worker (nothing cached), then processes opened.
     const memory: { open: number; rssKiB: number }[] = [];
-    const workerPid = worker.pid as number;
-    await sleep(3000);
+    await stopChild(worker, 'SIGTERM', 10_000);
+    const freshWorker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker-memory.log'));
+    children.push(freshWorker);
+    const workerPid = freshWorker.pid as number;
+    await sleep(8000);
     const baseline = rssKiB(workerPid);
     memory.push({ open: 0, rssKiB: baseline });
     let opened = 0;
@@ -419,7 +468,7 @@ async function main(): Promise<void> {
       durationSeconds: (Date.now() - benchStarted) / 1000,
       machine: { cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()}` },
       versions: versions(cliPath),
-      parameters: { blockSeconds: SECONDS, closedLoopClients: CLOSED_LOOP_CLIENTS, openProcesses: OPEN_PROCESSES, replayHistories: REPLAY_HISTORIES, workerMaxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 250), requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      parameters: { blockSeconds: SECONDS, closedLoopClients: CLOSED_LOOP_CLIENTS, openProcesses: OPEN_PROCESSES, replayHistories: REPLAY_HISTORIES, workerMaxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 100), apiProcesses: API_PROCESSES, requestTimeoutMs: REQUEST_TIMEOUT_MS },
       figures,
       memory,
     };

@@ -241,11 +241,6 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     policy: options.policy,
     startedAt,
     stage: () => stage,
-    status: () => status,
-    /** True once the process was asked to end early (withdrawn or cancelled). */
-    ending: () => ending !== undefined,
-    registryEntry,
-    view,
     record,
     moveTo,
     finish,

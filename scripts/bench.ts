@@ -29,6 +29,8 @@ const CLOSED_LOOP_CLIENTS = 8;
 const OPEN_PROCESSES = (process.env.BENCH_OPEN_PROCESSES ?? '1000,5000').split(',').map(Number);
 const REPLAY_HISTORIES = Number(process.env.BENCH_REPLAY_HISTORIES ?? 2000);
 const REQUEST_TIMEOUT_MS = 30_000;
+/** BENCH_PHASES=loop,rates,start,reads,memory,replay runs only those (e.g. to profile one); all by default. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'loop,rates,start,reads,memory,replay').split(','));
 /** The API as the README recommends it on this machine: a process per core. */
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? os.availableParallelism());
 const COUNCIL = 'bench';
@@ -342,116 +344,127 @@ async function main(): Promise<void> {
     };
 
     // 1. Decisions a second, closed loop, 8 clients each with a process of its own.
-    console.log('[bench] decisions/s, closed loop');
     const loopService = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => ServiceProcess.start(api, `Loop ${k}`)));
     const loopBare = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)));
-    const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, ...apiWorkerPids(apiProcess.pid), 'bare worker': bareWorker.pid };
-    const cpu: { bare: Record<string, number>[]; service: Record<string, number>[] } = { bare: [], service: [] };
-    let workerThreads = '';
-    const loop = await interleaved(async (system) => {
-      const threadsBefore = threadCpuSeconds(worker.pid);
-      const result = await cpuPerOperation(parts, () => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
-      cpu[system].push(result.cpuMsPerOp);
-      if (system === 'service') {
-        const done = Math.max(1, result.samples.filter((s) => s.ok).length);
-        workerThreads = Object.entries(threadCpuSeconds(worker.pid))
-          .map(([name, used]) => [name, ((used - (threadsBefore[name] ?? 0)) * 1000) / done] as const)
-          .filter(([, ms]) => ms > 0.5)
-          .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
-          .join(', ');
-      }
-      return result;
-    });
-    const cpuNote = (['service', 'bare'] as const)
-      .map((system) => {
-        const parts = cpu[system].at(-1) ?? {};
-        return `${system}: ${Object.entries(parts).filter(([, ms]) => ms > 0.5).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`;
-      })
-      .join('; ');
-    figures.push({
-      name: `decisions/s, closed loop, ${CLOSED_LOOP_CLIENTS} clients`,
-      unit: '/s',
-      service: loop.service.perSecond,
-      bare: loop.bare.perSecond,
-      target: { ratioAtLeast: 0.6 },
-      latency: { service: latency(loop.service.samples), bare: latency(loop.bare.samples) },
-      note: `CPU per decision (last block): ${cpuNote}. The service worker's threads: ${workerThreads}`,
-    });
+    if (PHASES.has('loop')) {
+      console.log('[bench] decisions/s, closed loop');
+      const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, ...apiWorkerPids(apiProcess.pid), 'bare worker': bareWorker.pid };
+      const cpu: { bare: Record<string, number>[]; service: Record<string, number>[] } = { bare: [], service: [] };
+      let workerThreads = '';
+      const loop = await interleaved(async (system) => {
+        const threadsBefore = threadCpuSeconds(worker.pid);
+        const result = await cpuPerOperation(parts, () => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
+        cpu[system].push(result.cpuMsPerOp);
+        if (system === 'service') {
+          const done = Math.max(1, result.samples.filter((s) => s.ok).length);
+          workerThreads = Object.entries(threadCpuSeconds(worker.pid))
+            .map(([name, used]) => [name, ((used - (threadsBefore[name] ?? 0)) * 1000) / done] as const)
+            .filter(([, ms]) => ms > 0.5)
+            .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+            .join(', ');
+        }
+        return result;
+      });
+      const cpuNote = (['service', 'bare'] as const)
+        .map((system) => {
+          const parts = cpu[system].at(-1) ?? {};
+          return `${system}: ${Object.entries(parts).filter(([, ms]) => ms > 0.5).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`;
+        })
+        .join('; ');
+      figures.push({
+        name: `decisions/s, closed loop, ${CLOSED_LOOP_CLIENTS} clients`,
+        unit: '/s',
+        service: loop.service.perSecond,
+        bare: loop.bare.perSecond,
+        target: { ratioAtLeast: 0.6 },
+        latency: { service: latency(loop.service.samples), bare: latency(loop.bare.samples) },
+        note: `CPU per decision (last block): ${cpuNote}. The service worker's threads: ${workerThreads}`,
+      });
+    }
 
     // 2. Latency at fixed offered rates, over pools of processes (one decision at a time each).
     const poolService = await Promise.all(Array.from({ length: 60 }, (_, k) => ServiceProcess.start(api, `Pool ${k}`)));
     const poolBare = await Promise.all(Array.from({ length: 60 }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-pool-${k}`)));
-    for (const rate of [5, 20]) {
-      console.log(`[bench] decision latency at ${rate}/s offered`);
-      const fixed = await interleaved((system) => openLoop(rate, SECONDS / 2, onIdle(system === 'bare' ? poolBare : poolService)));
-      const service = latency(fixed.service.samples);
-      const bare = latency(fixed.bare.samples);
-      figures.push({
-        name: `decision latency p99 at ${rate}/s offered`,
-        unit: 'ms',
-        service: service.p99,
-        bare: bare.p99,
-        target: rate === 5 ? { ratioAtMost: 2 } : undefined,
-        latency: { service, bare },
-        achieved: { service: fixed.service.perSecond, bare: fixed.bare.perSecond },
-      });
+    if (PHASES.has('rates')) {
+      for (const rate of [5, 20]) {
+        console.log(`[bench] decision latency at ${rate}/s offered`);
+        const fixed = await interleaved((system) => openLoop(rate, SECONDS / 2, onIdle(system === 'bare' ? poolBare : poolService)));
+        const service = latency(fixed.service.samples);
+        const bare = latency(fixed.bare.samples);
+        figures.push({
+          name: `decision latency p99 at ${rate}/s offered`,
+          unit: 'ms',
+          service: service.p99,
+          bare: bare.p99,
+          target: rate === 5 ? { ratioAtMost: 2 } : undefined,
+          latency: { service, bare },
+          achieved: { service: fixed.service.perSecond, bare: fixed.bare.perSecond },
+        });
+    }
     }
 
     // 3. A process started and taken through three decisions, a second.
-    console.log('[bench] start + 3 decisions');
-    let started = 0;
-    const startAnd3 = await interleaved((system, block) =>
-      closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, async (k) => {
-        started += 1;
-        const process = system === 'bare' ? await BareProcess.start(client, 'bench-bare', `bare-s3-${block}-${k}-${started}`) : await ServiceProcess.start(api, `Start ${block} ${k} ${started}`);
-        for (let d = 0; d < 3; d += 1) await process.decide();
-      }),
-    );
-    figures.push({ name: 'start + 3 decisions, processes/s', unit: '/s', service: startAnd3.service.perSecond, bare: startAnd3.bare.perSecond, target: { ratioAtLeast: 0.6 } });
+    if (PHASES.has('start')) {
+      console.log('[bench] start + 3 decisions');
+      let started = 0;
+      const startAnd3 = await interleaved((system, block) =>
+        closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, async (k) => {
+          started += 1;
+          const process = system === 'bare' ? await BareProcess.start(client, 'bench-bare', `bare-s3-${block}-${k}-${started}`) : await ServiceProcess.start(api, `Start ${block} ${k} ${started}`);
+          for (let d = 0; d < 3; d += 1) await process.decide();
+        }),
+      );
+      figures.push({ name: 'start + 3 decisions, processes/s', unit: '/s', service: startAnd3.service.perSecond, bare: startAnd3.bare.perSecond, target: { ratioAtLeast: 0.6 } });
+    }
 
     // 4. Reads at 200/s with 2,000 open tasks in one council.
-    console.log('[bench] inbox and timeline reads');
-    const readIds = await seedReads(prisma, 2000);
-    const inbox = await openLoop(200, SECONDS, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined));
-    let next = 0;
-    const timeline = await openLoop(200, SECONDS, () => call(api, 'GET', `/processes/${encodeURIComponent(readIds[(next += 1) % readIds.length] as string)}/timeline`, api.tokens.reader).then(() => undefined));
-    for (const [name, result] of [['GET /tasks?council= p99, 200/s, 2,000 open tasks', inbox], ['GET /processes/:id/timeline p99, 200/s', timeline]] as const) {
-      const stats = latency(result.samples);
-      figures.push({ name, unit: 'ms', service: stats.p99, target: { atMost: 50 }, latency: { service: stats }, achieved: { service: result.perSecond } });
+    if (PHASES.has('reads')) {
+      console.log('[bench] inbox and timeline reads');
+      const readIds = await seedReads(prisma, 2000);
+      const inbox = await openLoop(200, SECONDS, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined));
+      let next = 0;
+      const timeline = await openLoop(200, SECONDS, () => call(api, 'GET', `/processes/${encodeURIComponent(readIds[(next += 1) % readIds.length] as string)}/timeline`, api.tokens.reader).then(() => undefined));
+      for (const [name, result] of [['GET /tasks?council= p99, 200/s, 2,000 open tasks', inbox], ['GET /processes/:id/timeline p99, 200/s', timeline]] as const) {
+        const stats = latency(result.samples);
+        figures.push({ name, unit: 'ms', service: stats.p99, target: { atMost: 50 }, latency: { service: stats }, achieved: { service: result.perSecond } });
+    }
     }
 
     // 5. Worker memory per open process: a fresh worker (nothing cached), then processes opened.
     const memory: { open: number; rssKiB: number }[] = [];
-    await stopChild(worker, 'SIGTERM', 10_000);
-    const freshWorker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker-memory.log'));
-    children.push(freshWorker);
-    const workerPid = freshWorker.pid as number;
-    await sleep(8000);
-    const baseline = rssKiB(workerPid);
-    memory.push({ open: 0, rssKiB: baseline });
-    let opened = 0;
-    for (const target of OPEN_PROCESSES) {
-      console.log(`[bench] opening processes up to ${target} for the worker's memory`);
-      opened = await openProcesses(client, prisma, opened, target);
-      await sleep(5000);
-      const rss = rssKiB(workerPid);
-      memory.push({ open: target, rssKiB: rss });
-      figures.push({ name: `worker memory per open process, ${target} open`, unit: 'KiB', service: (rss - baseline) / target, target: { atMost: 100 }, note: `worker RSS ${(rss / 1024).toFixed(0)} MiB (${(baseline / 1024).toFixed(0)} MiB with none open)` });
+    if (PHASES.has('memory')) {
+      await stopChild(worker, 'SIGTERM', 10_000);
+      const freshWorker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker-memory.log'));
+      children.push(freshWorker);
+      const workerPid = freshWorker.pid as number;
+      await sleep(8000);
+      const baseline = rssKiB(workerPid);
+      memory.push({ open: 0, rssKiB: baseline });
+      let opened = 0;
+      for (const target of OPEN_PROCESSES) {
+        console.log(`[bench] opening processes up to ${target} for the worker's memory`);
+        opened = await openProcesses(client, prisma, opened, target);
+        await sleep(5000);
+        const rss = rssKiB(workerPid);
+        memory.push({ open: target, rssKiB: rss });
+        figures.push({ name: `worker memory per open process, ${target} open`, unit: 'KiB', service: (rss - baseline) / target, target: { atMost: 100 }, note: `worker RSS ${(rss / 1024).toFixed(0)} MiB (${(baseline / 1024).toFixed(0)} MiB with none open)` });
+    }
     }
 
     // 6. Replay throughput: the bench's own processes' histories, one replay worker for all.
-    console.log('[bench] replay');
-    const sources = [...loopService, ...poolService, ...warmService].map((p) => p.processId);
-    const histories: ReplayInput[] = [];
-    for (const processId of sources) for (const run of await processRuns(client, processId)) histories.push({ processId, workflowId: run.workflowId, runId: run.runId, history: run.history });
-    const code = await workflowCode(serviceBundle)();
-    const inputs = Array.from({ length: REPLAY_HISTORIES }, (_, k) => histories[k % histories.length] as ReplayInput);
-    const replayStarted = performance.now();
-    let replayed = 0;
-    let divergent = 0;
-    for await (const result of replayStream(code, inputs)) {
-      replayed += 1;
-      if (!result.deterministic) divergent += 1;
+    if (PHASES.has('replay')) {
+      console.log('[bench] replay');
+      const sources = [...loopService, ...poolService, ...warmService].map((p) => p.processId);
+      const histories: ReplayInput[] = [];
+      for (const processId of sources) for (const run of await processRuns(client, processId)) histories.push({ processId, workflowId: run.workflowId, runId: run.runId, history: run.history });
+      const code = await workflowCode(serviceBundle)();
+      const inputs = Array.from({ length: REPLAY_HISTORIES }, (_, k) => histories[k % histories.length] as ReplayInput);
+      const replayStarted = performance.now();
+      let replayed = 0;
+      let divergent = 0;
+      for await (const result of replayStream(code, inputs)) {
+        replayed += 1;
+        if (!result.deterministic) divergent += 1;
     }
     const replaySeconds = (performance.now() - replayStarted) / 1000;
     const events = inputs.reduce((sum, input) => sum + ((input.history as { events?: unknown[] }).events?.length ?? 0), 0);
@@ -462,6 +475,7 @@ async function main(): Promise<void> {
       target: { atLeast: 100 },
       note: `${(events / replaySeconds).toFixed(0)} events/s, ${divergent} divergent, from ${histories.length} distinct histories of ${sources.length} processes`,
     });
+    }
 
     const report: BenchReport = {
       at: new Date().toISOString(),

@@ -488,9 +488,12 @@ async function main(): Promise<void> {
     };
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(path.join(RESULTS, `${report.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(report));
-    writeFileSync(path.join(RESULTS, 'latest.svg'), renderSvg(report));
+    // Only a whole run is the latest (the README's table); a run of some phases keeps its own file only.
+    if (PHASES.size === 6) {
+      writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(report));
+      writeFileSync(path.join(RESULTS, 'latest.svg'), renderSvg(report));
+    }
     console.log(renderMarkdown(report));
   } finally {
     await Promise.allSettled(children.map((child) => stopChild(child, 'SIGTERM', 10_000)));

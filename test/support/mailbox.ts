@@ -16,6 +16,8 @@ export class Mailbox {
     private readonly server: SMTPServer,
     readonly url: string,
     readonly received: ReceivedMail[],
+    /** Connections a client dropped mid-message (a worker killed while sending): the mail is sent again later. */
+    readonly droppedConnections: Error[],
   ) {}
 
   static async start(): Promise<Mailbox> {
@@ -38,9 +40,13 @@ export class Mailbox {
           .catch(callback);
       },
     });
+    // smtp-server reports a client that vanishes inside a mail transaction as an 'error' event; with no
+    // listener that would be an uncaught exception in the test run. A real server carries on.
+    const dropped: Error[] = [];
+    server.on('error', (err) => dropped.push(err));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.server.address() as AddressInfo;
-    return new Mailbox(server, `smtp://127.0.0.1:${port}`, received);
+    return new Mailbox(server, `smtp://127.0.0.1:${port}`, received, dropped);
   }
 
   /** Waits for a message matching `predicate` to arrive. */

@@ -24,6 +24,9 @@ function parameters(spec: AnyRoute) {
   return [...of('path', spec.params), ...of('query', spec.query)];
 }
 
+const requestBody = (body: z.ZodType | undefined) =>
+  body ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body) } } } } : {};
+
 /** The OpenAPI 3.1 description of the API, written from the same route list and schemas it runs on; `schemas` become components. */
 export function openApiDocument(routes: AnyRoute[], schemas: Record<string, z.ZodType> = {}) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -47,7 +50,7 @@ export function openApiDocument(routes: AnyRoute[], schemas: Record<string, z.Zo
       summary: spec.summary,
       tags: [spec.tag],
       parameters: parameters(spec),
-      ...(spec.body ? { requestBody: { required: !spec.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(spec.documentedBody ?? spec.body) } } } } : {}),
+      ...requestBody(spec.documentedBody ?? spec.body),
       responses: { ...responses, ...(spec.public ? {} : { 401: { description: 'no valid bearer token', content: problem } }) },
       security: spec.public ? [] : [{ bearer: [] }],
     };

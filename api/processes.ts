@@ -99,7 +99,8 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       tag: 'processes',
       summary: `${first?.summary} (${kinds.join(', ')})`,
       params: processIdParams,
-      body: first?.body as z.ZodType,
+      // Checked in the handler with the process kind's own schema; the first kind's is what the description shows.
+      documentedBody: first?.body as z.ZodType,
       responses: {
         200: { description: 'accepted', schema: first?.response },
         403: { description: `needs one of: ${[...new Set([...commands.values()].flatMap((c) => c.roles))].join(', ')}` },
@@ -110,7 +111,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const scope = await processScope(deps, params.id);
         const command = commands.get(scope.kind);
         if (!command) throw notForKind(path, scope.kind);
-        // Each kind's own body schema (the route validates with the first kind's).
         const body = command.body.safeParse(req.body ?? {});
         if (!body.success) throw validationProblem('body', body.error);
         const actor = actingInOneOf(principal, scope, command.roles);

@@ -37,7 +37,7 @@ export interface RouteSpec<P extends AnyObject = AnyObject, Q extends AnyObject 
   params?: P;
   query?: Q;
   body?: B;
-  /** What the API description shows for the body, where it says more than `body` checks (forms checked per task). */
+  /** What the API description shows for the body where the handler checks it itself (forms per task, commands per process kind). */
   documentedBody?: z.ZodType;
   responses: Record<number, ResponseSpec>;
   handler(input: RouteInput<P, Q, B>): Promise<void> | void;

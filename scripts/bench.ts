@@ -521,7 +521,7 @@ async function people(prisma: PrismaClient): Promise<Api['tokens']> {
 }
 
 /** 2,000 open tasks over 200 processes of one council, with 20 timeline entries each, written directly: this measures reads. */
-export async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]> {
+async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]> {
   const council = `${COUNCIL}-reads`;
   const processes = tasks / 10;
   const now = Date.now();

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
-import { settled } from './support/lma';
+import { settled, timelineOf, viewOf as viewAs } from './support/lma';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 
 // The engine on its own, through the fixture process (test/fixtures/processes/permit), which only the
@@ -69,7 +69,7 @@ const start = async () => {
 const complete = (taskId: string, as: TestUser, body: unknown) => callApi<Problem & { stage: string; opened: Opened[] }>(stack.baseUrl, 'POST', `/tasks/${taskId}/complete`, { as, body });
 const inboxOf = async (processId: string, status = 'open') =>
   (await callApi<{ items: { id: string; kind: string; status: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${processId}&status=${status}`, { as: cast.auditor })).body.items;
-const viewOf = async (processId: string) => (await callApi<{ stage: string; status: string; details: Record<string, unknown> }>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+const viewOf = (processId: string) => viewAs(stack, processId, cast.auditor);
 const decisionsInHistory = async (processId: string) =>
   ((await stack.client.workflow.getHandle(processId).fetchHistory()).events ?? []).filter(
     (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED && event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
@@ -161,7 +161,7 @@ describe('a child workflow of a process', () => {
     const inspected = await complete(`${processId}~inspection-inspect`, cast.legal, { outcome: 'satisfactory', form: { finding: 'Door fitted to standard' } });
     expect(inspected.status).toBe(200);
 
-    const timeline = (await callApi<{ entries: { kind: string; taskId: string | null; summary: string; actor: { userId: string } | null }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: cast.auditor })).body.entries;
+    const timeline = await timelineOf(stack, processId, cast.auditor);
     expect(timeline).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'task_opened', taskId: 'inspection-inspect' }),

@@ -1,4 +1,5 @@
 import type { Prisma } from '../prisma/generated/client';
+import { appendAudit } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import { deadlineFor, type Deadline } from '../lib/working-days';
 import {
@@ -55,6 +56,18 @@ function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
     ],
     skipDuplicates: true,
   });
+}
+
+/**
+ * The audit entry of the command a timeline entry records, keyed by that entry: written in the same
+ * transaction, so a command Temporal accepted is audited once, whatever crashes after (the API included).
+ */
+function auditWith(prisma: PrismaClient, process: ProcessRef, key: string, actor: Actor, at: string, action: string, details: Record<string, unknown>) {
+  return appendAudit(
+    prisma,
+    { actorUserId: actor.userId, actorRole: actor.role, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}), action, processId: process.processId, details, commandKey: `${process.processId}:${key}` },
+    new Date(at),
+  );
 }
 
 /** Who is told that a task waits: its assignee, or everyone holding its role. */
@@ -123,6 +136,13 @@ export function createEngineActivities(prisma: PrismaClient) {
         documentIds: [...decision.attachments, ...documentIds],
         data: { form: decision.form } as Prisma.InputJsonValue,
       }),
+      auditWith(prisma, process, `decision:${task.taskId}`, { ...decision.actor, ...(decision.tokenId ? { tokenId: decision.tokenId } : {}) }, decision.decidedAt, 'task.complete', {
+        taskId: task.taskId,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        attachments: decision.attachments,
+        form: decision.form,
+      }),
       prisma.notification.createMany(email),
     ]);
   };
@@ -142,6 +162,7 @@ export function createEngineActivities(prisma: PrismaClient) {
       await prisma.$transaction([
         ...(entry && row ? [prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row })] : []),
         appendTimeline(prisma, { ...input, data: { stage: input.stage } }),
+        ...(input.command && input.actor ? [auditWith(prisma, input.process, input.key, input.actor, input.at, input.command.action, input.command.details)] : []),
         ...(email ? [prisma.notification.createMany(email)] : []),
       ]);
     },
@@ -200,6 +221,7 @@ export function createEngineActivities(prisma: PrismaClient) {
       await prisma.$transaction([
         prisma.task.updateMany({ where: { id }, data: { assignee } }),
         appendTimeline(prisma, { process, key: `assignment:${task.taskId}:${sequence}`, at, kind: 'assignment', summary, actor, taskId: task.taskId, ...(reason ? { reasons: reason } : {}) }),
+        auditWith(prisma, process, `assignment:${task.taskId}:${sequence}`, actor, at, 'task.assign', { taskId: task.taskId, assignee, reason }),
       ]);
     },
 

@@ -55,7 +55,7 @@ const grantsIn = (principal: Principal, scope: Scope) =>
 
 /** The actor `principal` is when acting in `role` on something in `scope`, if it holds that role there. */
 export function actingAs(principal: Principal, scope: Scope, role: Role): Actor | undefined {
-  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role } : undefined;
+  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role, tokenId: principal.tokenId } : undefined;
 }
 
 export function mayRead(principal: Principal, scope: Scope): boolean {

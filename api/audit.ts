@@ -6,7 +6,11 @@ import type { Actor } from '../workflows/common/roles';
 import { forbid } from './access';
 import { route, type AnyRoute } from './route-spec';
 
-/** Appends a command that changed state to the audit log, as done by `actor` with `principal`'s token. */
+/**
+ * The audit entry of a command the API carries out itself (a policy change), as done by `actor` with
+ * `principal`'s token: a statement to run in the command's own transaction. Commands a process
+ * accepts are audited by the process (activities/engine.ts), with the change they make.
+ */
 export function auditCommand(
   prisma: PrismaClient,
   principal: Principal,
@@ -14,7 +18,7 @@ export function auditCommand(
   action: string,
   processId: string | undefined,
   details: Record<string, unknown>,
-): Promise<void> {
+) {
   return appendAudit(prisma, {
     actorUserId: principal.userId,
     tokenId: principal.tokenId,

@@ -33,11 +33,11 @@ export function policyRoutes({ prisma, policies }: { prisma: PrismaClient; polic
       async handler({ req, res, params, body, principal }) {
         const actor = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
         if (!actor) throw forbid(req, `change the policy of ${params.council}`, 'needs programme_manager there');
-        const policy = await policies.setPolicy(prisma, params.council, body, actor.userId).catch((err: unknown) => {
+        const audited = auditCommand(prisma, principal, actor, 'policy.change', undefined, { council: params.council, override: body });
+        const policy = await policies.setPolicy(prisma, params.council, body, actor.userId, [audited]).catch((err: unknown) => {
           // Each part was valid on its own; together with the defaults they are not (e.g. review after term end).
           throw err instanceof z.ZodError ? validationProblem('body', err) : err;
         });
-        await auditCommand(prisma, principal, actor, 'policy.change', undefined, { council: params.council, override: body });
         req.log.info({ council: params.council, override: body, actor }, 'policy changed');
         res.json(policy);
       },

@@ -13,7 +13,6 @@ import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, startedResponse, timelineResponse } from './schemas';
-import { auditCommand } from './audit';
 import { problemFromTemporal, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
@@ -84,7 +83,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
         const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons }, { deadlineMs: updateDeadlineMs });
-        await auditCommand(prisma, principal, actor, `process.${path}`, params.id, { reasons: body.reasons, stage: result.stage });
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
         res.json(result);
       },
@@ -116,7 +114,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const actor = actingInOneOf(principal, scope, command.roles);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
         const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs });
-        await auditCommand(prisma, principal, actor, command.audit.action, params.id, command.audit.details(body.data, result));
         req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
         res.json(result);
       },
@@ -199,7 +196,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
           created = false;
         }
-        if (created) await auditCommand(prisma, principal, startedBy, 'process.start', processId, { kind: definition.kind, council: scope.council, businessKey: processId });
         // Read your own writes: a new process answers once its first tasks are in the inbox.
         const first = created ? await firstSteps(processId) : undefined;
         const location = `/processes/${encodeURIComponent(processId)}`;

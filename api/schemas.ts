@@ -114,7 +114,13 @@ export const taskResponse = z.object({
   outcome: z.string().nullable(),
   closedBy: z.string().nullable(),
 });
-export const completeTaskResponse = z.object({ taskId: z.string(), outcome: z.string(), stage: z.string(), opened: z.array(openedTask).optional() });
+export const completeTaskResponse = z.object({
+  taskId: z.string(),
+  outcome: z.string(),
+  stage: z.string(),
+  opened: z.array(openedTask).optional(),
+  decision: z.looseObject({ outcome: z.string(), actor, reasons: z.string().optional(), attachments: z.array(z.string()), form: z.record(z.string(), z.unknown()), decidedAt: z.string() }).optional(),
+});
 export const processViewResponse = z.looseObject({
   processId: z.string(),
   kind: z.string(),

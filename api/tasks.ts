@@ -4,16 +4,21 @@ import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { usersWithRole, type Principal } from '../lib/identity';
-import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput } from '../workflows/common/tasks';
+import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, visibleTo } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
-import { auditCommand } from './audit';
+import { canonicalJson } from '../lib/audit';
 import { updateProcess } from './temporal-errors';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
+
+/** Whether a repeated completion asks for what was decided (then it gets the same answer) or for something else. */
+const sameDecision = (recorded: DecisionRecord, asked: Pick<DecisionRecord, 'outcome' | 'reasons' | 'attachments' | 'form' | 'actor'>): boolean =>
+  canonicalJson([recorded.outcome, recorded.reasons, recorded.attachments, recorded.form, recorded.actor.userId, recorded.actor.role]) ===
+  canonicalJson([asked.outcome, asked.reasons, asked.attachments, asked.form, asked.actor.userId, asked.actor.role]);
 
 const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   id: row.id,
@@ -55,9 +60,8 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
     return { task, actor };
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
-    const result = await updateProcess(client, task.workflowId, assignTaskUpdate, input, { deadlineMs: updateDeadlineMs });
-    await auditCommand(prisma, principal, input.actor, 'task.assign', task.processId, { taskId: task.taskKey, assignee: input.assignee, reason: input.reason });
-    return result;
+    // Audited by the process, with the assignment's timeline entry.
+    return updateProcess(client, task.workflowId, assignTaskUpdate, input, { deadlineMs: updateDeadlineMs });
   };
   const assignmentResponses = { 200: { description: 'the task as it now stands' }, 403: { description: 'not allowed' }, 404: { description: 'no such task' }, 409: { description: 'task not open' } };
 
@@ -114,8 +118,11 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
         // A child workflow's task is decided by the child (its workflow id), in its parent's process.
+        // Audited by the process, in the transaction that records the decision: once, whatever crashes here.
         const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs });
-        await auditCommand(prisma, principal, actor, 'task.complete', task.processId, { taskId: task.taskKey, outcome: body.outcome, reasons: body.reasons, attachments: body.attachments });
+        if (result.decision && !sameDecision(result.decision, { outcome: body.outcome, reasons: body.reasons, attachments: body.attachments ?? [], form: body.form ?? {}, actor })) {
+          throw new HttpProblem(409, 'task-already-decided', 'This task was already decided otherwise', `${result.decision.actor.userId} decided ${result.decision.outcome} at ${result.decision.decidedAt}`, { decision: result.decision });
+        }
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
         res.json(result);
       },

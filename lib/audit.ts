@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from './db';
-import type { Prisma } from '../prisma/generated/client';
 
 // The audit log: every state-changing command, chained by hashes so that changing, removing or
 // inserting an entry breaks the chain at that entry. The database also refuses UPDATE, DELETE and
 // TRUNCATE on the table (migration 20261123030000_audit_log).
 
 const GENESIS = '0'.repeat(64);
-// Serialises appends, so each entry's predecessor is the one before it in `seq`.
-const AUDIT_APPEND_LOCK = 4_108_231;
 
 export interface AuditEntry {
   actorUserId: string;
@@ -17,6 +14,8 @@ export interface AuditEntry {
   action: string;
   processId?: string;
   details: Record<string, unknown>;
+  /** What the entry records, unique: appending the same key again adds nothing (a retried write). */
+  commandKey?: string;
 }
 
 /** JSON with keys sorted at every level, so a hash does not depend on key order. */
@@ -57,27 +56,41 @@ export function entryHash(entry: ChainedFields): string {
   return createHash('sha256').update(`${entry.prevHash}\n${content}`).digest('hex');
 }
 
-/** Appends one entry after the last, in one transaction. */
-export async function appendAudit(prisma: PrismaClient, entry: AuditEntry): Promise<void> {
-  await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK})`;
-    const last = await tx.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
-    const fields: ChainedFields = {
-      seq: (last?.seq ?? 0n) + 1n,
-      at: new Date(),
-      actorUserId: entry.actorUserId,
-      actorRole: entry.actorRole ?? null,
-      tokenId: entry.tokenId ?? null,
-      action: entry.action,
-      processId: entry.processId ?? null,
-      // Stored as the JSON it hashes to, so what is read back hashes the same.
-      details: JSON.parse(canonicalJson(entry.details)) as unknown,
-      prevHash: last?.hash ?? GENESIS,
-    };
-    await tx.auditLog.create({ data: { ...fields, details: fields.details as Prisma.InputJsonValue, hash: entryHash(fields) } });
-  });
-}
+/** Stands in for `seq` while the canonical JSON is cut in two around it. */
+const SEQ_MARK = '\u0000seq\u0000';
 
+/**
+ * Appends one entry after the last: one statement, so it can join the transaction of the change it
+ * records (`prisma.$transaction([...])`). It updates the chain's head row, whose row lock serialises
+ * appends inside PostgreSQL (a waiting append re-reads the new head), and hashes there: the content's
+ * canonical JSON is built here around the `seq` PostgreSQL assigns, exactly as `entryHash` builds it.
+ */
+export function appendAudit(prisma: PrismaClient, entry: AuditEntry, at: Date = new Date()) {
+  const fields = {
+    at: at.toISOString(),
+    actorUserId: entry.actorUserId,
+    actorRole: entry.actorRole ?? null,
+    tokenId: entry.tokenId ?? null,
+    action: entry.action,
+    processId: entry.processId ?? null,
+    details: JSON.parse(canonicalJson(entry.details)) as unknown,
+  };
+  // Keys in canonical (sorted) order: action, actorRole, actorUserId, at, details, processId, seq, tokenId.
+  const canonical = canonicalJson({ ...fields, seq: SEQ_MARK });
+  const [before, after] = canonical.split(JSON.stringify(SEQ_MARK)) as [string, string];
+  const key = entry.commandKey ?? null;
+  return prisma.$executeRaw`
+    WITH head AS (
+      UPDATE audit_head
+      SET seq = seq + 1, prev_hash = hash,
+          hash = encode(sha256(convert_to(hash || E'\n' || ${before} || '"' || (seq + 1)::text || '"' || ${after}, 'UTF8')), 'hex')
+      WHERE id = 1 AND (${key}::text IS NULL OR NOT EXISTS (SELECT 1 FROM audit_log WHERE command_key = ${key}::text))
+      RETURNING seq, prev_hash, hash
+    )
+    INSERT INTO audit_log (seq, at, actor_user_id, actor_role, token_id, action, process_id, details, prev_hash, hash, command_key)
+    SELECT seq, ${at}, ${fields.actorUserId}, ${fields.actorRole}, ${fields.tokenId}, ${fields.action}, ${fields.processId}, ${canonicalJson(fields.details)}::jsonb, prev_hash, hash, ${key}::text
+    FROM head`;
+}
 export interface AuditVerification {
   intact: boolean;
   entries: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_COMMON_POLICY, type CommonPolicy } from '../workflows/common/policy';
 import { ROLES } from '../workflows/common/roles';
+import type { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from './db';
 import type { ProcessRegistry } from './process-registry';
 
@@ -66,13 +67,20 @@ export function policyModel(registry: ProcessRegistry) {
       const override = stored ? (overrideSchema.parse(stored.policy) as PolicyOverride) : {};
       return { policy: applyOverride(override), override };
     },
-    async setPolicy(prisma: PrismaClient, council: string, override: PolicyOverride, updatedBy: string): Promise<CouncilPolicy> {
+    /**
+     * Checks a council's new override against the defaults (throws the ZodError) and writes it, in one
+     * transaction with `alongside` (its audit entry).
+     */
+    async setPolicy(prisma: PrismaClient, council: string, override: PolicyOverride, updatedBy: string, alongside: Prisma.PrismaPromise<unknown>[] = []): Promise<CouncilPolicy> {
       const policy = applyOverride(override);
-      await prisma.councilPolicy.upsert({
-        where: { council },
-        create: { council, policy: override as object, updatedAt: new Date(), updatedBy },
-        update: { policy: override as object, updatedAt: new Date(), updatedBy },
-      });
+      await prisma.$transaction([
+        prisma.councilPolicy.upsert({
+          where: { council },
+          create: { council, policy: override as object, updatedAt: new Date(), updatedBy },
+          update: { policy: override as object, updatedAt: new Date(), updatedBy },
+        }),
+        ...alongside,
+      ]);
       return policy;
     },
   };

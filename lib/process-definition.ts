@@ -43,8 +43,6 @@ export interface ProcessCommand<Body = unknown, Input = unknown, Result = unknow
   roles: Role[];
   update: UpdateDefinition<Result, [Input]>;
   input(body: Body, actor: Actor): Input;
-  /** The audit log entry of an accepted command. */
-  audit: { action: string; details(body: Body, result: Result): Record<string, unknown> };
   response: z.ZodType;
 }
 

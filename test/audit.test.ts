@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { adviserTask, appointment, completeTask, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTaskUpdate } from '../workflows/common/tasks';
+import { adviserTask, appointment, completeTask, lmaCast, startLma, viewOf, type LmaCast } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;
@@ -42,6 +43,60 @@ describe('the audit log', () => {
     await expect(stack.prisma.auditLog.deleteMany({})).rejects.toThrow(/append-only/);
     await expect(stack.prisma.$executeRawUnsafe('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
     expect((await verify()).intact).toBe(true);
+  });
+
+  it('holds one entry for a decision sent 200 times at once, and no request fails', async () => {
+    const own = await lmaCast(stack);
+    const processId = await startLma(stack, own);
+    const taskId = await adviserTask(stack, processId, own.housingManager);
+
+    const answers = await Promise.all(Array.from({ length: 200 }, () => completeTask(stack, taskId, own.housingManager, appointment)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(200).fill(200));
+    expect((await viewOf(stack, processId, own.auditor)).decisions).toHaveLength(1);
+    const entries = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actorUserId: own.housingManager.userId, actorRole: 'housing_manager', details: { taskId: 'appoint-adviser', outcome: 'appoint', form: appointment.form } });
+  });
+
+  it('refuses a second, different decision on a decided task with 409, and audits nothing for it', async () => {
+    const own = await lmaCast(stack);
+    const processId = await startLma(stack, own);
+    const taskId = await adviserTask(stack, processId, own.housingManager);
+    await completeTask(stack, taskId, own.housingManager, appointment);
+
+    const again = await completeTask(stack, taskId, own.housingManager, { ...appointment, form: { adviserUserId: 'hm-eve', adviserName: 'Eve Adviser' } });
+
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ type: expect.stringMatching(/task-already-decided$/), decision: { outcome: 'appoint', form: appointment.form } });
+    const entries = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });
+    expect(entries.map((entry) => entry.details)).toEqual([expect.objectContaining({ form: appointment.form })]);
+  });
+
+  it('holds the decision of an API that died once Temporal accepted it: the process audits it', async () => {
+    const own = await lmaCast(stack);
+    const processId = await startLma(stack, own);
+    const taskId = await adviserTask(stack, processId, own.housingManager);
+    const actor = { userId: own.housingManager.userId, role: 'housing_manager' as const, tokenId: 'token-of-the-dead-api' };
+
+    // What the API sends before it could append anything itself; nothing runs after it.
+    await stack.client.workflow.getHandle(processId).executeUpdate(completeTaskUpdate, { args: [{ taskId: taskId.split('~')[1]!, actor, ...appointment }], updateId: `complete-task:appoint-adviser` });
+
+    const entries = await stack.prisma.auditLog.findMany({ where: { processId }, orderBy: { seq: 'asc' } });
+    expect(entries.map((entry) => [entry.action, entry.actorUserId, entry.tokenId])).toEqual([
+      ['process.start', own.rep.userId, expect.any(String)],
+      ['task.complete', own.housingManager.userId, 'token-of-the-dead-api'],
+    ]);
+  });
+
+  it('appends 50 policy changes sent at once, each once, the chain intact', async () => {
+    const own = await lmaCast(stack);
+
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, k) => callApi(stack.baseUrl, 'PUT', `/councils/${own.council}/policy`, { as: own.programmeManager, body: { reminderWorkingDaysBefore: 1 + (k % 5) } })));
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(await stack.prisma.auditLog.count({ where: { action: 'policy.change', actorUserId: own.programmeManager.userId } })).toBe(50);
+    expect(await verify()).toEqual({ intact: true, entries: await stack.prisma.auditLog.count() });
   });
 
   it('reports the first broken link when a row is tampered with behind its back', async () => {

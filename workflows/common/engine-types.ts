@@ -73,6 +73,14 @@ export interface ProcessEventInput {
   stage: string;
   /** The registry row to write with it; a child workflow has none (its parent's row is the process's). */
   entry?: ProcessRegistryEntry;
+  /** The command this event records (start, withdraw, a variation request): audited with it, once. */
+  command?: AuditedCommand;
+}
+
+/** An accepted command as the audit log states it; its actor is the event's. */
+export interface AuditedCommand {
+  action: string;
+  details: Record<string, unknown>;
 }
 
 export interface DocumentSection {

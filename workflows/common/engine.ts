@@ -1,7 +1,7 @@
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
-import { NON_RETRYABLE_ACTIVITY_ERRORS, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
+import { NON_RETRYABLE_ACTIVITY_ERRORS, type AuditedCommand, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
 import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
 import type { Actor } from './roles';
@@ -140,7 +140,7 @@ export function processEngine(
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
-  const event = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor) => {
+  const event = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand) => {
     events += 1;
     const entry = registryEntry?.();
     return activities.processEvent({
@@ -152,6 +152,7 @@ export function processEngine(
       stage: entry?.stage ?? stage(),
       ...(entry ? { entry } : {}),
       ...(actor ? { actor } : {}),
+      ...(command ? { command } : {}),
     });
   };
 

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { workflowNow } from './clock';
 import { countedActivities, processEngine, type ActivityCounter } from './engine';
-import { inboxTaskId, type DocumentSection, type ProcessRef } from './engine-types';
+import { inboxTaskId, type AuditedCommand, type DocumentSection, type ProcessRef } from './engine-types';
 import type { CommonPolicy } from './policy';
 import {
   cancelUpdate,
@@ -25,7 +25,7 @@ import {
   type ProcessStatus,
   type ProcessView,
 } from './process';
-import type { Actor, Role } from './roles';
+import { person, type Actor, type Role } from './roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
 import { TASK_REFUSALS, TaskBook, refuse, type OpenedTask } from './tasks';
 
@@ -114,16 +114,22 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     childDone(workflowId);
   });
 
-  const view = (): ProcessView<Details> => ({ ...registryEntry(), startedBy: options.startedBy, openTasks: tasks.openTasks(), decisions: tasks.decisions, details });
+  const view = (): ProcessView<Details> => ({ ...registryEntry(), startedBy: person(options.startedBy), openTasks: tasks.openTasks(), decisions: tasks.decisions, details });
   setHandler(processViewQuery, view);
+  // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
+  let running = false;
   setHandler(processStartedUpdate, async () => {
-    await condition(settled);
+    const afterRunBegins = patched('start-answer-after-steps-begin');
+    await condition(() => (running || !afterRunBegins) && settled());
     return { stage, opened: [...tasks.openedSince(new Set()), ...reported] };
   });
 
   /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
-  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor): Promise<void> =>
-    engine ? engine.event(kind, because, actor) : activities.recordProcess(registryEntry());
+  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
+    // The start is the command of whoever started the process: audited with its first entry.
+    const audited = command ?? (kind === 'process_started' && actor ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } } : undefined);
+    return engine ? engine.event(kind, because, actor, audited) : activities.recordProcess(registryEntry());
+  };
 
   const moveTo = async (next: string, because: string, actor?: Actor): Promise<void> => {
     stage = next;
@@ -133,7 +139,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   };
 
   let finished = false;
-  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor): Promise<void> => {
+  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
     // Tasks being withdrawn finish first, so the timeline ends with the end of the process.
     await condition(() => tasks.settled());
     (details as { endedBecause?: string }).endedBecause = because;
@@ -141,7 +147,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     stage = next;
     updatedAt = workflowNow();
     if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await record('process_finished', because, actor);
+    await record('process_finished', because, actor, command);
     finished = true;
   };
 
@@ -178,13 +184,17 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
    * inbox) and finishes the process, with the reasons, as the person who ended it.
    */
   const run = async (steps: () => Promise<void>): Promise<void> => {
+    running = true;
     try {
       await lifecycle.run(parent ? () => reportingFirstSteps(steps) : steps);
     } catch (err) {
       if (!(isCancellation(err) && ending)) throw err;
       const end = ending;
       const who = end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
-      await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor);
+      await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor, {
+        action: end.status === 'withdrawn' ? 'process.withdraw' : 'process.cancel',
+        details: { reasons: end.input.reasons, stage: end.stage },
+      });
     }
   };
 

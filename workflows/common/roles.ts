@@ -18,4 +18,9 @@ export type Role = (typeof ROLES)[number];
 export interface Actor {
   userId: string;
   role: Role;
+  /** The API token the command came with: for the audit log only (its id, never its secret). */
+  tokenId?: string;
 }
+
+/** The actor as views, documents and the timeline state it: who, in which role (not the token). */
+export const person = (actor: Actor): Actor => ({ userId: actor.userId, role: actor.role });

@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { workflowNow } from './clock';
-import type { Actor, Role } from './roles';
+import { person, type Actor, type Role } from './roles';
 
 /**
  * Failure types an update validator refuses a completion or assignment with. The API maps each to an
@@ -78,6 +78,8 @@ export interface DecisionRecord {
   attachments: string[];
   form: Record<string, unknown>;
   decidedAt: string;
+  /** The API token the decision came with, for its audit entry. */
+  tokenId?: string;
 }
 
 /** A task as a caller needs it to act next: where to find it in the inbox, who acts, by when. */
@@ -99,6 +101,8 @@ export interface CompleteTaskResult {
   stage: string;
   /** The tasks the decision opened, already in the inbox (absent in processes started before this answer existed). */
   opened?: OpenedTask[];
+  /** The decision as accepted: a repeated completion is answered with the first one's (absent in older answers). */
+  decision?: DecisionRecord;
 }
 
 export const completeTaskUpdate = defineUpdate<CompleteTaskResult, [CompleteTaskInput]>('completeTask');
@@ -181,7 +185,8 @@ export class TaskBook {
           taskId: task.taskId,
           taskKind: task.kind,
           outcome: input.outcome,
-          actor: { userId: input.actor.userId, role: input.actor.role },
+          actor: person(input.actor),
+          ...(input.actor.tokenId ? { tokenId: input.actor.tokenId } : {}),
           ...(input.reasons === undefined ? {} : { reasons: input.reasons }),
           attachments: input.attachments ?? [],
           form: input.form ?? {},
@@ -190,10 +195,10 @@ export class TaskBook {
         this.decisions.push(decision);
         this.received.set(task.taskId, decision);
         await condition(() => this.applied.has(task.taskId));
-        if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage() };
+        if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision };
         await condition(options.settled);
         const reported = options.reported?.().slice(reportedBefore) ?? [];
-        return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), opened: [...this.openedSince(openBefore), ...reported] };
+        return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision, opened: [...this.openedSince(openBefore), ...reported] };
       },
       { validator: (input) => this.validateCompletion(input) },
     );

@@ -140,7 +140,6 @@ export const lmaDefinition: ProcessDefinition = {
       roles: ['resident_rep', 'housing_manager'],
       update: requestVariationUpdate,
       input: (body: { reasons: string }, actor) => ({ actor, reasons: body.reasons }),
-      audit: { action: 'process.request_variation', details: (body: { reasons: string }, result: { variation: number }) => ({ reasons: body.reasons, variation: result.variation }) },
       response: z.object({ stage: z.string(), variation: z.number() }),
     },
   ],

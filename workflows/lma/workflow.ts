@@ -2,7 +2,7 @@ import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCan
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
-import type { Actor } from '../common/roles';
+import { person, type Actor } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
 import {
   LMA_KIND,
@@ -61,8 +61,11 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     async (request) => {
       variationRequest = request;
       variations += 1;
-      details.variationInProgress = { number: variations, requestedBy: request.actor, reasons: request.reasons };
-      await frame.engine?.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor);
+      details.variationInProgress = { number: variations, requestedBy: person(request.actor), reasons: request.reasons };
+      await frame.engine?.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor, {
+        action: 'process.request_variation',
+        details: { reasons: request.reasons, variation: variations },
+      });
       return { stage: frame.stage(), variation: variations };
     },
     {

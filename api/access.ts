@@ -3,6 +3,7 @@ import { ANY_COUNCIL, authenticate, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import type { Actor, Role } from '../workflows/common/roles';
 import { HttpProblem } from './problem';
+import { notFound } from './route-spec';
 
 /** Where a process belongs, which is what access is decided on. */
 export interface Scope {
@@ -11,7 +12,7 @@ export interface Scope {
   groupKey: string;
 }
 
-const BEARER = /^Bearer\s+(\S+)$/i;
+const BEARER = /^Bearer\s+([\x21-\x7E]+)$/i;
 
 /** How long a token's user and grants are reused before they are read again: a revocation or a new grant takes effect within this. */
 export const PRINCIPAL_CACHE_MS = 5_000;
@@ -58,6 +59,9 @@ export function actingAs(principal: Principal, scope: Scope, role: Role): Actor 
   return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role, tokenId: principal.tokenId } : undefined;
 }
 
+/** Whether the principal holds any role in the council (a resident_rep for any of its groups). */
+export const holdsRoleIn = (principal: Principal, council: string): boolean => principal.grants.some((grant) => grant.council === council || grant.council === ANY_COUNCIL);
+
 export function mayRead(principal: Principal, scope: Scope): boolean {
   return grantsIn(principal, scope).length > 0;
 }
@@ -74,6 +78,15 @@ export function visibleTo(principal: Principal): { OR?: ({ council: { in: string
 }
 
 /** Refuses with 403, logging who was refused what and why. */
+/**
+ * Refuses (logged as a refusal) someone who holds no role for a thing as if it did not exist, so ids
+ * cannot be probed: the same 404 as for an unknown id.
+ */
+export function hidden(req: Request, what: 'process' | 'task' | 'document', id: string, action: string): HttpProblem {
+  req.log.warn({ action, reason: `holds no role for this ${what}` }, 'refused: not allowed');
+  return notFound(what, id);
+}
+
 export function forbid(req: Request, action: string, reason: string): HttpProblem {
   req.log.warn({ action, reason }, 'refused: not allowed');
   return new HttpProblem(403, 'forbidden', 'Not allowed', `${action}: ${reason}`);

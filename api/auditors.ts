@@ -6,14 +6,13 @@ import { verifyAuditLog } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import type { Principal } from '../lib/identity';
 import { historyJson, processRuns, replayRuns, replayStream, runsOfProcesses, type ReplayReport } from '../lib/replay';
-import { processViewQuery } from '../workflows/common/process';
 import type { DocumentSection } from '../workflows/common/engine-types';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { actingAs, forbid } from './access';
+import { actingAs, forbid, hidden, mayRead } from './access';
 import { processScope } from './processes';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams, processIdParams } from './schemas';
-import { problemFromTemporal } from './temporal-errors';
+import { problemFromTemporal, queryProcessView } from './temporal-errors';
 
 type WorkflowCode = () => Promise<Parameters<typeof replayRuns>[0]>;
 
@@ -36,6 +35,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
   /** Auditors of the process's council (or of every council) only. */
   const asAuditor = async (req: Request, principal: Principal, processId: string) => {
     const scope = await processScope(deps, processId);
+    if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, 'audit process');
     if (!actingAs(principal, scope, 'auditor')) throw forbid(req, `audit process ${processId}`, `needs the auditor role in ${scope.council}`);
   };
   const runsOf = async (processId: string) => {
@@ -103,9 +103,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the evidence pack', contentType: 'application/pdf' }, 403: { description: 'auditors only' } },
       async handler({ req, res, params, principal }) {
         await asAuditor(req, principal, params.id);
-        const view = await client.workflow.getHandle(params.id).query(processViewQuery).catch((err: unknown) => {
-          throw problemFromTemporal(err, params.id);
-        });
+        const view = await queryProcessView(client, params.id);
         const [timeline, documents, auditEntries, chain, replayed] = await Promise.all([
           prisma.timelineEntry.findMany({ where: { processId: params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] }),
           prisma.document.findMany({ where: { processId: params.id }, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] }),

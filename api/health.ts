@@ -1,9 +1,13 @@
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import { route, type AnyRoute } from './route-spec';
 
 const READINESS_TIMEOUT_MS = 2_000;
+
+/** A poller seen this recently means a worker is serving the task queue (a long poll lasts up to a minute). */
+const POLLER_FRESH_MS = 75_000;
 
 async function check(probe: () => Promise<unknown>): Promise<'ok' | string> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,8 +24,22 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | string> {
   }
 }
 
-export function healthRoutes({ client, prisma }: { client: Client; prisma: PrismaClient }): AnyRoute[] {
-  const readiness = z.object({ status: z.enum(['ready', 'not ready']), checks: z.object({ temporal: z.string(), database: z.string() }) });
+/** Whether a worker has polled the task queue for workflow tasks lately. */
+async function workerPolling(client: Client, taskQueue: string): Promise<boolean> {
+  const { pollers } = await client.connection.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  const freshSince = Date.now() - POLLER_FRESH_MS;
+  return (pollers ?? []).some((poller) => Number(poller.lastAccessTime?.seconds ?? 0) * 1000 >= freshSince);
+}
+
+export function healthRoutes({ client, prisma, taskQueue }: { client: Client; prisma: PrismaClient; taskQueue: string }): AnyRoute[] {
+  const readiness = z.object({
+    status: z.enum(['ready', 'not ready']),
+    checks: z.object({ temporal: z.enum(['ok', 'unreachable']), database: z.enum(['ok', 'unreachable']), worker: z.enum(['polling', 'no worker polling', 'unknown']) }),
+  });
   return [
     route({
       method: 'get',
@@ -38,16 +56,27 @@ export function healthRoutes({ client, prisma }: { client: Client; prisma: Prism
       method: 'get',
       path: '/readyz',
       tag: 'operations',
-      summary: 'Ready only when both the workflow service and the read-model database answer',
+      summary: 'Ready only when the workflow service and the read-model database answer and a worker polls the task queue',
       public: true,
       responses: { 200: { description: 'ready', schema: readiness }, 503: { description: 'not ready', schema: readiness } },
-      async handler({ res }) {
+      async handler({ req, res }) {
+        let polling = false;
         const [temporal, database] = await Promise.all([
-          check(() => client.connection.workflowService.getSystemInfo({})),
+          check(async () => {
+            polling = await workerPolling(client, taskQueue);
+          }),
           check(() => prisma.$queryRaw`SELECT 1`),
         ]);
-        const ready = temporal === 'ok' && database === 'ok';
-        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { temporal, database } });
+        // What failed goes to the log; the answer says only what is down.
+        if (temporal !== 'ok' || database !== 'ok') req.log.warn({ temporal, database }, 'not ready');
+        const checks = {
+          temporal: temporal === 'ok' ? ('ok' as const) : ('unreachable' as const),
+          database: database === 'ok' ? ('ok' as const) : ('unreachable' as const),
+          worker: temporal !== 'ok' ? ('unknown' as const) : polling ? ('polling' as const) : ('no worker polling' as const),
+        };
+        const ready = checks.temporal === 'ok' && checks.database === 'ok' && checks.worker === 'polling';
+        if (!ready) res.setHeader('Retry-After', '5');
+        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import type { PolicyModel } from '../lib/policy';
-import { actingAs, forbid, mayRead } from './access';
+import { actingAs, forbid, holdsRoleIn } from './access';
 import { auditCommand } from './audit';
 import { validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
@@ -18,7 +18,7 @@ export function policyRoutes({ prisma, policies }: { prisma: PrismaClient; polic
       params: councilParams,
       responses: { 200: { description: 'the policy new processes start with', schema: policySchema } },
       async handler({ req, res, params, principal }) {
-        if (!mayRead(principal, { council: params.council, groupKey: '' })) throw forbid(req, `read the policy of ${params.council}`, 'you hold no role there');
+        if (!holdsRoleIn(principal, params.council)) throw forbid(req, `read the policy of ${params.council}`, 'you hold no role there');
         res.json((await policies.policyFor(prisma, params.council)).policy);
       },
     }),

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import { isDatabaseUnavailable } from '../lib/db';
 
 // RFC 9457 problem details. `type` values are stable: clients may branch on them.
 const PROBLEM_TYPE_PREFIX = 'urn:housing-governance:problem:';
@@ -43,6 +44,11 @@ export function validationProblem(where: 'body' | 'query' | 'path', error: z.Zod
   });
 }
 
+/** A 400 naming one field, in the shape of the other validation errors. */
+export function fieldProblem(where: 'body' | 'query' | 'path', path: (string | number)[], code: string, message: string): HttpProblem {
+  return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, { issues: [{ path: path.join('.'), code, message }] });
+}
+
 /** Last middleware: every error leaves as problem+json; unexpected ones are logged, never shown. */
 export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next) => {
   void next;
@@ -53,6 +59,10 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next
   }
   if (bodyParserError.type === 'entity.too.large') {
     return sendProblem(res, new HttpProblem(413, 'body-too-large', 'The request body is too large'));
+  }
+  if (isDatabaseUnavailable(err)) {
+    req.log.warn({ err }, 'database unavailable');
+    return sendProblem(res, unavailable('database-unavailable', 'The database is not reachable; try again shortly'));
   }
   req.log.error({ err }, 'unhandled error');
   sendProblem(res, new HttpProblem(500, 'internal-error', 'Something went wrong on our side'));

@@ -6,14 +6,14 @@ import type { PrismaClient } from '../lib/db';
 import type { PolicyModel } from '../lib/policy';
 import type { ProcessCommand, ProcessDefinition, ProcessRead } from '../lib/process-definition';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { cancelUpdate, processStartedUpdate, processViewQuery, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
+import { cancelUpdate, processStartedUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
-import { actingAs, forbid, mayRead, visibleTo, type Scope } from './access';
+import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, startedResponse, timelineResponse } from './schemas';
-import { problemFromTemporal, updateProcess } from './temporal-errors';
+import { queryProcessView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
   client: Client;
@@ -32,18 +32,14 @@ const FIRST_STEPS_WAIT_MS = 10_000;
 export async function processScope({ client, prisma }: Pick<ProcessRouteDeps, 'client' | 'prisma'>, processId: string): Promise<Scope & { kind: string }> {
   const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, kind: true } });
   if (row) return row;
-  try {
-    const view = await client.workflow.getHandle(processId).query(processViewQuery);
-    return { council: view.council, groupKey: view.groupKey, kind: view.kind };
-  } catch (err) {
-    throw problemFromTemporal(err, processId);
-  }
+  const view = await queryProcessView(client, processId);
+  return { council: view.council, groupKey: view.groupKey, kind: view.kind };
 }
 
 /** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
 export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
   const scope = await processScope(deps, processId);
-  if (!mayRead(principal, scope)) throw forbid(req, `read ${what}`, 'you hold no role for this process');
+  if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, `read ${what}`);
 }
 
 /** The actor the principal is in the first of `roles` it holds for the process. */
@@ -81,6 +77,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const role: Role | undefined = path === 'cancel' ? 'programme_manager' : registry.get(scope.kind)?.withdrawnBy;
         if (!role) throw new HttpProblem(409, 'not-withdrawable', 'This process cannot be withdrawn', `a ${scope.kind} process is ended early only by the council cancelling it`);
         const actor = actingAs(principal, scope, role);
+        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} process`);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
         const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons }, { deadlineMs: updateDeadlineMs });
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
@@ -112,6 +109,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const body = command.body.safeParse(req.body ?? {});
         if (!body.success) throw validationProblem('body', body.error);
         const actor = actingInOneOf(principal, scope, command.roles);
+        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} on process`);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
         const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs });
         req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
@@ -131,7 +129,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: path, schema: first?.response }, 404: { description: 'no such process, or its kind has nothing there' } },
       async handler({ req, res, params, principal }) {
         const scope = await processScope(deps, params.id);
-        if (!mayRead(principal, scope)) throw forbid(req, `read ${path} of ${params.id}`, 'you hold no role for this process');
+        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `read ${path}`);
         const read = reads.get(scope.kind);
         if (!read) throw notForKind(path, scope.kind);
         res.json(await read.load(prisma, params.id));
@@ -180,7 +178,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const { policy } = await policies.policyFor(prisma, scope.council);
         let created = true;
         try {
-          await client.workflow.start(definition.workflowType, {
+          await temporalCall(client, processId, () => client.workflow.start(definition.workflowType, {
             taskQueue,
             workflowId: processId,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -191,9 +189,9 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
               { key: processStageKey, value: definition.start.stage },
               { key: businessKeyKey, value: processId },
             ],
-          });
+          }), UPDATE_DEADLINE_MS);
         } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw problemFromTemporal(err, processId);
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           created = false;
         }
         // Read your own writes: a new process answers once its first tasks are in the inbox.
@@ -242,13 +240,8 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the process view', schema: processViewResponse }, 404: { description: 'no such process' } },
       async handler(input) {
         const { params, res } = input;
-        let view;
-        try {
-          view = await client.workflow.getHandle(params.id).query(processViewQuery);
-        } catch (err) {
-          throw problemFromTemporal(err, params.id);
-        }
-        if (!mayRead(input.principal, view)) throw forbid(input.req, `read process ${params.id}`, 'you hold no role for this process');
+        const view = await queryProcessView(client, params.id);
+        if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         res.json(view);
       },
     }),

@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { type z } from 'zod';
 import type { Principal } from '../lib/identity';
-import { HttpProblem, validationProblem } from './problem';
+import { findUnstorableText } from '../lib/text';
+import { fieldProblem, HttpProblem, validationProblem } from './problem';
 
 type Method = 'get' | 'post' | 'put';
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -53,6 +54,13 @@ export function route<P extends AnyObject = z.ZodObject<Record<string, never>>, 
   return spec;
 }
 
+/** Refuses text no part of the service can store or send (NUL, lone surrogates, controls), naming the field. */
+function refuseUnstorableText(value: unknown, where: 'path' | 'query' | 'body'): void {
+  // Line breaks are kept in bodies (reasons, plans); a name field refuses them in its own schema.
+  const found = findUnstorableText(value, { multiLine: where === 'body' });
+  if (found) throw fieldProblem(where, found.path, 'unstorable_text', found.message);
+}
+
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: 'path' | 'query' | 'body'): z.infer<S> {
   if (!schema) return undefined as z.infer<S>;
   const result = schema.safeParse(value ?? {});
@@ -65,6 +73,9 @@ export function mountRoutes(routes: AnyRoute[], authenticate: (req: Request, res
   const router = Router();
   for (const spec of routes) {
     router[spec.method](spec.path, async (req, res) => {
+      refuseUnstorableText(req.params, 'path');
+      refuseUnstorableText(req.query, 'query');
+      refuseUnstorableText(req.body, 'body');
       const principal = spec.public ? (undefined as unknown as Principal) : await authenticate(req, res);
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');

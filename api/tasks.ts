@@ -6,8 +6,8 @@ import type { ProcessRegistry } from '../lib/process-registry';
 import { usersWithRole, type Principal } from '../lib/identity';
 import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
-import { actingAs, forbid, visibleTo } from './access';
-import { HttpProblem, validationProblem } from './problem';
+import { actingAs, forbid, hidden, mayRead, visibleTo } from './access';
+import { fieldProblem, HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { canonicalJson } from '../lib/audit';
@@ -55,6 +55,7 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
   const taskAndActor = async (req: Request, principal: Principal, id: string, action: string) => {
     const task = await prisma.task.findUnique({ where: { id } });
     if (!task) throw notFound('task', id);
+    if (!mayRead(principal, task)) throw hidden(req, 'task', id, `${action} task`);
     const actor = actingAs(principal, task, task.role as Role);
     if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
     return { task, actor };
@@ -115,6 +116,13 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
         if (!form.success) {
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
           throw validationProblem('body', form.error);
+        }
+        // An attachment is one of this process's own documents: another's would show on this timeline.
+        const attachments = body.attachments ?? [];
+        if (attachments.length) {
+          const own = new Set((await prisma.document.findMany({ where: { id: { in: attachments }, processId: task.processId }, select: { id: true } })).map((d) => d.id));
+          const foreign = attachments.findIndex((id) => !own.has(id));
+          if (foreign >= 0) throw fieldProblem('body', ['attachments', foreign], 'not_a_document_of_this_process', `no document of process ${task.processId} has the id ${attachments[foreign]}`);
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
         // A child workflow's task is decided by the child (its workflow id), in its parent's process.

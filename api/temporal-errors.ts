@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, is
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { processViewQuery, type ProcessView } from '../workflows/common/process';
 import { TASK_REFUSALS } from '../workflows/common/tasks';
 import { HttpProblem, unavailable } from './problem';
 
@@ -57,6 +58,39 @@ export function problemFromTemporal(err: unknown, processId: string): unknown {
 
 /** How long a command waits for its process to answer before the caller is told to try again. */
 export const UPDATE_DEADLINE_MS = 30_000;
+/** How long a query (the process view) waits for its process. */
+export const QUERY_DEADLINE_MS = 10_000;
+/** A call still unanswered after this has Temporal itself checked, so an outage answers 503 in seconds, not at the deadline. */
+const TEMPORAL_WATCHDOG_MS = 1_000;
+const TEMPORAL_PROBE_MS = 2_000;
+
+/**
+ * Runs a Temporal call with a deadline. While it waits, Temporal is probed: if it does not answer the
+ * call is abandoned with 503 `temporal-unavailable` (the client would otherwise retry for the whole
+ * deadline). Temporal's refusals become HTTP problems.
+ */
+export async function temporalCall<T>(client: Client, processId: string, call: () => Promise<T>, deadlineMs: number): Promise<T> {
+  const abandon = new AbortController();
+  let watchdog: NodeJS.Timeout | undefined;
+  // Settles only when Temporal is found unreachable; the call is then aborted (the client's own retries with it).
+  const unreachable = new Promise<never>((_, reject) => {
+    watchdog = setTimeout(() => {
+      const probe = new Promise<never>((__, timedOut) => setTimeout(() => timedOut(new Error('no answer')), TEMPORAL_PROBE_MS).unref());
+      Promise.race([client.connection.workflowService.getSystemInfo({}), probe]).catch(() => {
+        abandon.abort();
+        reject(unavailable('temporal-unavailable', 'The workflow service is not reachable; try again shortly'));
+      });
+    }, TEMPORAL_WATCHDOG_MS);
+  });
+  try {
+    return await Promise.race([client.withAbortSignal(abandon.signal, () => client.withDeadline(Date.now() + deadlineMs, call)), unreachable]);
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    throw problemFromTemporal(err, processId);
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
 
 /** Sends an update to a process and waits for its result; Temporal's refusals become HTTP problems. */
 export async function updateProcess<Ret, Arg>(
@@ -66,9 +100,10 @@ export async function updateProcess<Ret, Arg>(
   arg: Arg,
   { updateId, deadlineMs = UPDATE_DEADLINE_MS }: { updateId?: string; deadlineMs?: number } = {},
 ): Promise<Ret> {
-  try {
-    return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }));
-  } catch (err) {
-    throw problemFromTemporal(err, processId);
-  }
+  return temporalCall(client, processId, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }), deadlineMs);
+}
+
+/** The process's own view of itself (its query). */
+export function queryProcessView(client: Client, processId: string): Promise<ProcessView> {
+  return temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS);
 }

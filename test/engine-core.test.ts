@@ -66,9 +66,10 @@ describe('the task inbox', () => {
     const otherRep = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'another-group' });
 
     expect((await inbox(`council=${cast.council}`, elsewhere)).total).toBe(0);
-    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: elsewhere })).status).toBe(403);
-    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: otherRep })).status).toBe(403);
-    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: otherRep })).status).toBe(403);
+    // Not even that it exists: the answer is the one for an unknown id.
+    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: elsewhere })).status).toBe(404);
+    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: otherRep })).status).toBe(404);
+    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: otherRep })).status).toBe(404);
     expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.rep })).status).toBe(200);
   });
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
@@ -34,11 +35,66 @@ describe('health endpoints', () => {
       const ready = await callApi<{ checks: { temporal: string; database: string } }>(`http://127.0.0.1:${port}`, 'GET', '/readyz');
 
       expect(ready.status).toBe(503);
-      expect(ready.body.checks.temporal).toBe('ok');
-      expect(ready.body.checks.database).not.toBe('ok');
+      expect(ready.headers.get('retry-after')).toBe('5');
+      // What is down, and nothing of the driver's own error text.
+      expect(ready.body.checks).toEqual({ temporal: 'ok', database: 'unreachable', worker: 'polling' });
+
+      const user = await stack.user({ council: uniqueCouncil(), role: 'programme_manager' });
+      const inbox = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, 'GET', '/tasks', { as: user });
+      expect(inbox.status).toBe(503);
+      expect(inbox.headers.get('retry-after')).toBe('5');
+      expect(inbox.body.type).toMatch(/database-unavailable$/);
     } finally {
       server.close();
       await unreachable.$disconnect();
+    }
+  });
+
+  it('reports not ready while no worker polls its task queue', async () => {
+    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: `nobody-polls-${uniqueCouncil()}` });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const ready = await callApi<{ checks: Record<string, string> }>(`http://127.0.0.1:${port}`, 'GET', '/readyz');
+
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks).toEqual({ temporal: 'ok', database: 'ok', worker: 'no worker polling' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('answers 503 with Retry-After within 5 seconds when Temporal cannot be reached', async () => {
+    const council = uniqueCouncil();
+    const manager = await stack.user({ council, role: 'programme_manager' });
+    const processId = `permit:${council}:temporal-down`;
+    const now = new Date();
+    await stack.prisma.processRecord.create({
+      data: { id: processId, kind: 'permit', council, businessKey: processId, groupKey: '', stage: 'review', status: 'active', title: 'Temporal down', startedBy: manager.userId, startedAt: now, updatedAt: now },
+    });
+    // Nothing listens at this address: Temporal as it is while it is down.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const downClient = new Client({ connection });
+    const app = createApp({ client: downClient, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      for (const [method, path, body] of [
+        ['GET', `/processes/${processId}`, undefined],
+        ['POST', `/processes/${processId}/cancel`, { reasons: 'Temporal is down' }],
+      ] as const) {
+        const started = Date.now();
+        const answer = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, method, path, { as: manager, ...(body ? { body } : {}) });
+
+        expect({ path, status: answer.status, type: answer.body.type, retryAfter: answer.headers.get('retry-after') }).toEqual({ path, status: 503, type: expect.stringMatching(/temporal-unavailable$/), retryAfter: '5' });
+        expect(Date.now() - started).toBeLessThan(5_000);
+      }
+    } finally {
+      // The connection stays open: the client's own retries of the abandoned calls run on to their
+      // deadlines and would throw on a closed channel.
+      server.close();
     }
   });
 

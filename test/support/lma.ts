@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import type { ProcessView } from '../../workflows/common/process';
 import { eventually } from './eventually';
 import { callApi, uniqueCouncil, type TestStack, type TestUser } from './stack';
@@ -65,12 +66,28 @@ export async function adviserTask(stack: TestStack, processId: string, as: TestU
 export const completeTask = (stack: TestStack, taskId: string, as: TestUser, body: unknown) =>
   callApi<Record<string, unknown>>(stack.baseUrl, 'POST', `/tasks/${taskId}/complete`, { as, body });
 
-/** Waits until the workflow has nothing in flight (no activity, no workflow task): its history is still. */
+const WORKFLOW_TASK_EVENTS = new Set(
+  [
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  ].map(Number),
+);
+
+/**
+ * Waits until the workflow has nothing in flight (no activity, no workflow task), then counts what its
+ * history records: every event but the workflow-task bookkeeping, which Temporal may add for an update
+ * it refused under load (a speculative task it could not drop).
+ */
 export async function settled(stack: TestStack, processId: string): Promise<number> {
+  const handle = stack.client.workflow.getHandle(processId);
   return eventually(async () => {
-    const { raw } = await stack.client.workflow.getHandle(processId).describe();
+    const { raw } = await handle.describe();
     if ((raw.pendingActivities ?? []).length > 0 || raw.pendingWorkflowTask) throw new Error(`${processId} is still busy`);
-    return Number(raw.workflowExecutionInfo?.historyLength ?? 0);
+    const { events } = await handle.fetchHistory();
+    return (events ?? []).filter((event) => !WORKFLOW_TASK_EVENTS.has(Number(event.eventType))).length;
   });
 }
 

@@ -16,6 +16,13 @@ export function isDataError(err: unknown): boolean {
   return SQLSTATE_DATA_ERRORS.test(text);
 }
 
+/** What the database said, without the client's call-site dump: what an incident shows a programme manager. */
+function databaseRefusal(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const said = /Code: `(\w+)`\. Message: `([^`]*)`/.exec(text);
+  return said ? `PostgreSQL refused it (${said[1]}: ${said[2]})` : (text.trim().split('\n').at(-1) ?? text);
+}
+
 /**
  * Wraps each activity so an error retrying cannot fix fails it at once, as the non-retryable type the
  * workflows name, instead of retrying for ever; other errors (a database outage) are retried.
@@ -29,7 +36,7 @@ export function failFastOnDataErrors<T extends Record<string, (...args: never[])
           return await activity(...args);
         } catch (err) {
           if (err instanceof ApplicationFailure || !isDataError(err)) throw err;
-          throw ApplicationFailure.create({ type: INVALID_PROCESS_DATA, message: `${name}: the data cannot be stored: ${err instanceof Error ? err.message : String(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+          throw ApplicationFailure.create({ type: INVALID_PROCESS_DATA, message: `${name}: the data cannot be stored: ${databaseRefusal(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
         }
       },
     ]),

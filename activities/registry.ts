@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../prisma/generated/client';
+import { Prisma, type PrismaClient } from '../prisma/generated/client';
 import type { ProcessRegistryEntry } from '../workflows/common/process';
 
 /** The registry row's columns for an entry (all but the id). */
@@ -14,6 +14,8 @@ export function registryRow(entry: ProcessRegistryEntry) {
     startedBy: entry.startedBy,
     startedAt: new Date(entry.startedAt),
     updatedAt: new Date(entry.updatedAt),
+    // Entries from before incidents existed leave the column as it is.
+    ...(entry.incident === undefined ? {} : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
   };
 }
 

@@ -3,10 +3,11 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
+import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
 import type { ProcessCommand, ProcessDefinition, ProcessRead } from '../lib/process-definition';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { cancelUpdate, processStartedUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
+import { cancelUpdate, processStartedUpdate, retryIncidentUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
 import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
@@ -151,7 +152,25 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     }
   };
 
+  const retryIncident = route({
+    method: 'post',
+    path: '/processes/:id/incident/retry',
+    tag: 'processes',
+    summary: 'Try again the write a process is waiting on after it failed (its incident), e.g. once the data is corrected',
+    params: processIdParams,
+    responses: { 200: { description: 'tried again; the process stage after it' }, 403: { description: 'needs programme_manager' }, 404: { description: 'no such process' }, 409: { description: 'the process has no incident' } },
+    async handler({ req, res, params, principal }) {
+      const scope = await processScope(deps, params.id);
+      if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, 'retry incident of process');
+      const actor = actingAs(principal, scope, 'programme_manager');
+      if (!actor) throw forbid(req, `retry the incident of process ${params.id}`, 'needs the programme_manager role for it');
+      // Audited by the process with the retry's timeline entry.
+      res.json(await updateProcess(client, params.id, retryIncidentUpdate, { actor }, { deadlineMs: updateDeadlineMs }));
+    },
+  });
+
   return [
+    retryIncident,
     ending('withdraw', "Withdraw from a process (e.g. a residents' group from its LMA), with reasons"),
     ending('cancel', 'The council cancels a process, with reasons'),
     ...[...byPath(registry.definitions, (d) => d.commands)].map(([path, commands]) => commandRoute(path, commands)),
@@ -217,6 +236,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           ...(query.council ? { council: query.council } : {}),
           ...(query.kind ? { kind: query.kind } : {}),
           ...(query.stage ? { stage: query.stage } : {}),
+          ...(query.incident ? { incident: { not: Prisma.DbNull } } : {}),
           ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([

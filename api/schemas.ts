@@ -27,7 +27,13 @@ const pageQuery = {
 /** The process search query, for the process kinds the service runs. */
 export const listProcessesQuery = (kinds: string[]) =>
   z
-    .object({ council: slug.optional(), kind: z.enum(kinds as [string, ...string[]]).optional(), stage: z.string().max(100).optional(), ...pageQuery })
+    .object({
+      council: slug.optional(),
+      kind: z.enum(kinds as [string, ...string[]]).optional(),
+      stage: z.string().max(100).optional(),
+      incident: z.literal('open').optional().meta({ description: 'only processes waiting on an incident' }),
+      ...pageQuery,
+    })
     .strict();
 export const listTasksQuery = z
   .object({
@@ -87,6 +93,7 @@ export const processSummary = z.object({
   startedBy: z.string(),
   startedAt: isoDateTime,
   updatedAt: isoDateTime,
+  incident: z.object({ activity: z.string(), message: z.string(), since: z.string(), attempts: z.number() }).nullable().meta({ description: 'the failed write the process waits on, if any' }),
 });
 type PageQuery = { page: number; page_size: number };
 /** The rows of the page a list query asks for. */

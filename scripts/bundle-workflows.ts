@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { WORKFLOWS_PATH } from '../worker/workflows-path';
 
 /** Bundles the workflows (or another entry module, e.g. the tests' with fixture processes) into `file`. */
 export async function writeWorkflowBundle(file: string, workflowsPath = WORKFLOWS_PATH): Promise<void> {

@@ -22,7 +22,7 @@ import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The LMA workflow version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
 // A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
-const CURRENT_LMA_VERSION = 'lma-v5-local-activities';
+const CURRENT_LMA_VERSION = 'lma-v6-incidents';
 
 let stack: TestStack;
 let cast: LmaCast;

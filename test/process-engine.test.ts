@@ -10,7 +10,7 @@ import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser }
 
 const EventType = temporal.api.enums.v1.EventType;
 // The version of the shared frame whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
-const FRAME_VERSION = 'frame-v2-local-activities';
+const FRAME_VERSION = 'frame-v3-incidents';
 const GROUP = 'The Elms Tenants';
 const GROUP_KEY = 'the-elms-tenants';
 

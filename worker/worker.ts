@@ -1,5 +1,6 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import { WORKFLOWS_PATH } from './workflows-path';
 
 export interface WorkerSetup extends ActivityDependencies {
   connection: NativeConnection;
@@ -11,7 +12,6 @@ export interface WorkerSetup extends ActivityDependencies {
   maxCachedWorkflows?: number;
 }
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export async function createWorker({ connection, namespace, taskQueue, workflowBundlePath, maxCachedWorkflows, ...deps }: WorkerSetup): Promise<Worker> {
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = workflowBundlePath

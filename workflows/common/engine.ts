@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
 import { NON_RETRYABLE_ACTIVITY_ERRORS, type AuditedCommand, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
@@ -73,6 +73,18 @@ export function countedActivities(counter: ActivityCounter, { local }: { local: 
   });
 }
 
+/** Runs one engine write; a failure retrying cannot fix becomes an incident the process waits on. */
+export type IncidentGuard = <T>(activity: string, call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The failure of an activity that retrying the same write cannot fix (see NON_RETRYABLE_ACTIVITY_ERRORS),
+ * if `err` is one. A remote activity's comes wrapped in an ActivityFailure, a local one's as it is.
+ */
+export function failureThatCannotSucceed(err: unknown): ApplicationFailure | undefined {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  return failure instanceof ApplicationFailure && (NON_RETRYABLE_ACTIVITY_ERRORS as readonly string[]).includes(failure.type ?? '') ? failure : undefined;
+}
+
 /**
  * The engine-core side of a process: its inbox, timeline, deadlines, notifications and documents.
  * `registryEntry` reads the process's current header, so every event also refreshes the registry row;
@@ -87,6 +99,8 @@ export function processEngine(
   keyPrefix = '',
   /** Local activities (and so fewer, combined ones); runs from before them use the activities they recorded. */
   local = false,
+  /** Runs each write, turning one that cannot succeed into an incident (runs from before incidents have none). */
+  guard?: IncidentGuard,
 ) {
   /** The decision-record document of a decision: who decided what, when, why, with what. */
   const decisionRecord = (task: TaskView, decision: DecisionRecord) => ({
@@ -140,7 +154,7 @@ export function processEngine(
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
-  const event = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand) => {
+  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand) => {
     events += 1;
     const entry = registryEntry?.();
     return activities.processEvent({
@@ -156,8 +170,22 @@ export function processEngine(
     });
   };
 
-  const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) =>
+  const unguardedDocument = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) =>
     activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections });
 
-  return { hooks, event, document };
+  if (!guard) return { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
+  return {
+    hooks: {
+      opened: (task) => guard('openTask', () => hooks.opened(task)),
+      decided: (task, decision) => guard('recordDecision', () => hooks.decided(task, decision)),
+      reminded: (task) => guard('taskReminded', () => hooks.reminded(task)),
+      escalated: (task) => guard('taskEscalated', () => hooks.escalated(task)),
+      cancelled: (task, why) => guard('taskCancelled', () => hooks.cancelled(task, why)),
+      assigned: (task, input, sequence) => guard('taskAssigned', () => hooks.assigned(task, input, sequence)),
+    } satisfies TaskHooks,
+    event: (...args: Parameters<typeof unguardedEvent>) => guard('processEvent', () => unguardedEvent(...args)),
+    document: (...args: Parameters<typeof unguardedDocument>) => guard('generateDocument', () => unguardedDocument(...args)),
+    /** Records an incident itself: not guarded, as its own failure must not become another incident. */
+    incidentEvent: unguardedEvent,
+  };
 }

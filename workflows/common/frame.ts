@@ -1,5 +1,6 @@
 import {
   CancellationScope,
+  CancelledFailure,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
@@ -11,7 +12,7 @@ import {
   type Workflow,
 } from '@temporalio/workflow';
 import { workflowNow } from './clock';
-import { countedActivities, processEngine, type ActivityCounter } from './engine';
+import { countedActivities, failureThatCannotSucceed, processEngine, type ActivityCounter } from './engine';
 import { inboxTaskId, type AuditedCommand, type DocumentSection, type ProcessRef } from './engine-types';
 import type { CommonPolicy } from './policy';
 import {
@@ -19,7 +20,9 @@ import {
   childSettledSignal,
   processStartedUpdate,
   processViewQuery,
+  retryIncidentUpdate,
   withdrawUpdate,
+  type Incident,
   type EndProcessInput,
   type ProcessRegistryEntry,
   type ProcessStatus,
@@ -28,6 +31,9 @@ import {
 import { person, type Actor, type Role } from './roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
 import { TASK_REFUSALS, TaskBook, refuse, type OpenedTask } from './tasks';
+
+/** An error's text as the read models can store it: no control characters or lone surrogates, bounded. */
+const storableMessage = (message: string): string => message.replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|\p{Cs}/gu, '?').slice(0, 500);
 
 /** The stages every process can end in early. */
 export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
@@ -85,6 +91,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     startedBy: options.startedBy.userId,
     startedAt,
     updatedAt,
+    ...(withIncidents ? { incident: incident ?? null } : {}),
   });
   const ref: ProcessRef = parent
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
@@ -93,7 +100,14 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   // Local activities from this version on; earlier runs replay with the (remote) activities they used.
   const local = !options.withoutEngine && patched('local-engine-activities');
   const activities = countedActivities(counter, { local });
-  const engine = options.withoutEngine ? undefined : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix, local);
+  // A write that cannot succeed becomes an incident the process waits on, from this version on (not in
+  // a child: its parent's process shows what happens to it).
+  const withIncidents = !options.withoutEngine && !parent && patched('activity-incidents');
+  let incident: Incident | undefined;
+  let retryRequested: Actor | undefined;
+  const engine = options.withoutEngine
+    ? undefined
+    : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix, local, withIncidents ? guardAgainstIncidents : undefined);
   const settled = () => counter.inFlight === 0;
   // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
   const reported: OpenedTask[] = [];
@@ -114,7 +128,14 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     childDone(workflowId);
   });
 
-  const view = (): ProcessView<Details> => ({ ...registryEntry(), startedBy: person(options.startedBy), openTasks: tasks.openTasks(), decisions: tasks.decisions, details });
+  const view = (): ProcessView<Details> => ({
+    ...registryEntry(),
+    startedBy: person(options.startedBy),
+    openTasks: tasks.openTasks(),
+    decisions: tasks.decisions,
+    details,
+    ...(incident ? { incident } : { incident: undefined }),
+  });
   setHandler(processViewQuery, view);
   // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
   let running = false;
@@ -177,6 +198,52 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
         },
       );
     }
+  }
+
+  /**
+   * Runs one engine write. One that fails in a way retrying cannot fix (data the database refuses)
+   * opens an incident: shown in the view, on the timeline and the registry row as far as they can be
+   * written, until a programme manager has it tried again or ends the process.
+   */
+  async function guardAgainstIncidents<T>(activity: string, call: () => Promise<T>): Promise<T> {
+    for (let attempts = 1; ; attempts += 1) {
+      try {
+        return await call();
+      } catch (err) {
+        const failure = failureThatCannotSucceed(err);
+        if (!failure) throw err;
+        incident = { activity, message: storableMessage(failure.message), since: incident?.since ?? workflowNow(), attempts };
+        retryRequested = undefined;
+        updatedAt = workflowNow();
+        await engine?.incidentEvent('incident_opened', `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`).catch(() => undefined);
+        await condition(() => retryRequested !== undefined || ending !== undefined);
+        if (!retryRequested) {
+          // Ended instead: the incident goes with the step that waited on it.
+          incident = undefined;
+          throw new CancelledFailure(`the process ended while ${activity} waited on an incident`);
+        }
+        const by = retryRequested;
+        incident = undefined;
+        updatedAt = workflowNow();
+        await engine?.incidentEvent('incident_retried', `${activity} tried again`, by, { action: 'process.retry_incident', details: { activity } }).catch(() => undefined);
+      }
+    }
+  }
+  if (withIncidents) {
+    setHandler(
+      retryIncidentUpdate,
+      async ({ actor }) => {
+        retryRequested = actor;
+        await condition(settled);
+        return { stage };
+      },
+      {
+        validator: (input) => {
+          if (!incident) refuse(TASK_REFUSALS.ruleViolation, 'the process has no incident to retry');
+          if (input?.actor?.role !== 'programme_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'only the programme_manager role can retry an incident');
+        },
+      },
+    );
   }
 
   /**

@@ -21,9 +21,23 @@ interface ProcessHeader {
   updatedAt: string;
 }
 
+/**
+ * A write the process needs that failed in a way retrying cannot fix (data the database refuses): the
+ * process waits on it, showing it to its programme managers, who retry it (after a fix) or cancel.
+ */
+export interface Incident {
+  /** The engine step that failed, e.g. `recordDecision`. */
+  activity: string;
+  message: string;
+  since: string;
+  attempts: number;
+}
+
 /** The read-model row an activity writes whenever a process starts or changes stage. */
 export interface ProcessRegistryEntry extends ProcessHeader {
   startedBy: string;
+  /** Absent in entries from before incidents existed; null once none is open. */
+  incident?: Incident | null;
 }
 
 /** What every process answers when asked where it is: the API's `GET /processes/:id`. */
@@ -32,6 +46,8 @@ export interface ProcessView<Details extends object = object> extends ProcessHea
   openTasks: TaskView[];
   decisions: DecisionRecord[];
   details: Details;
+  /** Set while the process waits on a failed write (see Incident). */
+  incident?: Incident;
 }
 
 export const processViewQuery = defineQuery<ProcessView>('processView');
@@ -44,6 +60,12 @@ export interface EndProcessInput {
 // The names are those the LMA used before the shared frame, so its running processes keep them.
 export const withdrawUpdate = defineUpdate<{ stage: string }, [EndProcessInput]>('withdraw');
 export const cancelUpdate = defineUpdate<{ stage: string }, [EndProcessInput]>('cancel');
+
+/** A programme manager has the failed write of an incident tried again. */
+export interface RetryIncidentInput {
+  actor: Actor;
+}
+export const retryIncidentUpdate = defineUpdate<{ stage: string }, [RetryIncidentInput]>('retryIncident');
 
 /** Answers once a newly started process has taken its first steps: the tasks it then waits on. */
 export interface ProcessStartedResult {

@@ -12,6 +12,7 @@ import { documentRoutes } from './documents';
 import { healthRoutes } from './health';
 import { openApiDocument } from './openapi';
 import { policyRoutes } from './policies';
+import { bulkhead, tokenRateLimiter } from './limits';
 import { HttpProblem, problemHandler } from './problem';
 import { processRoutes } from './processes';
 import { requestContext } from './request-context';
@@ -29,12 +30,19 @@ export interface AppDependencies {
   registry?: ProcessRegistry;
   /** How long a command waits for its process before answering 503 with Retry-After (default 30 s). */
   updateDeadlineMs?: number;
+  /** Requests a second per token, and the burst allowed first (API_RATE_LIMIT_*). */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Process-view queries at once, and how many more may wait (API_QUERY_*). */
+  queryLimit?: { concurrent: number; queued: number };
 }
+
+export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 400 };
+export const DEFAULT_QUERY_LIMIT = { concurrent: 32, queued: 256 };
 
 /** Every route of the API; what is mounted and what /openapi.json describes. */
 export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] {
   const registry = options.registry ?? PROCESSES;
-  const deps = { ...options, registry, policies: policyModel(registry) };
+  const deps = { ...options, registry, policies: policyModel(registry), queries: bulkhead(options.queryLimit ?? DEFAULT_QUERY_LIMIT) };
   const routes = [
     ...healthRoutes(deps),
     ...processRoutes(deps),
@@ -66,7 +74,15 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
   app.use(express.json({ limit: '256kb' }));
-  app.use(mountRoutes(apiRoutes(deps), bearerAuthenticator(deps.prisma)));
+  const authenticate = bearerAuthenticator(deps.prisma);
+  const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  app.use(
+    mountRoutes(apiRoutes(deps), async (req, res) => {
+      const principal = await authenticate(req, res);
+      withinRate(principal.tokenId);
+      return principal;
+    }),
+  );
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', 'No such resource', `${req.method} ${req.path}`)));
   app.use(problemHandler);
   return app;

@@ -12,6 +12,7 @@ import { actingAs, forbid, hidden, mayRead } from './access';
 import { processScope } from './processes';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams, processIdParams } from './schemas';
+import type { Bulkhead } from './limits';
 import { problemFromTemporal, queryProcessView } from './temporal-errors';
 
 type WorkflowCode = () => Promise<Parameters<typeof replayRuns>[0]>;
@@ -22,6 +23,7 @@ export interface AuditorRouteDeps {
   taskQueue: string;
   registry: ProcessRegistry;
   workflowCode: WorkflowCode;
+  queries: Bulkhead;
 }
 
 const replayReport = z.object({
@@ -103,7 +105,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the evidence pack', contentType: 'application/pdf' }, 403: { description: 'auditors only' } },
       async handler({ req, res, params, principal }) {
         await asAuditor(req, principal, params.id);
-        const view = await queryProcessView(client, params.id);
+        const view = await queryProcessView(client, params.id, deps.queries);
         const [timeline, documents, auditEntries, chain, replayed] = await Promise.all([
           prisma.timelineEntry.findMany({ where: { processId: params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] }),
           prisma.document.findMany({ where: { processId: params.id }, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] }),

@@ -11,7 +11,15 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ client, prisma, logger, taskQueue: config.TEMPORAL_TASK_QUEUE, ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: config.WORKFLOW_BUNDLE_PATH } : {}) });
+  const app = createApp({
+    client,
+    prisma,
+    logger,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
+    queryLimit: { concurrent: config.API_QUERY_CONCURRENCY, queued: config.API_QUERY_QUEUE },
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: config.WORKFLOW_BUNDLE_PATH } : {}),
+  });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'API listening');
   });

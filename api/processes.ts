@@ -14,6 +14,7 @@ import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './acce
 import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, startedResponse, timelineResponse } from './schemas';
+import type { Bulkhead } from './limits';
 import { queryProcessView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
@@ -24,21 +25,23 @@ export interface ProcessRouteDeps {
   policies: PolicyModel;
   /** How long a command waits for its process before answering 503 (default 30 s). */
   updateDeadlineMs?: number;
+  /** The bound on process-view queries at once. */
+  queries: Bulkhead;
 }
 
 /** How long a start waits for the new process's first tasks before answering without them. */
 const FIRST_STEPS_WAIT_MS = 10_000;
 
 /** Where a process belongs and its kind: from the registry row, or (just started, row not yet written) from the workflow. */
-export async function processScope({ client, prisma }: Pick<ProcessRouteDeps, 'client' | 'prisma'>, processId: string): Promise<Scope & { kind: string }> {
+export async function processScope({ client, prisma, queries }: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, processId: string): Promise<Scope & { kind: string }> {
   const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, kind: true } });
   if (row) return row;
-  const view = await queryProcessView(client, processId);
+  const view = await queryProcessView(client, processId, queries);
   return { council: view.council, groupKey: view.groupKey, kind: view.kind };
 }
 
 /** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
-export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
+export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
   const scope = await processScope(deps, processId);
   if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, `read ${what}`);
 }
@@ -260,7 +263,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the process view', schema: processViewResponse }, 404: { description: 'no such process' } },
       async handler(input) {
         const { params, res } = input;
-        const view = await queryProcessView(client, params.id);
+        const view = await queryProcessView(client, params.id, deps.queries);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         res.json(view);
       },

@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { processViewQuery, type ProcessView } from '../workflows/common/process';
 import { TASK_REFUSALS } from '../workflows/common/tasks';
+import type { Bulkhead } from './limits';
 import { HttpProblem, unavailable } from './problem';
 
 const refusalStatus: Record<string, number> = {
@@ -103,7 +104,7 @@ export async function updateProcess<Ret, Arg>(
   return temporalCall(client, processId, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }), deadlineMs);
 }
 
-/** The process's own view of itself (its query). */
-export function queryProcessView(client: Client, processId: string): Promise<ProcessView> {
-  return temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS);
+/** The process's own view of itself (its query), through the API's bound on queries at once. */
+export function queryProcessView(client: Client, processId: string, queries: Bulkhead): Promise<ProcessView> {
+  return queries(() => temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS));
 }

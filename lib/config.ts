@@ -18,6 +18,12 @@ export const appConfigSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   /** API processes sharing API_PORT (Node's cluster): reads are bounded by one process's thread, so more cores serve more. */
   API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /** Requests a second per API token (a burst of API_RATE_LIMIT_BURST first); beyond it 429 with Retry-After. */
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
+  /** Process-view queries to Temporal at once per API process (API_QUERY_QUEUE more wait); beyond, 503 with Retry-After. */
+  API_QUERY_CONCURRENCY: z.coerce.number().int().min(1).default(32),
+  API_QUERY_QUEUE: z.coerce.number().int().min(0).default(256),
   /** A prebuilt workflow bundle (production); without it the worker bundles from source. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /**

@@ -4,6 +4,7 @@ import { appConfigSchema, parseConfig } from '../lib/config';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createApp } from './app';
+import { answerClientErrorsAsProblems } from './problem';
 
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'API listening');
   });
+  answerClientErrorsAsProblems(server);
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');

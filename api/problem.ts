@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { isDatabaseUnavailable } from '../lib/db';
@@ -47,6 +49,25 @@ export function validationProblem(where: 'body' | 'query' | 'path', error: z.Zod
 /** A 400 naming one field, in the shape of the other validation errors. */
 export function fieldProblem(where: 'body' | 'query' | 'path', path: (string | number)[], code: string, message: string): HttpProblem {
   return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, { issues: [{ path: path.join('.'), code, message }] });
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers or URL too large, malformed request lines or
+ * headers) answered as problem+json too, instead of Node's bare status line.
+ */
+export function answerClientErrorsAsProblems(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const [status, reason, slug, title] = tooLarge
+      ? [431, 'Request Header Fields Too Large', 'headers-too-large', 'The request line or headers are too large']
+      : [400, 'Bad Request', 'malformed-request', 'The request is not valid HTTP'];
+    const body = JSON.stringify({ type: `${PROBLEM_TYPE_PREFIX}${slug}`, title, status });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 }
 
 /** Last middleware: every error leaves as problem+json; unexpected ones are logged, never shown. */

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../api/app';
 import { createPrisma } from '../lib/db';
@@ -123,6 +123,27 @@ describe('health endpoints', () => {
       server.close();
       await stack.client.workflow.getHandle(processId).terminate('test over');
     }
+  });
+
+  it('answers requests Node refuses itself (a 20,000-character URL, a CR inside a header) as problem+json', async () => {
+    const { port } = new URL(stack.baseUrl);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        socket.on('error', reject);
+      });
+
+    const longUrl = await raw(`GET /processes/${'x'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    const badHeader = await raw('GET /tasks HTTP/1.1\r\nHost: localhost\r\nX-Note: a\rb\r\n\r\n');
+
+    expect(longUrl).toMatch(/^HTTP\/1\.1 431 /);
+    expect(longUrl).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(longUrl.slice(longUrl.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, type: expect.stringMatching(/headers-too-large$/) });
+    expect(badHeader).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(badHeader.slice(badHeader.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, type: expect.stringMatching(/malformed-request$/) });
   });
 
   it('answers unknown routes with a 404 problem, and every response carries a request id', async () => {

@@ -15,6 +15,7 @@ import { freshDatabase } from './database';
 import { TEST_PROCESSES } from './registry';
 import { testEnv } from './env';
 import { Mailbox } from './mailbox';
+import { answerClientErrorsAsProblems } from '../../api/problem';
 
 /** The real thing for one test file: a worker and outbox dispatcher on their own task queue, a real
  * SMTP server, and the API on a random port. */
@@ -79,6 +80,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
+  answerClientErrorsAsProblems(server);
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,

@@ -6,6 +6,9 @@ import { createLogger } from '../lib/logger';
 import { createApp } from './app';
 import { answerClientErrorsAsProblems } from './problem';
 
+/** How long a stopping API process waits for requests in flight. */
+const API_STOP_DEADLINE_MS = 4_000;
+
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
   const logger = createLogger('api', config.LOG_LEVEL);
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
       void Promise.allSettled([connection.close(), prisma.$disconnect()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
+    // Requests still waiting (on a Temporal that is down, say) do not hold the stop up: their callers retry.
+    setTimeout(() => process.exit(0), API_STOP_DEADLINE_MS).unref();
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

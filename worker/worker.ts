@@ -17,5 +17,16 @@ export async function createWorker({ connection, namespace, taskQueue, workflowB
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = workflowBundlePath
     ? { workflowBundle: { codePath: workflowBundlePath } }
     : { workflowsPath: WORKFLOWS_PATH };
-  return Worker.create({ connection, namespace, taskQueue, ...workflows, activities: createActivities(deps), ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }) });
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...workflows,
+    activities: createActivities(deps),
+    ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+    // A stop (SIGTERM) gives in-flight writes a moment, then ends even if Temporal is down: every write
+    // is keyed, so one cut short is retried by its process, not lost.
+    shutdownGraceTime: '2s',
+    shutdownForceTime: '4s',
+  });
 }

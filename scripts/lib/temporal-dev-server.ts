@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFile?: string;
   /** Where the server's own output goes. */
   logFile: string;
+  /** Called when the server stops without being asked to: the launcher restarts it. */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface DevServer {
@@ -36,8 +38,11 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited: string | undefined;
+  let stopping = false;
+  let ready = false;
   child.once('exit', (code, signal) => {
     exited = `the Temporal dev server exited (${code ?? signal}); see ${options.logFile}`;
+    if (!stopping && ready) options.onUnexpectedExit?.(code, signal);
   });
 
   await waitFor(
@@ -56,12 +61,14 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     await stopChild(child);
     throw err;
   });
+  ready = true;
 
   return {
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
     stop: async () => {
-      await stopChild(child, 'SIGTERM');
+      stopping = true;
+      await stopChild(child, 'SIGTERM', 5_000);
       log.end();
     },
   };

@@ -81,6 +81,10 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next
   if (bodyParserError.type === 'entity.too.large') {
     return sendProblem(res, new HttpProblem(413, 'body-too-large', 'The request body is too large'));
   }
+  // A path that does not decode (percent-encoded bytes that are not UTF-8): Express marks it 400.
+  if (err instanceof URIError || (typeof bodyParserError.status === 'number' && bodyParserError.status >= 400 && bodyParserError.status < 500)) {
+    return sendProblem(res, new HttpProblem(400, 'malformed-request', 'The request is not valid', err instanceof URIError ? 'the URL does not decode as UTF-8' : undefined));
+  }
   if (isDatabaseUnavailable(err)) {
     req.log.warn({ err }, 'database unavailable');
     return sendProblem(res, unavailable('database-unavailable', 'The database is not reachable; try again shortly'));

@@ -6,6 +6,34 @@ import * as vmShared from '@temporalio/worker/lib/workflow/vm-shared';
 
 type WorkflowBundle = NonNullable<ReplayWorkerOptions['workflowBundle']>;
 
+/** When replays ran (epoch milliseconds; `to` unset while one runs), the latest few. */
+const replayPeriods: { from: number; to?: number }[] = [];
+
+/** Notes the time `results` runs as a replay period (see isReplayDivergenceLog). */
+async function* whileReplaying<T>(results: AsyncIterable<T>): AsyncGenerator<T> {
+  const period: { from: number; to?: number } = { from: Date.now() };
+  replayPeriods.push(period);
+  if (replayPeriods.length > 32) replayPeriods.shift();
+  try {
+    yield* results;
+  } finally {
+    period.to = Date.now();
+  }
+}
+
+/**
+ * Whether an SDK log line is a replay worker failing a history on nondeterminism: the replay's result,
+ * reported by it (`divergence`), not a worker fault. The core's lines reach JavaScript a little after
+ * they are written, so the line's own time is matched against the replays' times. The API, which
+ * replays for auditors, runs no other worker; a worker process never replays.
+ */
+export function isReplayDivergenceLog(message: string, meta: Record<string | symbol, unknown> | undefined, timestampNanos?: bigint): boolean {
+  if (message !== 'Failing workflow task' || !/Nondetermin/i.test(String(meta?.failure ?? ''))) return false;
+  const at = Number((timestampNanos ?? (meta?.[Symbol.for('log_timestamp')] as bigint | undefined) ?? BigInt(Date.now()) * 1_000_000n) / 1_000_000n);
+  // A millisecond either side for the clocks' granularity.
+  return replayPeriods.some((period) => at >= period.from - 1 && at <= (period.to ?? Infinity) + 1);
+}
+
 /** One run of a process (a process continues as new each term; a child workflow has its own), with its full event history. */
 export interface ProcessRun {
   workflowId: string;
@@ -93,7 +121,7 @@ async function firstDivergentEvent(bundle: WorkflowBundle, history: History, wor
   // The real workflow id for every cut (child workflow ids derive from it); results come in order.
   const prefixes = cuts.map((end) => ({ workflowId, history: { events: events.slice(0, end) } }));
   let k = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, prefixes)) {
+  for await (const result of whileReplaying(Worker.runReplayHistories({ workflowBundle: bundle }, prefixes))) {
     if (result.error) {
       const index = completed[k] as number;
       const event = events[index + 1] ?? events[index];
@@ -118,7 +146,7 @@ export async function* replayStream(bundle: WorkflowBundle, inputs: AsyncIterabl
     }
   }
   skipPromiseStackTraces();
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, feed())) {
+  for await (const result of whileReplaying(Worker.runReplayHistories({ workflowBundle: bundle }, feed()))) {
     // One history at a time, in order: this result is the oldest one fed.
     const input = pending.shift() as ReplayInput & { history: History };
     const run = { processId: input.processId, workflowId: input.workflowId, runId: input.runId };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
-import { replayRuns, workflowCode } from '../lib/replay';
+import { isReplayDivergenceLog, replayRuns, workflowCode } from '../lib/replay';
 import { testEnv } from './support/env';
 import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
 import { pdfText } from './support/pdf';
@@ -60,6 +60,19 @@ describe('what an auditor can check', () => {
     const firstMarker = exported.runs[0]!.history.events.find((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED');
     expect(report.deterministic).toBe(false);
     expect(report.runs[0]!.divergence?.eventId).toBe(Number(firstMarker!.eventId));
+  });
+
+  it("does not log a replay's divergence as a worker's warning (the report states it), but would a live worker's", async () => {
+    const [changed, { runs }] = await Promise.all([workflowCode(undefined, path.join(__dirname, 'fixtures', 'lma-changed'))(), exportHistory()]);
+    const started = Date.now();
+    await replayRuns(changed, processId, runs);
+    const during = Math.round((started + Date.now()) / 2);
+    const failure = { failure: 'Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: …" }), force_cause: NonDeterministicError }' };
+    const nanos = (ms: number) => BigInt(ms) * 1_000_000n;
+
+    expect(isReplayDivergenceLog('Failing workflow task', failure, nanos(during))).toBe(true);
+    expect(isReplayDivergenceLog('Failing workflow task', failure, nanos(Date.now() + 60_000))).toBe(false);
+    expect(isReplayDivergenceLog('Failing workflow task', { failure: 'Failure { message: "activity timed out" }' }, nanos(during))).toBe(false);
   });
 
   it('replays a history file from the command line, and fails with the divergent event against a changed workflow', async () => {

@@ -4,13 +4,13 @@ import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createMailer } from '../lib/mailer';
 import { startOutboxDispatcher } from './outbox-dispatcher';
-import { temporalLoggerFrom } from './runtime-logger';
+import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ logger: temporalLoggerFrom(logger) });
+  Runtime.install({ logger: temporalLoggerFrom(logger), telemetryOptions: FORWARD_CORE_LOGS });
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log: (message) => logger.info(message, 'email (no SMTP_URL set, not sent)') });

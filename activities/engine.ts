@@ -36,7 +36,7 @@ interface TimelineWrite {
 }
 
 /** Keyed by process and key, so a retried activity writes each entry once. Not awaited here: batched with the change it records. */
-function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
+export function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
   return prisma.timelineEntry.createMany({
     data: [
       {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
+import { dateInWords, inPounds } from '../workflows/common/format';
 import type { Actor, Role } from '../workflows/common/roles';
 
 /** What an email says, from the workflow's own data. */
@@ -13,6 +14,8 @@ export interface NotificationFacts {
   reasons?: string;
   escalatedTo?: Role;
   stage?: string;
+  /** A payment instruction: how much, to whom, when, which instalment of which term. */
+  payment?: { amountPence: number; payee: string; dueOn: string; instalment: number; of: number; term: number };
 }
 
 const when = (iso?: string) =>
@@ -45,6 +48,13 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
   process_finished: (process, facts) => ({
     subject: `Process finished: ${process.title}`,
     body: [`The process has finished at stage ${facts.stage}.`],
+  }),
+  payment_instructed: (process, { payment }) => ({
+    subject: `Payment instruction: ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}`,
+    body: [
+      `Pay ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}.`,
+      `This is instalment ${payment?.instalment} of ${payment?.of} for term ${payment?.term} of the agreement.`,
+    ],
   }),
 };
 

@@ -56,7 +56,7 @@ const grantsIn = (principal: Principal, scope: Scope) =>
 
 /** The actor `principal` is when acting in `role` on something in `scope`, if it holds that role there. */
 export function actingAs(principal: Principal, scope: Scope, role: Role): Actor | undefined {
-  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role, tokenId: principal.tokenId } : undefined;
+  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role, tokenId: principal.tokenId, name: principal.displayName } : undefined;
 }
 
 /** Whether the principal holds any role in the council (a resident_rep for any of its groups). */

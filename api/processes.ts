@@ -197,14 +197,14 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const startedBy = actingInOneOf(principal, scope, definition.start.roles);
         if (!startedBy) throw forbid(req, `start a ${definition.kind} process`, `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`);
         const processId = definition.start.businessKey(body);
-        const { policy } = await policies.policyFor(prisma, scope.council);
+        const [{ policy }, council] = await Promise.all([policies.policyFor(prisma, scope.council), prisma.council.findUnique({ where: { slug: scope.council } })]);
         let created = true;
         try {
           await temporalCall(client, processId, () => client.workflow.start(definition.workflowType, {
             taskQueue,
             workflowId: processId,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [definition.start.input(body, { startedBy, policy })],
+            args: [definition.start.input(body, { startedBy, policy, ...(council ? { councilName: council.name } : {}) })],
             typedSearchAttributes: [
               { key: councilKey, value: scope.council },
               { key: processKindKey, value: definition.kind },

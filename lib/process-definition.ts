@@ -31,7 +31,8 @@ export interface ProcessStart<Body extends { kind: string; council: string }> {
   /** The stage it starts in (the search attribute set at start). */
   stage: string;
   /** The workflow's one argument. */
-  input(body: Body, context: { startedBy: Actor; policy: CommonPolicy & Record<string, unknown> }): unknown;
+  /** `councilName`: the council's display name when it is on record (`npm run admin -- council`). */
+  input(body: Body, context: { startedBy: Actor; policy: CommonPolicy & Record<string, unknown>; councilName?: string }): unknown;
 }
 
 /** A command on a running process, beyond completing tasks: `POST /processes/:id/<path>`. */

@@ -15,10 +15,12 @@ const USAGE = `usage:
   npm run admin -- grant <user-id> <role> <council|*> [--group <group-key>]
   npm run admin -- token <user-id> [--label "<what it is for>"]
   npm run admin -- revoke <token-id>
+  npm run admin -- council <council> --name "<name documents use, e.g. Westminster City Council>"
 roles: ${ROLES.join(', ')}  ('*' as council: every council)`;
 
 const id = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _ @ - only');
-const council = z.union([z.literal(ANY_COUNCIL), z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)]);
+const councilSlug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens');
+const council = z.union([z.literal(ANY_COUNCIL), councilSlug]);
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -54,6 +56,13 @@ async function main(): Promise<void> {
         const { tokenId, token } = await issueToken(prisma, userId, values.label ?? 'issued by npm run admin');
         await audit('token', { userId, tokenId, label: values.label });
         console.log(`token ${tokenId} for ${userId} (shown once, store it now):\n${token}`);
+        break;
+      }
+      case 'council': {
+        const record = z.object({ slug: councilSlug, name: z.string().trim().min(1).max(200) }).parse({ slug: args[0], name: values.name });
+        await prisma.council.upsert({ where: { slug: record.slug }, create: { ...record, updatedAt: new Date() }, update: { name: record.name, updatedAt: new Date() } });
+        await audit('council', record);
+        console.log(`council ${record.slug} is "${record.name}"`);
         break;
       }
       case 'revoke': {

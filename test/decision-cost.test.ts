@@ -3,7 +3,7 @@ import path from 'node:path';
 
 // What one decision costs in Temporal, read from a recorded history of a whole LMA (set-up, a term,
 // its review): the README states these figures. A change that makes decisions dearer fails here.
-const HISTORY = path.join(__dirname, 'histories', 'lma-v6-incidents-run1.json');
+const HISTORY = path.join(__dirname, 'histories', 'lma-v7-true-records-run1.json');
 const LIMITS = { workflowTasks: 1, events: 12, remoteActivities: 0, localActivities: 6 };
 
 interface HistoryEvent {

@@ -15,6 +15,9 @@ import {
   timelineOf as timelineOfProcess,
   viewOf,
   completeTask,
+  councilName,
+  REP_NAME,
+  SIGNATORY_NAME,
   type LmaCast,
 } from './support/lma';
 import { pdfText } from './support/pdf';
@@ -22,7 +25,7 @@ import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The LMA workflow version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
 // A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
-const CURRENT_LMA_VERSION = 'lma-v6-incidents';
+const CURRENT_LMA_VERSION = 'lma-v7-true-records';
 
 let stack: TestStack;
 let cast: LmaCast;
@@ -148,8 +151,24 @@ describe('a Local Management Agreement over its life', () => {
     expect(first).toContain('Churchill Gardens Residents Association');
     expect(first).toContain('flowerbeds by Elm House');
     expect(first).toContain('Beds weeded weekly from March to October');
-    expect(first).toContain('£2000.00 a year');
-    expect(await documentText(agreements[2]!.id)).toContain('£2300.00 a year');
+    // As a council would send it: its name, money with thousands, dates in words, signatories by name.
+    expect(first).toContain(`The council: ${councilName(cast.council)}`);
+    expect(first).toContain('£2,000.00 a year');
+    expect(first).toMatch(/Duration: from \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/);
+    expect(first).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+    expect(first).toContain(`${REP_NAME}, for the residents' group`);
+    expect(first).toContain(`${SIGNATORY_NAME}, for the council`);
+    expect(first).toContain('Cover held: public liability, theft, damage, injury');
+    const third = await documentText(agreements[2]!.id);
+    expect(third).toContain('£2,300.00 a year');
+    // Three runs on, the process still states what the set-up recorded, and the evidence pack says it.
+    const lastView = await viewOf(stack, processId, cast.auditor);
+    expect(lastView.details).toMatchObject({ consultation: { for: 64, against: 12, supported: true }, insurance: { insuredBy: 'group', cover: ['public_liability', 'theft', 'damage', 'injury'] } });
+    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+    const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/\s+/g, ' ');
+    expect(packText).toContain('64 for, 12 against');
+    expect(packText).not.toContain('0 for, 0 against');
+    expect(packText).toContain('cover: public liability, theft, damage, injury');
     expect(await documentText(documents.find((d) => d.kind === 'termination_notice')!.id)).toContain('The group is winding up');
 
     // The timeline runs on across the terms, and says how it ended.
@@ -161,6 +180,13 @@ describe('a Local Management Agreement over its life', () => {
       ['annual-review-t3', 'terminate'],
     ]);
     expect(timeline.at(-1)).toMatchObject({ kind: 'process_finished' });
+
+    // Each payment instruction is on the timeline on its date, and finance and the group are told.
+    const instructed = timeline.filter((e) => e.kind === 'payment_instructed');
+    expect(instructed).toHaveLength(6);
+    expect(instructed[4]!.summary).toMatch(/^Payment instruction: £1,150\.00 to Churchill Gardens Residents Association on \d{1,2} [A-Z][a-z]+ \d{4} \(instalment 1 of 2, term 3\)$/);
+    const paymentEmail = await stack.mailbox.waitFor((m) => m.subject.startsWith('Payment instruction: £1,150.00') && m.text.includes(processId));
+    expect(paymentEmail.to).toEqual([cast.finance.email, cast.rep.email].sort());
 
     // The programme manager and the group hear that it has finished.
     const finished = await stack.mailbox.waitFor((m) => m.subject.startsWith('Process finished') && m.text.includes(processId));
@@ -216,7 +242,14 @@ describe('a variation during a term', () => {
     await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).stage).toBe('operating'), 30_000);
 
     const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.finance, body: { reasons: 'cheaper' } });
+    const askedAt = Date.now();
     const requested = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'Add the grass by Oak House' } });
+    const answeredAt = Date.now();
+    // The redraft names the variation, and so does the email that asks legal services for it.
+    const redraft = await nextTask(stack, processId, 'draft_agreement', cast.legal);
+    expect(redraft).toMatchObject({ title: 'Draft Variation 1 of the Community Cashback Agreement: Add the grass by Oak House' });
+    const asked = await stack.mailbox.waitFor((m) => m.subject.includes('Draft Variation 1 of the Community Cashback Agreement') && m.text.includes(processId));
+    expect(asked.to).toEqual([cast.legal.email]);
     const twice = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.housingManager, body: { reasons: 'and the bins' } });
     const varied = [{ ...detailedPlan[0], annualPayment: 160_000 }, detailedPlan[1]];
     await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: varied, ...responsibilities });
@@ -233,8 +266,14 @@ describe('a variation during a term', () => {
     expect(view.details).toMatchObject({ agreement: { services: [expect.objectContaining({ service: 'gardening', annualPayment: 160_000 }), expect.anything()] } });
     const agreements = (await documentsOf(processId)).filter((d) => d.kind === 'community_cashback_agreement');
     expect(agreements.map((d) => d.version)).toEqual([1, 2]);
-    expect(await documentText(agreements[1]!.id)).toContain('£2400.00 a year');
-    expect((await timelineOf(processId)).map((e) => e.kind)).toContain('variation_requested');
+    const variedText = await documentText(agreements[1]!.id);
+    expect(variedText).toContain('£2,400.00 a year');
+    expect(variedText).toContain(`Variation 1, asked for by ${REP_NAME}, for the residents' group.`);
+    expect(variedText).toContain('Why: Add the grass by Oak House');
+    // Dated when it was asked for, not at the stage change before it.
+    const request = (await timelineOf(processId)).find((e) => e.kind === 'variation_requested');
+    expect(Date.parse(request!.at)).toBeGreaterThanOrEqual(askedAt - 1_000);
+    expect(Date.parse(request!.at)).toBeLessThanOrEqual(answeredAt + 1_000);
   }, 90_000);
 });
 
@@ -275,7 +314,10 @@ describe('the rules of signing a Community Cashback Agreement', () => {
       expect(view.stage).toBe('operating');
       return view;
     });
-    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company' }, consultation: { for: 30, against: 10, supported: true } });
+    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company', registration: 'CIC 12345678' }, consultation: { for: 30, against: 10, supported: true } });
+    // The agreement names the formal body by the registration entered at step 8.
+    const agreement = (await documentsOf(processId)).find((d) => d.kind === 'community_cashback_agreement');
+    expect((await documentText(agreement!.id)).replace(/·?\s+/g, ' ')).toContain('(community interest company, registered as CIC 12345678)');
   }, 60_000);
 
   it('ends the process when the consultation does not show enough support, withdrawing the open tasks', async () => {

@@ -29,16 +29,22 @@ export interface LmaCast {
   auditor: TestUser;
 }
 
+/** The display name each test council has on record (what its documents say). */
+export const councilName = (council: string) => `${council.replace(/-/g, ' ')} City Council`;
+export const REP_NAME = 'Rita Okafor';
+export const SIGNATORY_NAME = 'Sam Patel';
+
 export async function lmaCast(stack: TestStack): Promise<LmaCast> {
   const council = uniqueCouncil();
+  await stack.prisma.council.create({ data: { slug: council, name: councilName(council), updatedAt: new Date() } });
   return {
     council,
-    rep: await stack.user({ council, role: 'resident_rep', groupKey: GROUP_KEY }),
+    rep: await stack.user({ council, role: 'resident_rep', groupKey: GROUP_KEY, name: REP_NAME }),
     housingManager: await stack.user({ council, role: 'housing_manager' }),
     secondHousingManager: await stack.user({ council, role: 'housing_manager' }),
     finance: await stack.user({ council, role: 'finance' }),
     legal: await stack.user({ council, role: 'legal_services' }),
-    programmeManager: await stack.user({ council, role: 'programme_manager' }),
+    programmeManager: await stack.user({ council, role: 'programme_manager', name: SIGNATORY_NAME }),
     auditor: await stack.user({ council: '*', role: 'auditor' }),
   };
 }
@@ -96,6 +102,7 @@ interface OpenTask {
   processId: string;
   kind: string;
   taskId: string;
+  title: string;
 }
 
 /** Waits for an open task of `kind` in this process, for `as`'s role, and returns it. */
@@ -145,6 +152,7 @@ export async function driveToPreparingAgreement(stack: TestStack, cast: LmaCast,
 
 export interface TimelineEntry {
   kind: string;
+  at: string;
   summary: string;
   actor: { userId: string; role: string } | null;
   taskId: string | null;

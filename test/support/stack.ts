@@ -30,7 +30,7 @@ export interface TestStack {
   taskQueue: string;
   mailbox: Mailbox;
   /** Creates a user holding `role` (in `council`, for `groupKey`), with an email and an API token. */
-  user(grant: { council: string; role: Role; groupKey?: string }): Promise<TestUser>;
+  user(grant: { council: string; role: Role; groupKey?: string; name?: string }): Promise<TestUser>;
   /** Shuts the worker down and starts a new one on the same task queue, as after a crash or deploy. */
   restartWorker(): Promise<void>;
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
@@ -96,10 +96,10 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
     prisma,
     taskQueue,
     mailbox,
-    async user({ council, role, groupKey = '' }) {
+    async user({ council, role, groupKey = '', name }) {
       const userId = `${role}-${randomUUID().slice(0, 8)}`;
       const email = `${userId}@${council}.test`;
-      await createUser(prisma, { id: userId, displayName: userId, email });
+      await createUser(prisma, { id: userId, displayName: name ?? userId, email });
       await grantRole(prisma, userId, { council, role, groupKey });
       const { token } = await issueToken(prisma, userId, 'test');
       return { userId, role, email, token };

@@ -110,7 +110,10 @@ export function processEngine(
     title: `Decision record: ${task.title}`,
     at: decision.decidedAt,
     sections: [
-      { heading: 'Decision', lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actor.userId} (${decision.actor.role})`, `Decided at: ${decision.decidedAt}`] },
+      {
+        heading: 'Decision',
+        lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${decision.actor.role})` : `${decision.actor.userId} (${decision.actor.role})`}`, `Decided at: ${decision.decidedAt}`],
+      },
       ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
       ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: Object.entries(decision.form).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`) }] : []),
       ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
@@ -162,7 +165,8 @@ export function processEngine(
       key: `${keyPrefix}${kind}:${events}`,
       kind,
       summary,
-      at: entry?.updatedAt ?? workflowNow(),
+      // When the event happened: a request between stage changes is dated by itself, not by the last change.
+      at: workflowNow(),
       stage: entry?.stage ?? stage(),
       ...(entry ? { entry } : {}),
       ...(actor ? { actor } : {}),

@@ -20,6 +20,8 @@ export interface Actor {
   role: Role;
   /** The API token the command came with: for the audit log only (its id, never its secret). */
   tokenId?: string;
+  /** The person's name as the service knows it: for documents that say who signed. */
+  name?: string;
 }
 
 /** The actor as views, documents and the timeline state it: who, in which role (not the token). */

@@ -80,6 +80,8 @@ export interface DecisionRecord {
   decidedAt: string;
   /** The API token the decision came with, for its audit entry. */
   tokenId?: string;
+  /** The decider's name, for documents that say who signed. */
+  actorName?: string;
 }
 
 /** A task as a caller needs it to act next: where to find it in the inbox, who acts, by when. */
@@ -187,6 +189,7 @@ export class TaskBook {
           outcome: input.outcome,
           actor: person(input.actor),
           ...(input.actor.tokenId ? { tokenId: input.actor.tokenId } : {}),
+          ...(input.actor.name ? { actorName: input.actor.name } : {}),
           ...(input.reasons === undefined ? {} : { reasons: input.reasons }),
           attachments: input.attachments ?? [],
           form: input.form ?? {},

@@ -113,7 +113,8 @@ export const lmaDefinition: ProcessDefinition = {
     scope: (body: StartBody) => ({ council: body.council, groupKey: lmaGroupKey(body.group.name) }),
     businessKey: (body: StartBody) => lmaBusinessKey(body),
     stage: LMA_STAGES.adviserAppointment,
-    input: (body: StartBody, { startedBy, policy }): LmaStartInput => ({
+    input: (body: StartBody, { startedBy, policy, councilName }): LmaStartInput => ({
+      ...(councilName ? { councilName } : {}),
       council: body.council,
       estate: body.estate,
       group: body.group,

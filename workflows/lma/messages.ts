@@ -83,6 +83,10 @@ export interface LmaTermCarry {
   adviser: LmaDetails['adviser'];
   legalForm: LegalForm;
   insuredBy: string;
+  /** What the set-up recorded, carried as it was (absent in carries from before it was). */
+  consultation?: LmaDetails['consultation'];
+  insurance?: LmaDetails['insurance'];
+  registration?: string;
   /** Decisions taken in earlier terms: the timeline holds them all. */
   decisionsBefore: number;
   previousTerms: { term: number; termStart: string; outcome: 'renew' | 'vary' }[];
@@ -91,6 +95,8 @@ export interface LmaTermCarry {
 /** Step 1, the expression of interest from a residents' group. */
 export interface LmaStartInput {
   council: string;
+  /** The council's name as its documents state it (absent in processes started before councils had names). */
+  councilName?: string;
   estate: string;
   group: { name: string; legalForm: LegalForm };
   services: ServiceScope[];
@@ -103,13 +109,19 @@ export interface LmaStartInput {
 
 export interface LmaDetails {
   estate: string;
-  group: { name: string; legalForm: LegalForm };
+  /** `registration`: the formal body's registration reference, when the group constituted one (§1.8). */
+  group: { name: string; legalForm: LegalForm; registration?: string };
   services: ServiceScope[];
   adviser?: { userId: string; name: string; appointedBy: Actor; appointedAt: string };
   indicativePayments?: Record<string, number>;
   detailedPlan?: ServiceTerms[];
-  consultation?: { for: number; against: number; supported: boolean };
-  insurance?: { insuredBy: string; cover: string[] };
+  /**
+   * The formal consultation's result. A term carried from a run before the figures were carried has
+   * `supported` only (its agreement could be signed only with support); the figures are on the timeline.
+   */
+  consultation?: { for?: number; against?: number; supported: boolean };
+  /** `cover` is absent in a term carried from a run before it was carried. */
+  insurance?: { insuredBy: string; cover?: string[] };
   agreement?: AgreementTerms & { documentId?: string; signedBy: Actor[] };
   term?: { number: number; start: string; end: string };
   /** A variation asked for during the term, being drafted and signed. */

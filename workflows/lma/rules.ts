@@ -45,19 +45,23 @@ export function lmaRulesReport(details: LmaDetails): RuleOutcome[] {
       rule: 'LMA-R1 consultation support',
       source: 'PROCESSES.md §1.7',
       outcome: consultation ? (consultation.supported ? 'met' : 'not met') : 'not reached',
-      detail: consultation ? `${consultation.for} for, ${consultation.against} against` : 'no consultation result yet',
+      detail: !consultation
+        ? 'no consultation result yet'
+        : consultation.for === undefined
+          ? 'support shown before an earlier term (the figures are on the timeline)'
+          : `${consultation.for} for, ${consultation.against} against`,
     },
     {
       rule: 'LMA-R2 formal body before signing',
       source: 'PROCESSES.md §1.8',
       outcome: details.group.legalForm === 'none' ? (details.agreement?.signedBy.length ? 'not met' : 'not reached') : 'met',
-      detail: `legal form: ${details.group.legalForm.replace(/_/g, ' ')}`,
+      detail: `legal form: ${details.group.legalForm.replace(/_/g, ' ')}${details.group.registration ? `, registered as ${details.group.registration}` : ''}`,
     },
     {
       rule: 'LMA-R3 insurance and health & safety',
       source: 'PROCESSES.md §1.6',
       outcome: details.insurance ? 'met' : 'not reached',
-      detail: details.insurance ? `insured by ${details.insurance.insuredBy}` : 'not yet confirmed',
+      detail: details.insurance ? `insured by ${details.insurance.insuredBy}${details.insurance.cover ? `; cover: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}` : ''}` : 'not yet confirmed',
     },
     {
       rule: 'LMA-R4 agreement within the agreed scope',

@@ -1,6 +1,7 @@
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
+import { dateInWords, inPounds } from '../common/format';
 import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
 import { person, type Actor } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
@@ -23,7 +24,15 @@ import { LMA_POLICY_DEFAULTS } from './policy';
 import { consultationSupports, outsideScope, signingRefusal } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
-const pounds = (pence: number): string => `£${(pence / 100).toFixed(2)}`;
+/** How the agreement names each signatory's capacity. */
+const SIGNING_AS: Partial<Record<Actor['role'], string>> = { resident_rep: "for the residents' group", programme_manager: 'for the council' };
+
+/** A variation as its tasks, emails and agreement name it: which one, why, asked for by whom. */
+interface Variation {
+  name: string;
+  reasons: string;
+  requestedBy?: Actor;
+}
 
 /** PROCESSES.md §1, Local Management Agreement: expression of interest to signed agreement, then a run per term. */
 export async function localManagementAgreement(input: LmaStartInput): Promise<void> {
@@ -44,9 +53,11 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     policy,
     details: {
       estate: input.estate,
-      group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm },
+      group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm, ...(carry?.registration ? { registration: carry.registration } : {}) },
       services: input.services,
-      ...(carry ? { adviser: carry.adviser, consultation: { for: 0, against: 0, supported: true }, insurance: { insuredBy: carry.insuredBy, cover: [] } } : {}),
+      // What the set-up recorded, as it recorded it; a carry from before the figures were carried says
+      // only what its signed agreement proves (support was shown), never figures it does not have.
+      ...(carry ? { adviser: carry.adviser, consultation: carry.consultation ?? { supported: true }, insurance: carry.insurance ?? { insuredBy: carry.insuredBy } } : {}),
     },
     withdrawnBy: LMA_WITHDRAWN_BY,
     withoutEngine: !withEngine,
@@ -61,7 +72,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     async (request) => {
       variationRequest = request;
       variations += 1;
-      details.variationInProgress = { number: variations, requestedBy: person(request.actor), reasons: request.reasons };
+      details.variationInProgress = { number: variations, requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) }, reasons: request.reasons };
       await frame.engine?.event('variation_requested', `Variation ${variations} requested: ${request.reasons}`, request.actor, {
         action: 'process.request_variation',
         details: { reasons: request.reasons, variation: variations },
@@ -110,19 +121,29 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   const sleepUntil = (iso: string) => sleep(Math.max(0, Date.parse(iso) - Date.parse(workflowNow())));
   const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
-  /** §1.9: legal services drafts the agreement; the group and a council signatory sign it. Redrafted on request. */
-  const draftAndSign = async (round0: string, agreedScope: () => ServiceTerms[] | undefined, insured: () => boolean): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> => {
+  /**
+   * §1.9: legal services drafts the agreement; the group and a council signatory sign it. Redrafted on
+   * request. A variation is named in its tasks (title and data), and so in their emails and timeline.
+   */
+  const draftAndSign = async (
+    round0: string,
+    agreedScope: () => ServiceTerms[] | undefined,
+    insured: () => boolean,
+    variation?: Variation,
+  ): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> => {
+    const what = variation ? `${variation.name} of the Community Cashback Agreement` : 'the Community Cashback Agreement';
+    const why = variation ? { variation } : {};
     for (let round = 1; ; round += 1) {
       let terms: AgreementTerms | undefined;
       await tasks.decide(
         {
           taskId: `draft-agreement-${round0}${round}`,
           kind: 'draft_agreement',
-          title: 'Draft the Community Cashback Agreement',
+          title: variation ? `Draft ${what}: ${variation.reasons}` : `Draft ${what}`,
           role: 'legal_services',
           outcomes: ['approve'],
           requiredFormFields: ['services', 'groupResponsibilities', 'councilResponsibilities'],
-          data: { agreedScope: agreedScope() ?? details.services },
+          data: { agreedScope: agreedScope() ?? details.services, ...why },
           dueInWorkingDays: councilStep,
         },
         async (decision) => {
@@ -135,8 +156,8 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         },
       );
       const signers: { id: string; role: Actor['role']; title: string }[] = [
-        { id: 'group', role: 'resident_rep', title: 'Sign the Community Cashback Agreement for the group' },
-        { id: 'council', role: 'programme_manager', title: 'Sign the Community Cashback Agreement for the council' },
+        { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
+        { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
       ];
       let redraft: DecisionRecord | undefined;
       const signing = new CancellationScope();
@@ -151,14 +172,14 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
                   title: signer.title,
                   role: signer.role,
                   outcomes: ['sign', 'request_changes'],
-                  data: { agreement: terms },
+                  data: { agreement: terms, ...why },
                   dueInWorkingDays: groupStep,
                 },
                 async (decision) => {
                   if (decision.outcome === 'request_changes') {
                     redraft = decision;
                     signing.cancel();
-                  } else details.agreement?.signedBy.push(decision.actor);
+                  } else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
                 },
                 (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
               ),
@@ -172,35 +193,57 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     }
   };
 
-  /** The signed agreement as a document: everything §1.9 and the source list. */
-  const agreementDocument = (term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[], variation?: number) => {
+  /** The signed agreement as a document: everything §1.9 and the source list, as a council would send it. */
+  const agreementDocument = (term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[], variation?: Variation & { number: number }) => {
     const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
-    const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation}`;
-    const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation}`}`;
+    const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation.number}`;
+    const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation.number}`}`;
+    const termEnd = later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays));
+    const group = details.group;
+    const who = (actor: Actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`;
     return frame.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
-      { heading: 'Parties', lines: [`The council: ${input.council}`, `The residents' group: ${input.group.name} (${details.group.legalForm.replace(/_/g, ' ')}), ${input.estate}`] },
+      {
+        heading: 'Parties',
+        lines: [
+          `The council: ${input.councilName ?? input.council}`,
+          `The residents' group: ${group.name} (${group.legalForm.replace(/_/g, ' ')}${group.registration ? `, registered as ${group.registration}` : ''}), ${input.estate}`,
+        ],
+      },
+      ...(variation
+        ? [
+            {
+              heading: 'This variation',
+              lines: [
+                `${variation.name}, asked for by ${variation.requestedBy ? who(variation.requestedBy) : 'the parties'}.`,
+                `Why: ${variation.reasons}`,
+                `It applies from the signing below to the end of term ${term} on ${dateInWords(termEnd)}.`,
+              ],
+            },
+          ]
+        : []),
       {
         heading: 'Type, scope and duration of the work',
-        lines: [
-          ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`),
-          `Duration: ${policy.lma.termDays} days from ${termStart}`,
-        ],
+        lines: [...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`), `Duration: from ${dateInWords(termStart)} to ${dateInWords(termEnd)}`],
       },
       {
         heading: 'Payment amount and payment dates',
         lines: paymentDates.length
-          ? [`${pounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates]
-          : [`${pounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`],
+          ? [`${inPounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates.map(dateInWords)]
+          : [`${inPounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`],
       },
       { heading: 'Specification', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.standards}`) },
       { heading: 'Responsibilities of the group', lines: [terms.groupResponsibilities] },
       { heading: 'Responsibilities of the council', lines: [terms.councilResponsibilities] },
       {
         heading: 'Insurance and public liability',
-        lines: [`Insured by: ${details.insurance?.insuredBy ?? 'to be confirmed'}`, 'The group must hold insurance and public liability cover for theft, damage and injury.'],
+        lines: [
+          `Insured by: ${details.insurance?.insuredBy ?? 'to be confirmed'}`,
+          ...(details.insurance?.cover ? [`Cover held: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}`] : []),
+          'The group must hold insurance and public liability cover for theft, damage and injury.',
+        ],
       },
       { heading: 'Keeping receipts', lines: ['The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.'] },
-      { heading: 'Signed', lines: signedBy.map((a) => `${a.userId} (${a.role})`) },
+      { heading: 'Signed', lines: signedBy.map(who) },
     ]);
   };
 
@@ -301,7 +344,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
       await frame.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
         { heading: 'What is proposed', lines: [`${input.group.name} proposes to run these services under a Local Management Agreement:`, ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
-        { heading: 'How to respond', lines: [`The consultation is open from ${opened} until ${closes}.`] },
+        { heading: 'How to respond', lines: [`The consultation is open from ${dateInWords(opened)} until ${dateInWords(closes)}.`] },
       ]);
       await sleepUntil(closes);
       await tasks.decide(
@@ -323,7 +366,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       await tasks.decide(
         { taskId: 'formal-body', kind: 'register_formal_body', title: 'Constitute a formal body to run the service', role: 'resident_rep', outcomes: ['registered'], requiredFormFields: ['legalForm', 'reference'], dueInWorkingDays: groupStep },
         async (decision) => {
-          details.group = { ...details.group, legalForm: formField(decision, 'legalForm') as LegalForm };
+          details.group = { ...details.group, legalForm: formField(decision, 'legalForm') as LegalForm, registration: formField(decision, 'reference') };
         },
       );
     };
@@ -390,9 +433,19 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         if (!variationRequest) return;
         const number = variations;
         variationRequest = undefined;
-        const varied = await draftAndSign(`t${term}-v${number}-`, () => details.detailedPlan ?? terms.services, () => true);
+        const requested = details.variationInProgress;
+        const varied = await draftAndSign(`t${term}-v${number}-`, () => details.detailedPlan ?? terms.services, () => true, {
+          name: `Variation ${number}`,
+          reasons: requested?.reasons ?? '',
+          ...(requested ? { requestedBy: requested.requestedBy } : {}),
+        });
         current = varied.terms;
-        const document = await agreementDocument(term, current, termStart, [], varied.signedBy, number);
+        const document = await agreementDocument(term, current, termStart, [], varied.signedBy, {
+          number,
+          name: `Variation ${number}`,
+          reasons: requested?.reasons ?? '',
+          ...(requested ? { requestedBy: requested.requestedBy } : {}),
+        });
         details.agreement = { ...current, documentId: document.documentId, signedBy: varied.signedBy };
         delete details.variationInProgress;
         await moveTo(frame.stage(), `Variation ${number} signed; it applies from now`);
@@ -417,12 +470,16 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       );
       outcome = decision.outcome as typeof outcome;
       if (outcome === 'vary') {
-        const varied = await draftAndSign(`t${term + 1}-`, () => details.detailedPlan ?? terms.services, () => true);
+        const varied = await draftAndSign(`t${term + 1}-`, () => details.detailedPlan ?? terms.services, () => true, {
+          name: `Variation for term ${term + 1}`,
+          reasons: decision.reasons ?? '',
+          requestedBy: decision.actor,
+        });
         reviewedTerms = varied.terms;
       }
       if (outcome === 'terminate') {
         await frame.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
-          { heading: 'Notice', lines: [`The agreement with ${input.group.name} for ${input.estate} ends on ${termEnd}.`, 'From then the council provides these services again:', ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
+          { heading: 'Notice', lines: [`The agreement with ${input.group.name} for ${input.estate} ends on ${dateInWords(termEnd)}.`, 'From then the council provides these services again:', ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
           { heading: 'Reasons', lines: [decision.reasons ?? ''] },
         ]);
       }
@@ -451,6 +508,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       adviser: details.adviser,
       legalForm: details.group.legalForm,
       insuredBy: details.insurance?.insuredBy ?? '',
+      ...(details.consultation ? { consultation: details.consultation } : {}),
+      ...(details.insurance ? { insurance: details.insurance } : {}),
+      ...(details.group.registration ? { registration: details.group.registration } : {}),
       decisionsBefore: (carry?.decisionsBefore ?? 0) + tasks.decisions.length,
       previousTerms: [...(carry?.previousTerms ?? []), { term, termStart, outcome }],
     };

@@ -1,0 +1,11 @@
+// How documents, emails and the timeline state money and dates: as a council would write them.
+// Safe in workflows (no I/O; Intl is deterministic for a given Node version).
+
+const POUNDS = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 2 });
+const DATE_IN_WORDS = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+
+/** An amount in pence as pounds, e.g. 1200000 → "£12,000.00". */
+export const inPounds = (pence: number): string => POUNDS.format(pence / 100);
+
+/** An instant as the date it is in London, in words, e.g. "1 April 2027". */
+export const dateInWords = (iso: string): string => DATE_IN_WORDS.format(new Date(iso));

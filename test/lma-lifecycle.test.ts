@@ -8,6 +8,7 @@ import {
   compressedLmaPolicy,
   decideNext,
   detailedPlan,
+  driveToDetailedPlan,
   driveToPreparingAgreement,
   lmaCast,
   nextTask,
@@ -17,6 +18,7 @@ import {
   completeTask,
   councilName,
   REP_NAME,
+  TRAINING,
   SIGNATORY_NAME,
   type LmaCast,
 } from './support/lma';
@@ -159,11 +161,15 @@ describe('a Local Management Agreement over its life', () => {
     expect(first).toContain(`${REP_NAME}, for the residents' group`);
     expect(first).toContain(`${SIGNATORY_NAME}, for the council`);
     expect(first).toContain('Cover held: public liability, theft, damage, injury');
+    // §1.5: the contractor quotes and the training the group needs, from the detailed plan.
+    expect(first).toContain('quote: Shine Windows Ltd, £780.00, 1 March 2027');
+    expect(first).toContain('quote: Clearview Cleaning, £915.00, 4 March 2027');
+    expect(first.replace(/·?\s+/g, ' ')).toContain(`Training and help for the group ${TRAINING}`);
     const third = await documentText(agreements[2]!.id);
     expect(third).toContain('£2,300.00 a year');
     // Three runs on, the process still states what the set-up recorded, and the evidence pack says it.
     const lastView = await viewOf(stack, processId, cast.auditor);
-    expect(lastView.details).toMatchObject({ consultation: { for: 64, against: 12, supported: true }, insurance: { insuredBy: 'group', cover: ['public_liability', 'theft', 'damage', 'injury'] } });
+    expect(lastView.details).toMatchObject({ training: TRAINING, consultation: { for: 64, against: 12, supported: true }, insurance: { insuredBy: 'group', cover: ['public_liability', 'theft', 'damage', 'injury'] } });
     const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
     const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/\s+/g, ' ');
     expect(packText).toContain('64 for, 12 against');
@@ -275,6 +281,23 @@ describe('a variation during a term', () => {
     expect(Date.parse(request!.at)).toBeGreaterThanOrEqual(askedAt - 1_000);
     expect(Date.parse(request!.at)).toBeLessThanOrEqual(answeredAt + 1_000);
   }, 90_000);
+});
+
+describe('the detailed plan (§1.5)', () => {
+  it('is refused without contractor quotes for a service a contractor delivers, or without the training the group needs', async () => {
+    const processId = await driveToDetailedPlan(stack, cast);
+    const task = await nextTask(stack, processId, 'submit_detailed_plan', cast.rep);
+    const unquoted = detailedPlan.map((s) => (s.deliveryMode === 'contractor' ? { ...s, quotes: undefined } : s));
+
+    const noQuotes = await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: unquoted, training: TRAINING } });
+    const noTraining = await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: detailedPlan } });
+
+    expect(noQuotes.status).toBe(400);
+    expect(JSON.stringify(noQuotes.body)).toContain('form.services.1.quotes');
+    expect(noTraining.status).toBe(400);
+    expect(JSON.stringify(noTraining.body)).toContain('form.training');
+    expect((await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: detailedPlan, training: TRAINING } })).status).toBe(200);
+  }, 60_000);
 });
 
 describe('the rules of signing a Community Cashback Agreement', () => {

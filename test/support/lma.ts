@@ -125,8 +125,19 @@ export async function decideNext(stack: TestStack, processId: string, kind: stri
 
 export const detailedPlan = [
   { service: 'gardening', scope: ['flowerbeds by Elm House'], standards: 'Beds weeded weekly from March to October', annualPayment: 120_000, deliveryMode: 'residents' },
-  { service: 'window_cleaning', scope: ['Elm House', 'Oak House'], standards: 'Communal windows cleaned monthly', annualPayment: 80_000, deliveryMode: 'contractor' },
+  {
+    service: 'window_cleaning',
+    scope: ['Elm House', 'Oak House'],
+    standards: 'Communal windows cleaned monthly',
+    annualPayment: 80_000,
+    deliveryMode: 'contractor',
+    quotes: [
+      { supplier: 'Shine Windows Ltd', amountPence: 78_000, date: '2027-03-01' },
+      { supplier: 'Clearview Cleaning', amountPence: 91_500, date: '2027-03-04' },
+    ],
+  },
 ];
+export const TRAINING = 'Two residents on a first-aid course; the adviser shows the treasurer the council payment forms';
 export const responsibilities = {
   groupResponsibilities: 'Deliver the services to the specification, report quarterly, keep receipts',
   councilResponsibilities: 'Pay on the agreed dates, advise through the appointed adviser',
@@ -140,13 +151,19 @@ export const compressedLmaPolicy = {
 
 /** Drives an LMA from the expression of interest to the stage where the agreement is prepared. */
 export async function driveToPreparingAgreement(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
+  const processId = await driveToDetailedPlan(stack, cast, legalForm);
+  await decideNext(stack, processId, 'submit_detailed_plan', cast.rep, 'submit', { services: detailedPlan, training: TRAINING });
+  await decideNext(stack, processId, 'approve_detailed_plan', cast.housingManager, 'approve');
+  return processId;
+}
+
+/** Drives an LMA from the expression of interest to the group's detailed plan (§1.5), not yet submitted. */
+export async function driveToDetailedPlan(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
   const processId = await startLma(stack, cast, legalForm);
   await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', appointment.form);
   await decideNext(stack, processId, 'submit_outline_plan', cast.rep, 'submit', { summary: 'We will look after the flowerbeds and the windows' });
   await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'accept', { indicativePayments: { gardening: 120_000, window_cleaning: 80_000 } });
   await decideNext(stack, processId, 'report_test_of_support', cast.rep, 'submit', { meetingsHeld: 2, householdsContacted: 120, skillsAssessment: 'Two gardeners, one bookkeeper' });
-  await decideNext(stack, processId, 'submit_detailed_plan', cast.rep, 'submit', { services: detailedPlan });
-  await decideNext(stack, processId, 'approve_detailed_plan', cast.housingManager, 'approve');
   return processId;
 }
 

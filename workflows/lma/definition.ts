@@ -57,9 +57,19 @@ const startBody = z
   .strict();
 type StartBody = z.infer<typeof startBody>;
 
+// §1.5: a service a contractor delivers is planned on the contractor quotes the group obtained.
+const contractorQuote = z.object({ supplier: name, amountPence: pence, date: z.iso.date() }).strict();
 const serviceTerms = z
-  .object({ service: z.enum(LMA_SERVICES), scope: z.array(area).min(1).max(100), standards: text, annualPayment: pence, deliveryMode: z.enum(DELIVERY_MODES) })
-  .strict();
+  .object({
+    service: z.enum(LMA_SERVICES),
+    scope: z.array(area).min(1).max(100),
+    standards: text,
+    annualPayment: pence,
+    deliveryMode: z.enum(DELIVERY_MODES),
+    quotes: z.array(contractorQuote).max(10).optional(),
+  })
+  .strict()
+  .refine((s) => s.deliveryMode !== 'contractor' || (s.quotes?.length ?? 0) > 0, { message: 'a service a contractor delivers lists its contractor quotes (PROCESSES.md §1.5)', path: ['quotes'] });
 const nothing = z.object({}).strict();
 
 // What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
@@ -75,7 +85,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> =
   },
   budget_availability: nothing,
   report_test_of_support: z.object({ meetingsHeld: count, householdsContacted: count, skillsAssessment: text }).strict(),
-  submit_detailed_plan: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length) }).strict(),
+  submit_detailed_plan: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length), training: text.meta({ description: 'the training or help the group needs to deliver the plan (§1.5)' }) }).strict(),
   approve_detailed_plan: nothing,
   confirm_insurance_and_safety: z.object({ insuredBy: z.enum(['council', 'group']), cover: z.array(z.enum(['public_liability', 'theft', 'damage', 'injury'])).min(1), healthAndSafety: text }).strict(),
   record_consultation_result: z.object({ for: count, against: count, noReply: count.optional() }).strict(),

@@ -60,10 +60,19 @@ export interface ServiceScope {
 }
 
 /** A service as the detailed plan and the agreement set it out (§1.5, §1.9). Money in pence a year. */
+/** A contractor's quote the group obtained for a service (§1.5); `date` is a calendar date, e.g. 2027-03-01. */
+export interface ContractorQuote {
+  supplier: string;
+  amountPence: number;
+  date: string;
+}
+
 export interface ServiceTerms extends ServiceScope {
   standards: string;
   annualPayment: number;
   deliveryMode: DeliveryMode;
+  /** For a service a contractor delivers (absent in plans from before quotes were asked for). */
+  quotes?: ContractorQuote[];
 }
 
 /** The Community Cashback Agreement as drafted by legal services and signed (§1.9). */
@@ -87,6 +96,7 @@ export interface LmaTermCarry {
   consultation?: LmaDetails['consultation'];
   insurance?: LmaDetails['insurance'];
   registration?: string;
+  training?: string;
   /** Decisions taken in earlier terms: the timeline holds them all. */
   decisionsBefore: number;
   previousTerms: { term: number; termStart: string; outcome: 'renew' | 'vary' }[];
@@ -115,6 +125,8 @@ export interface LmaDetails {
   adviser?: { userId: string; name: string; appointedBy: Actor; appointedAt: string };
   indicativePayments?: Record<string, number>;
   detailedPlan?: ServiceTerms[];
+  /** §1.5: the training or help the group needs, from its detailed plan. */
+  training?: string;
   /**
    * The formal consultation's result. A term carried from a run before the figures were carried has
    * `supported` only (its agreement could be signed only with support); the figures are on the timeline.

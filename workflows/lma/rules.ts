@@ -18,6 +18,11 @@ export function outsideScope(terms: ServiceScope[], agreed: ServiceScope[]): str
   });
 }
 
+/** §1.5: the services a contractor delivers that list no contractor quote. */
+export function withoutQuotes(services: ServiceTerms[]): string[] {
+  return services.filter((s) => s.deliveryMode === 'contractor' && !(s.quotes?.length)).map((s) => s.service);
+}
+
 /** Why the Community Cashback Agreement may not be signed yet, or nothing if it may. */
 export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] | undefined, insuranceConfirmed: boolean): string | undefined {
   if (!details.consultation?.supported) {

@@ -21,7 +21,7 @@ import {
   type VariationRequestInput,
 } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
-import { consultationSupports, outsideScope, signingRefusal } from './rules';
+import { consultationSupports, outsideScope, signingRefusal, withoutQuotes } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
 /** How the agreement names each signatory's capacity. */
@@ -58,6 +58,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       // What the set-up recorded, as it recorded it; a carry from before the figures were carried says
       // only what its signed agreement proves (support was shown), never figures it does not have.
       ...(carry ? { adviser: carry.adviser, consultation: carry.consultation ?? { supported: true }, insurance: carry.insurance ?? { insuredBy: carry.insuredBy } } : {}),
+      ...(carry?.training ? { training: carry.training } : {}),
     },
     withdrawnBy: LMA_WITHDRAWN_BY,
     withoutEngine: !withEngine,
@@ -223,8 +224,15 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         : []),
       {
         heading: 'Type, scope and duration of the work',
-        lines: [...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`), `Duration: from ${dateInWords(termStart)} to ${dateInWords(termEnd)}`],
+        lines: [
+          ...terms.services.flatMap((s) => [
+            `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`,
+            ...(s.quotes ?? []).map((q) => `  quote: ${q.supplier}, ${inPounds(q.amountPence)}, ${dateInWords(q.date)}`),
+          ]),
+          `Duration: from ${dateInWords(termStart)} to ${dateInWords(termEnd)}`,
+        ],
       },
+      ...(details.training ? [{ heading: 'Training and help for the group', lines: [details.training] }] : []),
       {
         heading: 'Payment amount and payment dates',
         lines: paymentDates.length
@@ -314,15 +322,21 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         { taskId: `detailed-plan-${round}`, kind: 'submit_detailed_plan', title: 'Submit the detailed plan and specification', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['services'], data: { agreedScope: details.services }, dueInWorkingDays: groupStep },
         ignore,
         (attempt) => {
-          const outside = outsideScope((attempt.form?.services as ServiceTerms[] | undefined) ?? [], details.services);
-          return outside.length ? `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)` : undefined;
+          const services = (attempt.form?.services as ServiceTerms[] | undefined) ?? [];
+          const outside = outsideScope(services, details.services);
+          if (outside.length) return `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
+          const unquoted = withoutQuotes(services);
+          return unquoted.length ? `LMA-R6: a service a contractor delivers needs its contractor quotes: ${unquoted.join(', ')} (PROCESSES.md §1.5)` : undefined;
         },
       );
       const review = await tasks.decide(
         { taskId: `detailed-plan-review-${round}`, kind: 'approve_detailed_plan', title: 'Approve the detailed plan and specification', role: 'housing_manager', outcomes: ['approve', 'request_changes'], data: { plan: submitted.form.services }, dueInWorkingDays: councilStep },
         ignore,
       );
-      if (review.outcome === 'approve') plan = submitted.form.services as ServiceTerms[];
+      if (review.outcome === 'approve') {
+        plan = submitted.form.services as ServiceTerms[];
+        if (typeof submitted.form.training === 'string') details.training = submitted.form.training;
+      }
     }
     details.detailedPlan = plan;
     await moveTo(LMA_STAGES.preparingAgreement, 'Detailed plan approved');
@@ -511,6 +525,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       ...(details.consultation ? { consultation: details.consultation } : {}),
       ...(details.insurance ? { insurance: details.insurance } : {}),
       ...(details.group.registration ? { registration: details.group.registration } : {}),
+      ...(details.training ? { training: details.training } : {}),
       decisionsBefore: (carry?.decisionsBefore ?? 0) + tasks.decisions.length,
       previousTerms: [...(carry?.previousTerms ?? []), { term, termStart, outcome }],
     };

@@ -3,16 +3,19 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { launcherConfigSchema, parseConfig } from '../lib/config';
+import { existsSync, readFileSync } from 'node:fs';
+import { launcherConfigSchema, parseConfig, type LauncherConfig } from '../lib/config';
 import { appendAudit } from '../lib/audit';
 import { createPrisma } from '../lib/db';
 import { ANY_COUNCIL, createUser, grantRole, issueToken, revokeToken } from '../lib/identity';
+import { groupKeyOf } from '../workflows/common/process';
 import { ROLES } from '../workflows/common/roles';
 import { embeddedDatabaseUrl } from './lib/embedded-postgres';
+import { RUNNING_DATABASE_FILE } from './lib/paths';
 
 const USAGE = `usage:
   npm run admin -- user <user-id> --name "<display name>" [--email <address>]
-  npm run admin -- grant <user-id> <role> <council|*> [--group <group-key>]
+  npm run admin -- grant <user-id> <role> <council|*> [--group "<group name or key>"]
   npm run admin -- token <user-id> [--label "<what it is for>"]
   npm run admin -- revoke <token-id>
   npm run admin -- council <council> --name "<name documents use, e.g. Westminster City Council>"
@@ -22,6 +25,18 @@ const id = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _
 const councilSlug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens');
 const council = z.union([z.literal(ANY_COUNCIL), councilSlug]);
 
+/** The database: DATABASE_URL; else the one a running `npm start` noted; else the embedded default port. */
+function databaseToUse(config: LauncherConfig): { url: string; from: string } {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, from: 'DATABASE_URL' };
+  if (existsSync(RUNNING_DATABASE_FILE)) {
+    const noted = z.object({ url: z.string().min(1) }).safeParse(JSON.parse(readFileSync(RUNNING_DATABASE_FILE, 'utf8')));
+    if (noted.success) return { url: noted.data.url, from: `noted by npm start in ${RUNNING_DATABASE_FILE}` };
+  }
+  return { url: embeddedDatabaseUrl(config.EMBEDDED_PG_PORT), from: `npm start's embedded PostgreSQL on port ${config.EMBEDDED_PG_PORT}` };
+}
+
+const withoutPassword = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -29,7 +44,14 @@ async function main(): Promise<void> {
   });
   const [command, ...args] = positionals;
   const config = parseConfig(launcherConfigSchema);
-  const prisma = createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT));
+  const database = databaseToUse(config);
+  const prisma = createPrisma(database.url);
+  try {
+    await prisma.$queryRaw`SELECT 1`;
+  } catch {
+    await prisma.$disconnect();
+    throw new Error(`cannot reach the database at ${withoutPassword(database.url)} (${database.from}).\nIs \`npm start\` running? Otherwise set DATABASE_URL to the service's database.`);
+  }
   // Changes made here are commands too: they go to the audit log under the operating-system user.
   const audit = (action: string, details: Record<string, unknown>) => appendAudit(prisma, { actorUserId: `cli:${userInfo().username}`, action: `admin.${action}`, details });
   try {
@@ -45,7 +67,8 @@ async function main(): Promise<void> {
         const grant = z
           .object({ userId: id, role: z.enum(ROLES), council, groupKey: z.string().default('') })
           .refine((g) => (g.role === 'resident_rep') === (g.groupKey !== ''), 'a resident_rep grant names its group (--group), and only it')
-          .parse({ userId: args[0], role: args[1], council: args[2], groupKey: values.group });
+          // A group is named as people know it; its key is derived as the service derives it.
+          .parse({ userId: args[0], role: args[1], council: args[2], groupKey: values.group === undefined ? undefined : groupKeyOf(values.group) });
         await grantRole(prisma, grant.userId, grant);
         await audit('grant', grant);
         console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);

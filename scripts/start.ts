@@ -3,11 +3,12 @@
 // (search attributes, migrations), then runs the worker and the API as child processes. It supervises
 // what it started: a part that stops on its own (crashed, killed) is restarted, with growing pauses.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
 import { startEmbeddedPostgres, type RunningPostgres } from './lib/embedded-postgres';
-import { PROJECT_ROOT } from './lib/paths';
+import { PROJECT_ROOT, RUNNING_DATABASE_FILE } from './lib/paths';
 import { prepareBackends } from './lib/prepare';
 import { stopChild } from './lib/processes';
 import { restarter, type Restarter } from './lib/supervisor';
@@ -58,6 +59,9 @@ async function main(): Promise<void> {
       stack.restarters.push(postgresRestarts);
       await startPostgres();
       databaseUrl = (stack.postgres as RunningPostgres | undefined)?.urlFor('housing_governance');
+      // `npm run admin` finds this database here, whatever port it runs on.
+      mkdirSync(path.dirname(RUNNING_DATABASE_FILE), { recursive: true });
+      writeFileSync(RUNNING_DATABASE_FILE, JSON.stringify({ url: databaseUrl, port: config.EMBEDDED_PG_PORT, startedAt: new Date().toISOString() }));
     }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;

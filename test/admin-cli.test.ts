@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../scripts/lib/ports';
 import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
 
 const run = promisify(execFile);
-const admin = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'admin.ts'), ...args], { env: { ...process.env, DATABASE_URL: stack.databaseUrl } });
+const adminWith = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'admin.ts'), ...args], { env: { ...process.env, ...env } });
+const admin = (...args: string[]) => adminWith({ DATABASE_URL: stack.databaseUrl }, ...args);
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -41,5 +44,43 @@ describe('npm run admin', () => {
 
     await expect(admin('grant', `rep-${council}`, 'resident_rep', council)).rejects.toMatchObject({ stderr: expect.stringContaining('names its group') });
     expect(await stack.prisma.roleGrant.count({ where: { userId: `rep-${council}` } })).toBe(0);
+  });
+
+  it('keeps a council as a record with the name its documents use', async () => {
+    const council = uniqueCouncil();
+
+    await admin('council', council, '--name', 'Westminster City Council');
+    await admin('council', council, '--name', 'City of Westminster');
+
+    expect(await stack.prisma.council.findUniqueOrThrow({ where: { slug: council } })).toMatchObject({ name: 'City of Westminster' });
+    expect(await stack.prisma.auditLog.count({ where: { action: 'admin.council', details: { path: ['slug'], equals: council } } })).toBe(2);
+  });
+
+  it('takes a group by its name for a resident rep grant, and says the key it derived', async () => {
+    const council = uniqueCouncil();
+    await admin('user', `rep2-${council}`, '--name', 'Rita Rep');
+
+    const { stdout } = await admin('grant', `rep2-${council}`, 'resident_rep', council, '--group', 'Churchill Gardens Residents Association');
+
+    expect(stdout).toContain('for churchill-gardens-residents-association');
+    expect(await stack.prisma.roleGrant.findFirstOrThrow({ where: { userId: `rep2-${council}` } })).toMatchObject({ groupKey: 'churchill-gardens-residents-association' });
+  });
+
+  it('finds the database `npm start` noted in its data folder, and says plainly when there is none to reach', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hg-admin-'));
+    mkdirSync(path.join(dataDir, 'run'));
+    writeFileSync(path.join(dataDir, 'run', 'database.json'), JSON.stringify({ url: stack.databaseUrl }));
+    const council = uniqueCouncil();
+
+    await adminWith({ DATABASE_URL: '', HG_DATA_DIR: dataDir }, 'user', `noted-${council}`, '--name', 'Noted User');
+    const nowhere = adminWith({ DATABASE_URL: '', HG_DATA_DIR: path.join(dataDir, 'none'), EMBEDDED_PG_PORT: String(await freePort()) }, 'user', `lost-${council}`, '--name', 'Lost');
+
+    expect(await stack.prisma.appUser.count({ where: { id: `noted-${council}` } })).toBe(1);
+    const failed = (await nowhere.catch((err: unknown) => err)) as { code: number; stderr: string };
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^cannot reach the database at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/housing_governance/);
+    expect(failed.stderr).toContain('Is `npm start` running? Otherwise set DATABASE_URL');
+    expect(failed.stderr).not.toMatch(/prisma|at .*\.ts:\d+/i);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -10,5 +10,9 @@ function findProjectRoot(start: string): string {
 }
 
 export const PROJECT_ROOT = findProjectRoot(__dirname);
+/** The data folder (HG_DATA_DIR, default .data): embedded PostgreSQL, the Temporal dev server's file, tools. */
+export const DATA_DIR = path.resolve(PROJECT_ROOT, process.env.HG_DATA_DIR || '.data');
 /** Downloaded tools (the Temporal CLI) live here, shared by `npm start` and `npm test`. */
-export const TOOLS_DIR = path.join(PROJECT_ROOT, '.data', 'tools');
+export const TOOLS_DIR = path.join(DATA_DIR, 'tools');
+/** Where `npm start` notes the database it started, for `npm run admin` to find. */
+export const RUNNING_DATABASE_FILE = path.join(DATA_DIR, 'run', 'database.json');

@@ -80,3 +80,14 @@ export interface ChildSettledInput {
   opened: OpenedTask[];
 }
 export const childSettledSignal = defineSignal<[ChildSettledInput]>('childSettled');
+
+/** Text as a key: lower case, letters and digits, single hyphens (e.g. an estate in a business key). */
+export const slugOf = (text: string): string =>
+  text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+
+/** A residents' group's key, from its name: what a resident_rep's role grant names. */
+export const groupKeyOf = (groupName: string): string => slugOf(groupName);

@@ -2,6 +2,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import type { Actor, Role } from '../common/roles';
 import type { LmaPolicy } from './policy';
+import { groupKeyOf, slugOf } from '../common/process';
 
 // What both the LMA workflow and the API side of its definition need: safe to load inside workflows.
 
@@ -148,15 +149,9 @@ export interface VariationRequestInput {
 }
 export const requestVariationUpdate = defineUpdate<{ stage: string; variation: number }, [VariationRequestInput]>('requestVariation');
 
-const slug = (text: string): string =>
-  text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-
 /** The residents' group as a key: what a resident_rep's role grant names. */
-export const lmaGroupKey = (groupName: string): string => slug(groupName);
+export const lmaGroupKey = groupKeyOf;
+const slug = slugOf;
 
 /** PROCESSES.md "Common to all": an LMA is identified by council + estate + group. */
 export function lmaBusinessKey(input: Pick<LmaStartInput, 'council' | 'estate' | 'group'>): string {

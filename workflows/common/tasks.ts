@@ -159,6 +159,7 @@ export class TaskBook {
   private readonly open = new Map<string, TaskView>();
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
+  private readonly unrecorded = new Set<string>();
   private readonly guards = new Map<string, DecisionGuard>();
   private assignments = 0;
   private deciding = 0;
@@ -197,7 +198,8 @@ export class TaskBook {
         };
         this.decisions.push(decision);
         this.received.set(task.taskId, decision);
-        await condition(() => this.applied.has(task.taskId));
+        await condition(() => this.applied.has(task.taskId) || this.unrecorded.has(task.taskId));
+        if (!this.applied.has(task.taskId)) refuse(TASK_REFUSALS.processEnded, 'the process ended before this decision could be recorded');
         if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision };
         await condition(options.settled);
         const reported = options.reported?.().slice(reportedBefore) ?? [];
@@ -285,7 +287,13 @@ export class TaskBook {
       throw err;
     }
     const decision = this.received.get(spec.taskId) as DecisionRecord;
-    await this.hooks?.decided(task, decision);
+    try {
+      await this.hooks?.decided(task, decision);
+    } catch (err) {
+      // Not recorded (the process ended while its write waited on an incident): its update answers so.
+      this.unrecorded.add(spec.taskId);
+      throw err;
+    }
     await apply(decision);
     this.applied.add(spec.taskId);
     return decision;

@@ -157,7 +157,10 @@ export function createEngineActivities(prisma: PrismaClient) {
       const email =
         input.kind === 'process_finished'
           ? await notificationRow(prisma, { process: input.process, event: 'process_finished', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: councilAndGroup(input.process), facts: { stage: input.stage } })
-          : undefined;
+          : input.kind === 'incident_opened'
+            ? // The programme managers are the ones who can retry or cancel.
+              await notificationRow(prisma, { process: input.process, event: 'incident_opened', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: ['programme_manager'], facts: { incident: input.summary } })
+            : undefined;
       const row = entry ? registryRow(entry) : undefined;
       await prisma.$transaction([
         ...(entry && row ? [prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row })] : []),

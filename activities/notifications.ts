@@ -14,6 +14,8 @@ export interface NotificationFacts {
   reasons?: string;
   escalatedTo?: Role;
   stage?: string;
+  /** An incident: what stopped the process (the timeline entry's summary). */
+  incident?: string;
   /** A payment instruction: how much, to whom, when, which instalment of which term. */
   payment?: { amountPence: number; payee: string; dueOn: string; instalment: number; of: number; term: number };
 }
@@ -48,6 +50,10 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
   process_finished: (process, facts) => ({
     subject: `Process finished: ${process.title}`,
     body: [`The process has finished at stage ${facts.stage}.`],
+  }),
+  incident_opened: (process, { incident }) => ({
+    subject: `Process stopped: ${process.title}`,
+    body: [`${incident}.`, 'Retry it once the cause is put right (POST /processes/:id/incident/retry), or cancel the process.'],
   }),
   payment_instructed: (process, { payment }) => ({
     subject: `Payment instruction: ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}`,

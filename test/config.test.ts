@@ -1,4 +1,5 @@
 import { appConfigSchema, ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
+import type * as Paths from '../scripts/lib/paths';
 
 const required = { DATABASE_URL: 'postgresql://u:p@localhost:5432/db', TEMPORAL_ADDRESS: 'localhost:7233' };
 
@@ -30,5 +31,21 @@ describe('configuration from the environment', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     expect(config).toMatchObject({ EMBEDDED_PG_PORT: 54329, TEMPORAL_DEV_PORT: 7233, TEMPORAL_UI_PORT: 8233, HG_DATA_DIR: '.data' });
+  });
+
+  it('keeps the downloaded tools and the noted database in HG_DATA_DIR, like everything else', () => {
+    const before = process.env.HG_DATA_DIR;
+    process.env.HG_DATA_DIR = '/var/tmp/hg-elsewhere';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- read afresh under the changed environment
+        const paths = require('../scripts/lib/paths') as typeof Paths;
+        expect(paths.TOOLS_DIR).toBe('/var/tmp/hg-elsewhere/tools');
+        expect(paths.RUNNING_DATABASE_FILE).toBe('/var/tmp/hg-elsewhere/run/database.json');
+      });
+    } finally {
+      if (before === undefined) delete process.env.HG_DATA_DIR;
+      else process.env.HG_DATA_DIR = before;
+    }
   });
 });

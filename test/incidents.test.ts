@@ -45,6 +45,10 @@ describe('a write that cannot succeed', () => {
     expect(listed.body.items).toEqual([expect.objectContaining({ processId, incident: expect.objectContaining({ activity: 'recordDecision' }) })]);
     const timeline = await timelineOf(stack, processId, cast.programmeManager);
     expect(timeline.map((entry) => entry.kind)).toContain('incident_opened');
+    // The programme managers are told, once.
+    const told = await stack.mailbox.waitFor((m) => m.subject === `Process stopped: Local Management Agreement: Churchill Gardens Residents Association, Churchill Gardens` && m.text.includes(processId));
+    expect(told.to).toEqual([cast.programmeManager.email]);
+    expect(told.text).toContain('Stopped: recordDecision failed');
     // Nothing of the decision was half-written: the task is still open in the inbox.
     expect((await stack.prisma.task.findFirstOrThrow({ where: { processId, taskKey: 'appoint-adviser' } })).status).toBe('open');
   });

@@ -28,7 +28,7 @@ export const taskOwner = (process: ProcessRef): { workflowId: string; kind: Proc
  */
 export const NON_RETRYABLE_ACTIVITY_ERRORS = ['InvalidProcessData'] as const;
 
-export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'payment_instructed'] as const;
+export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'payment_instructed', 'incident_opened'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface TaskOpenedInput {

@@ -1,18 +1,14 @@
 // Text that PostgreSQL or an email cannot carry, refused where it comes in (the API's edge) so that it
 // never reaches a workflow whose writes would then fail for ever.
 
-// NUL and the other C0 controls but tab, line feed and carriage return; DEL and the C1 controls.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-// Bidirectional embeddings, overrides and isolates: they reorder what a title or email subject shows.
-const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
-// A surrogate not in a pair: UTF-8 (PostgreSQL, email) has no encoding for it.
-const LONE_SURROGATE = /\p{Cs}/u;
+import { BIDI_CONTROL, CONTROL_CHARACTER, LONE_SURROGATE } from '../workflows/common/text';
+
 const LINE_BREAK_OR_TAB = /[\t\n\r\u2028\u2029]/;
 
 /** Why `value` cannot be accepted as text, or undefined if it can. Line breaks and tabs only where `multiLine`. */
 export function unstorableText(value: string, { multiLine }: { multiLine: boolean }): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
-  if (CONTROL.test(value)) return 'contains a control character (e.g. NUL)';
+  if (CONTROL_CHARACTER.test(value)) return 'contains a control character (e.g. NUL)';
   if (BIDI_CONTROL.test(value)) return 'contains a bidirectional control character';
   if (!multiLine && LINE_BREAK_OR_TAB.test(value)) return 'must be one line, without tabs';
   return undefined;

@@ -31,9 +31,8 @@ import {
 import { person, type Actor, type Role } from './roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
 import { TASK_REFUSALS, TaskBook, refuse, type OpenedTask } from './tasks';
+import { storableLine } from './text';
 
-/** An error's text as the read models can store it: no control characters or lone surrogates, bounded. */
-const storableMessage = (message: string): string => message.replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]|\p{Cs}/gu, '?').slice(0, 500);
 
 /** The stages every process can end in early. */
 export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
@@ -134,7 +133,8 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     openTasks: tasks.openTasks(),
     decisions: tasks.decisions,
     details,
-    ...(incident ? { incident } : { incident: undefined }),
+    // Over the registry entry's null: the view has the incident while there is one, else none.
+    incident,
   });
   setHandler(processViewQuery, view);
   // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
@@ -212,7 +212,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
       } catch (err) {
         const failure = failureThatCannotSucceed(err);
         if (!failure) throw err;
-        incident = { activity, message: storableMessage(failure.message), since: incident?.since ?? workflowNow(), attempts };
+        incident = { activity, message: storableLine(failure.message, 500), since: incident?.since ?? workflowNow(), attempts };
         retryRequested = undefined;
         updatedAt = workflowNow();
         await engine?.incidentEvent('incident_opened', `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`).catch(() => undefined);

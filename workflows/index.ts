@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Deterministic code only: see ESLint's rules for this folder.
 export { localManagementAgreement } from './lma/workflow';
+export { slaRenegotiation, slaServiceNegotiation } from './sla/workflow';

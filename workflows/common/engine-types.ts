@@ -66,7 +66,7 @@ export interface ProcessEventInput {
   process: ProcessRef;
   /** Unique within the process: makes a retried write a no-op. */
   key: string;
-  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'process_finished' | 'incident_opened' | 'incident_retried';
+  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'renegotiation_requested' | 'process_finished' | 'incident_opened' | 'incident_retried';
   summary: string;
   at: string;
   actor?: Actor;

@@ -42,3 +42,18 @@ export const DEFAULT_COMMON_POLICY: CommonPolicy = {
     almo_board: 'programme_manager',
   },
 };
+
+/**
+ * An instant `months` calendar months after `iso`, in the policy's calendar: the same day of the month
+ * (or the month's last day, for 31 January + 1), and in a compressed calendar 30 days a month.
+ */
+export function monthsLater(calendar: WorkingCalendar, iso: string, months: number): string {
+  if (calendar.kind === 'compressed') return new Date(Date.parse(iso) + calendarDaysMs(calendar, months * 30)).toISOString();
+  const from = new Date(iso);
+  const target = new Date(from);
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  return target.toISOString();
+}

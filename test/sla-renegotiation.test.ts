@@ -25,7 +25,7 @@ interface SlaCast {
   almoBoard: TestUser;
   cabinet: TestUser;
   auditor: TestUser;
-  leads: Record<'legal' | 'it' | 'hr' | 'payroll', TestUser>;
+  leads: Record<'legal' | 'it' | 'hr' | 'payroll', TestUser & { name: string }>;
 }
 
 let stack: TestStack;
@@ -36,7 +36,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   const council = uniqueCouncil();
   await stack.prisma.council.create({ data: { slug: council, name: councilName(council), updatedAt: new Date() } });
-  const lead = (name: string) => stack.user({ council, role: 'service_lead', name });
+  const lead = async (name: string) => ({ ...(await stack.user({ council, role: 'service_lead', name })), name });
   cast = {
     council,
     programmeManager: await stack.user({ council, role: 'programme_manager', name: 'Sam Patel' }),
@@ -56,10 +56,10 @@ const kpis = [{ measure: 'advice within 5 working days', target: '95%' }];
 const terms = (annualChargePence: number, unitCostPence: number, unit: string, kpiList = kpis) => ({ annualChargePence, unitCostPence, unit, kpis: kpiList });
 const slaSet = (opts: { services?: string[]; opens?: string; currentExpiry?: string } = {}) => {
   const all = {
-    legal: { service: 'legal', serviceLead: cast.leads.legal.userId, terms: terms(12_000_000, 6_000, 'hour of legal advice', []) },
-    it: { service: 'it', serviceLead: cast.leads.it.userId, terms: terms(20_000_000, 40_000, 'user a year') },
-    hr: { service: 'hr', serviceLead: cast.leads.hr.userId, terms: terms(8_000_000, 5_000, 'employee a year') },
-    payroll: { service: 'payroll', serviceLead: cast.leads.payroll.userId, terms: terms(3_000_000, 500, 'payslip') },
+    legal: { service: 'legal', serviceLead: { userId: cast.leads.legal.userId, name: cast.leads.legal.name }, terms: terms(12_000_000, 6_000, 'hour of legal advice', []) },
+    it: { service: 'it', serviceLead: { userId: cast.leads.it.userId, name: cast.leads.it.name }, terms: terms(20_000_000, 40_000, 'user a year') },
+    hr: { service: 'hr', serviceLead: { userId: cast.leads.hr.userId, name: cast.leads.hr.name }, terms: terms(8_000_000, 5_000, 'employee a year') },
+    payroll: { service: 'payroll', serviceLead: { userId: cast.leads.payroll.userId, name: cast.leads.payroll.name }, terms: terms(3_000_000, 500, 'payslip') },
   } as const;
   return {
     kind: 'sla',
@@ -158,6 +158,10 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     await decide(processId, 'c1-it-r1-almo', cast.almoBoard, 'retract', { buyingFrom: 'Shared IT Ltd' }, 'The market test shows a quarter off the unit cost');
     // Legal: revised after two rounds; its first response is late (reminded, then escalated).
     await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'propose', { terms: terms(10_000_000, 5_000, 'hour of legal advice') });
+    // The set's view shows where each negotiation stands: legal waits on its service lead.
+    await eventually(async () =>
+      expect((await viewOf(processId)).details.services.find((s) => s.key === 'legal')?.negotiation).toEqual({ round: 1, awaiting: 'council', lastProposal: { by: 'almo', terms: terms(10_000_000, 5_000, 'hour of legal advice') } }),
+    );
     const lateTitle = "Legal services: respond to the ALMO's proposal (round 1 of 3)";
     const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Reminder: ${lateTitle}`) && m.text.includes(processId));
     const overdue = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Overdue: ${lateTitle}`) && m.text.includes(processId));
@@ -213,7 +217,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const documents = await documentsOf(processId);
     expect(documents.filter((d) => d.kind === 'service_level_agreement').map((d) => d.title).sort()).toEqual(['Service Level Agreement: Human resources', 'Service Level Agreement: Legal services', 'Service Level Agreement: Payroll']);
     const legalSla = await documentText(documents.find((d) => d.title === 'Service Level Agreement: Legal services')!.id);
-    for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 round(s).', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes', `Priya Shah, Director of Resources, for ${councilName(cast.council)}`]) {
+    for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 rounds.', 'Council service lead: Head of Legal', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes', `Priya Shah, Director of Resources, for ${councilName(cast.council)}`]) {
       expect(legalSla).toContain(part);
     }
     expect(legalSla).toMatch(/From \d{1,2} [A-Z][a-z]+ \d{4} to \d{1,2} [A-Z][a-z]+ \d{4} \(24 months\)/);
@@ -240,6 +244,11 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       ['c1-legal-r2-almo', 'propose'],
       ['c1-legal-r2-council', 'accept'],
     ]);
+    // The evidence pack states how each rule of the process stood.
+    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+    const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/·?\s+/g, ' ');
+    expect(packText).toContain('Payroll: revised by the chief executives (Meet in the middle; payroll to be market tested again next cycle)');
+    expect(packText).toContain('Legal services: revised after 2 rounds');
     // Found by council, kind and stage.
     const found = await callApi<{ items: { processId: string }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&kind=sla&stage=in_force`, { as: cast.programmeManager });
     expect(found.body.items.map((p) => p.processId)).toEqual([processId]);

@@ -39,7 +39,7 @@ describe('the impact report', () => {
     key,
     service: 'other',
     name: key,
-    serviceLead: 'lead',
+    serviceLead: { userId: 'lead', name: 'Head of Service' },
     terms: { annualChargePence, unitCostPence: 100, unit: 'unit', kpis: [] },
     ...(outcome ? { outcome } : {}),
   });

@@ -33,7 +33,7 @@ const service = z
   .object({
     service: z.enum(CENTRAL_SERVICES),
     name: oneLineName.optional().meta({ description: "the service's name; required for `other`" }),
-    serviceLead: userId.meta({ description: "the user id of the council's service_lead who negotiates it" }),
+    serviceLead: z.object({ userId: userId.meta({ description: "the user id of the council's service_lead who negotiates it" }), name: oneLineName }).strict(),
     terms: termsInForce,
   })
   .strict()

@@ -70,8 +70,8 @@ export interface SlaService {
   key: string;
   service: CentralService;
   name: string;
-  /** The user id of the council's `service_lead` for it. */
-  serviceLead: string;
+  /** The council's `service_lead` for it: their user id and name. */
+  serviceLead: { userId: string; name: string };
   /** The terms in force (for a first agreement, the council's offer). */
   terms: SlaTerms;
 }

@@ -4,6 +4,9 @@ import { DEADLOCK_FORUM_NAMES, type ImpactReport, type ServiceBenchmark, type Sl
 // The rules and sums of PROCESSES.md §4 (source 004: 5.2, 7.7, 8.3), each named with its source, so a
 // refusal tells the officer which rule and why, and every figure a document states is worked out once.
 
+/** "1 round", "2 rounds". */
+export const roundsInWords = (n: number): string => (n === 1 ? '1 round' : `${n} rounds`);
+
 /** To one decimal place, as a percentage of `of` (0 when there is nothing to compare with). */
 const percentOf = (part: number, of: number): number => (of === 0 ? 0 : Math.round((1000 * part) / of) / 10);
 
@@ -94,7 +97,7 @@ export function slaRulesReport(details: SlaDetails, maxRounds?: number): RuleOut
       rule: `SLA-R2 at most ${maxRounds ?? 'the policy’s'} rounds of proposal and counter-proposal, then deadlock`,
       source: 'PROCESSES.md §4.3',
       outcome: negotiated.length ? 'met' : 'not reached',
-      detail: negotiated.length ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${s.outcome?.rounds} round(s)`).join('; ') : 'no negotiation has ended yet',
+      detail: negotiated.length ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${roundsInWords(s.outcome?.rounds ?? 0)}`).join('; ') : 'no negotiation has ended yet',
     },
     {
       rule: 'SLA-R3 a deadlock is decided, bindingly, by the chief executives or a joint board–cabinet meeting',

@@ -25,7 +25,7 @@ import {
   type SlaStartInput,
   type SlaTerms,
 } from './messages';
-import { comparatorUnitCost, impactOf, signOffRefusal, termsProblem, valueForMoneyGap } from './rules';
+import { comparatorUnitCost, impactOf, roundsInWords, signOffRefusal, termsProblem, valueForMoneyGap } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
 const millisUntil = (iso: string): number => Math.max(1, Date.parse(iso) - Date.parse(workflowNow()));
@@ -42,7 +42,7 @@ function outcomeInWords(service: Pick<SlaService, 'name'>, outcome: ServiceOutco
   if (outcome.kind === 'retracted') return `${service.name}: retracted${how}; the ALMO buys it elsewhere${outcome.retraction?.buyingFrom ? ` (${outcome.retraction.buyingFrom})` : ''} after ${monthsInWords(outcome.retraction?.noticeMonths ?? 0)}' notice, ending ${dateInWords(outcome.retraction?.noticeEndsAt ?? '')}`;
   const terms = outcome.terms as SlaTerms;
   const what = outcome.kind === 'renewed' ? 'renewed as it is' : 'renewed on revised terms';
-  return `${service.name}: ${what}${how} after ${outcome.rounds} round(s), ${inPounds(terms.annualChargePence)} a year at ${perUnit(terms)}`;
+  return `${service.name}: ${what}${how} after ${roundsInWords(outcome.rounds)}, ${inPounds(terms.annualChargePence)} a year at ${perUnit(terms)}`;
 }
 
 /**
@@ -211,12 +211,12 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
             `Decided on a deadlock by ${DEADLOCK_FORUM_NAMES[outcome.deadlock.forum]} (${outcome.deadlock.forumMembers})${outcome.deadlock.minuteReference ? `, minute ${outcome.deadlock.minuteReference}` : ''}; the decision binds.`,
             `Why: ${outcome.deadlock.reasons}`,
           ]
-        : [outcome.kind === 'renewed' ? `Renewed as it is, after ${outcome.rounds} round(s).` : outcome.kind === 'revised' ? `Revised terms agreed after ${outcome.rounds} round(s).` : `Retracted by the ALMO after ${outcome.rounds} round(s).`];
+        : [`${outcome.kind === 'renewed' ? 'Renewed as it is' : outcome.kind === 'revised' ? 'Revised terms agreed' : 'Retracted by the ALMO'} after ${roundsInWords(outcome.rounds)}.`];
       if (outcome.kind === 'retracted') {
         const r = outcome.retraction;
         const doc = await frame.document(`c${cycle}:retraction:${s.key}`, 'sign_off', 'sla_retraction_notice', `Notice of retraction: ${s.name}`, [
           { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`] },
-          { heading: 'Service', lines: [s.name, `Council service lead: ${s.serviceLead}`] },
+          { heading: 'Service', lines: [s.name, `Council service lead: ${s.serviceLead.name}`] },
           {
             heading: 'Notice',
             lines: [
@@ -235,7 +235,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
       const terms = outcome.terms as SlaTerms;
       const doc = await frame.document(`c${cycle}:sla:${s.key}`, 'sign_off', 'service_level_agreement', `Service Level Agreement: ${s.name}`, [
         { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`] },
-        { heading: 'Service', lines: [s.name, `Council service lead: ${s.serviceLead}`] },
+        { heading: 'Service', lines: [s.name, `Council service lead: ${s.serviceLead.name}`] },
         { heading: 'Charge', lines: [`${inPounds(terms.annualChargePence)} a year`, `Unit cost: ${perUnit(terms)}`] },
         { heading: 'Key performance indicators', lines: kpiLines(terms) },
         { heading: 'Term', lines: [`From ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)} (${sla.termMonths} months)`, `Effective date: ${dateInWords(effectiveFrom)}`] },
@@ -409,7 +409,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           kind: 'respond_to_sla_proposal',
           title: `${service.name}: respond to the ALMO's ${asIs ? 'offer to renew as it is' : 'proposal'} (round ${round} of ${max}${round === max ? ': a counter-proposal now deadlocks it' : ''})`,
           role: 'service_lead',
-          assignee: service.serviceLead,
+          assignee: service.serviceLead.userId,
           outcomes: ['accept', 'counter', 'declare_deadlock'],
           reasonsRequiredFor: ['declare_deadlock'],
           data: { ...context, round, proposal, renewAsIs: asIs },

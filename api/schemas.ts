@@ -1,14 +1,11 @@
 import { z } from 'zod';
+import { councilSlug, isoDateTime } from '../lib/field-schemas';
 import { ROLES } from '../workflows/common/roles';
 
 // The request and response shapes of the API: one zod schema each, the single source of truth for
 // validation and for /openapi.json.
 
-export const slug = z
-  .string()
-  .max(64)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
-const isoDateTime = z.iso.datetime({ offset: true });
+export const slug = councilSlug;
 
 export const processIdParams = z.object({
   id: z.string().min(1).max(300).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),

@@ -12,7 +12,7 @@ import { groupKeyOf } from '../workflows/common/process';
 import { ROLES } from '../workflows/common/roles';
 import { embeddedDatabaseUrl } from './lib/embedded-postgres';
 import { RUNNING_DATABASE_FILE } from './lib/paths';
-import { slug as councilSlug } from '../api/schemas';
+import { councilSlug, userId } from '../lib/field-schemas';
 
 const USAGE = `usage:
   npm run admin -- user <user-id> --name "<display name>" [--email <address>]
@@ -22,7 +22,7 @@ const USAGE = `usage:
   npm run admin -- council <council> --name "<name documents use, e.g. Westminster City Council>"
 roles: ${ROLES.join(', ')}  ('*' as council: every council)`;
 
-const id = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _ @ - only');
+const id = userId;
 const council = z.union([z.literal(ANY_COUNCIL), councilSlug]);
 
 /** The database: DATABASE_URL; else the one a running `npm start` noted; else the embedded default port. */

@@ -17,28 +17,17 @@ import {
 } from './messages';
 import { LMA_POLICY_DEFAULTS, type LmaPolicy } from './policy';
 import { lmaRulesReport } from './rules';
-import { isOneLine } from '../../lib/text';
+import { count, councilSlug, isoDateTime, longText, oneLine, oneLineName, pence, reasonsText } from '../../lib/field-schemas';
 
 // The Local Management Agreement as the service sees it (PROCESSES.md §1): how it starts, its policy
 // section, its task forms, its commands and reads. Not part of the workflow bundle (it loads zod).
 
-const slug = z
-  .string()
-  .max(64)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
 // Names go into process titles, task titles and email subjects: one line each.
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit')
-  .refine(isOneLine, 'must be one line, without tabs or control characters');
-const area = z.string().trim().min(1).max(200).refine(isOneLine, 'must be one line, without tabs or control characters');
-const text = z.string().trim().min(1).max(5_000);
-const count = z.number().int().min(0).max(10_000_000);
-const pence = z.number().int().min(0).max(100_000_000);
-const reasons = z.string().trim().min(1).max(10_000);
+const slug = councilSlug;
+const name = oneLineName;
+const area = oneLine;
+const text = longText;
+const reasons = reasonsText;
 
 const startBody = z
   .object({
@@ -110,7 +99,6 @@ const policySection = z
   })
   .strict();
 
-const isoDateTime = z.iso.datetime({ offset: true });
 
 export const lmaDefinition: ProcessDefinition = {
   kind: LMA_KIND,

@@ -7,6 +7,7 @@ import { eventually } from './support/eventually';
 import { completeTask, councilName, timelineOf } from './support/lma';
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
+import { decide as decideTask, openTask as openTaskOf } from './support/tasks';
 
 // The SLA process's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
 const CURRENT_SLA_VERSION = 'sla-v1';
@@ -80,22 +81,8 @@ async function startSla(body: ReturnType<typeof slaSet>, as: TestUser = cast.pro
 
 const viewOf = async (processId: string) => (await callApi<ProcessView<SlaDetails>>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
 
-/** Waits for the task with this id to be open in the process's inbox for `as`, and returns its inbox id. */
-async function openTask(processId: string, taskId: string, as: TestUser): Promise<string> {
-  return eventually(async () => {
-    const inbox = await callApi<{ items: { id: string; taskId: string; status: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${encodeURIComponent(processId)}&status=open&page_size=100`, { as });
-    const task = inbox.body.items.find((item) => item.taskId === taskId);
-    if (!task) throw new Error(`${taskId} not open yet (open: ${inbox.body.items.map((i) => i.taskId).join(', ')})`);
-    return task.id;
-  }, 30_000);
-}
-
-/** Decides the task with this id; fails unless the API accepts the decision. */
-async function decide(processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) {
-  const response = await completeTask(stack, await openTask(processId, taskId, as), as, { outcome, form, ...(reasons ? { reasons } : {}) });
-  if (response.status !== 200) throw new Error(`${taskId} ${outcome}: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body;
-}
+const openTask = async (processId: string, taskId: string, as: TestUser) => (await openTaskOf(stack, processId, taskId, as)).id;
+const decide = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => decideTask(stack, processId, taskId, as, outcome, form, reasons);
 
 const quality = [{ measure: 'satisfaction with advice', value: '71%', benchmark: '80%' }];
 const signOff = {

@@ -3,7 +3,6 @@ import { councilSlug, oneLine, oneLineName, pence, reasonsText, userId } from '.
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import {
   CENTRAL_SERVICES,
-  CENTRAL_SERVICE_NAMES,
   DEADLOCK_FORUMS,
   SLA_KIND,
   SLA_OPENING,
@@ -13,6 +12,7 @@ import {
   requestRenegotiationUpdate,
   serviceKeyOf,
   slaBusinessKey,
+  slaServiceOf,
   type SlaDetails,
   type SlaStartInput,
   type SlaTaskKind,
@@ -29,7 +29,8 @@ const unitCost = z.number().int().min(1).max(100_000_000);
 const termsInForce = z.object({ annualChargePence: pence, unitCostPence: unitCost, unit: oneLine.meta({ description: 'what a unit is, e.g. "hour of legal advice"' }), kpis: z.array(kpi).max(20) }).strict();
 const proposedTerms = termsInForce.extend({ kpis: z.array(kpi).min(1).max(20) });
 
-const service = z
+/** A central service of an SLA set, as a start body (or another process's form) lists it. */
+export const centralServiceSchema = z
   .object({
     service: z.enum(CENTRAL_SERVICES),
     name: oneLineName.optional().meta({ description: "the service's name; required for `other`" }),
@@ -39,6 +40,9 @@ const service = z
   .strict()
   .refine((s) => s.service !== 'other' || s.name !== undefined, { message: 'an `other` service is named', path: ['name'] });
 
+/** Each service once (the `other` ones named apart). */
+export const eachServiceOnce = (services: z.infer<typeof centralServiceSchema>[]): boolean => new Set(services.map((s) => serviceKeyOf(s.service, s.name))).size === services.length;
+
 const startBody = z
   .object({
     kind: z.literal(SLA_KIND),
@@ -47,12 +51,13 @@ const startBody = z
     purpose: z.enum(SLA_PURPOSES),
     opens: z.enum(SLA_OPENING).default('now').meta({ description: "`now`, or `ahead_of_expiry`: the policy's months before `currentExpiry`" }),
     currentExpiry: z.iso.date().optional().meta({ description: 'when the SLAs in force expire' }),
-    services: z.array(service).min(1).max(20),
+    services: z.array(centralServiceSchema).min(1).max(20),
   })
   .strict()
   .refine((b) => b.opens !== 'ahead_of_expiry' || b.currentExpiry !== undefined, { message: 'opening ahead of expiry needs the expiry date', path: ['currentExpiry'] })
-  .refine((b) => new Set(b.services.map((s) => serviceKeyOf(s.service, s.name))).size === b.services.length, { message: 'each service appears once (name the `other` ones apart)', path: ['services'] });
+  .refine((b) => eachServiceOnce(b.services), { message: 'each service appears once (name the `other` ones apart)', path: ['services'] });
 type StartBody = z.infer<typeof startBody>;
+
 
 const nothing = z.object({}).strict();
 const qualityMeasure = z.object({ measure: oneLine, value: oneLine, benchmark: oneLine }).strict();
@@ -115,7 +120,7 @@ export const slaDefinition: ProcessDefinition = {
       purpose: body.purpose,
       opens: body.opens,
       ...(body.currentExpiry ? { currentExpiry: body.currentExpiry } : {}),
-      services: body.services.map((s) => ({ key: serviceKeyOf(s.service, s.name), service: s.service, name: s.name ?? CENTRAL_SERVICE_NAMES[s.service], serviceLead: s.serviceLead, terms: s.terms })),
+      services: body.services.map(slaServiceOf),
       startedBy,
       policy: ownPolicy<typeof SLA_KIND, SlaPolicy>(policy, SLA_KIND),
     }),

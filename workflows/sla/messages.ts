@@ -192,6 +192,20 @@ export interface SlaStartInput {
   startedBy: Actor;
   policy: CommonPolicy & { sla: SlaPolicy };
   carry?: SlaCycleCarry;
+  /**
+   * Set when another process runs the set as its child (an ALMO's first SLAs): its tasks, timeline and
+   * documents are that process's, and the run ends at sign-off, answering the signed-off SLAs.
+   */
+  parent?: ProcessRef;
+}
+
+/** What a set run as a child answers once signed off. */
+export interface SignedOffSlas {
+  effectiveFrom: string;
+  expiresOn: string;
+  services: { key: string; name: string; outcome: ServiceOutcome['kind']; annualChargePence?: number }[];
+  documentIds: string[];
+  totalAfterPence: number;
 }
 
 export interface SlaDetails {
@@ -227,10 +241,21 @@ export interface ServiceNegotiationInput {
   almo: string;
   service: SlaService;
   gap?: ValueForMoneyGap;
+  /** Its task ids' prefix within the process (absent: `c<cycle>-<service>-`). */
+  keyPrefix?: string;
 }
 
 /** The service's key in the set: `other` services by their name. */
 export const serviceKeyOf = (service: CentralService, name?: string): string => (service === 'other' ? `other-${slugOf(name ?? '')}` : service);
+
+/** A service as a start body or a form lists it, with its key in the set and its name. */
+export const slaServiceOf = (s: { service: CentralService; name?: string | undefined; serviceLead: SlaService['serviceLead']; terms: SlaTerms }): SlaService => ({
+  key: serviceKeyOf(s.service, s.name),
+  service: s.service,
+  name: s.name ?? CENTRAL_SERVICE_NAMES[s.service],
+  serviceLead: s.serviceLead,
+  terms: s.terms,
+});
 
 /** PROCESSES.md "Common to all": one SLA set per council and ALMO. */
 export const slaBusinessKey = (input: { council: string; almo: string }): string => `${SLA_KIND}:${input.council}:${slugOf(input.almo)}`;

@@ -24,6 +24,7 @@ import {
   type SlaServiceState,
   type SlaStartInput,
   type SlaTerms,
+  type SignedOffSlas,
 } from './messages';
 import { comparatorUnitCost, impactOf, roundsInWords, signOffRefusal, termsProblem, valueForMoneyGap } from './rules';
 
@@ -51,19 +52,21 @@ function outcomeInWords(service: Pick<SlaService, 'name'>, outcome: ServiceOutco
  * signed off, the impact on the council's central services reported; then a run per cycle, the next
  * one opening the policy's months before the new SLAs expire. Serves a first agreement too.
  */
-export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
+export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffSlas | undefined> {
   const { policy, carry } = input;
   const sla = policy.sla;
   const cycle = carry?.cycle ?? 1;
   const expiry = carry?.expiresOn ?? (input.currentExpiry ? new Date(`${input.currentExpiry}T00:00:00Z`).toISOString() : undefined);
+  const parent = input.parent;
   const frame = processFrame<SlaDetails>({
     kind: SLA_KIND,
     council: input.council,
-    groupKey: '',
-    title: `Service Level Agreements: ${input.almo} and ${input.councilName ?? input.council}`,
-    businessKey: slaBusinessKey(input),
+    groupKey: parent?.groupKey ?? '',
+    title: parent?.title ?? `Service Level Agreements: ${input.almo} and ${input.councilName ?? input.council}`,
+    businessKey: parent?.processId ?? slaBusinessKey(input),
     startedBy: input.startedBy,
     ...(carry ? { startedAt: carry.startedAt, keyPrefix: `c${cycle}:` } : {}),
+    ...(parent ? { parent, keyPrefix: 'sla-' } : {}),
     stage: SLA_STAGES.awaitingNegotiation,
     policy,
     details: {
@@ -77,7 +80,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
       ...(carry?.requestedBy ? { renegotiationRequested: { by: carry.requestedBy.actor, reasons: carry.requestedBy.reasons, at: workflowNow() } } : {}),
     },
   });
-  const { details, tasks, moveTo, processId } = frame;
+  const { details, tasks, moveTo, processId, taskId } = frame;
   const services = details.services;
   const council = input.councilName ?? input.council;
 
@@ -119,7 +122,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
   const benchmark = (service: SlaServiceState) =>
     tasks.decide(
       {
-        taskId: `c${cycle}-benchmark-${service.key}`,
+        taskId: taskId(`c${cycle}-benchmark-${service.key}`),
         kind: 'benchmark_service',
         title: `Benchmark or market test ${service.name}`,
         role: 'almo_board',
@@ -172,7 +175,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
   const signOff = (side: 'almo' | 'council') =>
     tasks.decide(
       {
-        taskId: `c${cycle}-sign-off-${side}`,
+        taskId: taskId(`c${cycle}-sign-off-${side}`),
         kind: 'sign_off_slas',
         title: side === 'almo' ? `Sign off the SLAs with ${council} for the ALMO board` : `Sign off the SLAs with ${input.almo} for the council (a director)`,
         role: side === 'almo' ? 'almo_board' : 'programme_manager',
@@ -194,6 +197,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
       almo: input.almo,
       service: { key: service.key, service: service.service, name: service.name, serviceLead: service.serviceLead, terms: service.terms },
       ...(service.gap ? { gap: service.gap } : {}),
+      ...(parent ? { keyPrefix: taskId(`c${cycle}-${service.key}-`) } : {}),
     });
     service.outcome = await negotiation.result();
     delete service.negotiation;
@@ -272,9 +276,10 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
     return [...ids, summary.documentId, report.documentId];
   };
 
+  let signedOff: SignedOffSlas | undefined;
   await frame.run(async () => {
     await frame.record(
-      carry ? 'stage_changed' : 'process_started',
+      carry || parent ? 'stage_changed' : 'process_started',
       carry ? `Cycle ${cycle} of the SLAs with ${input.almo}` : `SLA set of ${input.almo} with ${council}: ${services.map((s) => s.name).join(', ')}`,
       carry ? undefined : input.startedBy,
     );
@@ -296,6 +301,19 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
     const documentIds = await signedOffDocuments(effectiveFrom, expiresOn);
     details.agreement = { signedOffAt, effectiveFrom, expiresOn, documentIds };
     delete details.renegotiationRequested;
+    if (parent) {
+      // A first agreement run for another process ends here: that process records the SLAs.
+      signedOff = {
+        effectiveFrom,
+        expiresOn,
+        services: services.map((s) => ({ key: s.key, name: s.name, outcome: (s.outcome as ServiceOutcome).kind, ...(s.outcome?.terms ? { annualChargePence: s.outcome.terms.annualChargePence } : {}) })),
+        documentIds,
+        totalAfterPence: details.impact?.totalAfterPence ?? 0,
+      };
+      await moveTo(SLA_STAGES.inForce, `SLAs signed off: in force from ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)}`);
+      await condition(allHandlersFinished);
+      return;
+    }
     const remaining: SlaService[] = services
       .filter((s) => s.outcome?.kind !== 'retracted')
       .map((s) => ({ key: s.key, service: s.service, name: s.name, serviceLead: s.serviceLead, terms: s.outcome?.terms ?? s.terms }));
@@ -326,6 +344,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
     // A new run per cycle keeps the history bounded; the process id and timeline carry on.
     await continueAsNew<typeof slaRenegotiation>({ ...input, carry: next });
   });
+  return signedOff;
 }
 
 /**
@@ -348,7 +367,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
     policy,
     details: { serviceKey: service.key },
     parent: input.parent,
-    keyPrefix: `c${cycle}-${service.key}-`,
+    keyPrefix: input.keyPrefix ?? `c${cycle}-${service.key}-`,
   });
   const { tasks } = frame;
   const max = sla.maxRounds;

@@ -1,0 +1,283 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ProcessView } from '../workflows/common/process';
+import type { AlmoDetails } from '../workflows/almo/messages';
+import { eventually } from './support/eventually';
+import { councilName, timelineOf } from './support/lma';
+import { pdfText } from './support/pdf';
+import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
+import { attempt as attemptTask, decide as decideTask } from './support/tasks';
+
+// The ALMO establishment's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+const CURRENT_ALMO_VERSION = 'almo-v1';
+const ALMO = 'Riverside Homes';
+/** A day of 100 ms; Section 27 chased and escalated after a week (0.5 s); other steps due in 1.5 s. */
+const compressedPolicy = {
+  calendar: { kind: 'compressed', workingDayMs: 100 },
+  reminderWorkingDaysBefore: 1,
+  almo: { councilStepWorkingDays: 15, section27DecisionWeeks: 1 },
+  sla: { benchmarkWorkingDays: 15, responseWorkingDays: 15 },
+};
+
+interface AlmoCast {
+  council: string;
+  programmeManager: TestUser;
+  cabinet: TestUser;
+  scrutineer: TestUser;
+  finance: TestUser;
+  almoBoard: TestUser;
+  legal: TestUser;
+  housingManager: TestUser;
+  liaison: TestUser;
+  legalLead: TestUser;
+  auditor: TestUser;
+}
+
+let stack: TestStack;
+let cast: AlmoCast;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+beforeEach(async () => {
+  const council = uniqueCouncil();
+  await stack.prisma.council.create({ data: { slug: council, name: councilName(council), updatedAt: new Date() } });
+  const user = (role: Parameters<TestStack['user']>[0]['role'], name?: string) => stack.user({ council, role, ...(name ? { name } : {}) });
+  cast = {
+    council,
+    programmeManager: await user('programme_manager', 'Sam Patel'),
+    cabinet: await user('cabinet', 'Democratic Services'),
+    scrutineer: await user('scrutineer', 'Electoral Reform Services'),
+    finance: await user('finance'),
+    almoBoard: await user('almo_board', 'Ann Lee'),
+    legal: await user('legal_services'),
+    housingManager: await user('housing_manager'),
+    liaison: await user('liaison'),
+    legalLead: await user('service_lead', 'Head of Legal'),
+    auditor: await stack.user({ council: '*', role: 'auditor' }),
+  };
+  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: cast.programmeManager, body: compressedPolicy });
+  expect(policy.status).toBe(200);
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const decide = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => decideTask(stack, processId, taskId, as, outcome, form, reasons);
+const attempt = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => attemptTask(stack, processId, taskId, as, outcome, form, reasons);
+const viewOf = async (processId: string) => (await callApi<ProcessView<AlmoDetails>>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+const stageIs = (processId: string, stage: string) =>
+  eventually(async () => {
+    const view = await viewOf(processId);
+    expect(view.stage).toBe(stage);
+    return view;
+  });
+const documentsOf = async (processId: string) =>
+  (await callApi<{ items: { id: string; kind: string; title: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
+async function documentText(id: string): Promise<string> {
+  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+  expect(response.status).toBe(200);
+  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
+}
+const today = () => new Date().toISOString().slice(0, 10);
+const monthsAfter = (date: string, months: number) => {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+};
+const daysAfter = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+async function start(): Promise<string> {
+  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'almo', council: cast.council, almo: ALMO, stock: { dwellings: 9_000, leaseholders: 1_200 } } });
+  if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
+  return started.body.processId;
+}
+
+/** The appraisal, the adviser and the method, up to the test of opinion's result. */
+async function driveToTestResult(processId: string): Promise<void> {
+  await decide(processId, 'options-appraisal', cast.cabinet, 'almo', { minuteReference: 'CAB/2026/41' }, 'Only an ALMO closes the Decent Homes funding gap with local support');
+  await decide(processId, 'tenants-adviser', cast.programmeManager, 'appoint', { adviser: 'Jo Fairweather', organisation: 'Tenants First Advice' });
+  await decide(processId, 'test-of-opinion-method', cast.programmeManager, 'ballot');
+}
+
+/** From the start to the set-up workstreams, with a supported ballot and a round 3 bid. */
+async function driveToSetUp(processId: string): Promise<void> {
+  await driveToTestResult(processId);
+  await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_500 });
+  await decide(processId, 'decent-homes-bid', cast.finance, 'record', { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00, buildingCostsModel: 'BCM-2026-07' });
+}
+
+const legalService = () => ({ service: 'legal', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [{ measure: 'advice within 5 working days', target: '95%' }] } });
+const itService = () => ({ service: 'it', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 20_000_000, unitCostPence: 40_000, unit: 'user a year', kpis: [] } });
+const board = [
+  { name: 'Grace Obi', place: 'tenant' },
+  { name: 'Tom Reid', place: 'leaseholder' },
+  { name: 'Cllr Maya Singh', place: 'council' },
+  { name: 'Dr Ruth Hale', place: 'independent' },
+];
+
+/** Every workstream but operational readiness's branding, with SLAs for legal and IT as first agreements. */
+async function driveWorkstreams(processId: string): Promise<void> {
+  await decide(processId, 'hra-finance', cast.finance, 'agree', { summary: 'Ring-fenced HRA; management fee set in the business plan' });
+  await decide(processId, 'hra-almo-board', cast.almoBoard, 'agree', { summary: 'Agreed by the board on 3 March' });
+  await decide(processId, 'central-services', cast.programmeManager, 'submit', { services: [legalService(), itService()] });
+  // The SLA process runs as a child: its tasks are this process's.
+  for (const key of ['legal', 'it']) {
+    await decide(processId, `sla-c1-benchmark-${key}`, cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: key === 'legal' ? 5_500 : 38_000, qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }] });
+  }
+  for (const key of ['legal', 'it']) {
+    await decide(processId, `sla-c1-${key}-r1-almo`, cast.almoBoard, 'renew_as_is');
+    await decide(processId, `sla-c1-${key}-r1-council`, cast.legalLead, 'accept');
+  }
+  await decide(processId, 'sla-c1-sign-off-almo', cast.almoBoard, 'sign', { signatory: 'Ann Lee', post: 'Chair of the shadow board' });
+  await decide(processId, 'sla-c1-sign-off-council', cast.programmeManager, 'sign', { signatory: 'Priya Shah', post: 'Director of Resources' });
+  await decide(processId, 'management-agreement', cast.legal, 'approve', { reference: 'MA-2027-01' });
+  await decide(processId, 'shadow-board', cast.programmeManager, 'constitute', { members: board });
+  await decide(processId, 'board-training', cast.almoBoard, 'done', { summary: 'Two-day induction by the NFA' });
+  for (const item of ['staff-transfer', 'it', 'offices']) await decide(processId, `readiness-${item}`, cast.housingManager, 'ready', { summary: `${item} ready` });
+}
+
+describe('setting up an ALMO', () => {
+  it('goes from the options appraisal through a ballot, set-up with first SLAs, Section 27 consent and launch to a 2-star inspection that releases the funding', async () => {
+    const processId = await start();
+    expect(processId).toBe(`almo:${cast.council}:riverside-homes`);
+    await driveToTestResult(processId);
+    await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_500 });
+    // §2.3: from round 3 a bid needs its Building Costs Model.
+    const noModel = await attempt(processId, 'decent-homes-bid', cast.finance, 'record', { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00 });
+    expect(noModel).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(noModel.body.detail).toMatch(/^ALMO-R2: .*Building Costs Model.*§2\.3/);
+    await decide(processId, 'decent-homes-bid', cast.finance, 'record', { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00, buildingCostsModel: 'BCM-2026-07' });
+    const bidView = await stageIs(processId, 'set_up');
+    expect(bidView.details.decentHomes?.conditions).toEqual({ section27Consent: 'outstanding', twoStarInspection: 'outstanding' });
+    expect(bidView.details.testOfOpinion).toMatchObject({ method: 'ballot', adviser: { name: 'Jo Fairweather' }, result: { turnoutPercent: 60, supported: true } });
+
+    // §2.4d: where there are leaseholders, the shadow board has a leaseholder place.
+    const noLeaseholder = await attempt(processId, 'shadow-board', cast.programmeManager, 'constitute', { members: board.filter((m) => m.place !== 'leaseholder') });
+    expect(noLeaseholder.status).toBe(409);
+    expect(noLeaseholder.body.detail).toMatch(/^ALMO-R3: the stock has 1200 leaseholders, so the shadow board has at least one leaseholder place/);
+    await driveWorkstreams(processId);
+    await decide(processId, 'section-27-application-1', cast.programmeManager, 'submit', { summary: 'Application for consent to the Management Agreement' });
+    await decide(processId, 'section-27-decision-1', cast.liaison, 'granted');
+
+    // Launch is refused while a workstream is open, naming it.
+    const early = await attempt(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: today() });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toBe('ALMO-R4: launch needs every set-up workstream done and Section 27 consent; still open: Operational readiness (PROCESSES.md §2.4-2.6)');
+    const setUp = await viewOf(processId);
+    expect(Object.values(setUp.details.workstreams).map((w) => [w.name, w.done])).toEqual([
+      ['HRA arrangements', true],
+      ['SLAs for the central services', true],
+      ['Management Agreement', true],
+      ['Shadow board', true],
+      ['Operational readiness', false],
+    ]);
+    expect(setUp.details.slas?.services).toEqual([
+      { key: 'legal', name: 'Legal services', outcome: 'renewed', annualChargePence: 12_000_000 },
+      { key: 'it', name: 'IT', outcome: 'renewed', annualChargePence: 20_000_000 },
+    ]);
+    await decide(processId, 'readiness-branding', cast.housingManager, 'ready', { summary: 'New name and livery' });
+    const goLive = today();
+    await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
+
+    // §2.7-2.8: the inspection is recorded, and 2 stars release the Decent Homes funding.
+    await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate: monthsAfter(goLive, 14), otherEvents: [{ kind: 'internal_audit', name: 'Repairs audit', date: monthsAfter(goLive, 6) }] });
+    await decide(processId, 'inspection-1-result', cast.liaison, 'record', { stars: 2, prospects: 'promising', reportReference: 'HI/2028/117' });
+    const funded = await stageIs(processId, 'operating');
+    expect(funded.details.decentHomes).toMatchObject({ conditions: { section27Consent: 'met', twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
+    expect(funded.details.inspections).toMatchObject([{ round: 1, clashes: [], outsideExpectedWindow: false, result: { stars: 2 } }]);
+
+    const documents = await documentsOf(processId);
+    const kinds = new Set(documents.map((d) => d.kind));
+    for (const kind of ['options_appraisal_decision', 'test_of_opinion_result_notice', 'section_27_application_pack', 'launch_notice', 'inspection_outcome', 'funding_release_letter', 'service_level_agreement', 'sla_impact_report']) expect(kinds).toContain(kind);
+    const letter = await documentText(documents.find((d) => d.kind === 'funding_release_letter')!.id);
+    expect(letter).toContain('The Decent Homes funding of round 3 is released: £15,500,000.00 in all.');
+    expect(letter).toContain('Housing Inspectorate: 2 stars');
+    expect(await documentText(documents.find((d) => d.kind === 'test_of_opinion_result_notice')!.id)).toContain('3900 for, 1500 against, of 5400 votes cast by 9000 eligible (turnout 60%)');
+    const pack = await documentText(documents.find((d) => d.kind === 'section_27_application_pack')!.id);
+    expect(pack).toContain('Round 3, 9000 dwellings');
+    expect(pack).toContain('Building Costs Model: BCM-2026-07');
+    const launchNotice = await documentText(documents.find((d) => d.kind === 'launch_notice')!.id);
+    expect(launchNotice).toContain('MA-2027-01: a 5-year term from');
+    expect(launchNotice).toContain('Tom Reid (leaseholder)');
+
+    // §2.9: the Management Agreement's review (due at once here: five compressed years have passed) ends the process.
+    await decide(processId, 'management-agreement-review', cast.programmeManager, 'renew', {}, 'Good performance; renew for five years');
+    const ended = await eventually(async () => {
+      const view = await viewOf(processId);
+      expect(view.status).toBe('completed');
+      return view;
+    });
+    expect(ended.stage).toBe('agreement_reviewed');
+    const timeline = await timelineOf(stack, processId, cast.auditor);
+    expect(timeline.map((e) => e.summary)).toContain('Workstream done: Operational readiness (staff transfer, IT, offices and branding ready)');
+    expect(timeline.at(-1)).toMatchObject({ kind: 'process_finished' });
+
+    // Every run, the SLA child and its negotiations included, replays.
+    const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+    expect(replay.body.runs).toHaveLength(4);
+    expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
+    if (process.env.RECORD_HISTORIES === '1') {
+      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
+      for (const run of history.body.runs) {
+        const name = run.workflowId === processId ? 'process' : run.workflowId.slice(processId.length + 1).replace(/:/g, '-');
+        writeFileSync(path.join(__dirname, 'histories', `${CURRENT_ALMO_VERSION}-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
+      }
+    }
+  }, 180_000);
+
+  it('ends with a result notice when the tenants vote no, and when the cabinet chooses another option', async () => {
+    const processId = await start();
+    await driveToTestResult(processId);
+    await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 4_100, for: 1_700, against: 2_400 });
+    const ended = await stageIs(processId, 'not_supported');
+    expect(ended.status).toBe('completed');
+    const notice = (await documentsOf(processId)).find((d) => d.kind === 'test_of_opinion_result_notice');
+    expect(await documentText(notice!.id)).toContain('Tenants do not support the ALMO: the process ends here.');
+
+    const other = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'almo', council: cast.council, almo: 'Eastside Homes', stock: { dwellings: 4_000, leaseholders: 0 } } });
+    await decide(other.body.processId, 'options-appraisal', cast.cabinet, 'stock_transfer', { minuteReference: 'CAB/2026/42' }, 'A housing association offers more investment');
+    const transferred = await stageIs(other.body.processId, 'other_option_chosen');
+    expect(transferred.details.appraisal).toMatchObject({ option: 'stock_transfer', minuteReference: 'CAB/2026/42' });
+  }, 60_000);
+
+  it('escalates a late Section 27 decision, flags an inspection clashing with an internal audit, and releases the funding at a 2-star re-inspection after 1 star', async () => {
+    const processId = await start();
+    await driveToSetUp(processId);
+    await driveWorkstreams(processId);
+    await decide(processId, 'readiness-branding', cast.housingManager, 'ready', { summary: 'New name and livery' });
+    await decide(processId, 'section-27-application-1', cast.programmeManager, 'submit', { summary: 'Application for consent' });
+    // §2.5 [7.1]: the decision is chased, then escalated to the programme manager.
+    const title = "Record the Secretary of State's decision on Section 27 consent";
+    const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Reminder: ${title}`) && m.text.includes(processId));
+    const escalation = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Overdue: ${title}`) && m.text.includes(processId));
+    expect(reminder.to).toEqual([cast.liaison.email]);
+    expect(escalation.to).toEqual([cast.programmeManager.email]);
+    await decide(processId, 'section-27-decision-1', cast.liaison, 'granted');
+    const goLive = today();
+    await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
+
+    // An internal audit ten days after the inspection is flagged to the programme manager.
+    const inspectionDate = monthsAfter(goLive, 13);
+    await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate, otherEvents: [{ kind: 'internal_audit', name: 'Internal audit of rent collection', date: daysAfter(inspectionDate, 10) }, { kind: 'council_inspection', name: 'Gas safety', date: monthsAfter(inspectionDate, 3) }] });
+    const flag = await stack.mailbox.waitFor((m) => m.subject.startsWith('Action needed: Inspection fatigue') && m.text.includes(processId));
+    expect(flag.to).toEqual([cast.programmeManager.email]);
+    expect(flag.subject).toContain('clashes with Internal audit of rent collection');
+    const flagged = await viewOf(processId);
+    expect(flagged.details.inspections[0]?.clashes).toEqual([{ kind: 'internal_audit', name: 'Internal audit of rent collection', date: daysAfter(inspectionDate, 10), daysApart: 10 }]);
+    await decide(processId, 'inspection-1-clash', cast.programmeManager, 'noted');
+
+    // 1 star: an improvement plan and a re-inspection; 2 stars then release the funding.
+    await decide(processId, 'inspection-1-result', cast.liaison, 'record', { stars: 1, prospects: 'uncertain', reportReference: 'HI/2028/031' });
+    await decide(processId, 'inspection-1-decision', cast.cabinet, 'improvement_plan', { minuteReference: 'CAB/2028/12', plan: 'Repairs call centre rebuilt; void turnaround to 21 days' });
+    const improving = await stageIs(processId, 'inspection');
+    expect(improving.details.improvementPlans).toMatchObject([{ afterRound: 1, plan: 'Repairs call centre rebuilt; void turnaround to 21 days' }]);
+    expect(improving.details.decentHomes?.released).toBeUndefined();
+    await decide(processId, 'inspection-2-date', cast.liaison, 'schedule', { inspectionDate: monthsAfter(inspectionDate, 12) });
+    await decide(processId, 'inspection-2-result', cast.liaison, 'record', { stars: 2, prospects: 'promising', reportReference: 'HI/2029/044' });
+    const funded = await stageIs(processId, 'operating');
+    expect(funded.details.inspections.map((i) => i.result?.stars)).toEqual([1, 2]);
+    expect(funded.details.decentHomes).toMatchObject({ conditions: { twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
+    const outcomes = (await documentsOf(processId)).filter((d) => d.kind === 'inspection_outcome');
+    expect(outcomes).toHaveLength(2);
+  }, 120_000);
+});

@@ -160,7 +160,9 @@ export function createEngineActivities(prisma: PrismaClient) {
           : input.kind === 'incident_opened'
             ? // The programme managers are the ones who can retry or cancel.
               await notificationRow(prisma, { process: input.process, event: 'incident_opened', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: ['programme_manager'], facts: { incident: input.summary } })
-            : undefined;
+            : input.notify?.length
+              ? await notificationRow(prisma, { process: input.process, event: 'process_notice', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: input.notify, facts: { notice: input.summary } })
+              : undefined;
       const row = entry ? registryRow(entry) : undefined;
       await prisma.$transaction([
         ...(entry && row ? [prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row })] : []),

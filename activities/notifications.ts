@@ -14,6 +14,8 @@ export interface NotificationFacts {
   reasons?: string;
   escalatedTo?: Role;
   stage?: string;
+  /** A notice of a step (the timeline entry's summary). */
+  notice?: string;
   /** An incident: what stopped the process (the timeline entry's summary). */
   incident?: string;
   /** A payment instruction: how much, to whom, when, which instalment of which term. */
@@ -54,6 +56,10 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
   incident_opened: (process, { incident }) => ({
     subject: `Process stopped: ${process.title}`,
     body: [`${incident}.`, 'Retry it once the cause is put right (POST /processes/:id/incident/retry), or cancel the process.'],
+  }),
+  process_notice: (process, { notice }) => ({
+    subject: `${notice} (${process.title})`,
+    body: [`${notice}.`],
   }),
   payment_instructed: (process, { payment }) => ({
     subject: `Payment instruction: ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}`,

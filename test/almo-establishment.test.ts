@@ -185,6 +185,8 @@ describe('setting up an ALMO', () => {
     const funded = await stageIs(processId, 'operating');
     expect(funded.details.decentHomes).toMatchObject({ conditions: { section27Consent: 'met', twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
     expect(funded.details.inspections).toMatchObject([{ round: 1, clashes: [], outsideExpectedWindow: false, result: { stars: 2 } }]);
+    const released = await stack.mailbox.waitFor((m) => m.subject.startsWith('2 stars: the Decent Homes funding of £15,500,000.00 is released') && m.text.includes(processId));
+    expect(released.to).toEqual([cast.almoBoard.email, cast.finance.email, cast.programmeManager.email].sort());
 
     const documents = await documentsOf(processId);
     const kinds = new Set(documents.map((d) => d.kind));

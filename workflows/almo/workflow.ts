@@ -451,7 +451,8 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
           },
           { heading: 'Conditions met', lines: [`Section 27 consent granted on ${dateInWords(details.section27?.decidedAt ?? '')}`, `Housing Inspectorate: ${stars} stars (inspection of ${onDate(current.date)})`] },
         ]);
-        await moveTo(ALMO_STAGES.operating, `${stars} stars: the Decent Homes funding of ${inPounds(total)} is released`, result.actor);
+        // §2.8: released, the letter written, and those who act on the money told.
+        await moveTo(ALMO_STAGES.operating, `${stars} stars: the Decent Homes funding of ${inPounds(total)} is released`, result.actor, ['finance', 'almo_board', 'programme_manager']);
         return;
       }
       const next = await tasks.decide(

@@ -28,7 +28,7 @@ export const taskOwner = (process: ProcessRef): { workflowId: string; kind: Proc
  */
 export const NON_RETRYABLE_ACTIVITY_ERRORS = ['InvalidProcessData'] as const;
 
-export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'payment_instructed', 'incident_opened'] as const;
+export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'payment_instructed', 'incident_opened', 'process_notice'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface TaskOpenedInput {
@@ -75,6 +75,8 @@ export interface ProcessEventInput {
   entry?: ProcessRegistryEntry;
   /** The command this event records (start, withdraw, a variation request): audited with it, once. */
   command?: AuditedCommand;
+  /** Roles to tell of it by email (e.g. finance, of funding released), beyond what its kind tells. */
+  notify?: Role[];
 }
 
 /** An accepted command as the audit log states it; its actor is the event's. */

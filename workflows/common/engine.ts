@@ -4,7 +4,7 @@ import { workflowNow } from './clock';
 import { NON_RETRYABLE_ACTIVITY_ERRORS, type AuditedCommand, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
 import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
-import type { Actor } from './roles';
+import type { Actor, Role } from './roles';
 import type { DecisionRecord, TaskHooks, TaskView } from './tasks';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -157,7 +157,7 @@ export function processEngine(
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
-  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand) => {
+  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]) => {
     events += 1;
     const entry = registryEntry?.();
     return activities.processEvent({
@@ -171,6 +171,7 @@ export function processEngine(
       ...(entry ? { entry } : {}),
       ...(actor ? { actor } : {}),
       ...(command ? { command } : {}),
+      ...(notify?.length ? { notify } : {}),
     });
   };
 

@@ -146,17 +146,18 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   });
 
   /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
-  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
+  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]): Promise<void> => {
     // The start is the command of whoever started the process: audited with its first entry.
     const audited = command ?? (kind === 'process_started' && actor ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } } : undefined);
-    return engine ? engine.event(kind, because, actor, audited) : activities.recordProcess(registryEntry());
+    return engine ? engine.event(kind, because, actor, audited, notify) : activities.recordProcess(registryEntry());
   };
 
-  const moveTo = async (next: string, because: string, actor?: Actor): Promise<void> => {
+  /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
+  const moveTo = async (next: string, because: string, actor?: Actor, notify?: Role[]): Promise<void> => {
     stage = next;
     updatedAt = workflowNow();
     if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await record('stage_changed', because, actor);
+    await record('stage_changed', because, actor, undefined, notify);
   };
 
   let finished = false;

@@ -1,5 +1,7 @@
 import { Prisma, type PrismaClient } from '../prisma/generated/client';
+import type { RecordedDecision, RecordedDecisionInput } from '../workflows/common/engine-types';
 import type { ProcessRegistryEntry } from '../workflows/common/process';
+import type { Role } from '../workflows/common/roles';
 
 /** The registry row's columns for an entry (all but the id). */
 export function registryRow(entry: ProcessRegistryEntry) {
@@ -28,6 +30,23 @@ export function createRegistryActivities(prisma: PrismaClient) {
     async recordProcess(entry: ProcessRegistryEntry): Promise<void> {
       const row = registryRow(entry);
       await prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
+    },
+
+    /**
+     * The last decision another process recorded on one of its tasks, from its timeline (e.g. how an
+     * ALMO's tenants were asked, for an options review's rule R1), or null when there is none.
+     */
+    async recordedDecision({ processId, taskId }: RecordedDecisionInput): Promise<RecordedDecision | null> {
+      const row = await prisma.timelineEntry.findFirst({ where: { processId, taskId, kind: 'decision' }, orderBy: { seq: 'desc' } });
+      if (!row?.outcome) return null;
+      return {
+        processId,
+        taskId,
+        outcome: row.outcome,
+        at: row.at.toISOString(),
+        ...(row.actorUserId && row.actorRole ? { actor: { userId: row.actorUserId, role: row.actorRole as Role } } : {}),
+        documentIds: row.documentIds,
+      };
     },
   };
 }

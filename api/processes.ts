@@ -13,7 +13,7 @@ import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../
 import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
-import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, startedResponse, timelineResponse } from './schemas';
+import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
 import type { Bulkhead } from './limits';
 import { queryProcessView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
@@ -266,6 +266,21 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const view = await queryProcessView(client, params.id, deps.queries);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         res.json(view);
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/processes/:id/rules',
+      tag: 'processes',
+      summary: "How a process's rules stand: which are met, which block the next step and why, with their sources",
+      params: processIdParams,
+      responses: { 200: { description: 'its rules', schema: rulesResponse }, 404: { description: 'no such process' } },
+      async handler(input) {
+        const view = await queryProcessView(client, input.params.id, deps.queries);
+        if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', input.params.id, 'read rules of process');
+        const rules = registry.get(view.kind)?.rulesReport?.(view.details) ?? [];
+        input.res.json({ processId: view.processId, kind: view.kind, stage: view.stage, rules, blocking: rules.filter((r) => r.blocks).map((r) => r.rule) });
       },
     }),
 

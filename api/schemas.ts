@@ -136,6 +136,14 @@ export const processViewResponse = z.looseObject({
   decisions: z.array(z.looseObject({ taskId: z.string(), outcome: z.string(), actor })),
   details: z.record(z.string(), z.unknown()),
 });
+export const rulesResponse = z.object({
+  processId: z.string(),
+  kind: z.string(),
+  stage: z.string(),
+  rules: z.array(z.object({ rule: z.string(), source: z.string(), outcome: z.enum(['met', 'not met', 'not reached']), detail: z.string(), blocks: z.string().optional() })),
+  /** The rules that stop a next step now. */
+  blocking: z.array(z.string()),
+});
 export const timelineResponse = z.object({
   processId: z.string(),
   entries: z.array(

@@ -1,15 +1,16 @@
 import type { z } from 'zod';
 import { almoDefinition } from '../workflows/almo/definition';
 import { lmaDefinition } from '../workflows/lma/definition';
+import { optionsReviewDefinition } from '../workflows/optionsreview/definition';
 import { slaDefinition } from '../workflows/sla/definition';
 import type { ProcessDefinition, TaskForm } from './process-definition';
 
 // The one place that lists the process kinds. Adding a process is a folder under workflows/ and a line
 // here (and its workflow in workflows/index.ts, the bundle's entry); nothing else changes.
-export const PROCESS_DEFINITIONS: ProcessDefinition[] = [lmaDefinition, slaDefinition, almoDefinition];
+export const PROCESS_DEFINITIONS: ProcessDefinition[] = [lmaDefinition, slaDefinition, almoDefinition, optionsReviewDefinition];
 
 /** Paths under /processes/:id that every process has, which no process's own command or read may take. */
-const COMMON_PROCESS_PATHS = ['withdraw', 'cancel', 'timeline', 'documents', 'history', 'replay', 'evidence-pack'];
+const COMMON_PROCESS_PATHS = ['withdraw', 'cancel', 'timeline', 'documents', 'history', 'replay', 'evidence-pack', 'rules'];
 
 /** Raised at start-up for a definition the service cannot run safely. */
 export class ProcessDefinitionError extends Error {}

@@ -3,60 +3,21 @@ import path from 'node:path';
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import { eventually } from './support/eventually';
-import { councilName, timelineOf } from './support/lma';
+import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToTestResult as driveToTestResultOf, driveWorkstreams as driveWorkstreamsOf, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
+import { timelineOf } from './support/lma';
 import { pdfText } from './support/pdf';
-import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
+import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
 // The ALMO establishment's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
 const CURRENT_ALMO_VERSION = 'almo-v1';
-const ALMO = 'Riverside Homes';
-/** A day of 100 ms; Section 27 chased and escalated after a week (0.5 s); other steps due in 1.5 s. */
-const compressedPolicy = {
-  calendar: { kind: 'compressed', workingDayMs: 100 },
-  reminderWorkingDaysBefore: 1,
-  almo: { councilStepWorkingDays: 15, section27DecisionWeeks: 1 },
-  sla: { benchmarkWorkingDays: 15, responseWorkingDays: 15 },
-};
-
-interface AlmoCast {
-  council: string;
-  programmeManager: TestUser;
-  cabinet: TestUser;
-  scrutineer: TestUser;
-  finance: TestUser;
-  almoBoard: TestUser;
-  legal: TestUser;
-  housingManager: TestUser;
-  liaison: TestUser;
-  legalLead: TestUser;
-  auditor: TestUser;
-}
-
 let stack: TestStack;
 let cast: AlmoCast;
 beforeAll(async () => {
   stack = await startTestStack();
 });
 beforeEach(async () => {
-  const council = uniqueCouncil();
-  await stack.prisma.council.create({ data: { slug: council, name: councilName(council), updatedAt: new Date() } });
-  const user = (role: Parameters<TestStack['user']>[0]['role'], name?: string) => stack.user({ council, role, ...(name ? { name } : {}) });
-  cast = {
-    council,
-    programmeManager: await user('programme_manager', 'Sam Patel'),
-    cabinet: await user('cabinet', 'Democratic Services'),
-    scrutineer: await user('scrutineer', 'Electoral Reform Services'),
-    finance: await user('finance'),
-    almoBoard: await user('almo_board', 'Ann Lee'),
-    legal: await user('legal_services'),
-    housingManager: await user('housing_manager'),
-    liaison: await user('liaison'),
-    legalLead: await user('service_lead', 'Head of Legal'),
-    auditor: await stack.user({ council: '*', role: 'auditor' }),
-  };
-  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: cast.programmeManager, body: compressedPolicy });
-  expect(policy.status).toBe(200);
+  cast = await almoCast(stack);
 });
 afterAll(async () => {
   await stack.stop();
@@ -78,63 +39,11 @@ async function documentText(id: string): Promise<string> {
   expect(response.status).toBe(200);
   return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
 }
-const today = () => new Date().toISOString().slice(0, 10);
-const monthsAfter = (date: string, months: number) => {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d.toISOString().slice(0, 10);
-};
-const daysAfter = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
-async function start(): Promise<string> {
-  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'almo', council: cast.council, almo: ALMO, stock: { dwellings: 9_000, leaseholders: 1_200 } } });
-  if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
-  return started.body.processId;
-}
-
-/** The appraisal, the adviser and the method, up to the test of opinion's result. */
-async function driveToTestResult(processId: string): Promise<void> {
-  await decide(processId, 'options-appraisal', cast.cabinet, 'almo', { minuteReference: 'CAB/2026/41' }, 'Only an ALMO closes the Decent Homes funding gap with local support');
-  await decide(processId, 'tenants-adviser', cast.programmeManager, 'appoint', { adviser: 'Jo Fairweather', organisation: 'Tenants First Advice' });
-  await decide(processId, 'test-of-opinion-method', cast.programmeManager, 'ballot');
-}
-
-/** From the start to the set-up workstreams, with a supported ballot and a round 3 bid. */
-async function driveToSetUp(processId: string): Promise<void> {
-  await driveToTestResult(processId);
-  await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_500 });
-  await decide(processId, 'decent-homes-bid', cast.finance, 'record', { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00, buildingCostsModel: 'BCM-2026-07' });
-}
-
-const legalService = () => ({ service: 'legal', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [{ measure: 'advice within 5 working days', target: '95%' }] } });
-const itService = () => ({ service: 'it', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 20_000_000, unitCostPence: 40_000, unit: 'user a year', kpis: [] } });
-const board = [
-  { name: 'Grace Obi', place: 'tenant' },
-  { name: 'Tom Reid', place: 'leaseholder' },
-  { name: 'Cllr Maya Singh', place: 'council' },
-  { name: 'Dr Ruth Hale', place: 'independent' },
-];
-
-/** Every workstream but operational readiness's branding, with SLAs for legal and IT as first agreements. */
-async function driveWorkstreams(processId: string): Promise<void> {
-  await decide(processId, 'hra-finance', cast.finance, 'agree', { summary: 'Ring-fenced HRA; management fee set in the business plan' });
-  await decide(processId, 'hra-almo-board', cast.almoBoard, 'agree', { summary: 'Agreed by the board on 3 March' });
-  await decide(processId, 'central-services', cast.programmeManager, 'submit', { services: [legalService(), itService()] });
-  // The SLA process runs as a child: its tasks are this process's.
-  for (const key of ['legal', 'it']) {
-    await decide(processId, `sla-c1-benchmark-${key}`, cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: key === 'legal' ? 5_500 : 38_000, qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }] });
-  }
-  for (const key of ['legal', 'it']) {
-    await decide(processId, `sla-c1-${key}-r1-almo`, cast.almoBoard, 'renew_as_is');
-    await decide(processId, `sla-c1-${key}-r1-council`, cast.legalLead, 'accept');
-  }
-  await decide(processId, 'sla-c1-sign-off-almo', cast.almoBoard, 'sign', { signatory: 'Ann Lee', post: 'Chair of the shadow board' });
-  await decide(processId, 'sla-c1-sign-off-council', cast.programmeManager, 'sign', { signatory: 'Priya Shah', post: 'Director of Resources' });
-  await decide(processId, 'management-agreement', cast.legal, 'approve', { reference: 'MA-2027-01' });
-  await decide(processId, 'shadow-board', cast.programmeManager, 'constitute', { members: board });
-  await decide(processId, 'board-training', cast.almoBoard, 'done', { summary: 'Two-day induction by the NFA' });
-  for (const item of ['staff-transfer', 'it', 'offices']) await decide(processId, `readiness-${item}`, cast.housingManager, 'ready', { summary: `${item} ready` });
-}
+const start = () => startAlmo(stack, cast);
+const driveToTestResult = (processId: string) => driveToTestResultOf(stack, cast, processId);
+const driveToSetUp = (processId: string) => driveToSetUpOf(stack, cast, processId);
+const driveWorkstreams = (processId: string) => driveWorkstreamsOf(stack, cast, processId);
+const board = BOARD;
 
 describe('setting up an ALMO', () => {
   it('goes from the options appraisal through a ballot, set-up with first SLAs, Section 27 consent and launch to a 2-star inspection that releases the funding', async () => {

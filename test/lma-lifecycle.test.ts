@@ -327,6 +327,14 @@ describe('the rules of signing a Community Cashback Agreement', () => {
     expect(noFormalBody.body.detail).toMatch(/^LMA-R2: .*formal body.*§1\.8/);
     expect(outsideScope.status).toBe(409);
     expect(outsideScope.body.detail).toMatch(/^LMA-R4: .*minor_repairs/);
+    // The same rules answer at the process's rules report, with their sources.
+    const rules = (await callApi<{ rules: { rule: string; source: string; outcome: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.housingManager })).body.rules;
+    expect(rules.map((r) => [r.rule.slice(0, 6), r.source, r.outcome])).toEqual([
+      ['LMA-R1', 'PROCESSES.md §1.7', 'met'],
+      ['LMA-R2', 'PROCESSES.md §1.8', 'met'],
+      ['LMA-R3', 'PROCESSES.md §1.6', 'met'],
+      ['LMA-R4', 'PROCESSES.md §1.2 (partial scope)', 'not met'],
+    ]);
 
     // The group asks for a redraft within scope, and then both sides can sign.
     await completeTask(stack, signing.id, cast.rep, { outcome: 'request_changes', reasons: 'Minor repairs were never in the plan' });

@@ -1,3 +1,4 @@
+import { defineSignal } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import { slugOf } from '../common/process';
 import type { Actor } from '../common/roles';
@@ -39,6 +40,7 @@ export const ALMO_STAGES = {
   notSupported: 'not_supported',
   section27Refused: 'section_27_refused',
   agreementReviewed: 'agreement_reviewed',
+  agreementEnded: 'agreement_ended',
   cancelled: 'cancelled',
 } as const;
 
@@ -127,7 +129,7 @@ export interface AlmoDetails {
   workstreams: Record<Workstream, { name: string; owner: string; done: boolean; doneAt?: string; detail?: string }>;
   hra?: { finance?: string; almoBoard?: string };
   slas?: { effectiveFrom: string; expiresOn: string; services: { name: string; outcome: string; annualChargePence?: number }[]; documentIds: string[] };
-  managementAgreement?: { reference: string; termYears: number; approvedBy: Actor; start?: string; end?: string; reviewOpensAt?: string };
+  managementAgreement?: { reference: string; termYears: number; approvedBy: Actor; start?: string; end?: string; reviewOpensAt?: string; endedBy?: ManagementAgreementEnded };
   shadowBoard?: { members: { name: string; place: BoardPlace }[]; training?: string };
   readiness?: Partial<Record<ReadinessItem, string>>;
   section27?: { applications: number; documentId?: string; decision?: 'granted' | 'refused'; decidedAt?: string; reasons?: string };
@@ -136,6 +138,18 @@ export interface AlmoDetails {
   improvementPlans: { afterRound: number; plan: string; decidedBy: Actor }[];
   endedBecause?: string;
 }
+
+/** The task whose decision is how tenants' opinion was tested: an options review reads it (rule R1). */
+export const TEST_OF_OPINION_METHOD_TASK = 'test-of-opinion-method';
+
+/** §3.8: an options review that brings the service in-house ends the Management Agreement. */
+export interface ManagementAgreementEnded {
+  reviewProcessId: string;
+  endsOn: string;
+  by: Actor;
+  reasons: string;
+}
+export const managementAgreementEndedSignal = defineSignal<[ManagementAgreementEnded]>('managementAgreementEnded');
 
 /** PROCESSES.md "Common to all": one establishment per council and ALMO. */
 export const almoBusinessKey = (input: { council: string; almo: string }): string => `${ALMO_KIND}:${input.council}:${slugOf(input.almo)}`;

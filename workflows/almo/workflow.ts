@@ -1,10 +1,10 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, setHandler, sleep } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { dateInWords, inPounds } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { formField, type DecisionRecord } from '../common/tasks';
-import { slaServiceOf, type SlaService } from '../sla/messages';
+import { slaServiceOf, slasSignedOffSignal, type SignedOffSlas, type SlaService } from '../sla/messages';
 import { slaRenegotiation } from '../sla/workflow';
 import {
   ALMO_KIND,
@@ -13,12 +13,15 @@ import {
   STOCK_OPTION_NAMES,
   STOCK_OPTIONS,
   TEST_OF_OPINION_METHODS,
+  TEST_OF_OPINION_METHOD_TASK,
+  managementAgreementEndedSignal,
   WORKSTREAMS,
   almoBusinessKey,
   type AlmoDetails,
   type AlmoStartInput,
   type BoardPlace,
   type Inspection,
+  type ManagementAgreementEnded,
   type OtherEvent,
   type StockOption,
   type TestOfOpinionMethod,
@@ -64,9 +67,24 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   const parties = { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`, `The stock: ${input.stock.dwellings} dwellings, ${input.stock.leaseholders} leaseholders`] };
   /** Tasks that run beside the process's steps (a flagged clash): awaited, and their failure seen, before it ends. */
   const beside: Promise<unknown>[] = [];
+  // §3.8: an options review bringing the service in-house ends the agreement, and with it what follows launch.
+  const afterLaunch = new CancellationScope();
+  let agreementEnded: ManagementAgreementEnded | undefined;
+  // The SLA workstream is done once its child's SLAs are signed off: told before that sign-off answers.
+  const slasSignedOff = (signed: SignedOffSlas) => {
+    details.slas = { effectiveFrom: signed.effectiveFrom, expiresOn: signed.expiresOn, services: signed.services, documentIds: signed.documentIds };
+    details.workstreams.slas = { ...details.workstreams.slas, done: true, doneAt: details.workstreams.slas.doneAt ?? workflowNow(), detail: `signed off for ${signed.services.length} service(s), ${inPounds(signed.totalAfterPence)} a year, to ${dateInWords(signed.expiresOn)}` };
+  };
+  setHandler(slasSignedOffSignal, slasSignedOff);
+  setHandler(managementAgreementEndedSignal, (ended) => {
+    if (agreementEnded || !details.managementAgreement) return;
+    agreementEnded = ended;
+    details.managementAgreement.endedBy = ended;
+    if (details.launch) afterLaunch.cancel();
+  });
 
   const workstreamDone = async (workstream: Workstream, detail: string, actor?: DecisionRecord['actor']) => {
-    details.workstreams[workstream] = { ...details.workstreams[workstream], done: true, doneAt: workflowNow(), detail };
+    details.workstreams[workstream] = { ...details.workstreams[workstream], done: true, doneAt: details.workstreams[workstream].doneAt ?? workflowNow(), detail };
     await frame.record('stage_changed', `Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
   };
 
@@ -117,7 +135,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
       ),
       tasks.decide(
         {
-          taskId: 'test-of-opinion-method',
+          taskId: TEST_OF_OPINION_METHOD_TASK,
           kind: 'choose_test_of_opinion_method',
           title: "Choose how tenants' opinion is tested",
           role: 'programme_manager',
@@ -231,8 +249,8 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
       });
       const signed = await sla.result();
       if (!signed) throw new Error('the SLA process ended without signed-off SLAs');
-      details.slas = { effectiveFrom: signed.effectiveFrom, expiresOn: signed.expiresOn, services: signed.services, documentIds: signed.documentIds };
-      await workstreamDone('slas', `signed off for ${signed.services.length} service(s), ${inPounds(signed.totalAfterPence)} a year, to ${dateInWords(signed.expiresOn)}`);
+      slasSignedOff(signed);
+      await workstreamDone('slas', details.workstreams.slas.detail ?? 'signed off');
     };
     const managementAgreement = async () => {
       const approved = await tasks.decide(
@@ -504,27 +522,36 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     launch.documentId = notice.documentId;
     await moveTo(ALMO_STAGES.launched, `Launched on ${onDate(launch.goLiveDate)}; the Management Agreement runs to ${dateInWords(end)}`, launch.launchedBy);
 
-    // §2.9 [8.4, 9.2]: the review falls due before the term ends, whatever the inspections bring.
-    const review = (async () => {
-      await sleepUntil(reviewOpensAt);
-      return tasks.decide(
-        {
-          taskId: 'management-agreement-review',
-          kind: 'review_management_agreement',
-          title: `Review the Management Agreement with ${input.almo} before it ends on ${dateInWords(end)}`,
-          role: 'programme_manager',
-          outcomes: ['renew', 'options_review'],
-          reasonsRequiredFor: ['renew', 'options_review'],
-          data: { agreement },
-          dueInWorkingDays: step,
-        },
-        ignore,
-      );
-    })();
-    void review.catch(() => undefined);
-    await inspections(launch.goLiveDate);
-    const reviewed = await review;
-    await Promise.all(beside);
-    await finish(ALMO_STAGES.agreementReviewed, 'completed', `Management Agreement reviewed: ${reviewed.outcome.replace(/_/g, ' ')} (${reviewed.reasons ?? ''})`, reviewed.actor);
+    try {
+      const reviewed = await afterLaunch.run(async () => {
+        // §2.9 [8.4, 9.2]: the review falls due before the term ends, whatever the inspections bring.
+        const review = (async () => {
+          await sleepUntil(reviewOpensAt);
+          return tasks.decide(
+            {
+              taskId: 'management-agreement-review',
+              kind: 'review_management_agreement',
+              title: `Review the Management Agreement with ${input.almo} before it ends on ${dateInWords(end)}`,
+              role: 'programme_manager',
+              outcomes: ['renew', 'options_review'],
+              reasonsRequiredFor: ['renew', 'options_review'],
+              data: { agreement },
+              dueInWorkingDays: step,
+            },
+            ignore,
+          );
+        })();
+        void review.catch(() => undefined);
+        await inspections(launch.goLiveDate);
+        const decided = await review;
+        await Promise.all(beside);
+        return decided;
+      });
+      await finish(ALMO_STAGES.agreementReviewed, 'completed', `Management Agreement reviewed: ${reviewed.outcome.replace(/_/g, ' ')} (${reviewed.reasons ?? ''})`, reviewed.actor);
+    } catch (err) {
+      if (!(isCancellation(err) && agreementEnded)) throw err;
+      const ended = agreementEnded;
+      await finish(ALMO_STAGES.agreementEnded, 'completed', `Management Agreement ended on ${onDate(ended.endsOn)} by the options review ${ended.reviewProcessId}: ${ended.reasons}`, ended.by);
+    }
   });
 }

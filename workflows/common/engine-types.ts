@@ -66,7 +66,7 @@ export interface ProcessEventInput {
   process: ProcessRef;
   /** Unique within the process: makes a retried write a no-op. */
   key: string;
-  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'renegotiation_requested' | 'process_finished' | 'incident_opened' | 'incident_retried';
+  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'renegotiation_requested' | 'resident_contact' | 'process_finished' | 'incident_opened' | 'incident_retried';
   summary: string;
   at: string;
   actor?: Actor;
@@ -105,6 +105,20 @@ export interface GeneratedDocument {
   documentId: string;
   sha256: string;
   version: number;
+}
+
+/** Which decision of another process to read (its process id and task id). */
+export interface RecordedDecisionInput {
+  processId: string;
+  taskId: string;
+}
+
+/** A decision another process recorded, as its timeline states it. */
+export interface RecordedDecision extends RecordedDecisionInput {
+  outcome: string;
+  at: string;
+  actor?: Actor;
+  documentIds: string[];
 }
 
 /** The inbox id of a task: unique across processes, stable across retries. */

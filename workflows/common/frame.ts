@@ -304,6 +304,19 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     }
   };
 
+  /**
+   * Counts work that is not an activity (a signal telling the parent a child's outcome) as in flight,
+   * so the decision that set it off answers only once it is done: read your own writes across workflows.
+   */
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    counter.inFlight += 1;
+    const settle = () => {
+      counter.inFlight -= 1;
+    };
+    void work.then(settle, settle);
+    return work;
+  };
+
   const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) => {
     if (!engine) throw new Error('documents need the engine core');
     return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections);
@@ -325,6 +338,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     run,
     document,
     startChild,
+    track,
     /** A task id unique within the process: a child's own ids carry its prefix. */
     taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),
   };

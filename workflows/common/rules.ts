@@ -5,4 +5,6 @@ export interface RuleOutcome {
   source: string;
   outcome: 'met' | 'not met' | 'not reached';
   detail: string;
+  /** The next step this rule stops while it does not hold, e.g. "opening the consultation". */
+  blocks?: string;
 }

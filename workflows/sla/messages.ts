@@ -132,13 +132,17 @@ export interface NegotiationProgress {
   /** Who the negotiation waits on. */
   awaiting: 'almo' | 'council' | 'deadlock_decision';
   lastProposal?: { by: 'almo' | 'council'; terms: SlaTerms };
+  /** Its outcome, told the set before the decision that settled it answers (the result follows). */
+  outcome?: ServiceOutcome;
 }
 export const negotiationProgressSignal = defineSignal<[NegotiationProgress]>('slaNegotiationProgress');
+/** A set run as a child tells its parent the signed-off SLAs before the sign-off that settled them answers. */
+export const slasSignedOffSignal = defineSignal<[SignedOffSlas]>('slasSignedOff');
 
 export interface SlaServiceState extends SlaService {
   benchmark?: ServiceBenchmark;
   gap?: ValueForMoneyGap;
-  negotiation?: Omit<NegotiationProgress, 'serviceKey'>;
+  negotiation?: Omit<NegotiationProgress, 'serviceKey' | 'outcome'>;
   outcome?: ServiceOutcome;
 }
 

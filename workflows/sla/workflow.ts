@@ -12,6 +12,7 @@ import {
   SLA_STAGES,
   negotiationProgressSignal,
   requestRenegotiationUpdate,
+  slasSignedOffSignal,
   slaBusinessKey,
   type DeadlockDecision,
   type NegotiationProgress,
@@ -106,9 +107,13 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     },
   );
   // Each negotiation tells the set where it stands, so the process view shows every service's round.
-  setHandler(negotiationProgressSignal, ({ serviceKey, ...progress }) => {
+  setHandler(negotiationProgressSignal, ({ serviceKey, outcome, ...progress }) => {
     const service = services.find((s) => s.key === serviceKey);
-    if (service && !service.outcome) service.negotiation = progress;
+    if (!service || service.outcome) return;
+    if (outcome) {
+      service.outcome = outcome;
+      delete service.negotiation;
+    } else service.negotiation = progress;
   });
 
   /** Waits until `at`, or until a party asks to renegotiate now. */
@@ -310,6 +315,8 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
         documentIds,
         totalAfterPence: details.impact?.totalAfterPence ?? 0,
       };
+      const parentId = workflowInfo().parent?.workflowId;
+      if (parentId) await frame.track(getExternalWorkflowHandle(parentId).signal(slasSignedOffSignal, signedOff));
       await moveTo(SLA_STAGES.inForce, `SLAs signed off: in force from ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)}`);
       await condition(allHandlersFinished);
       return;
@@ -484,6 +491,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           : { kind: decision.outcome === 'revise' ? 'revised' : 'renewed', terms: decision.outcome === 'revise' ? termsOf(decision) : service.terms, rounds, deadlock: decided, decidedBy: decision.actor, decidedAt: decision.decidedAt };
     }
     const ended = outcome as ServiceOutcome;
+    // The set has the outcome before the decision that settled it answers (its sign-off may follow at once).
+    await frame.track(progress({ round: rounds, awaiting: 'council', outcome: ended }));
     await frame.record('stage_changed', `Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
   });
   await condition(allHandlersFinished);

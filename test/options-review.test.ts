@@ -1,0 +1,194 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ProcessView } from '../workflows/common/process';
+import type { AlmoDetails } from '../workflows/almo/messages';
+import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
+import { ALMO, almoCast, compressedAlmoPolicy, driveToLaunch, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
+import { eventually } from './support/eventually';
+import { timelineOf } from './support/lma';
+import { pdfText } from './support/pdf';
+import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
+import { attempt as attemptTask, decide as decideTask } from './support/tasks';
+
+// The options review's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v1';
+/** The ALMO's policy, and a consultation of two days (0.2 s) and a listening programme of two months (6 s). */
+const policy = { ...compressedAlmoPolicy, optionsreview: { councilStepWorkingDays: 15, consultationDays: 2, listeningMonths: 2 } };
+
+let stack: TestStack;
+let cast: AlmoCast;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+beforeEach(async () => {
+  cast = await almoCast(stack, policy);
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const decide = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => decideTask(stack, processId, taskId, as, outcome, form, reasons);
+const attempt = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => attemptTask(stack, processId, taskId, as, outcome, form, reasons);
+const viewOf = async <D extends object>(processId: string) => (await callApi<ProcessView<D>>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+const stageIs = <D extends object>(processId: string, stage: string) =>
+  eventually(async () => {
+    const view = await viewOf<D>(processId);
+    expect(view.stage).toBe(stage);
+    return view;
+  }, 30_000);
+interface RulesAnswer {
+  rules: { rule: string; source: string; outcome: string; detail: string; blocks?: string }[];
+  blocking: string[];
+}
+const rulesOf = async (processId: string) => (await callApi<RulesAnswer>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.programmeManager })).body;
+const documentsOf = async (processId: string) =>
+  (await callApi<{ items: { id: string; kind: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
+async function documentText(id: string): Promise<string> {
+  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+  expect(response.status).toBe(200);
+  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
+}
+
+async function startReview(originalTestOfOpinion?: { method: string; evidence: string }): Promise<string> {
+  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+    as: cast.programmeManager,
+    body: { kind: 'optionsreview', council: cast.council, almo: ALMO, ...(originalTestOfOpinion ? { originalTestOfOpinion } : {}) },
+  });
+  if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
+  return started.body.processId;
+}
+
+const risks = { lossOfKeyStaff: 'Repairs surveyors may leave', selfFinancing: 'HRA business plan holds', capitalProgramme: 'Window programme continues', decentHomes: 'Compliance kept at 100%' };
+/** The steps before the consultation that no rule guards: engagement, the appraisal and the shortlist recommending `recommended`. */
+async function prepare(processId: string, recommended: 'keep_almo' | 'in_house'): Promise<void> {
+  await decide(processId, 'tenant-engagement', cast.programmeManager, 'done', { tenantsInvited: 'Two tenants on the project group from the first meeting', adviserOffered: 'An Independent Tenants Adviser, paid by the council', almoInvited: 'The ALMO board and staff forum asked for their views' });
+  await decide(processId, 'options-appraisal', cast.finance, 'assessed', { costBenefit: 'In-house saves £1.2m a year in overheads', risks, externalValidation: 'Validated by Savills, report 2018/44' });
+  await decide(processId, 'shortlist', cast.programmeManager, 'submit', {
+    options: [
+      { option: 'keep_almo', name: 'Keep Riverside Homes', pros: 'Continuity', cons: 'Service failing residents', impactOnResidents: 'No change of landlord contact' },
+      { option: 'in_house', name: 'Bring the service in-house', pros: 'Closer to democracy', cons: 'Transition risk', impactOnResidents: 'One council contact centre' },
+    ],
+    recommended,
+    reasons: recommended === 'in_house' ? 'Residents’ complaints are not being dealt with' : 'The ALMO is improving with the council’s support',
+  });
+}
+const notify = (processId: string) => decide(processId, 'notify-department', cast.programmeManager, 'notified', { notifiedOn: today(), reference: 'DLUHC/ALMO/2026/118' });
+const publish = (processId: string) =>
+  decide(processId, 'terms-of-reference', cast.programmeManager, 'publish', { aims: 'The best housing service for residents', timescales: 'Decision in October, in-house on 1 April', process: 'Options appraisal, shortlist, consultation, decision', shortlistingCriteria: 'Cost, service, deliverability', decisionCriteria: 'Resident view and value for money' });
+const externalChecks = async (processId: string) => {
+  await decide(processId, 'consultation-material', cast.programmeManager, 'approve', { reference: 'Consultation booklet v3', accurateAndImpartial: true });
+  await decide(processId, 'consultation-overseer', cast.programmeManager, 'appoint', { organisation: 'Civica Election Services' });
+};
+
+describe('an options review of an ALMO', () => {
+  it('requires a ballot because the ALMO establishment run here was balloted, then brings the service in-house, ends the Management Agreement and reports the listening programme', async () => {
+    // The ALMO this service set up, with a ballot, and launched.
+    const establishment = await startAlmo(stack, cast);
+    await driveToLaunch(stack, cast, establishment);
+    await stageIs<AlmoDetails>(establishment, 'inspection');
+
+    const processId = await startReview();
+    expect(processId).toBe(`optionsreview:${cast.council}:riverside-homes`);
+    const before = await eventually(async () => {
+      const rules = await rulesOf(processId);
+      expect(rules.rules[0]?.detail).toContain('before the original transfer: ballot (from the ALMO establishment recorded here');
+      return rules;
+    });
+    // Explained before anyone hits it: R1 will stop anything but a ballot; R3 stops publishing.
+    expect(before.rules.find((r) => r.rule.startsWith('R1'))).toMatchObject({ source: 'DCLG guidance on the future of ALMOs, December 2011, paragraphs 12-14', blocks: 'opening the consultation with anything but a ballot' });
+    expect(before.blocking).toEqual(expect.arrayContaining([expect.stringMatching(/^R1 /), expect.stringMatching(/^R3 /), expect.stringMatching(/^R4 /)]));
+
+    await notify(processId);
+    await publish(processId);
+    await prepare(processId, 'in_house');
+    await externalChecks(processId);
+    const survey = await attempt(processId, 'open-consultation', cast.programmeManager, 'full_survey');
+    expect(survey).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(survey.body.detail).toMatch(/^R1 \[12\]: tenants were balloted before the original transfer to the ALMO, so the test of opinion now must be a ballot \(evidence: the ALMO establishment almo:/);
+    await decide(processId, 'open-consultation', cast.programmeManager, 'ballot');
+    await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 5_100, forRecommended: 3_800, against: 1_300 });
+    await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/118' });
+    const transferDate = monthsAfter(today(), 6);
+    await decide(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/77', transferDate }, 'Residents want the council to run the service again');
+
+    // The handover; ending the Management Agreement ends the establishment's.
+    for (const [item, as] of [['staff', cast.programmeManager], ['contracts', cast.legal], ['it', cast.housingManager], ['management-agreement', cast.legal]] as const) {
+      await decide(processId, `handover-${item}`, as, 'done', { summary: `${item} handed over` });
+    }
+    const ended = await stageIs<AlmoDetails>(establishment, 'agreement_ended');
+    expect(ended.status).toBe('completed');
+    expect(ended.details.managementAgreement?.endedBy).toMatchObject({ reviewProcessId: processId, endsOn: transferDate });
+    expect((await timelineOf(stack, establishment, cast.auditor)).at(-1)?.summary).toContain(`Management Agreement ended on`);
+
+    // The listening programme: residents heard, measures before and after, the closing report.
+    await decide(processId, 'baseline-measures', cast.housingManager, 'record', { complaintsPerMonth: 200, repairSatisfactionPercent: 73 });
+    for (const summary of ['Repairs take too long on the Elm estate', 'The new contact centre answered first time']) {
+      const heard = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: cast.housingManager, body: { channel: 'drop-in', summary } });
+      expect(heard.status).toBe(200);
+    }
+    const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: cast.finance, body: { channel: 'phone', summary: 'x' } });
+    expect(byFinance.status).toBe(403);
+    await decide(processId, 'closing-measures', cast.housingManager, 'record', { complaintsPerMonth: 130, repairSatisfactionPercent: 85 });
+    const done = await stageIs<OptionsReviewDetails>(processId, 'in_house');
+    expect(done.status).toBe('completed');
+    expect(done.details.listening).toMatchObject({ before: { complaintsPerMonth: 200 }, after: { complaintsPerMonth: 130 }, contacts: [{ channel: 'drop-in' }, { channel: 'drop-in' }] });
+    const report = await documentText((await documentsOf(processId)).find((d) => d.kind === 'listening_programme_report')!.id);
+    expect(report).toContain('Complaints a month: 200 before, 130 after (down 35%)');
+    expect(report).toContain('Satisfaction with repairs: 73% before, 85% after');
+    expect(report).toContain('2 residents\' contacts heard.');
+    const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);
+    expect(notice).toContain('The council decided to bring the service in-house.');
+
+    // Every run replays; `RECORD_HISTORIES=1 npm test` records this one for the replay suite.
+    const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+    expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
+    if (process.env.RECORD_HISTORIES === '1') {
+      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
+      writeFileSync(path.join(__dirname, 'histories', `${CURRENT_OPTIONS_REVIEW_VERSION}-in-house.json`), JSON.stringify(history.body.runs[0]));
+      const almoHistory = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${establishment}/history`, { as: cast.auditor });
+      writeFileSync(path.join(__dirname, 'histories', `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended.json`), JSON.stringify(almoHistory.body.runs.find((r) => r.workflowId === establishment)));
+    }
+  }, 180_000);
+
+  it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {
+    const processId = await startReview({ method: 'survey', evidence: 'Cabinet report 2002/14, tenant survey results' });
+    await prepare(processId, 'keep_almo');
+    // R3 stops publishing the terms of reference too.
+    const unpublished = await attempt(processId, 'terms-of-reference', cast.programmeManager, 'publish', { aims: 'a', timescales: 'b', process: 'c', shortlistingCriteria: 'd', decisionCriteria: 'e' });
+    expect(unpublished.status).toBe(409);
+    expect(unpublished.body.detail).toMatch(/^R3 \[15\]/);
+
+    const early = await attempt(processId, 'open-consultation', cast.programmeManager, 'full_survey');
+    expect(early.status).toBe(409);
+    const refusal = early.body.detail as string;
+    expect(refusal).toContain('R2 [27]: the council intends to keep supporting the ALMO');
+    expect(refusal).toContain('R3 [15]: the Department is notified');
+    expect(refusal).toContain('R4 [17-18]: before the consultation opens, the information to tenants is marked accurate and impartial and an external organisation oversees the consultation');
+    expect(refusal).not.toContain('R1');
+    const rules = await rulesOf(processId);
+    expect(rules.blocking.map((r) => r.slice(0, 2))).toEqual(['R2', 'R3', 'R4']);
+    expect(rules.rules.find((r) => r.rule.startsWith('R2'))).toMatchObject({ source: 'DCLG guidance on the future of ALMOs, December 2011, paragraph 27', blocks: 'opening the consultation' });
+
+    // One rule at a time: each refusal names only what still fails.
+    await notify(processId);
+    await publish(processId);
+    const afterR3 = await attempt(processId, 'open-consultation', cast.programmeManager, 'full_survey');
+    expect(afterR3.body.detail).not.toContain('R3');
+    expect(afterR3.body.detail).toContain('R2 [27]');
+    await decide(processId, 'continued-funding', cast.cabinet, 'ratified', { minuteReference: 'CAB/2026/80', fundingStreams: [{ source: 'HRA management fee', amountPence: 2_450_000_000 }, { source: 'Major works capital', amountPence: 900_000_000 }] });
+    await externalChecks(processId);
+    // A survey as comprehensive as the original one is allowed (R1 [13-14]).
+    await decide(processId, 'open-consultation', cast.programmeManager, 'full_survey');
+    expect((await rulesOf(processId)).rules.map((r) => r.outcome)).toEqual(['met', 'met', 'met', 'met']);
+    await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 4_000, forRecommended: 2_600, against: 1_400 });
+    await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/121' });
+    await decide(processId, 'council-decision', cast.cabinet, 'keep_almo', { minuteReference: 'CAB/2026/91' }, 'Tenants back the improvement plan');
+    const kept = await stageIs<OptionsReviewDetails>(processId, 'almo_kept');
+    expect(kept.status).toBe('completed');
+    const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);
+    expect(notice).toContain('The council decided to keep the ALMO.');
+    expect(notice).toContain('Funding for the ALMO HRA management fee: £24,500,000.00 Major works capital: £9,000,000.00 Ratified by the council, minute CAB/2026/80.');
+    const terms = await documentText((await documentsOf(processId)).find((d) => d.kind === 'terms_of_reference')!.id);
+    expect(terms).toContain('This is a public document');
+  }, 90_000);
+});

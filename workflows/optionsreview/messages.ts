@@ -1,0 +1,107 @@
+import { defineUpdate } from '@temporalio/workflow';
+import type { CommonPolicy } from '../common/policy';
+import { slugOf } from '../common/process';
+import type { Actor } from '../common/roles';
+import type { OptionsReviewPolicy } from './policy';
+
+// What the options review workflow and the API side of its definition both need: safe in workflows.
+
+export const OPTIONS_REVIEW_KIND = 'optionsreview';
+
+/** How tenants were asked before the original transfer to the ALMO (as the ALMO establishment records it). */
+export const ORIGINAL_METHODS = ['ballot', 'survey', 'other'] as const;
+export type OriginalMethod = (typeof ORIGINAL_METHODS)[number];
+/** How tenants are asked now [13-14]: a ballot, a full survey, or another comprehensive method. */
+export const CONSULTATION_METHODS = ['ballot', 'full_survey', 'other'] as const;
+export type ConsultationMethod = (typeof CONSULTATION_METHODS)[number];
+export const REVIEW_OPTIONS = ['keep_almo', 'in_house', 'other'] as const;
+export type ReviewOption = (typeof REVIEW_OPTIONS)[number];
+export const REVIEW_OPTION_NAMES: Record<ReviewOption, string> = { keep_almo: 'keep the ALMO', in_house: 'bring the service in-house', other: 'another option' };
+/** §3.8: the handover before the service is in-house, each its own task and owner. */
+export const HANDOVER_ITEMS = {
+  staff: { name: 'staff', role: 'programme_manager' },
+  contracts: { name: 'contracts', role: 'legal_services' },
+  it: { name: 'IT', role: 'housing_manager' },
+  management_agreement: { name: 'ending the Management Agreement', role: 'legal_services' },
+} as const;
+export type HandoverItem = keyof typeof HANDOVER_ITEMS;
+
+export const OPTIONS_REVIEW_STAGES = {
+  review: 'review',
+  consultation: 'consultation',
+  councilDecision: 'council_decision',
+  handover: 'handover',
+  listening: 'listening_programme',
+  almoKept: 'almo_kept',
+  inHouse: 'in_house',
+  otherOption: 'other_option',
+  cancelled: 'cancelled',
+} as const;
+
+export const OPTIONS_REVIEW_TASK_KINDS = [
+  'record_original_test_of_opinion',
+  'notify_department',
+  'record_department_acknowledgement',
+  'publish_terms_of_reference',
+  'engage_tenants_and_almo',
+  'assess_options',
+  'shortlist_options',
+  'ratify_continued_funding',
+  'approve_consultation_material',
+  'appoint_consultation_overseer',
+  'open_consultation',
+  'record_consultation_result',
+  'record_council_decision',
+  'complete_handover',
+  'record_baseline_measures',
+  'record_closing_measures',
+] as const;
+export type OptionsReviewTaskKind = (typeof OPTIONS_REVIEW_TASK_KINDS)[number];
+
+/** Before/after measures of the service (Westminster: complaints down 35%, repair satisfaction 73% → 85%). */
+export interface ServiceMeasures {
+  complaintsPerMonth: number;
+  repairSatisfactionPercent: number;
+}
+
+export interface OptionsReviewStartInput {
+  council: string;
+  councilName?: string;
+  almo: string;
+  /** Entered at the start where this service did not run the ALMO's establishment: the method and its evidence. */
+  originalTestOfOpinion?: { method: OriginalMethod; evidence: string };
+  startedBy: Actor;
+  policy: CommonPolicy & { optionsreview: OptionsReviewPolicy };
+}
+
+export interface OptionsReviewDetails {
+  almo: string;
+  /** R1: how tenants were asked before the original transfer, and where that is recorded. */
+  original?: { method: OriginalMethod; evidence: string; from: 'almo_establishment' | 'entered'; establishmentProcessId?: string };
+  department?: { notifiedOn: string; reference: string; notifiedBy: Actor; acknowledgement?: string };
+  termsOfReference?: { documentId: string; publishedAt: string };
+  engagement?: { tenantsInvited: string; adviserOffered: string; almoInvited: string };
+  appraisal?: { costBenefit: string; risks: Record<string, string>; externalValidation?: string; noValidationReason?: string };
+  shortlist?: { options: { option: ReviewOption; name: string; pros: string; cons: string; impactOnResidents: string }[]; recommended: ReviewOption; reasons: string };
+  /** R2: the funding streams for keeping the ALMO and the council decision ratifying them. */
+  funding?: { streams: { source: string; amountPence: number }[]; minuteReference: string; ratifiedBy: Actor };
+  material?: { reference: string; accurateAndImpartial: boolean; approvedBy: Actor };
+  overseer?: { organisation: string };
+  consultation?: { method: ConsultationMethod; description?: string; opensAt: string; closesAt: string; result?: { eligible: number; responses: number; forRecommended: number; against: number } };
+  decision?: { option: ReviewOption; minuteReference: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
+  handover?: Partial<Record<HandoverItem, string>>;
+  agreementEnded?: { establishmentProcessId: string; signalled: boolean };
+  listening?: { opensAt: string; closesAt: string; contacts: { channel: string; summary: string; at: string; by: Actor }[]; before?: ServiceMeasures; after?: ServiceMeasures; reportId?: string };
+  endedBecause?: string;
+}
+
+/** §3.8: a resident's contact during the listening programme. */
+export interface ResidentContactInput {
+  actor: Actor;
+  channel: string;
+  summary: string;
+}
+export const recordResidentContactUpdate = defineUpdate<{ stage: string; contacts: number }, [ResidentContactInput]>('recordResidentContact');
+
+/** PROCESSES.md "Common to all": one options review per council and ALMO at a time. */
+export const optionsReviewBusinessKey = (input: { council: string; almo: string }): string => `${OPTIONS_REVIEW_KIND}:${input.council}:${slugOf(input.almo)}`;

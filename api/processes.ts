@@ -265,7 +265,9 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const { params, res } = input;
         const view = await queryProcessView(client, params.id, deps.queries);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
-        res.json(view);
+        // How its rules stand, explained before anyone hits one (the same as GET /processes/:id/rules).
+        const rules = registry.get(view.kind)?.rulesReport?.(view.details);
+        res.json({ ...view, ...(rules ? { rules } : {}) });
       },
     }),
 

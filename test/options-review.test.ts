@@ -97,6 +97,8 @@ describe('an options review of an ALMO', () => {
     // Explained before anyone hits it: R1 will stop anything but a ballot; R3 stops publishing.
     expect(before.rules.find((r) => r.rule.startsWith('R1'))).toMatchObject({ source: 'DCLG guidance on the future of ALMOs, December 2011, paragraphs 12-14', blocks: 'opening the consultation with anything but a ballot' });
     expect(before.blocking).toEqual(expect.arrayContaining([expect.stringMatching(/^R1 /), expect.stringMatching(/^R3 /), expect.stringMatching(/^R4 /)]));
+    // The process view says the same.
+    expect((await viewOf<OptionsReviewDetails>(processId) as unknown as { rules: RulesAnswer['rules'] }).rules).toEqual(before.rules);
 
     await notify(processId);
     await publish(processId);

@@ -5,7 +5,7 @@ import type { AlmoDetails } from '../workflows/almo/messages';
 import { eventually } from './support/eventually';
 import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToTestResult as driveToTestResultOf, driveWorkstreams as driveWorkstreamsOf, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { timelineOf } from './support/lma';
-import { pdfText } from './support/pdf';
+import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
@@ -32,18 +32,14 @@ const stageIs = (processId: string, stage: string) =>
     expect(view.stage).toBe(stage);
     return view;
   });
-const documentsOf = async (processId: string) =>
-  (await callApi<{ items: { id: string; kind: string; title: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
-async function documentText(id: string): Promise<string> {
-  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
-  expect(response.status).toBe(200);
-  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
-}
 const start = () => startAlmo(stack, cast);
 const driveToTestResult = (processId: string) => driveToTestResultOf(stack, cast, processId);
 const driveToSetUp = (processId: string) => driveToSetUpOf(stack, cast, processId);
 const driveWorkstreams = (processId: string) => driveWorkstreamsOf(stack, cast, processId);
 const board = BOARD;
+
+const documentsOf = (processId: string) => documentsOfProcess(stack, processId, cast.auditor);
+const documentText = (id: string) => documentTextOf(stack, id, cast.auditor);
 
 describe('setting up an ALMO', () => {
   it('goes from the options appraisal through a ballot, set-up with first SLAs, Section 27 consent and launch to a 2-star inspection that releases the funding', async () => {

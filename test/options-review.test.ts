@@ -6,7 +6,7 @@ import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
 import { ALMO, almoCast, compressedAlmoPolicy, driveToLaunch, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { eventually } from './support/eventually';
 import { timelineOf } from './support/lma';
-import { pdfText } from './support/pdf';
+import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
@@ -41,13 +41,6 @@ interface RulesAnswer {
   blocking: string[];
 }
 const rulesOf = async (processId: string) => (await callApi<RulesAnswer>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.programmeManager })).body;
-const documentsOf = async (processId: string) =>
-  (await callApi<{ items: { id: string; kind: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
-async function documentText(id: string): Promise<string> {
-  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
-  expect(response.status).toBe(200);
-  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
-}
 
 async function startReview(originalTestOfOpinion?: { method: string; evidence: string }): Promise<string> {
   const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
@@ -79,6 +72,9 @@ const externalChecks = async (processId: string) => {
   await decide(processId, 'consultation-material', cast.programmeManager, 'approve', { reference: 'Consultation booklet v3', accurateAndImpartial: true });
   await decide(processId, 'consultation-overseer', cast.programmeManager, 'appoint', { organisation: 'Civica Election Services' });
 };
+
+const documentsOf = (processId: string) => documentsOfProcess(stack, processId, cast.auditor);
+const documentText = (id: string) => documentTextOf(stack, id, cast.auditor);
 
 describe('an options review of an ALMO', () => {
   it('requires a ballot because the ALMO establishment run here was balloted, then brings the service in-house, ends the Management Agreement and reports the listening programme', async () => {

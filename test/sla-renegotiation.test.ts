@@ -6,6 +6,7 @@ import type { SlaDetails } from '../workflows/sla/messages';
 import { eventually } from './support/eventually';
 import { completeTask, councilName, timelineOf } from './support/lma';
 import { pdfText } from './support/pdf';
+import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 import { decide as decideTask, openTask as openTaskOf } from './support/tasks';
 
@@ -90,13 +91,9 @@ const signOff = {
   council: { signatory: 'Priya Shah', post: 'Director of Resources' },
 };
 
-async function documentText(id: string): Promise<string> {
-  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
-  expect(response.status).toBe(200);
-  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
-}
-const documentsOf = async (processId: string) =>
-  (await callApi<{ items: { id: string; kind: string; title: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
+
+const documentsOf = (processId: string) => documentsOfProcess(stack, processId, cast.auditor);
+const documentText = (id: string) => documentTextOf(stack, id, cast.auditor);
 
 describe('renegotiating the SLAs between a council and its ALMO', () => {
   it('benchmarks four services, negotiates them at once to four outcomes (one by deadlock), signs off and reports the impact', async () => {

@@ -1,0 +1,14 @@
+import { pdfText } from './pdf';
+import { callApi, type TestStack, type TestUser } from './stack';
+
+// A process's documents as an auditor reads them: the list, and each PDF's text.
+
+export const documentsOf = async (stack: TestStack, processId: string, as: TestUser) =>
+  (await callApi<{ items: { id: string; kind: string; title: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as })).body.items;
+
+/** A document's text with its white space folded to single spaces (pdfkit breaks lines where it likes). */
+export async function documentText(stack: TestStack, id: string, as: TestUser): Promise<string> {
+  const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${as.token}` } });
+  if (response.status !== 200) throw new Error(`document ${id}: ${response.status}`);
+  return pdfText(Buffer.from(await response.arrayBuffer())).replace(/·?\s+/g, ' ');
+}

@@ -113,7 +113,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
           verifyAuditLog(prisma),
           replay(params.id),
         ]);
-        const rules = registry.get(view.kind)?.rulesReport?.(view.details);
+        const rules = registry.rulesOf(view);
         const actorOf = (userId: string | null, role: string | null) => (userId ? ` by ${userId}${role ? ` (${role})` : ''}` : '');
         const sections: DocumentSection[] = [
           { heading: 'Process', lines: [`${view.title}`, `Reference: ${view.processId}`, `Council: ${view.council}`, `Stage: ${view.stage}; status: ${view.status}`, `Started ${view.startedAt} by ${view.startedBy.userId} (${view.startedBy.role})`] },

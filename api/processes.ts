@@ -266,7 +266,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const view = await queryProcessView(client, params.id, deps.queries);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         // How its rules stand, explained before anyone hits one (the same as GET /processes/:id/rules).
-        const rules = registry.get(view.kind)?.rulesReport?.(view.details);
+        const rules = registry.rulesOf(view);
         res.json({ ...view, ...(rules ? { rules } : {}) });
       },
     }),
@@ -281,7 +281,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       async handler(input) {
         const view = await queryProcessView(client, input.params.id, deps.queries);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', input.params.id, 'read rules of process');
-        const rules = registry.get(view.kind)?.rulesReport?.(view.details) ?? [];
+        const rules = registry.rulesOf(view) ?? [];
         input.res.json({ processId: view.processId, kind: view.kind, stage: view.stage, rules, blocking: rules.filter((r) => r.blocks).map((r) => r.rule) });
       },
     }),

@@ -3,6 +3,7 @@ import { almoDefinition } from '../workflows/almo/definition';
 import { lmaDefinition } from '../workflows/lma/definition';
 import { optionsReviewDefinition } from '../workflows/optionsreview/definition';
 import { slaDefinition } from '../workflows/sla/definition';
+import type { RuleOutcome } from '../workflows/common/rules';
 import type { ProcessDefinition, TaskForm } from './process-definition';
 
 // The one place that lists the process kinds. Adding a process is a folder under workflows/ and a line
@@ -52,6 +53,11 @@ export class ProcessRegistry {
 
   get(kind: string): ProcessDefinition | undefined {
     return this.byKind.get(kind);
+  }
+
+  /** How a process's rules stand, from its view's details (none for a kind without rules). */
+  rulesOf(view: { kind: string; details: unknown }): RuleOutcome[] | undefined {
+    return this.byKind.get(view.kind)?.rulesReport?.(view.details);
   }
 
   /** The kinds a caller can start with `POST /processes` (a child-only kind cannot). */

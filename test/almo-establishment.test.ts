@@ -147,6 +147,40 @@ describe('setting up an ALMO', () => {
     expect(transferred.details.appraisal).toMatchObject({ option: 'stock_transfer', minuteReference: 'CAB/2026/42' });
   }, 60_000);
 
+  it('ends the programme on a refused Section 27 consent, withdrawing every open task, the SLA negotiations included', async () => {
+    const processId = await start();
+    await driveToSetUp(processId);
+    await decide(processId, 'central-services', cast.programmeManager, 'submit', {
+      services: [{ service: 'legal', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [] } }],
+    });
+    await decide(processId, 'sla-c1-benchmark-legal', cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: 5_500, qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }] });
+    await decide(processId, 'section-27-application-1', cast.programmeManager, 'submit', { summary: 'Application for consent' });
+    await decide(processId, 'section-27-decision-1', cast.liaison, 'refused', {}, 'The business plan does not show the Decent Homes standard met by 2010');
+    const refusalReasons = await attempt(processId, 'section-27-refused-1', cast.cabinet, 'end_programme', { minuteReference: 'CAB/2027/03' });
+    expect(refusalReasons.status).toBe(400);
+    await decide(processId, 'section-27-refused-1', cast.cabinet, 'end_programme', { minuteReference: 'CAB/2027/03' }, 'No prospect of consent this round');
+
+    const ended = await stageIs(processId, 'section_27_refused');
+    expect(ended.status).toBe('completed');
+    expect(ended.details.section27).toMatchObject({ decision: 'refused', reasons: 'The business plan does not show the Decent Homes standard met by 2010' });
+    // Nothing is left in the inbox: the workstreams' tasks, the launch and the SLA negotiation are withdrawn.
+    await eventually(async () => expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0));
+    const cancelled = await stack.prisma.task.findMany({ where: { processId, status: 'cancelled' }, select: { taskKey: true } });
+    expect(cancelled.map((t) => t.taskKey)).toEqual(expect.arrayContaining(['launch', 'management-agreement', 'shadow-board', 'sla-c1-legal-r1-almo', 'sla-c1-sign-off-council']));
+    expect((await timelineOf(stack, processId, cast.auditor)).at(-1)).toMatchObject({ kind: 'process_finished', summary: 'Section 27 consent refused; the council ended the programme: No prospect of consent this round' });
+    // The process, its SLA child and that child's negotiation, each ended after withdrawing its tasks, replay.
+    const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+    expect(replay.body.runs).toHaveLength(3);
+    expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
+    if (process.env.RECORD_HISTORIES === '1') {
+      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
+      for (const run of history.body.runs) {
+        const name = run.workflowId === processId ? 'process' : run.workflowId.slice(processId.length + 1).replace(/:/g, '-');
+        writeFileSync(path.join(__dirname, 'histories', `${CURRENT_ALMO_VERSION}-section-27-refused-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
+      }
+    }
+  }, 90_000);
+
   it('escalates a late Section 27 decision, flags an inspection clashing with an internal audit, and releases the funding at a 2-star re-inspection after 1 star', async () => {
     const processId = await start();
     await driveToSetUp(processId);

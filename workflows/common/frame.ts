@@ -111,6 +111,16 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
   const reported: OpenedTask[] = [];
   const childrenStarting = new Set<string>();
+  /** Children started and not yet closed: a process ends only once they have (their tasks withdrawn). */
+  let childrenRunning = 0;
+  /**
+   * From this version a process, or a child cancelled from outside, ends only once its tasks' writes
+   * and its children are done, so a child is not terminated with tasks left open in the inbox.
+   */
+  const endAfterWithdrawing = async (cancelledFromOutside = false): Promise<void> => {
+    if (patched('end-after-children')) await CancellationScope.nonCancellable(() => condition(() => tasks.settled() && childrenRunning === 0));
+    else if (!cancelledFromOutside) await condition(() => tasks.settled());
+  };
   const tasks = new TaskBook({
     currentStage: () => stage,
     ...(engine ? { hooks: engine.hooks } : {}),
@@ -162,8 +172,8 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
 
   let finished = false;
   const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
-    // Tasks being withdrawn finish first, so the timeline ends with the end of the process.
-    await condition(() => tasks.settled());
+    // Tasks being withdrawn (and children ending) finish first, so the timeline ends with the end of the process.
+    await endAfterWithdrawing();
     (details as { endedBecause?: string }).endedBecause = because;
     status = nextStatus;
     stage = next;
@@ -256,7 +266,11 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     try {
       await lifecycle.run(parent ? () => reportingFirstSteps(steps) : steps);
     } catch (err) {
-      if (!(isCancellation(err) && ending)) throw err;
+      if (!(isCancellation(err) && ending)) {
+        // Cancelled from outside (a child its parent ended): what it was withdrawing finishes first.
+        if (isCancellation(err)) await endAfterWithdrawing(true);
+        throw err;
+      }
       const end = ending;
       const who = end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
       await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor, {
@@ -293,10 +307,12 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
           { key: businessKeyKey, value: ref.processId },
         ],
       });
-      void child.result().then(
-        () => childDone(workflowId),
-        () => childDone(workflowId),
-      );
+      childrenRunning += 1;
+      const closed = () => {
+        childrenRunning -= 1;
+        childDone(workflowId);
+      };
+      void child.result().then(closed, closed);
       return child;
     } catch (err) {
       childDone(workflowId);

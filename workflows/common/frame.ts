@@ -115,12 +115,12 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   let childrenRunning = 0;
   /**
    * From this version a process, or a child cancelled from outside, ends only once its tasks' writes
-   * and its children are done, so a child is not terminated with tasks left open in the inbox.
+   * and its children are done, so a child is not terminated with tasks left open in the inbox. Decided
+   * at the start, as the frame's other versions are; the wait keeps the shape it had (one condition), as
+   * the order of a process's last writes and a decision's answer depends on it.
    */
-  const endAfterWithdrawing = async (cancelledFromOutside = false): Promise<void> => {
-    if (patched('end-after-children')) await CancellationScope.nonCancellable(() => condition(() => tasks.settled() && childrenRunning === 0));
-    else if (!cancelledFromOutside) await condition(() => tasks.settled());
-  };
+  const endsAfterChildren = !options.withoutEngine && patched('end-after-children');
+  const withdrawn = () => tasks.settled() && (!endsAfterChildren || childrenRunning === 0);
   const tasks = new TaskBook({
     currentStage: () => stage,
     ...(engine ? { hooks: engine.hooks } : {}),
@@ -173,7 +173,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   let finished = false;
   const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
     // Tasks being withdrawn (and children ending) finish first, so the timeline ends with the end of the process.
-    await endAfterWithdrawing();
+    await condition(withdrawn);
     (details as { endedBecause?: string }).endedBecause = because;
     status = nextStatus;
     stage = next;
@@ -268,7 +268,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     } catch (err) {
       if (!(isCancellation(err) && ending)) {
         // Cancelled from outside (a child its parent ended): what it was withdrawing finishes first.
-        if (isCancellation(err)) await endAfterWithdrawing(true);
+        if (isCancellation(err) && endsAfterChildren) await CancellationScope.nonCancellable(() => condition(withdrawn));
         throw err;
       }
       const end = ending;

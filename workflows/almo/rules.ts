@@ -1,3 +1,4 @@
+import { startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import type { RuleOutcome } from '../common/rules';
 import { WORKSTREAMS, type AlmoDetails, type BoardPlace, type OtherEvent, type SupportRule, type Workstream } from './messages';
@@ -12,7 +13,7 @@ const dayOf = (date: string): number => Math.floor(Date.parse(`${date.slice(0, 1
 /** Whole days between two calendar dates. */
 export const daysApart = (a: string, b: string): number => Math.abs(dayOf(a) - dayOf(b));
 /** A calendar date `months` after another, e.g. 2027-04-01 + 12 → 2028-04-01. */
-export const dateMonthsLater = (date: string, months: number): string => monthsLater({ kind: 'england-and-wales' }, `${date.slice(0, 10)}T00:00:00.000Z`, months).slice(0, 10);
+export const dateMonthsLater = (date: string, months: number): string => monthsLater({ kind: 'england-and-wales' }, startOfDate(date), months).slice(0, 10);
 
 /** §2.2: whether a test of opinion supports the ALMO under the council's rule, and its turnout. */
 export function testOfOpinionSupports(result: { eligible: number; votesCast: number; for: number }, rule: SupportRule, minimumTurnoutPercent: number): { supported: boolean; turnoutPercent: number } {

@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation, setHandler, sleep } from '@temporalio/workflow';
-import { workflowNow } from '../common/clock';
+import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { dateInWords, inPounds } from '../common/format';
+import { calendarDateInWords, dateInWords, inPounds, startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { formField, type DecisionRecord } from '../common/tasks';
 import { slaServiceOf, slasSignedOffSignal, type SignedOffSlas, type SlaService } from '../sla/messages';
@@ -30,10 +30,8 @@ import {
 import { bidProblem, clashesWith, dateMonthsLater, launchRefusal, resultProblem, shadowBoardProblem, testOfOpinionSupports } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
-const sleepUntil = (iso: string) => sleep(Math.max(1, Date.parse(iso) - Date.parse(workflowNow())));
-const asInstant = (date: string) => `${date.slice(0, 10)}T00:00:00.000Z`;
-/** A calendar date in words, e.g. "1 April 2027". */
-const onDate = (date: string) => dateInWords(asInstant(date));
+const sleepUntil = (iso: string) => sleep(millisUntil(iso));
+const onDate = calendarDateInWords;
 
 /**
  * PROCESSES.md §2, setting up an ALMO (source 004): the stock options appraisal, the tenants' test of
@@ -508,7 +506,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     // §2.6: the launch starts the Management Agreement's term; its review opens the policy's months before the end.
     const launch = details.launch as NonNullable<AlmoDetails['launch']>;
     const agreement = details.managementAgreement as NonNullable<AlmoDetails['managementAgreement']>;
-    const start = asInstant(launch.goLiveDate);
+    const start = startOfDate(launch.goLiveDate);
     const end = monthsLater(policy.calendar, start, agreement.termYears * 12);
     const reviewOpensAt = monthsLater(policy.calendar, end, -p.reviewNoticeMonths);
     Object.assign(agreement, { start, end, reviewOpensAt });

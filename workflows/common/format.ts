@@ -9,3 +9,9 @@ export const inPounds = (pence: number): string => POUNDS.format(pence / 100);
 
 /** An instant as the date it is in London, in words, e.g. "1 April 2027". */
 export const dateInWords = (iso: string): string => DATE_IN_WORDS.format(new Date(iso));
+
+/** A calendar date (e.g. 2027-04-01) as the instant it starts, for dates people enter. */
+export const startOfDate = (date: string): string => `${date.slice(0, 10)}T00:00:00.000Z`;
+
+/** A calendar date in words, e.g. 2027-04-01 → "1 April 2027". */
+export const calendarDateInWords = (date: string): string => dateInWords(startOfDate(date));

@@ -1,8 +1,8 @@
 import { getExternalWorkflowHandle, setHandler, sleep } from '@temporalio/workflow';
 import { almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
-import { workflowNow } from '../common/clock';
+import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { dateInWords, inPounds } from '../common/format';
+import { calendarDateInWords, dateInWords, inPounds } from '../common/format';
 import { calendarDaysMs, monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
@@ -26,8 +26,8 @@ import {
 } from './messages';
 import { OPTIONS_REVIEW_RULES, consultationRefusal, measuresInWords, r3Refusal } from './rules';
 
-const sleepUntil = (iso: string) => sleep(Math.max(1, Date.parse(iso) - Date.parse(workflowNow())));
-const onDate = (date: string) => dateInWords(`${date.slice(0, 10)}T00:00:00.000Z`);
+const sleepUntil = (iso: string) => sleep(millisUntil(iso));
+const onDate = calendarDateInWords;
 const text = (decision: DecisionRecord, field: string) => (typeof decision.form[field] === 'string' ? (decision.form[field] as string) : undefined);
 const measures = (decision: DecisionRecord): ServiceMeasures => ({ complaintsPerMonth: Number(decision.form.complaintsPerMonth), repairSatisfactionPercent: Number(decision.form.repairSatisfactionPercent) });
 const RULES_IN_WORDS = Object.values(OPTIONS_REVIEW_RULES).map((r) => `${r.rule} (${r.source})`);

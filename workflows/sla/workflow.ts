@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { workflowNow } from '../common/clock';
+import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { dateInWords, inPounds } from '../common/format';
+import { dateInWords, inPounds, startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
@@ -30,7 +30,6 @@ import {
 import { comparatorUnitCost, impactOf, roundsInWords, signOffRefusal, termsProblem, valueForMoneyGap } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
-const millisUntil = (iso: string): number => Math.max(1, Date.parse(iso) - Date.parse(workflowNow()));
 /** Money as a change, in words the PDF fonts can draw: "up £1,000.00", "down £1,000.00", "no change". */
 const change = (pence: number): string => (pence === 0 ? 'no change' : `${pence > 0 ? 'up' : 'down'} ${inPounds(Math.abs(pence))}`);
 const perUnit = (terms: SlaTerms) => `${inPounds(terms.unitCostPence)} per ${terms.unit}`;
@@ -57,7 +56,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   const { policy, carry } = input;
   const sla = policy.sla;
   const cycle = carry?.cycle ?? 1;
-  const expiry = carry?.expiresOn ?? (input.currentExpiry ? new Date(`${input.currentExpiry}T00:00:00Z`).toISOString() : undefined);
+  const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
   const parent = input.parent;
   const frame = processFrame<SlaDetails>({
     kind: SLA_KIND,

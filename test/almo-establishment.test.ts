@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import { eventually } from './support/eventually';
@@ -7,6 +5,7 @@ import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToTest
 import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
+import { recordRuns, runName } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
 // The ALMO establishment's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
@@ -123,13 +122,7 @@ describe('setting up an ALMO', () => {
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs).toHaveLength(4);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
-      for (const run of history.body.runs) {
-        const name = run.workflowId === processId ? 'process' : run.workflowId.slice(processId.length + 1).replace(/:/g, '-');
-        writeFileSync(path.join(__dirname, 'histories', `${CURRENT_ALMO_VERSION}-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
-      }
-    }
+    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
 
   it('ends with a result notice when the tenants vote no, and when the cabinet chooses another option', async () => {
@@ -172,13 +165,7 @@ describe('setting up an ALMO', () => {
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs).toHaveLength(3);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
-      for (const run of history.body.runs) {
-        const name = run.workflowId === processId ? 'process' : run.workflowId.slice(processId.length + 1).replace(/:/g, '-');
-        writeFileSync(path.join(__dirname, 'histories', `${CURRENT_ALMO_VERSION}-section-27-refused-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
-      }
-    }
+    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-section-27-refused-${runName(processId, workflowId)}`);
   }, 90_000);
 
   it('escalates a late Section 27 decision, flags an inspection clashing with an internal audit, and releases the funding at a 2-star re-inspection after 1 star', async () => {

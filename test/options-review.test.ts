@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
@@ -8,6 +6,7 @@ import { eventually } from './support/eventually';
 import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
+import { recordRuns } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
 // The options review's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
@@ -140,12 +139,8 @@ describe('an options review of an ALMO', () => {
     // Every run replays; `RECORD_HISTORIES=1 npm test` records this one for the replay suite.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
-      writeFileSync(path.join(__dirname, 'histories', `${CURRENT_OPTIONS_REVIEW_VERSION}-in-house.json`), JSON.stringify(history.body.runs[0]));
-      const almoHistory = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${establishment}/history`, { as: cast.auditor });
-      writeFileSync(path.join(__dirname, 'histories', `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended.json`), JSON.stringify(almoHistory.body.runs.find((r) => r.workflowId === establishment)));
-    }
+    await recordRuns(stack, processId, cast.auditor, () => `${CURRENT_OPTIONS_REVIEW_VERSION}-in-house`);
+    await recordRuns(stack, establishment, cast.auditor, (workflowId) => (workflowId === establishment ? `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended` : undefined));
   }, 180_000);
 
   it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { monthsLater } from '../workflows/common/policy';
 import type { ProcessView } from '../workflows/common/process';
 import type { SlaDetails } from '../workflows/sla/messages';
@@ -8,6 +6,7 @@ import { completeTask, councilName, timelineOf } from './support/lma';
 import { pdfText } from './support/pdf';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
+import { recordRuns } from './support/histories';
 import { decide as decideTask, openTask as openTaskOf } from './support/tasks';
 
 // The SLA process's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
@@ -254,13 +253,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs.length).toBe(6);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    if (process.env.RECORD_HISTORIES === '1') {
-      const history = await callApi<{ runs: { workflowId: string; status: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
-      for (const run of history.body.runs.filter((r) => r.status !== 'RUNNING')) {
-        const name = run.workflowId === processId ? 'set' : run.workflowId.split(':').at(-1);
-        writeFileSync(path.join(__dirname, 'histories', `${CURRENT_SLA_VERSION}-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
-      }
-    }
+    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${workflowId === processId ? 'set' : workflowId.split(':').at(-1)}`);
   }, 180_000);
 
   it('deadlocks a negotiation whose rounds run out, and a joint board–cabinet meeting decides it', async () => {

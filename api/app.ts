@@ -4,6 +4,7 @@ import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
 import { auditRoutes } from './audit';
+import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
 import { policyModel } from '../lib/policy';
 import { PROCESSES, type ProcessRegistry } from '../lib/process-registry';
@@ -73,7 +74,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
-  app.use(express.json({ limit: '256kb' }));
+  app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));
   const authenticate = bearerAuthenticator(deps.prisma);
   const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
   app.use(

@@ -78,6 +78,12 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next
   if (bodyParserError.type === 'entity.parse.failed') {
     return sendProblem(res, new HttpProblem(400, 'malformed-json', 'The request body is not valid JSON'));
   }
+  if (bodyParserError.type === 'entity.not.utf8') {
+    return sendProblem(res, new HttpProblem(400, 'malformed-json', 'The request body is not valid UTF-8', (err as Error).message));
+  }
+  if (bodyParserError.type === 'entity.too.deep') {
+    return sendProblem(res, new HttpProblem(400, 'body-too-deep', 'The request body nests too deeply', (err as Error).message));
+  }
   if (bodyParserError.type === 'entity.too.large') {
     return sendProblem(res, new HttpProblem(413, 'body-too-large', 'The request body is too large'));
   }

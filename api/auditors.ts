@@ -13,7 +13,7 @@ import { processScope } from './processes';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams, processIdParams } from './schemas';
 import type { Bulkhead } from './limits';
-import { problemFromTemporal, queryProcessView } from './temporal-errors';
+import { problemFromTemporal, processView } from './temporal-errors';
 
 type WorkflowCode = () => Promise<Parameters<typeof replayRuns>[0]>;
 
@@ -105,7 +105,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the evidence pack', contentType: 'application/pdf' }, 403: { description: 'auditors only' } },
       async handler({ req, res, params, principal }) {
         await asAuditor(req, principal, params.id);
-        const view = await queryProcessView(client, params.id, deps.queries);
+        const view = await processView(deps, params.id);
         const [timeline, documents, auditEntries, chain, replayed] = await Promise.all([
           prisma.timelineEntry.findMany({ where: { processId: params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] }),
           prisma.document.findMany({ where: { processId: params.id }, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] }),

@@ -15,7 +15,7 @@ import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
 import type { Bulkhead } from './limits';
-import { queryProcessView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
+import { processView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
 export interface ProcessRouteDeps {
   client: Client;
@@ -36,7 +36,7 @@ const FIRST_STEPS_WAIT_MS = 10_000;
 export async function processScope({ client, prisma, queries }: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, processId: string): Promise<Scope & { kind: string }> {
   const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, kind: true } });
   if (row) return row;
-  const view = await queryProcessView(client, processId, queries);
+  const view = await processView({ client, prisma, queries }, processId);
   return { council: view.council, groupKey: view.groupKey, kind: view.kind };
 }
 
@@ -61,6 +61,9 @@ function byPath<T extends { path: string }>(definitions: ProcessDefinition[], it
   return paths;
 }
 
+/** What a command's refusal says was refused: `variation-requests` is "The variation request". */
+const commandInWords = (path: string) => `The ${path.replace(/-/g, ' ').replace(/s$/, '')}`;
+
 const notForKind = (what: string, kind: string) => new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
 
 export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
@@ -78,10 +81,11 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'ended; its final stage' }, 403: { description: 'not allowed to end this process' }, 404: { description: 'no such process' }, 409: { description: 'already ended, or it cannot be withdrawn' } },
       async handler({ req, res, params, body, principal }) {
         const scope = await processScope(deps, params.id);
+        // Access first: someone with no role learns nothing of the process, not even its kind.
+        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} process`);
         const role: Role | undefined = path === 'cancel' ? 'programme_manager' : registry.get(scope.kind)?.withdrawnBy;
         if (!role) throw new HttpProblem(409, 'not-withdrawable', 'This process cannot be withdrawn', `a ${scope.kind} process is ended early only by the council cancelling it`);
         const actor = actingAs(principal, scope, role);
-        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} process`);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
         const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons }, { deadlineMs: updateDeadlineMs });
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
@@ -108,14 +112,14 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       },
       async handler({ req, res, params, principal }) {
         const scope = await processScope(deps, params.id);
+        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} on process`);
         const command = commands.get(scope.kind);
         if (!command) throw notForKind(path, scope.kind);
         const body = command.body.safeParse(req.body ?? {});
         if (!body.success) throw validationProblem('body', body.error);
         const actor = actingInOneOf(principal, scope, command.roles);
-        if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} on process`);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
-        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs });
+        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs, refused: commandInWords(path) });
         req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
         res.json(result);
       },
@@ -263,7 +267,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the process view', schema: processViewResponse }, 404: { description: 'no such process' } },
       async handler(input) {
         const { params, res } = input;
-        const view = await queryProcessView(client, params.id, deps.queries);
+        const view = await processView(deps, params.id);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         // How its rules stand, explained before anyone hits one (the same as GET /processes/:id/rules).
         const rules = registry.rulesOf(view);
@@ -279,7 +283,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       params: processIdParams,
       responses: { 200: { description: 'its rules', schema: rulesResponse }, 404: { description: 'no such process' } },
       async handler(input) {
-        const view = await queryProcessView(client, input.params.id, deps.queries);
+        const view = await processView(deps, input.params.id);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', input.params.id, 'read rules of process');
         const rules = registry.rulesOf(view) ?? [];
         input.res.json({ processId: view.processId, kind: view.kind, stage: view.stage, rules, blocking: rules.filter((r) => r.blocks).map((r) => r.rule) });

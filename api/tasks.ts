@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { usersWithRole, type Principal } from '../lib/identity';
-import { assignTaskUpdate, completeTaskUpdate, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
+import { assignTaskUpdate, completeTaskUpdate, publicDecision, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, hidden, mayRead, visibleTo } from './access';
 import { fieldProblem, HttpProblem, validationProblem } from './problem';
@@ -129,10 +129,10 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
         // Audited by the process, in the transaction that records the decision: once, whatever crashes here.
         const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs });
         if (result.decision && !sameDecision(result.decision, { outcome: body.outcome, reasons: body.reasons, attachments: body.attachments ?? [], form: body.form ?? {}, actor })) {
-          throw new HttpProblem(409, 'task-already-decided', 'This task was already decided otherwise', `${result.decision.actor.userId} decided ${result.decision.outcome} at ${result.decision.decidedAt}`, { decision: result.decision });
+          throw new HttpProblem(409, 'task-already-decided', 'This task was already decided otherwise', `${result.decision.actor.userId} decided ${result.decision.outcome} at ${result.decision.decidedAt}`, { decision: publicDecision(result.decision) });
         }
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
-        res.json(result);
+        res.json({ ...result, ...(result.decision ? { decision: publicDecision(result.decision) } : {}) });
       },
     }),
 

@@ -4,18 +4,21 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { processViewQuery, type ProcessView } from '../workflows/common/process';
 import { TASK_REFUSALS } from '../workflows/common/tasks';
+import type { PrismaClient } from '../lib/db';
 import type { Bulkhead } from './limits';
 import { HttpProblem, unavailable } from './problem';
 
-const refusalStatus: Record<string, number> = {
-  [TASK_REFUSALS.taskNotOpen]: 409,
-  [TASK_REFUSALS.actorNotAllowed]: 403,
-  [TASK_REFUSALS.outcomeNotAllowed]: 400,
-  [TASK_REFUSALS.reasonRequired]: 400,
-  [TASK_REFUSALS.invalidForm]: 400,
-  [TASK_REFUSALS.malformed]: 400,
-  [TASK_REFUSALS.ruleViolation]: 409,
-  [TASK_REFUSALS.processEnded]: 409,
+/** Each refusal's status, and what it says was wrong (after what was refused). */
+const REFUSALS: Record<string, { status: number; because: string }> = {
+  [TASK_REFUSALS.taskNotOpen]: { status: 409, because: 'the task is not open' },
+  [TASK_REFUSALS.actorNotAllowed]: { status: 403, because: 'not yours to do' },
+  [TASK_REFUSALS.outcomeNotAllowed]: { status: 400, because: 'that outcome is not one of the task’s' },
+  [TASK_REFUSALS.reasonRequired]: { status: 400, because: 'reasons are required' },
+  [TASK_REFUSALS.invalidForm]: { status: 400, because: 'the form is not complete' },
+  [TASK_REFUSALS.malformed]: { status: 400, because: 'the request is not complete' },
+  [TASK_REFUSALS.ruleViolation]: { status: 409, because: 'a rule of the process forbids it now' },
+  [TASK_REFUSALS.notNow]: { status: 409, because: 'the process is not at a stage that takes it' },
+  [TASK_REFUSALS.processEnded]: { status: 409, because: 'the process has ended' },
 };
 
 const slugOf = (type: string): string => type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
@@ -26,11 +29,19 @@ function isWorkflowNotFound(err: unknown): boolean {
   return isGrpcServiceError(err) ? err.code === grpcStatus.NOT_FOUND : cause !== undefined && isWorkflowNotFound(cause);
 }
 
+/** The gRPC status Temporal answered with, where the client wrapped it (a query's or an update's ServiceError). */
+function grpcErrorIn(err: unknown): { code: number; details: string } | undefined {
+  for (let at = err, depth = 0; at !== undefined && at !== null && depth < 5; at = (at as { cause?: unknown }).cause, depth += 1) {
+    if (isGrpcServiceError(at)) return { code: at.code, details: at.details };
+  }
+  return undefined;
+}
+
 /** Turns what the Temporal client throws into the HTTP problem a caller can act on; others pass through. */
 const messagesOf = (err: unknown): string =>
   err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${messagesOf((err as { cause?: unknown }).cause)}` : '';
 
-export function problemFromTemporal(err: unknown, processId: string): unknown {
+export function problemFromTemporal(err: unknown, processId: string, refused = 'The decision'): unknown {
   // Temporal answers NOT_FOUND to an update of a run that has completed: the process exists, but has ended.
   if (/already completed/i.test(messagesOf(err))) {
     return new HttpProblem(409, 'process-closed', 'The process has ended', `process ${processId} has ended`);
@@ -40,18 +51,24 @@ export function problemFromTemporal(err: unknown, processId: string): unknown {
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? '';
-    const status = refusalStatus[type];
-    if (status !== undefined) return new HttpProblem(status, slugOf(type), 'The decision was refused', err.cause.message);
+    const refusal = REFUSALS[type];
+    if (refusal) return new HttpProblem(refusal.status, slugOf(type), `${refused} was refused: ${refusal.because}`, err.cause.message);
   }
-  if (isGrpcServiceError(err) && err.code === grpcStatus.FAILED_PRECONDITION) {
-    return new HttpProblem(409, 'process-closed', 'The process has ended', err.details);
+  const grpc = grpcErrorIn(err);
+  if (grpc?.code === grpcStatus.FAILED_PRECONDITION && /completed|closed/i.test(grpc.details)) {
+    return new HttpProblem(409, 'process-closed', 'The process has ended', grpc.details);
   }
-  if (isGrpcServiceError(err) && (err.code === grpcStatus.UNAVAILABLE || err.code === grpcStatus.DEADLINE_EXCEEDED)) {
+  if (grpc?.code === grpcStatus.UNAVAILABLE) {
     return unavailable('temporal-unavailable', 'The workflow service is not reachable; try again shortly');
   }
-  // The process did not answer in time (busy, or no worker running): nothing is lost, the same request
-  // can be sent again (a decision's update id makes it count once).
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (isGrpcServiceError(err) && err.code === grpcStatus.CANCELLED)) {
+  // The process did not answer in time (busy, no worker running, or its workflow task failing while a
+  // worker restarts): nothing is lost, the same request can be sent again (a decision's update id makes it count once).
+  if (
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    grpc?.code === grpcStatus.CANCELLED ||
+    grpc?.code === grpcStatus.DEADLINE_EXCEEDED ||
+    grpc?.code === grpcStatus.FAILED_PRECONDITION
+  ) {
     return unavailable('process-busy', 'The process did not answer in time; send the same request again shortly', `process ${processId}`);
   }
   return err;
@@ -70,7 +87,7 @@ const TEMPORAL_PROBE_MS = 2_000;
  * call is abandoned with 503 `temporal-unavailable` (the client would otherwise retry for the whole
  * deadline). Temporal's refusals become HTTP problems.
  */
-export async function temporalCall<T>(client: Client, processId: string, call: () => Promise<T>, deadlineMs: number): Promise<T> {
+export async function temporalCall<T>(client: Client, processId: string, call: () => Promise<T>, deadlineMs: number, refused?: string): Promise<T> {
   const abandon = new AbortController();
   let watchdog: NodeJS.Timeout | undefined;
   // Settles only when Temporal is found unreachable; the call is then aborted (the client's own retries with it).
@@ -87,7 +104,7 @@ export async function temporalCall<T>(client: Client, processId: string, call: (
     return await Promise.race([client.withAbortSignal(abandon.signal, () => client.withDeadline(Date.now() + deadlineMs, call)), unreachable]);
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
-    throw problemFromTemporal(err, processId);
+    throw problemFromTemporal(err, processId, refused);
   } finally {
     clearTimeout(watchdog);
   }
@@ -99,12 +116,22 @@ export async function updateProcess<Ret, Arg>(
   processId: string,
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
-  { updateId, deadlineMs = UPDATE_DEADLINE_MS }: { updateId?: string; deadlineMs?: number } = {},
+  { updateId, deadlineMs = UPDATE_DEADLINE_MS, refused }: { updateId?: string; deadlineMs?: number; /** What a refusal's title says was refused, e.g. "The variation request". */ refused?: string } = {},
 ): Promise<Ret> {
-  return temporalCall(client, processId, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }), deadlineMs);
+  return temporalCall(client, processId, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }), deadlineMs, refused);
 }
 
 /** The process's own view of itself (its query), through the API's bound on queries at once. */
 export function queryProcessView(client: Client, processId: string, queries: Bulkhead): Promise<ProcessView> {
   return queries(() => temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS));
+}
+
+/**
+ * Where a process stands: an ended process's view as it wrote it with its end (reading it replays
+ * nothing, however long its history), else its query.
+ */
+export async function processView({ client, prisma, queries }: { client: Client; prisma: PrismaClient; queries: Bulkhead }, processId: string): Promise<ProcessView> {
+  const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { finalView: true } });
+  if (row?.finalView) return row.finalView as unknown as ProcessView;
+  return queryProcessView(client, processId, queries);
 }

@@ -92,6 +92,35 @@ describe('text no part of the service can store or send', () => {
     expect(inbox.body.issues.map((issue) => issue.path)).toEqual(['assignee']);
     expect(process.status).toBe(400);
   });
+
+  it('is refused when the body is not UTF-8, instead of being stored with U+FFFD in its place', async () => {
+    const own = await lmaCast(stack);
+    const json = Buffer.from(JSON.stringify(expressionOfInterest(own.council)).replace('Churchill Gardens Residents Association', 'Churchill Gardens XX'));
+    const at = json.indexOf('XX');
+    json[at] = 0xc3; // a lead byte with no continuation
+    json[at + 1] = 0x28;
+    const response = await fetch(`${stack.baseUrl}/processes`, { method: 'POST', headers: { authorization: `Bearer ${own.rep.token}`, 'content-type': 'application/json' }, body: json });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(((await response.json()) as { detail: string }).detail).toBe('the body is not valid UTF-8');
+    expect(await stack.prisma.processRecord.count({ where: { council: own.council } })).toBe(0);
+  });
+});
+
+describe('a body nested deeper than any request needs', () => {
+  it('is refused with 400 problem+json before authentication, not a 500', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const unauthenticated = await callApi<{ type: string }>(stack.baseUrl, 'POST', '/processes', { rawBody: deep });
+    const asked = await callApi<{ type: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, rawBody: `{"kind":"lma","x":${deep}}` });
+
+    expect([unauthenticated.status, asked.status]).toEqual([400, 400]);
+    expect(asked.body.type).toBe('urn:housing-governance:problem:body-too-deep');
+    // Brackets inside strings are text, not nesting.
+    const text = await callApi(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'lma', note: '['.repeat(1_000) } });
+    expect(text.status).toBe(400);
+    expect(text.body.type).toBe('urn:housing-governance:problem:validation-error');
+  });
 });
 
 describe('an attachment', () => {
@@ -121,7 +150,12 @@ describe('access', () => {
     const unknown = await callApi<Record<string, unknown>>(stack.baseUrl, 'GET', `/processes/${encodeURIComponent(`${processId}-none`)}`, { as: stranger.programmeManager });
     const command = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/cancel`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
 
-    expect([known.status, unknown.status, command.status]).toEqual([404, 404, 404]);
+    // A command another kind has, or one this kind cannot take, tells a stranger nothing either.
+    const withdraw = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/withdraw`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
+    const otherKinds = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/renegotiation-requests`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
+
+    expect([known.status, unknown.status, command.status, withdraw.status, otherKinds.status]).toEqual([404, 404, 404, 404, 404]);
+    expect(otherKinds.body.type).toBe(unknown.body.type);
     expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
     expect(known.body.type).toBe(unknown.body.type);
   });

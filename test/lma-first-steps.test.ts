@@ -46,10 +46,15 @@ describe('an LMA expression of interest', () => {
   it('refuses a variation request before there is an agreement, saying why', async () => {
     const processId = await startLma(stack, cast);
 
-    const early = await callApi<{ detail: string }>(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'More gardening' } });
+    const early = await callApi<{ type: string; title: string; detail: string }>(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'More gardening' } });
 
+    // The process is running: the refusal says what was refused and why, not that the process ended.
     expect(early.status).toBe(409);
-    expect(early.body.detail).toBe('an agreement can be varied only while it is in operation');
+    expect(early.body).toMatchObject({
+      type: 'urn:housing-governance:problem:not-allowed-now',
+      title: 'The variation request was refused: the process is not at a stage that takes it',
+      detail: 'an agreement can be varied only while it is in operation (the process is at adviser appointment)',
+    });
   });
 
   it('answers with its first task, already in the housing managers inbox', async () => {

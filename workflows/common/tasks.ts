@@ -15,6 +15,8 @@ export const TASK_REFUSALS = {
   malformed: 'MalformedCompletion',
   /** A rule of the process forbids the decision now; the message names the rule and its source. */
   ruleViolation: 'RuleViolation',
+  /** The process is running but not at a stage that takes this command (e.g. a variation before the agreement operates). */
+  notNow: 'NotAllowedNow',
   processEnded: 'ProcessEnded',
 } as const;
 
@@ -123,6 +125,12 @@ export interface TaskHooks {
   /** The task will not be decided: its step was overtaken (the process ended, a term closed). */
   cancelled(task: TaskView, why: string): Promise<void>;
 }
+
+/** A decision as its readers see it: the API token it came with is for the audit log only. */
+export const publicDecision = ({ tokenId, ...decision }: DecisionRecord): DecisionRecord => {
+  void tokenId;
+  return decision;
+};
 
 /** A text form field the task's `requiredFormFields` made the validator insist on. */
 export function formField(decision: DecisionRecord, field: string): string {

@@ -83,7 +83,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     {
       validator: (request) => {
         const stage = frame.stage();
-        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.processEnded, 'an agreement can be varied only while it is in operation');
+        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.notNow, `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})`);
         if (details.variationInProgress) refuse(TASK_REFUSALS.ruleViolation, `variation ${details.variationInProgress.number} is still being drafted and signed`);
         if (request?.actor?.role !== 'resident_rep' && request?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'the group or its housing manager asks for a variation');
         if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');

@@ -8,10 +8,12 @@ import { ROLES } from '../workflows/common/roles';
 export const slug = councilSlug;
 
 export const processIdParams = z.object({
-  id: z.string().min(1).max(300).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
+  // Long enough for a business key of a council and two 200-character names (an LMA's estate and group).
+  id: z.string().min(1).max(600).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
 });
 export const taskIdParams = z.object({
-  id: z.string().min(1).max(400).regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9-]+$/, 'not a task id'),
+  // A task key is made of the process's own words: stage names, service keys (`call_centre`) and counters.
+  id: z.string().min(1).max(1000).regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9_-]+$/, 'not a task id'),
 });
 export const documentIdParams = z.object({ id: z.uuid() });
 export const councilParams = z.object({ council: slug });

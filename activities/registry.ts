@@ -18,6 +18,7 @@ export function registryRow(entry: ProcessRegistryEntry) {
     updatedAt: new Date(entry.updatedAt),
     // Entries from before incidents existed leave the column as it is.
     ...(entry.incident === undefined ? {} : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
+    ...(entry.finalView ? { finalView: entry.finalView as unknown as Prisma.InputJsonValue } : {}),
   };
 }
 

@@ -4,6 +4,11 @@ import { createPrisma } from '../lib/db';
 import type { GenerateDocumentInput, ProcessRef } from '../workflows/common/engine-types';
 import { freshDatabase } from './support/database';
 import { uniqueCouncil } from './support/stack';
+import { Mailbox } from './support/mailbox';
+import { createLogger } from '../lib/logger';
+import { createMailer, type Mailer } from '../lib/mailer';
+import { dispatchOutbox, messageIdOf } from '../worker/outbox-dispatcher';
+import { randomUUID } from 'node:crypto';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let prisma: ReturnType<typeof createPrisma>;
@@ -72,3 +77,42 @@ describe('engine activities, retried as Temporal would after a crash', () => {
     ]);
   });
 });
+
+describe('the outbox dispatcher', () => {
+  it('sends an email whose "sent" mark was lost again as the same message (one Message-ID, from its outbox key)', async () => {
+    const mailbox = await Mailbox.start();
+    const smtp = createMailer({ smtpUrl: mailbox.url, from: 'housing-governance <no-reply@test.local>', log: () => undefined });
+    // The SMTP server takes the first send, then the dispatcher loses its commit (as in a PostgreSQL crash).
+    const process = processRef();
+    const to = `pat@${process.council}.test`;
+    let lost = false;
+    const losingFirstCommit: Mailer = {
+      async send(message) {
+        await smtp.send(message);
+        if (message.to.includes(to) && !lost) {
+          lost = true;
+          throw new Error('connection to the database lost before the commit');
+        }
+      },
+      close: () => smtp.close(),
+    };
+    const dedupeKey = `${process.processId}~appoint-adviser:decided`;
+    await prisma.notification.create({ data: { id: randomUUID(), dedupeKey, processId: process.processId, event: 'decision_made', recipients: [to], subject: 'Decision recorded', body: 'text', status: 'pending' } });
+    try {
+      await dispatchOutbox(prisma, losingFirstCommit, createLogger('test', 'silent'));
+      await dispatchOutbox(prisma, losingFirstCommit, createLogger('test', 'silent'));
+      const sent = (await mailboxWait(mailbox, (mail) => mail.to.includes(to), 2));
+
+      expect(sent.map((m) => m.messageId)).toEqual([messageIdOf(dedupeKey), messageIdOf(dedupeKey)]);
+      expect((await prisma.notification.findUniqueOrThrow({ where: { dedupeKey } })).status).toBe('sent');
+    } finally {
+      smtp.close();
+      await mailbox.close();
+    }
+  });
+});
+
+async function mailboxWait(mailbox: Mailbox, to: (mail: Mailbox['received'][number]) => boolean, count: number) {
+  for (let i = 0; i < 100 && mailbox.received.filter(to).length < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  return mailbox.received.filter(to);
+}

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { stopChild } from '../scripts/lib/processes';
+import { messageIdOf } from '../worker/outbox-dispatcher';
 import { eventually } from './support/eventually';
 import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
-import { startTestStack, type TestStack } from './support/stack';
+import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The worker runs as its own process (worker/main.ts) so it can be killed outright, as a crash would.
 // A table lock held by the test stops an activity half-way, at a known point, while the kill happens.
@@ -111,6 +112,27 @@ describe('a worker killed in the middle of an activity', () => {
     });
     const sent = stack.mailbox.received.filter((m) => m.subject.startsWith('Decision recorded') && m.text.includes(processId));
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.messageId).toBe(`<${row.id}@housing-governance>`);
+    expect(sent[0]?.messageId).toBe(messageIdOf(row.dedupeKey));
+  }, 90_000);
+});
+
+describe('readiness while the worker is dead', () => {
+  const readiness = () => callApi<{ status: string; checks: { worker: string } }>(stack.baseUrl, 'GET', '/readyz');
+
+  it('is not ready within seconds of the worker being killed, and ready again once a new worker runs', async () => {
+    await eventually(async () => expect((await readiness()).status).toBe(200));
+    // Temporal's own poller list goes on showing the dead worker for up to a minute.
+    await killWorker();
+
+    const down = await eventually(async () => {
+      const answer = await readiness();
+      expect(answer.status).toBe(503);
+      return answer;
+    }, 20_000);
+    expect(down.body.checks.worker).toBe('no worker polling');
+    expect(down.headers.get('retry-after')).toBe('5');
+
+    worker = await startWorkerProcess();
+    await eventually(async () => expect((await readiness()).body).toMatchObject({ status: 'ready', checks: { worker: 'polling' } }));
   }, 90_000);
 });

@@ -316,3 +316,41 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(Date.parse(opened!.at) - signedAt).toBeGreaterThanOrEqual(30 * DAY_MS - 500);
   }, 90_000);
 });
+
+describe("a decision's answer and the ids the service hands out", () => {
+  type Answer = { opened: { id: string; taskId: string; role: string }[] };
+  const benchmarked = { quartile: 2, comparatorUnitCostPence: 5_000, qualityMeasures: quality };
+
+  it('lists the negotiations’ first tasks when the last benchmark starts them, and the service lead’s task when the ALMO proposes', async () => {
+    const processId = await startSla(slaSet({ services: ['legal', 'hr'] }));
+    await decide(processId, 'c1-benchmark-legal', cast.almoBoard, 'benchmark', benchmarked);
+    const last = (await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', benchmarked)) as unknown as Answer;
+    // The negotiations are child workflows: their first tasks are in the answer, and already in the inbox.
+    expect(last.opened.map((t) => t.taskId)).toEqual(expect.arrayContaining(['c1-legal-r1-almo', 'c1-hr-r1-almo']));
+
+    const proposal = (await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'renew_as_is')) as unknown as Answer;
+    expect(proposal.opened).toEqual([expect.objectContaining({ taskId: 'c1-legal-r1-council', role: 'service_lead' })]);
+    // Acting on it at once finds it: read your own writes across the child workflow.
+    const accepted = await completeTask(stack, proposal.opened[0]!.id, cast.leads.legal, { outcome: 'accept' });
+    expect(accepted.status).toBe(200);
+  }, 60_000);
+
+  it('takes back every task id it lists, a call centre’s (call_centre) among them', async () => {
+    const lead = { ...(await stack.user({ council: cast.council, role: 'service_lead', name: 'Contact Centre Manager' })), name: 'Contact Centre Manager' };
+    const body = { ...slaSet({ services: ['legal'] }), services: [{ service: 'call_centre', serviceLead: { userId: lead.userId, name: lead.name }, terms: terms(5_000_000, 300, 'call') }] };
+    const processId = await startSla(body as unknown as ReturnType<typeof slaSet>);
+    const inbox = await eventually(async () => {
+      const page = await callApi<{ items: { id: string; taskId: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${encodeURIComponent(processId)}`, { as: cast.almoBoard });
+      expect(page.body.items.length).toBeGreaterThan(0);
+      return page.body.items;
+    });
+    expect(inbox.map((t) => t.taskId)).toContain('c1-benchmark-call_centre');
+    for (const task of inbox) {
+      const claimed = await callApi(stack.baseUrl, 'POST', `/tasks/${encodeURIComponent(task.id)}/claim`, { as: cast.almoBoard });
+      expect({ id: task.id, status: claimed.status }).toEqual({ id: task.id, status: 200 });
+    }
+    await decide(processId, 'c1-benchmark-call_centre', cast.almoBoard, 'benchmark', benchmarked);
+    const proposal = await decide(processId, 'c1-call_centre-r1-almo', cast.almoBoard, 'renew_as_is');
+    expect(proposal).toMatchObject({ opened: [{ taskId: 'c1-call_centre-r1-council' }] });
+  }, 60_000);
+});

@@ -6,6 +6,7 @@ import { createMailer } from '../lib/mailer';
 import { startOutboxDispatcher } from './outbox-dispatcher';
 import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createWorker } from './worker';
+import { runWithHeartbeat } from './heartbeat';
 
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
     // The SDK stops polling on SIGINT/SIGTERM and lets running tasks finish before run() resolves.
-    await worker.run();
+    await runWithHeartbeat(worker, prisma, logger);
     logger.info('worker stopped');
   } finally {
     await stopDispatcher();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Mailer } from '../lib/mailer';
@@ -7,11 +8,18 @@ const MAX_ATTEMPTS = 10;
 
 interface PendingRow {
   id: string;
+  dedupe_key: string;
   recipients: string[];
   subject: string;
   body: string;
   attempts: number;
 }
+
+/**
+ * An email's Message-ID, from its outbox key: a message sent again (delivery is at least once) is
+ * recognisably the same one, to a mail client and to whoever reads the outbox.
+ */
+export const messageIdOf = (dedupeKey: string): string => `<${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}@housing-governance>`;
 
 /**
  * Sends the notification outbox. Each row is locked while it is sent and marked sent in the same
@@ -23,11 +31,11 @@ export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logge
   for (let more = true; more; ) {
     more = await prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<PendingRow[]>`
-        SELECT id, recipients, subject, body, attempts FROM notification
+        SELECT id, dedupe_key, recipients, subject, body, attempts FROM notification
         WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
       for (const row of rows) {
         try {
-          await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: `<${row.id}@housing-governance>` });
+          await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
           await tx.notification.update({ where: { id: row.id }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 } });
           sent += 1;
         } catch (err) {

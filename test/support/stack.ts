@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/logger';
 import { createMailer } from '../../lib/mailer';
 import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
 import { createWorker } from '../../worker/worker';
+import { runWithHeartbeat } from '../../worker/heartbeat';
 import type { Role } from '../../workflows/common/roles';
 import { freshDatabase } from './database';
 import { TEST_PROCESSES } from './registry';
@@ -33,6 +34,8 @@ export interface TestStack {
   user(grant: { council: string; role: Role; groupKey?: string; name?: string }): Promise<TestUser>;
   /** Shuts the worker down and starts a new one on the same task queue, as after a crash or deploy. */
   restartWorker(): Promise<void>;
+  /** Shuts the worker down (restartWorker brings one back). */
+  stopWorker(): Promise<void>;
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
   workerEnvironment(): NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -74,7 +77,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
     if (!inProcessWorker) return undefined;
     const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma });
-    return { worker, running: worker.run() };
+    return { worker, running: runWithHeartbeat(worker, prisma, logger) };
   };
   let current = await runWorker();
   const stopWorker = async () => {
@@ -116,6 +119,10 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
     restartWorker: async () => {
       await stopWorker();
       current = await runWorker();
+    },
+    stopWorker: async () => {
+      await stopWorker();
+      current = undefined;
     },
     stop: async () => {
       server.closeAllConnections();

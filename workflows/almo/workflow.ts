@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { calendarDateInWords, dateInWords, inPounds, startOfDate } from '../common/format';
@@ -65,8 +65,9 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   const parties = { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`, `The stock: ${input.stock.dwellings} dwellings, ${input.stock.leaseholders} leaseholders`] };
   /** Tasks that run beside the process's steps (a flagged clash): awaited, and their failure seen, before it ends. */
   const beside: Promise<unknown>[] = [];
-  // §3.8: an options review bringing the service in-house ends the agreement, and with it what follows launch.
-  const afterLaunch = new CancellationScope();
+  // §3.8: an options review bringing the service in-house ends the agreement, and with it what follows
+  // launch. The process's cancellation reaches it too (runs from before kept it apart, and did not end).
+  const afterLaunch = patched('after-launch-ends-with-process') ? frame.stepScope() : new CancellationScope();
   let agreementEnded: ManagementAgreementEnded | undefined;
   // The SLA workstream is done once its child's SLAs are signed off: told before that sign-off answers.
   const slasSignedOff = (signed: SignedOffSlas) => {

@@ -30,7 +30,7 @@ import {
 } from './process';
 import { person, type Actor, type Role } from './roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
-import { TASK_REFUSALS, TaskBook, refuse, type OpenedTask } from './tasks';
+import { TASK_REFUSALS, TaskBook, publicDecision, refuse, type OpenedTask } from './tasks';
 import { storableLine } from './text';
 
 
@@ -78,7 +78,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   let status: ProcessStatus = 'active';
   const details = options.details;
 
-  const registryEntry = (): ProcessRegistryEntry => ({
+  const header = (): ProcessRegistryEntry => ({
     processId,
     kind: options.kind,
     council: options.council,
@@ -92,6 +92,8 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     updatedAt,
     ...(withIncidents ? { incident: incident ?? null } : {}),
   });
+  // An ended process's row keeps its last view, so reading it never means replaying its history.
+  const registryEntry = (): ProcessRegistryEntry => (status === 'active' || parent ? header() : { ...header(), finalView: view() });
   const ref: ProcessRef = parent
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
     : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title };
@@ -138,10 +140,10 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   });
 
   const view = (): ProcessView<Details> => ({
-    ...registryEntry(),
+    ...header(),
     startedBy: person(options.startedBy),
     openTasks: tasks.openTasks(),
-    decisions: tasks.decisions,
+    decisions: tasks.decisions.map(publicDecision),
     details,
     // Over the registry entry's null: the view has the incident while there is one, else none.
     incident,
@@ -333,6 +335,12 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     return work;
   };
 
+  /**
+   * A scope a step can cancel on its own (e.g. what follows an ALMO's launch, ended by an options
+   * review) that the process's withdrawal or cancellation reaches too, wherever it is created.
+   */
+  const stepScope = () => new CancellationScope({ parent: lifecycle, cancellable: true });
+
   const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) => {
     if (!engine) throw new Error('documents need the engine core');
     return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections);
@@ -354,6 +362,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     run,
     document,
     startChild,
+    stepScope,
     track,
     /** A task id unique within the process: a child's own ids carry its prefix. */
     taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),

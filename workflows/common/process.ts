@@ -38,6 +38,8 @@ export interface ProcessRegistryEntry extends ProcessHeader {
   startedBy: string;
   /** Absent in entries from before incidents existed; null once none is open. */
   incident?: Incident | null;
+  /** The process's view as it ended, written with its end (absent while it runs). */
+  finalView?: ProcessView;
 }
 
 /** What every process answers when asked where it is: the API's `GET /processes/:id`. */

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { dateInWords, inPounds, startOfDate } from '../common/format';
@@ -378,8 +378,13 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
   const { tasks } = frame;
   const max = sla.maxRounds;
   const parentId = workflowInfo().parent?.workflowId;
+  // The set hears of each turn before the decision that made it answers, and that answer lists the task
+  // opened after it (runs from before answered as soon as the signal was sent, without that task).
+  const progressTracked = patched('negotiation-progress-tracked');
   const progress = async (update: Omit<NegotiationProgress, 'serviceKey'>) => {
-    if (parentId) await getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, { serviceKey: service.key, ...update });
+    if (!parentId) return;
+    const told = getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, { serviceKey: service.key, ...update });
+    await (progressTracked ? frame.track(told) : told);
   };
   const termsOf = (decision: DecisionRecord) => decision.form.terms as SlaTerms;
   const retraction = (decision: DecisionRecord, rounds: number, deadlock?: DeadlockDecision): ServiceOutcome => ({
@@ -491,7 +496,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
     }
     const ended = outcome as ServiceOutcome;
     // The set has the outcome before the decision that settled it answers (its sign-off may follow at once).
-    await frame.track(progress({ round: rounds, awaiting: 'council', outcome: ended }));
+    const told = progress({ round: rounds, awaiting: 'council', outcome: ended });
+    await (progressTracked ? told : frame.track(told));
     await frame.record('stage_changed', `Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
   });
   await condition(allHandlersFinished);

@@ -3,6 +3,12 @@ import type { RecordedDecision, RecordedDecisionInput } from '../workflows/commo
 import type { ProcessRegistryEntry } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
 
+/**
+ * Whether PostgreSQL's jsonb takes the value: not a NUL, nor a lone surrogate (JSON.stringify escapes
+ * only those). A process ended during an incident over such text keeps no final view; it is read by its query.
+ */
+const storableJson = (value: unknown): boolean => !/\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(JSON.stringify(value));
+
 /** The registry row's columns for an entry (all but the id). */
 export function registryRow(entry: ProcessRegistryEntry) {
   return {
@@ -18,7 +24,7 @@ export function registryRow(entry: ProcessRegistryEntry) {
     updatedAt: new Date(entry.updatedAt),
     // Entries from before incidents existed leave the column as it is.
     ...(entry.incident === undefined ? {} : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
-    ...(entry.finalView ? { finalView: entry.finalView as unknown as Prisma.InputJsonValue } : {}),
+    ...(entry.finalView && storableJson(entry.finalView) ? { finalView: entry.finalView as unknown as Prisma.InputJsonValue } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../prisma/generated/client';
-import type { RecordedDecision, RecordedDecisionInput } from '../workflows/common/engine-types';
+import type { RecordedDecision, RecordedDecisionInput, TimelineTally, TimelineTallyInput } from '../workflows/common/engine-types';
 import type { ProcessRegistryEntry } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
 
@@ -37,6 +37,18 @@ export function createRegistryActivities(prisma: PrismaClient) {
     async recordProcess(entry: ProcessRegistryEntry): Promise<void> {
       const row = registryRow(entry);
       await prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
+    },
+
+    /** A process's notes of one kind counted in the database (they may be thousands), the largest groups first. */
+    async timelineTally({ processId, kind, groupBy, sumOf }: TimelineTallyInput): Promise<TimelineTally> {
+      const groups = await prisma.$queryRaw<{ key: string | null; entries: bigint; total: bigint }[]>`
+        SELECT data->>${groupBy} AS key, count(*) AS entries,
+               sum(CASE WHEN jsonb_typeof(data->${sumOf}) = 'number' THEN (data->>${sumOf})::bigint ELSE 1 END) AS total
+        FROM timeline_entry WHERE process_id = ${processId} AND kind = ${kind}
+        GROUP BY 1 ORDER BY 3 DESC, 1`;
+      const rows = groups.map((g) => ({ key: g.key ?? '', entries: Number(g.entries), total: Number(g.total) }));
+      // The 100 largest groups go back to the workflow, so what it holds stays bounded; the totals count every entry.
+      return { entries: rows.reduce((n, g) => n + g.entries, 0), total: rows.reduce((n, g) => n + g.total, 0), groups: rows.slice(0, 100) };
     },
 
     /**

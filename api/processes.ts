@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { appendTimeline } from '../activities/engine';
+import { appendAudit } from '../lib/audit';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
-import type { ProcessCommand, ProcessDefinition, ProcessRead } from '../lib/process-definition';
+import type { ProcessCommand, ProcessDefinition, ProcessNote, ProcessRead } from '../lib/process-definition';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { cancelUpdate, processStartedUpdate, retryIncidentUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
@@ -13,7 +16,7 @@ import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../
 import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
 import { HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
-import { endProcessBody, listProcessesQuery, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
+import { endProcessBody, listProcessesQuery, noteRecordedResponse, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
 import type { Bulkhead } from './limits';
 import { processView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
@@ -126,6 +129,47 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     });
   };
 
+  /** A note (data that is not a decision): written with its audit entry in one transaction, no workflow update. */
+  const noteRoute = (path: string, notes: Map<string, ProcessNote>) => {
+    const first = [...notes.values()][0];
+    return route({
+      method: 'post',
+      path: `/processes/:id/${path}`,
+      tag: 'processes',
+      summary: `${first?.summary} (${[...notes.keys()].join(', ')})`,
+      params: processIdParams,
+      documentedBody: first?.body as z.ZodType,
+      responses: {
+        201: { description: 'recorded on the timeline', schema: noteRecordedResponse },
+        403: { description: `needs one of: ${[...new Set([...notes.values()].flatMap((n) => n.roles))].join(', ')}` },
+        404: { description: 'no such process, or its kind takes no such note' },
+        409: { description: 'the process is not at a stage that takes it' },
+      },
+      async handler({ req, res, params, principal }) {
+        const row = await prisma.processRecord.findUnique({ where: { id: params.id } });
+        if (!row || !mayRead(principal, row)) throw hidden(req, 'process', params.id, `${path} on process`);
+        const note = notes.get(row.kind);
+        if (!note) throw notForKind(path, row.kind);
+        const body = note.body.safeParse(req.body ?? {});
+        if (!body.success) throw validationProblem('body', body.error);
+        const actor = actingInOneOf(principal, row, note.roles);
+        if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${note.roles.join(', ')}`);
+        if (row.status !== 'active' || !note.stages.includes(row.stage)) {
+          throw new HttpProblem(409, 'not-allowed-now', `${commandInWords(path)} was refused: the process is not at a stage that takes it`, `taken at: ${note.stages.join(', ').replace(/_/g, ' ')}; the process is at ${row.stage.replace(/_/g, ' ')}`);
+        }
+        const key = `${note.kind}:${randomUUID()}`;
+        const at = new Date();
+        const process = { processId: row.id, kind: row.kind, council: row.council, groupKey: row.groupKey, title: row.title };
+        await prisma.$transaction([
+          appendTimeline(prisma, { process, key, at: at.toISOString(), kind: note.kind, summary: note.inWords(body.data), actor, data: body.data as Prisma.InputJsonValue }),
+          appendAudit(prisma, { actorUserId: actor.userId, actorRole: actor.role, tokenId: actor.tokenId, action: `process.${note.kind}`, processId: row.id, details: body.data as Record<string, unknown>, commandKey: `${row.id}:${key}` }, at),
+        ]);
+        req.log.info({ processId: row.id, actor, note: path }, 'note recorded');
+        res.status(201).json({ processId: row.id, stage: row.stage, kind: note.kind, at: at.toISOString() });
+      },
+    });
+  };
+
   const readRoute = (path: string, reads: Map<string, ProcessRead>) => {
     const first = [...reads.values()][0];
     return route({
@@ -181,6 +225,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     ending('withdraw', "Withdraw from a process (e.g. a residents' group from its LMA), with reasons"),
     ending('cancel', 'The council cancels a process, with reasons'),
     ...[...byPath(registry.definitions, (d) => d.commands)].map(([path, commands]) => commandRoute(path, commands)),
+    ...[...byPath(registry.definitions, (d) => d.notes)].map(([path, notes]) => noteRoute(path, notes)),
     ...[...byPath(registry.definitions, (d) => d.reads)].map(([path, reads]) => readRoute(path, reads)),
     route({
       method: 'post',

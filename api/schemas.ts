@@ -176,3 +176,6 @@ export const documentSummary = z.object({
 });
 
 export const endProcessBody = z.object({ reasons: z.string().trim().min(1).max(10_000) }).strict();
+
+/** A note a process took (a resident's contact): it is on the timeline. */
+export const noteRecordedResponse = z.object({ processId: z.string(), stage: z.string(), kind: z.string(), at: isoDateTime });

@@ -47,6 +47,25 @@ export interface ProcessCommand<Body = unknown, Input = unknown, Result = unknow
   response: z.ZodType;
 }
 
+/**
+ * Something people report that is not a decision (a resident's contact, a note): `POST /processes/:id/<path>`
+ * writes it to the process's timeline, with its audit entry, without a workflow update each, so there
+ * is no bound on how many a process takes. The workflow reads them when it needs them (`timelineTally`).
+ */
+export interface ProcessNote<Body = unknown> {
+  path: string;
+  summary: string;
+  body: z.ZodType<Body>;
+  /** Who may record it; the first of these the caller holds for the process is the role it acts in. */
+  roles: Role[];
+  /** The stages in which the process takes it (from its registry row). */
+  stages: readonly string[];
+  /** Its timeline entry's kind, which the workflow tallies. */
+  kind: string;
+  /** Its timeline entry's summary. */
+  inWords(body: Body): string;
+}
+
 /** A read model of the process beyond the common ones: `GET /processes/:id/<path>`. */
 export interface ProcessRead {
   path: string;
@@ -81,6 +100,8 @@ export interface ProcessDefinition {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own types
   commands?: ProcessCommand<any, any, any>[];
   reads?: ProcessRead[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each note has its own body
+  notes?: ProcessNote<any>[];
   /** How its rules stand, from the process view's details. */
   rulesReport?(details: unknown): RuleOutcome[];
   /** The kinds of document it produces, with what each is. */

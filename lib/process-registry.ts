@@ -36,9 +36,11 @@ export class ProcessRegistry {
       for (const taskKind of Object.keys(definition.taskForms)) {
         if (!definition.taskKinds.includes(taskKind)) fail(`form for '${taskKind}', which is not one of its task kinds`);
       }
-      for (const path of [...(definition.commands ?? []), ...(definition.reads ?? [])].map((item) => item.path)) {
+      const posts = [...(definition.commands ?? []), ...(definition.notes ?? [])].map((item) => item.path);
+      for (const path of [...posts, ...(definition.reads ?? []).map((item) => item.path)]) {
         if (COMMON_PROCESS_PATHS.includes(path)) fail(`'${path}' is a path every process has`);
       }
+      if (new Set(posts).size !== posts.length) fail('a command and a note share a path');
       const defaults = definition.policy.schema.safeParse(definition.policy.defaults);
       if (!defaults.success) fail(`its policy defaults do not pass its policy schema: ${defaults.error.message}`);
       const crossCheck = definition.policy.check?.(definition.policy.defaults);

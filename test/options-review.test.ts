@@ -119,20 +119,41 @@ describe('an options review of an ALMO', () => {
 
     // The listening programme: residents heard, measures before and after, the closing report.
     await decide(processId, 'baseline-measures', cast.housingManager, 'record', { complaintsPerMonth: 200, repairSatisfactionPercent: 73 });
+    const contact = (body: object) => callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: cast.housingManager, body });
     for (const summary of ['Repairs take too long on the Elm estate', 'The new contact centre answered first time']) {
-      const heard = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: cast.housingManager, body: { channel: 'drop-in', summary } });
-      expect(heard.status).toBe(200);
+      expect((await contact({ channel: 'drop-in', summary })).status).toBe(201);
+    }
+    expect((await contact({ channel: 'estate walkabout', summary: 'Residents of Oak House want the lifts fixed', people: 40 })).status).toBe(201);
+    // More contacts than Temporal takes updates in one execution (2,000): each is a note, not an update.
+    // Six officers record them, each within the API's rate limit per token.
+    const officers = await Promise.all(Array.from({ length: 6 }, () => stack.user({ council: cast.council, role: 'housing_manager' })));
+    for (let batch = 0; batch < 21; batch += 1) {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, k) =>
+          callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: officers[k % officers.length], body: { channel: 'phone', summary: `Call ${batch * 100 + k + 1} about repairs` } }),
+        ),
+      );
+      expect(answers.filter((a) => a.status !== 201).map((a) => ({ status: a.status, body: a.body }))).toEqual([]);
     }
     const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/resident-contacts`, { as: cast.finance, body: { channel: 'phone', summary: 'x' } });
     expect(byFinance.status).toBe(403);
+    expect(await stack.prisma.auditLog.count({ where: { processId, action: 'process.resident_contact' } })).toBe(2_103);
     await decide(processId, 'closing-measures', cast.housingManager, 'record', { complaintsPerMonth: 130, repairSatisfactionPercent: 85 });
     const done = await stageIs<OptionsReviewDetails>(processId, 'in_house');
     expect(done.status).toBe('completed');
-    expect(done.details.listening).toMatchObject({ before: { complaintsPerMonth: 200 }, after: { complaintsPerMonth: 130 }, contacts: [{ channel: 'drop-in' }, { channel: 'drop-in' }] });
+    expect(done.details.listening).toMatchObject({
+      before: { complaintsPerMonth: 200 },
+      after: { complaintsPerMonth: 130 },
+      heard: { entries: 2_103, total: 2_142, groups: [{ key: 'phone', entries: 2_100, total: 2_100 }, { key: 'estate walkabout', entries: 1, total: 40 }, { key: 'drop-in', entries: 2, total: 2 }] },
+    });
+    // Once the programme is over, a contact is refused, saying why.
+    const late = await contact({ channel: 'phone', summary: 'Too late' });
+    expect(late).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:not-allowed-now' } });
     const report = await documentText((await documentsOf(processId)).find((d) => d.kind === 'listening_programme_report')!.id);
     expect(report).toContain('Complaints a month: 200 before, 130 after (down 35%)');
     expect(report).toContain('Satisfaction with repairs: 73% before, 85% after');
-    expect(report).toContain('2 residents\' contacts heard.');
+    expect(report).toContain('2142 residents heard in 2103 contacts.');
+    expect(report).toContain('estate walkabout: 40 residents in 1 contacts');
     const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);
     expect(notice).toContain('The council decided to bring the service in-house.');
 

@@ -121,5 +121,22 @@ export interface RecordedDecision extends RecordedDecisionInput {
   documentIds: string[];
 }
 
+/** Which notes of a process to count (a kind of timeline entry, see ProcessNote): by one field, adding up another. */
+export interface TimelineTallyInput {
+  processId: string;
+  kind: string;
+  /** The field each entry is grouped by (e.g. a contact's channel). */
+  groupBy: string;
+  /** A number field added up (e.g. how many people a contact stands for); an entry without it counts 1. */
+  sumOf: string;
+}
+
+/** How many notes there are, how many they stand for, by group: bounded, however many were recorded. */
+export interface TimelineTally {
+  entries: number;
+  total: number;
+  groups: { key: string; entries: number; total: number }[];
+}
+
 /** The inbox id of a task: unique across processes, stable across retries. */
 export const inboxTaskId = (processId: string, taskId: string): string => `${processId}~${taskId}`;

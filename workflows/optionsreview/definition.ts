@@ -8,7 +8,7 @@ import {
   ORIGINAL_METHODS,
   REVIEW_OPTIONS,
   optionsReviewBusinessKey,
-  recordResidentContactUpdate,
+  RESIDENT_CONTACT_NOTE,
   type OptionsReviewDetails,
   type OptionsReviewStartInput,
   type OptionsReviewTaskKind,
@@ -104,15 +104,22 @@ export const optionsReviewDefinition: ProcessDefinition = {
   policy: { schema: policySection, defaults: { ...OPTIONS_REVIEW_POLICY_DEFAULTS } },
   taskKinds: OPTIONS_REVIEW_TASK_KINDS,
   taskForms,
-  commands: [
+  notes: [
     {
       path: 'resident-contacts',
-      summary: "Record a resident's contact during the listening programme after a return in-house",
-      body: z.object({ channel: oneLine.meta({ description: 'e.g. drop-in, phone, estate walkabout' }), summary: longText }).strict(),
+      summary: "Record residents' contact during the listening programme after a return in-house (one person, or an event of many)",
+      body: z
+        .object({
+          channel: oneLine.meta({ description: 'e.g. drop-in, phone, estate walkabout' }),
+          summary: longText,
+          people: z.number().int().min(1).max(100_000).optional().meta({ description: 'how many residents the contact stands for (an event of 40); 1 when absent' }),
+        })
+        .strict(),
       roles: ['housing_manager'],
-      update: recordResidentContactUpdate,
-      input: (body: { channel: string; summary: string }, actor) => ({ actor, channel: body.channel, summary: body.summary }),
-      response: z.object({ stage: z.string(), contacts: z.number() }),
+      stages: [OPTIONS_REVIEW_STAGES.listening],
+      kind: RESIDENT_CONTACT_NOTE,
+      inWords: (body: { channel: string; summary: string; people?: number }) =>
+        `Listening programme: ${body.people && body.people > 1 ? `${body.people} residents'` : "a resident's"} contact by ${body.channel}: ${body.summary}`,
     },
   ],
   rulesReport: (details) => optionsReviewRulesReport(details as OptionsReviewDetails),

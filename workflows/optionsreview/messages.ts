@@ -2,6 +2,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import { slugOf } from '../common/process';
 import type { Actor } from '../common/roles';
+import type { TimelineTally } from '../common/engine-types';
 import type { OptionsReviewPolicy } from './policy';
 
 // What the options review workflow and the API side of its definition both need: safe in workflows.
@@ -91,7 +92,17 @@ export interface OptionsReviewDetails {
   decision?: { option: ReviewOption; minuteReference: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
   handover?: Partial<Record<HandoverItem, string>>;
   agreementEnded?: { establishmentProcessId: string; signalled: boolean };
-  listening?: { opensAt: string; closesAt: string; contacts: { channel: string; summary: string; at: string; by: Actor }[]; before?: ServiceMeasures; after?: ServiceMeasures; reportId?: string };
+  listening?: {
+    opensAt: string;
+    closesAt: string;
+    /** Contacts held in the workflow by runs from before they were notes on the timeline (`heard` since). */
+    contacts: { channel: string; summary: string; at: string; by: Actor }[];
+    /** The residents heard, counted from the timeline's notes when the programme closes. */
+    heard?: TimelineTally;
+    before?: ServiceMeasures;
+    after?: ServiceMeasures;
+    reportId?: string;
+  };
   endedBecause?: string;
 }
 
@@ -101,6 +112,9 @@ export interface ResidentContactInput {
   channel: string;
   summary: string;
 }
+/** The timeline kind of a resident's contact: a note (definition `notes`), not a workflow update. */
+export const RESIDENT_CONTACT_NOTE = 'resident_contact';
+/** Runs from before contacts were notes took each as this update; it stays for them. */
 export const recordResidentContactUpdate = defineUpdate<{ stage: string; contacts: number }, [ResidentContactInput]>('recordResidentContact');
 
 /** PROCESSES.md "Common to all": one options review per council and ALMO at a time. */

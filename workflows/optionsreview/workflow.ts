@@ -1,4 +1,4 @@
-import { getExternalWorkflowHandle, setHandler, sleep } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, setHandler, sleep } from '@temporalio/workflow';
 import { almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
@@ -15,6 +15,7 @@ import {
   REVIEW_OPTIONS,
   REVIEW_OPTION_NAMES,
   optionsReviewBusinessKey,
+  RESIDENT_CONTACT_NOTE,
   recordResidentContactUpdate,
   type ConsultationMethod,
   type HandoverItem,
@@ -59,7 +60,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   const establishmentId = almoBusinessKey(input);
   const parties = { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`] };
 
-  // §3.8: resident contacts during the listening programme, each on the timeline.
+  // §3.8: resident contacts as runs from before they were notes took them, each an update.
   setHandler(
     recordResidentContactUpdate,
     async (contact) => {
@@ -345,13 +346,20 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
     const heard = details.listening;
     const before = heard?.before as ServiceMeasures;
     const after = heard?.after as ServiceMeasures;
+    // Contacts are notes on the timeline, counted here (runs from before held each one in the workflow).
+    const tally = patched('resident-contacts-as-notes') ? await activities.timelineTally({ processId: frame.processId, kind: RESIDENT_CONTACT_NOTE, groupBy: 'channel', sumOf: 'people' }) : undefined;
+    if (tally && heard) heard.heard = tally;
+    const contactsHeard = tally ? `${tally.total} residents heard in ${tally.entries} contacts.` : `${heard?.contacts.length ?? 0} residents' contacts heard.`;
+    const told = tally
+      ? tally.groups.map((g) => `${g.key}: ${g.total} residents in ${g.entries} contacts`).concat(tally.entries ? ['Each contact, with what was said, is on the process timeline.'] : [])
+      : (heard?.contacts ?? []).map((c) => `${c.channel}: ${c.summary}`);
     const report = await frame.document('listening-report', 'listening_programme', 'listening_programme_report', `Listening programme: ${input.almo}'s homes back in-house`, [
       parties,
-      { heading: 'The programme', lines: [`From ${dateInWords(listening.opensAt)} to ${dateInWords(listening.closesAt)}; the service in-house from ${onDate(transferDate)}.`, `${heard?.contacts.length ?? 0} residents' contacts heard.`] },
-      { heading: 'What residents told us', lines: heard?.contacts.length ? heard.contacts.map((c) => `${c.channel}: ${c.summary}`) : ['none recorded'] },
+      { heading: 'The programme', lines: [`From ${dateInWords(listening.opensAt)} to ${dateInWords(listening.closesAt)}; the service in-house from ${onDate(transferDate)}.`, contactsHeard] },
+      { heading: 'What residents told us', lines: told.length ? told : ['none recorded'] },
       { heading: 'Before and after', lines: measuresInWords(before, after) },
     ]);
     if (details.listening) details.listening.reportId = report.documentId;
-    await finish(OPTIONS_REVIEW_STAGES.inHouse, 'completed', `In-house from ${onDate(transferDate)}; the listening programme heard ${heard?.contacts.length ?? 0} residents`, closing.actor);
+    await finish(OPTIONS_REVIEW_STAGES.inHouse, 'completed', `In-house from ${onDate(transferDate)}; the listening programme heard ${tally ? tally.total : (heard?.contacts.length ?? 0)} residents`, closing.actor);
   });
 }

@@ -62,7 +62,7 @@ export function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
  * The audit entry of the command a timeline entry records, keyed by that entry: written in the same
  * transaction, so a command Temporal accepted is audited once, whatever crashes after (the API included).
  */
-function auditWith(prisma: PrismaClient, process: ProcessRef, key: string, actor: Actor, at: string, action: string, details: Record<string, unknown>) {
+export function auditWith(prisma: PrismaClient, process: ProcessRef, key: string, actor: Actor, at: string, action: string, details: Record<string, unknown>) {
   return appendAudit(
     prisma,
     { actorUserId: actor.userId, actorRole: actor.role, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}), action, processId: process.processId, details, commandKey: `${process.processId}:${key}` },

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { appendTimeline } from '../activities/engine';
-import { appendAudit } from '../lib/audit';
+import { appendTimeline, auditWith } from '../activities/engine';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Principal } from '../lib/identity';
@@ -162,7 +161,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const process = { processId: row.id, kind: row.kind, council: row.council, groupKey: row.groupKey, title: row.title };
         await prisma.$transaction([
           appendTimeline(prisma, { process, key, at: at.toISOString(), kind: note.kind, summary: note.inWords(body.data), actor, data: body.data as Prisma.InputJsonValue }),
-          appendAudit(prisma, { actorUserId: actor.userId, actorRole: actor.role, tokenId: actor.tokenId, action: `process.${note.kind}`, processId: row.id, details: body.data as Record<string, unknown>, commandKey: `${row.id}:${key}` }, at),
+          auditWith(prisma, process, key, actor, at.toISOString(), `process.${note.kind}`, body.data as Record<string, unknown>),
         ]);
         req.log.info({ processId: row.id, actor, note: path }, 'note recorded');
         res.status(201).json({ processId: row.id, stage: row.stage, kind: note.kind, at: at.toISOString() });

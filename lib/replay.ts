@@ -94,6 +94,28 @@ export function workflowCode(bundlePath?: string, workflowsPath?: string): () =>
 }
 
 const EventType = temporal.api.enums.v1.EventType;
+/** The events a workflow task's commands write, recorded with it after its WorkflowTaskCompleted. */
+const COMMAND_EVENTS = new Set<number>(
+  [
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+    EventType.EVENT_TYPE_TIMER_STARTED,
+    EventType.EVENT_TYPE_TIMER_CANCELED,
+    EventType.EVENT_TYPE_MARKER_RECORDED,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+    EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+  ].map(Number),
+);
 const asHistory = (history: History | unknown): History =>
   typeof (history as History).events?.[0]?.eventType === 'number' ? (history as History) : historyFromJSON(history);
 
@@ -113,9 +135,12 @@ export interface ReplayInput {
 async function firstDivergentEvent(bundle: WorkflowBundle, history: History, workflowId: string): Promise<number | undefined> {
   const events = history.events ?? [];
   const completed = events.flatMap((event, index) => (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ? [index] : []));
+  // Each cut ends with the task's own commands: an event that came in after them (a timer fired, a
+  // signal) would have the code act on it with nothing recorded to answer, e.g. a local activity the
+  // replay worker cannot run.
   const cuts = completed.map((index) => {
     let end = index + 1;
-    while (end < events.length && events[end]?.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) end += 1;
+    while (end < events.length && COMMAND_EVENTS.has(Number(events[end]?.eventType))) end += 1;
     return end;
   });
   // The real workflow id for every cut (child workflow ids derive from it); results come in order.

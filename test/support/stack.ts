@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { createPrisma, type PrismaClient } from '../../lib/db';
 import { createUser, grantRole, issueToken } from '../../lib/identity';
@@ -17,7 +19,9 @@ import { TEST_PROCESSES } from './registry';
 import { testEnv } from './env';
 import { Mailbox } from './mailbox';
 import { answerClientErrorsAsProblems } from '../../api/problem';
-import { isReplayDivergenceLog } from '../../lib/replay';
+import { historyJson, isReplayDivergenceLog, replayStream, type ReplayInput } from '../../lib/replay';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { PROJECT_ROOT } from '../../scripts/lib/paths';
 import { FORWARD_CORE_LOGS } from '../../lib/temporal-log';
 
 /** The real thing for one test file: a worker and outbox dispatcher on their own task queue, a real
@@ -38,6 +42,9 @@ export interface TestStack {
   stopWorker(): Promise<void>;
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
   workerEnvironment(): NodeJS.ProcessEnv;
+  /** The runs on this stack's task queue that do not replay against the code they ran on (none, or a race). */
+  runsThatDoNotReplay(): Promise<string[]>;
+  /** Stops everything, after replaying every run the stack's processes produced: a run that cannot replay fails the file. */
   stop(): Promise<void>;
 }
 
@@ -62,8 +69,14 @@ export function quietTemporalRuntime(): void {
   }
 }
 
-/** With `inProcessWorker: false` no worker or outbox dispatcher runs here: the test runs `worker/main.ts`. */
-export async function startTestStack({ inProcessWorker = true } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** False: no worker or outbox dispatcher runs here; the test runs `worker/main.ts`. */
+  inProcessWorker?: boolean;
+  /** The in-process worker's interceptors (e.g. local activities made to finish out of order). */
+  interceptors?: WorkerOptions['interceptors'];
+}
+
+export async function startTestStack({ inProcessWorker = true, interceptors }: TestStackOptions = {}): Promise<TestStack> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
   const address = testEnv('temporalAddress');
@@ -76,7 +89,7 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
   const workerConnection = await NativeConnection.connect({ address });
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
     if (!inProcessWorker) return undefined;
-    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma });
+    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma, ...(interceptors ? { interceptors } : {}) });
     return { worker, running: runWithHeartbeat(worker, prisma, logger) };
   };
   let current = await runWorker();
@@ -124,17 +137,58 @@ export async function startTestStack({ inProcessWorker = true } = {}): Promise<T
       await stopWorker();
       current = undefined;
     },
+    runsThatDoNotReplay: () => runsThatDoNotReplay(client, taskQueue),
     stop: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await stopWorker();
-      await stopDispatcher();
-      mailer.close();
-      await mailbox.close();
-      await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
-      await database.drop();
+      const diverged = await runsThatDoNotReplay(client, taskQueue).finally(async () => {
+        await stopDispatcher();
+        mailer.close();
+        await mailbox.close();
+        await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
+        await database.drop();
+      });
+      if (diverged.length) throw new Error(`runs this file produced do not replay against their own code:\n${diverged.join('\n')}`);
     },
   };
+}
+
+/** Where the histories of runs that did not replay are written, to look into or keep as regression cases. */
+const DIVERGED_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'diverged');
+
+/**
+ * Replays every run on the stack's task queue (processes and their children) against the bundle they
+ * ran on. A race between timers, updates and local activities that orders commands one way live and
+ * another on replay shows here, in the test that caused it, rather than when a council's worker
+ * evicts a process from its cache.
+ */
+async function runsThatDoNotReplay(client: Client, taskQueue: string): Promise<string[]> {
+  async function* runs(): AsyncGenerator<ReplayInput> {
+    for await (const run of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      yield { processId: run.workflowId, workflowId: run.workflowId, runId: run.runId, history };
+    }
+  }
+  const diverged: string[] = [];
+  const histories = new Map<string, unknown>();
+  async function* remembered(): AsyncGenerator<ReplayInput> {
+    for await (const run of runs()) {
+      histories.set(run.runId, run.history);
+      yield run;
+    }
+  }
+  for await (const result of replayStream({ codePath: testEnv('workflowBundle') }, remembered())) {
+    if (result.deterministic) {
+      histories.delete(result.runId);
+      continue;
+    }
+    const file = path.join(DIVERGED_DIR, `${result.runId}.json`);
+    mkdirSync(DIVERGED_DIR, { recursive: true });
+    writeFileSync(file, JSON.stringify({ workflowId: result.workflowId, history: historyJson(histories.get(result.runId) as History) }));
+    diverged.push(`${result.workflowId} (${result.runId}) at event ${result.divergence?.eventId ?? '?'}: ${result.divergence?.message ?? ''} [history: ${file}]`);
+  }
+  return diverged;
 }
 
 /** A council id no other test uses, so business keys never collide across tests and runs. */

@@ -53,20 +53,29 @@ export interface ActivityCounter {
  * activity's own promise (no extra microtask hop, so commands keep their order in replayed histories);
  * the count drops in a callback registered before the caller's, so a condition on it is only checked
  * once the workflow has started its next activity or is waiting on something else.
+ *
+ * `oneAtATime` runs local activities one after another, in the order asked for. Two in flight at once
+ * resolve live in whichever order and grouping they finish, one activation each or both in one, and
+ * replay groups them its own way; what the workflow does next (an update's answer, a deadline's timer)
+ * then lands between other commands on replay than it did live, and the run cannot replay (an LMA's
+ * variation request, answered while the task it opened was being written). One at a time, each
+ * resolution comes alone, live and on replay. Runs from before keep their concurrent writes.
  */
-export function countedActivities(counter: ActivityCounter, { local }: { local: boolean }): Activities {
+export function countedActivities(counter: ActivityCounter, { local, oneAtATime = false }: { local: boolean; oneAtATime?: boolean }): Activities {
   const settle = () => {
     counter.inFlight -= 1;
   };
   const proxies = local ? LOCAL : REMOTE;
+  let previous: Promise<unknown> = Promise.resolve();
   return new Proxy({} as Activities, {
     get(_target, name: string) {
       const proxy = proxies[KIND_OF[name as keyof Activities] ?? 'readModelWrite'];
       const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
       return (...args: unknown[]) => {
         counter.inFlight += 1;
-        const running = call(...args);
-        void running.then(settle, settle);
+        const running = oneAtATime ? previous.then(() => call(...args)) : call(...args);
+        if (oneAtATime) previous = running.then(settle, settle);
+        else void running.then(settle, settle);
         return running;
       };
     },

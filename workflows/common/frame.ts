@@ -100,7 +100,9 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   const counter: ActivityCounter = { inFlight: 0 };
   // Local activities from this version on; earlier runs replay with the (remote) activities they used.
   const local = !options.withoutEngine && patched('local-engine-activities');
-  const activities = countedActivities(counter, { local });
+  // From this version, one local activity at a time: concurrent ones made runs that could not replay.
+  const oneAtATime = local && patched('local-activities-one-at-a-time');
+  const activities = countedActivities(counter, { local, oneAtATime });
   // A write that cannot succeed becomes an incident the process waits on, from this version on (not in
   // a child: its parent's process shows what happens to it).
   const withIncidents = !options.withoutEngine && !parent && patched('activity-incidents');

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -70,6 +70,24 @@ const openApiRoute = (document: () => unknown): AnyRoute =>
     },
   });
 
+/** A path the API has, asked with a method it does not take (TRACE, DELETE): 405 with the methods it does. */
+function methodNotAllowed(routes: AnyRoute[]): RequestHandler {
+  const paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const spec of routes) {
+    const entry = paths.get(spec.path) ?? { pattern: new RegExp(`^${spec.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`, 'i'), methods: new Set<string>() };
+    entry.methods.add(spec.method.toUpperCase());
+    if (spec.method === 'get') entry.methods.add('HEAD');
+    paths.set(spec.path, entry);
+  }
+  return (req, res, next) => {
+    const allowed = [...paths.values()].filter(({ pattern }) => pattern.test(req.path)).flatMap(({ methods }) => [...methods]);
+    if (allowed.length === 0 || allowed.includes(req.method)) return next();
+    const methods = [...new Set(allowed)].sort().join(', ');
+    res.setHeader('Allow', methods);
+    next(new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `${req.method} ${req.path}; this path takes ${methods}`));
+  };
+}
+
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -77,13 +95,15 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));
   const authenticate = bearerAuthenticator(deps.prisma);
   const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const routes = apiRoutes(deps);
   app.use(
-    mountRoutes(apiRoutes(deps), async (req, res) => {
+    mountRoutes(routes, async (req, res) => {
       const principal = await authenticate(req, res);
       withinRate(principal.tokenId);
       return principal;
     }),
   );
+  app.use(methodNotAllowed(routes));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', 'No such resource', `${req.method} ${req.path}`)));
   app.use(problemHandler);
   return app;

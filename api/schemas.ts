@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { councilSlug, isoDateTime } from '../lib/field-schemas';
+import { councilSlug, isoDateTime, reasonsText, text, userId } from '../lib/field-schemas';
 import { ROLES } from '../workflows/common/roles';
 
 // The request and response shapes of the API: one zod schema each, the single source of truth for
@@ -49,7 +49,7 @@ export const listTasksQuery = z
 export const completeTaskBody = z
   .object({
     outcome: z.string().min(1).max(50),
-    reasons: z.string().trim().min(1).max(10_000).optional(),
+    reasons: reasonsText.optional(),
     attachments: z.array(z.uuid()).max(50).optional(),
     /** What the task asks for; each task kind's own schema checks it (api/task-forms.ts). */
     form: z.record(z.string().min(1).max(100), z.unknown()).optional(),
@@ -57,8 +57,8 @@ export const completeTaskBody = z
   .strict();
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
 
-export const delegateTaskBody = z.object({ to: z.string().min(1).max(200), reason: z.string().trim().min(1).max(2_000).optional() }).strict();
-export const releaseTaskBody = z.object({ reason: z.string().trim().min(1).max(2_000).optional() }).strict().optional();
+export const delegateTaskBody = z.object({ to: userId, reason: text(2_000).optional() }).strict();
+export const releaseTaskBody = z.object({ reason: text(2_000).optional() }).strict().optional();
 
 // Responses.
 const actor = z.object({ userId: z.string(), role: z.enum(ROLES) });
@@ -175,7 +175,7 @@ export const documentSummary = z.object({
   links: z.object({ content: z.string() }),
 });
 
-export const endProcessBody = z.object({ reasons: z.string().trim().min(1).max(10_000) }).strict();
+export const endProcessBody = z.object({ reasons: reasonsText }).strict();
 
 /** A note a process took (a resident's contact): it is on the timeline. */
 export const noteRecordedResponse = z.object({ processId: z.string(), stage: z.string(), kind: z.string(), at: isoDateTime });

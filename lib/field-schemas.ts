@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isOneLine } from './text';
+import { STORABLE_TEXT_PATTERN } from './text';
 
 // The zod building blocks that process definitions and the API share, so a council slug, a name or an
 // amount in pence is checked the same way in every process.
@@ -8,6 +8,12 @@ export const councilSlug = z
   .string()
   .max(64)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens, e.g. westminster');
+// Rules as patterns, not refinements, so the API description states them (a client's generated code
+// then knows what is refused). Trimmed text must not be blank: what String.prototype.trim strips.
+const ONE_LINE = new RegExp(STORABLE_TEXT_PATTERN.oneLine, 'u');
+const NOT_BLANK = /[^\s\uFEFF]/;
+/** Text of at most `max` characters, not blank, trimmed; line breaks allowed (a plan, reasons). */
+export const text = (max: number) => z.string().trim().min(1).max(max).regex(NOT_BLANK, 'must not be blank');
 /** A name that goes into process titles, task titles and email subjects: one line, with a letter or digit. */
 export const oneLineName = z
   .string()
@@ -15,11 +21,11 @@ export const oneLineName = z
   .min(1)
   .max(200)
   .regex(/[A-Za-z0-9]/, 'must contain a letter or a digit')
-  .refine(isOneLine, 'must be one line, without tabs or control characters');
+  .regex(ONE_LINE, 'must be one line, without tabs or control characters');
 /** A short label (a block, a measure): one line. */
-export const oneLine = z.string().trim().min(1).max(200).refine(isOneLine, 'must be one line, without tabs or control characters');
-export const longText = z.string().trim().min(1).max(5_000);
-export const reasonsText = z.string().trim().min(1).max(10_000);
+export const oneLine = text(200).regex(ONE_LINE, 'must be one line, without tabs or control characters');
+export const longText = text(5_000);
+export const reasonsText = text(10_000);
 export const count = z.number().int().min(0).max(10_000_000);
 export const pence = z.number().int().min(0).max(100_000_000);
 /** A user id as the identity records hold it. */

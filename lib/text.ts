@@ -5,6 +5,15 @@ import { BIDI_CONTROL, CONTROL_CHARACTER, LONE_SURROGATE } from '../workflows/co
 
 const LINE_BREAK_OR_TAB = /[\t\n\r\u2028\u2029]/;
 
+/**
+ * The same rule as patterns a JSON Schema can carry (the API description states it): the characters
+ * CONTROL_CHARACTER and BIDI_CONTROL match, written out as ranges; one line also refuses line breaks and
+ * tabs. Lone surrogates are left out: JSON Schema's regex engines cannot name them, and JSON text
+ * holding one is not a Unicode string in the first place (RFC 8259 §8.2); the edge refuses them all the same.
+ */
+const REFUSED_RANGES = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069';
+export const STORABLE_TEXT_PATTERN = { multiLine: `^[^${REFUSED_RANGES}]*$`, oneLine: `^[^\\t\\n\\r\\u2028\\u2029${REFUSED_RANGES}]*$` };
+
 /** Why `value` cannot be accepted as text, or undefined if it can. Line breaks and tabs only where `multiLine`. */
 export function unstorableText(value: string, { multiLine }: { multiLine: boolean }): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not valid Unicode)';
@@ -37,6 +46,3 @@ export function findUnstorableText(value: unknown, { multiLine }: { multiLine: b
   }
   return undefined;
 }
-
-/** For zod `.refine`: a single line of text (names that go into titles and email subjects). */
-export const isOneLine = (value: string): boolean => unstorableText(value, { multiLine: false }) === undefined;

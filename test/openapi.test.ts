@@ -1,4 +1,7 @@
 import type { Express } from 'express';
+import { request } from 'node:http';
+import fc from 'fast-check';
+import { STORABLE_TEXT_PATTERN, unstorableText } from '../lib/text';
 import { createApp } from '../api/app';
 import { createLogger } from '../lib/logger';
 import { callApi, startTestStack, type TestStack } from './support/stack';
@@ -75,5 +78,50 @@ describe('the OpenAPI description at /openapi.json', () => {
     expect(forms['TaskForm.permit.inspect_works']?.required).toEqual(['finding']);
     const refs = body.paths['/tasks/{id}/complete']?.post?.requestBody?.content['application/json']?.schema.properties?.form?.anyOf?.map((ref) => ref.$ref) ?? [];
     expect(refs.sort()).toEqual(Object.keys(forms).map((id) => `#/components/schemas/${id}`).sort());
+  });
+
+  it('states the edge\'s storable-text rule in its patterns: text a pattern allows is text the edge accepts, and no other', () => {
+    const patterns = { multiLine: new RegExp(STORABLE_TEXT_PATTERN.multiLine, 'u'), oneLine: new RegExp(STORABLE_TEXT_PATTERN.oneLine, 'u') };
+    const loneSurrogate = /\p{Cs}/u;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 12 }), fc.boolean(), (text, multiLine) => {
+        // Left out of the patterns (JSON Schema's engines cannot name them); the edge refuses them.
+        fc.pre(!loneSurrogate.test(text));
+        expect(patterns[multiLine ? 'multiLine' : 'oneLine'].test(text)).toBe(unstorableText(text, { multiLine }) === undefined);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('gives every text field of a body, a path and a query the storable-text pattern', async () => {
+    type Schema = { pattern?: string; allOf?: { pattern?: string }[]; properties?: Record<string, Schema> };
+    const { body } = await callApi<{ paths: Record<string, Record<string, { parameters: { name: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> } }>> }>(stack.baseUrl, 'GET', '/openapi.json');
+    const withdraw = body.paths['/processes/{id}/withdraw']?.post;
+    const tasks = body.paths['/tasks']?.get;
+    // A field with a pattern of its own keeps it and gets the rule beside it.
+    const patternsOf = (schema?: Schema) => [schema?.pattern, ...(schema?.allOf ?? []).map((part) => part.pattern)];
+
+    expect(patternsOf(withdraw?.requestBody?.content['application/json']?.schema.properties?.reasons)).toContain(STORABLE_TEXT_PATTERN.multiLine);
+    expect(patternsOf(tasks?.parameters.find((p) => p.name === 'assignee')?.schema)).toEqual([STORABLE_TEXT_PATTERN.oneLine]);
+    expect(patternsOf(withdraw?.parameters.find((p) => p.name === 'id')?.schema)).toEqual([expect.stringMatching(/~|:/), STORABLE_TEXT_PATTERN.oneLine]);
+  });
+
+  it('answers a method a path does not take with 405 and the methods it does', async () => {
+    // fetch will not send TRACE; Node's own client will.
+    const trace = await new Promise<{ status?: number; allow?: string }>((resolve, reject) => {
+      request(`${stack.baseUrl}/processes`, { method: 'TRACE' }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode, allow: String(res.headers.allow) });
+      })
+        .on('error', reject)
+        .end();
+    });
+    const deleted = await fetch(`${stack.baseUrl}/processes/lma:x:y`, { method: 'DELETE' });
+
+    expect(trace).toEqual({ status: 405, allow: 'GET, HEAD, POST' });
+    expect(deleted.status).toBe(405);
+    expect(deleted.headers.get('allow')).toBe('GET, HEAD');
+    expect(deleted.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await fetch(`${stack.baseUrl}/no-such-path`, { method: 'DELETE' })).status).toBe(404);
   });
 });

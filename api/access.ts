@@ -82,7 +82,7 @@ export function visibleTo(principal: Principal): { OR?: ({ council: { in: string
  * Refuses (logged as a refusal) someone who holds no role for a thing as if it did not exist, so ids
  * cannot be probed: the same 404 as for an unknown id.
  */
-export function hidden(req: Request, what: 'process' | 'task' | 'document', id: string, action: string): HttpProblem {
+export function hidden(req: Request, what: 'process' | 'task' | 'document' | 'replay', id: string, action: string): HttpProblem {
   req.log.warn({ action, reason: `holds no role for this ${what}` }, 'refused: not allowed');
   return notFound(what, id);
 }

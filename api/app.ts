@@ -13,7 +13,8 @@ import { documentRoutes } from './documents';
 import { healthRoutes } from './health';
 import { openApiDocument } from './openapi';
 import { policyRoutes } from './policies';
-import { bulkhead, tokenRateLimiter } from './limits';
+import { bulkhead, tokenRateLimiter, whileAWorkerRuns } from './limits';
+import { workerLiveness } from '../worker/heartbeat';
 import { HttpProblem, problemHandler } from './problem';
 import { processRoutes } from './processes';
 import { requestContext } from './request-context';
@@ -35,6 +36,8 @@ export interface AppDependencies {
   rateLimit?: { perSecond: number; burst: number };
   /** Process-view queries at once, and how many more may wait (API_QUERY_*). */
   queryLimit?: { concurrent: number; queued: number };
+  /** How long a replay's request waits for it before answering 202 with where to follow it (default 10 s). */
+  replayAnswerWaitMs?: number;
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 400 };
@@ -43,7 +46,8 @@ export const DEFAULT_QUERY_LIMIT = { concurrent: 32, queued: 256 };
 /** Every route of the API; what is mounted and what /openapi.json describes. */
 export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] {
   const registry = options.registry ?? PROCESSES;
-  const deps = { ...options, registry, policies: policyModel(registry), queries: bulkhead(options.queryLimit ?? DEFAULT_QUERY_LIMIT) };
+  const queries = whileAWorkerRuns(bulkhead(options.queryLimit ?? DEFAULT_QUERY_LIMIT), workerLiveness(options.prisma, options.taskQueue));
+  const deps = { ...options, registry, policies: policyModel(registry), queries };
   const routes = [
     ...healthRoutes(deps),
     ...processRoutes(deps),

@@ -1,21 +1,23 @@
 import type { Client } from '@temporalio/client';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { renderPdf, sha256 } from '../activities/documents';
 import { verifyAuditLog } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import type { Principal } from '../lib/identity';
-import { historyJson, processRuns, replayRuns, replayStream, runsOfProcesses, type ReplayReport } from '../lib/replay';
+import { historyJson, inputsOf, processRuns, reportsOf, runsOfProcesses, type ReplayReport, type RunReplay, type replayStream } from '../lib/replay';
+import { replayOffThread } from '../lib/replay-thread';
 import type { DocumentSection } from '../workflows/common/engine-types';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { actingAs, forbid, hidden, mayRead } from './access';
 import { processScope } from './processes';
 import { route, type AnyRoute } from './route-spec';
 import { councilParams, processIdParams } from './schemas';
+import { replayJobResponse, replayJobs } from './replay-jobs';
 import type { Bulkhead } from './limits';
 import { problemFromTemporal, processView } from './temporal-errors';
 
-type WorkflowCode = () => Promise<Parameters<typeof replayRuns>[0]>;
+type WorkflowCode = () => Promise<Parameters<typeof replayStream>[0]>;
 
 export interface AuditorRouteDeps {
   client: Client;
@@ -24,7 +26,13 @@ export interface AuditorRouteDeps {
   registry: ProcessRegistry;
   workflowCode: WorkflowCode;
   queries: Bulkhead;
+  /** How long a replay's request waits for it before answering 202 with where to follow it (default 10 s). */
+  replayAnswerWaitMs?: number;
 }
+
+export const REPLAY_ANSWER_WAIT_MS = 10_000;
+
+const replayIdParams = z.object({ id: z.uuid() });
 
 const replayReport = z.object({
   processId: z.string(),
@@ -39,6 +47,7 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
     const scope = await processScope(deps, processId);
     if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, 'audit process');
     if (!actingAs(principal, scope, 'auditor')) throw forbid(req, `audit process ${processId}`, `needs the auditor role in ${scope.council}`);
+    return scope;
   };
   const runsOf = async (processId: string) => {
     try {
@@ -47,7 +56,32 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       throw problemFromTemporal(err, processId);
     }
   };
-  const replay = async (processId: string): Promise<ReplayReport> => replayRuns(await workflowCode(), processId, await runsOf(processId));
+  const jobs = replayJobs(prisma);
+  /** Every run of a process replayed in a thread of its own, never on the API's event loop. */
+  const replay = async (processId: string, progress?: (run: RunReplay) => Promise<void>): Promise<ReplayReport> => {
+    const [report] = await reportsOf(replayOffThread(await workflowCode(), inputsOf(processId, await runsOf(processId))), [processId], progress);
+    return report as ReplayReport;
+  };
+  const councilReplay = async (council: string, progress: (run: RunReplay) => Promise<void>) => {
+    const ids = (await prisma.processRecord.findMany({ where: { council }, select: { id: true }, orderBy: { startedAt: 'asc' } })).map(({ id }) => id);
+    // One replay worker for the whole council, fed one process's runs at a time.
+    const processes = await reportsOf(replayOffThread(await workflowCode(), runsOfProcesses(client, ids)), ids, progress);
+    return { council, deterministic: processes.every((p) => p.deterministic), processes };
+  };
+  /**
+   * Runs a replay as a job and answers with its report when it is done within the wait; a longer one
+   * answers 202 with where to follow it (`GET /replays/:id`), and goes on.
+   */
+  const answerReplay = async <Report>(res: Response, scope: { council: string; processId?: string; requestedBy: string }, work: (progress: (run: RunReplay) => Promise<void>) => Promise<Report>) => {
+    const job = await jobs.start(scope, work);
+    let waited: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<undefined>((resolve) => {
+      waited = setTimeout(() => resolve(undefined), deps.replayAnswerWaitMs ?? REPLAY_ANSWER_WAIT_MS);
+    });
+    const inTime = await Promise.race([job.finished.then((report) => ({ report })), timeUp]).finally(() => clearTimeout(waited));
+    if (inTime) return void res.json(inTime.report);
+    res.status(202).location(`/replays/${job.id}`).json(await jobs.read(job.id));
+  };
 
   return [
     route({
@@ -69,10 +103,14 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       tag: 'audit',
       summary: 'Replay every run of a process against the current workflow code: deterministic, or the first divergence',
       params: processIdParams,
-      responses: { 200: { description: 'the replay report', schema: replayReport }, 403: { description: 'auditors only' } },
+      responses: {
+        200: { description: 'the replay report', schema: replayReport },
+        202: { description: 'still replaying (a long history): follow it at the Location, GET /replays/:id', schema: replayJobResponse },
+        403: { description: 'auditors only' },
+      },
       async handler({ req, res, params, principal }) {
-        await asAuditor(req, principal, params.id);
-        res.json(await replay(params.id));
+        const { council } = await asAuditor(req, principal, params.id);
+        await answerReplay(res, { council, processId: params.id, requestedBy: principal.userId }, (progress) => replay(params.id, progress));
       },
     }),
     route({
@@ -81,19 +119,27 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       tag: 'audit',
       summary: 'Replay every process of a council against the current workflow code',
       params: councilParams,
-      responses: { 200: { description: 'a report for each process', schema: z.object({ council: z.string(), deterministic: z.boolean(), processes: z.array(replayReport) }) } },
+      responses: {
+        200: { description: 'a report for each process', schema: z.object({ council: z.string(), deterministic: z.boolean(), processes: z.array(replayReport) }) },
+        202: { description: 'still replaying: follow it at the Location, GET /replays/:id', schema: replayJobResponse },
+      },
       async handler({ req, res, params, principal }) {
         if (!actingAs(principal, { council: params.council, groupKey: '' }, 'auditor')) throw forbid(req, `audit ${params.council}`, `needs the auditor role in ${params.council}`);
-        const ids = await prisma.processRecord.findMany({ where: { council: params.council }, select: { id: true }, orderBy: { startedAt: 'asc' } });
-        // One replay worker for the whole council, fed one process's runs at a time.
-        const processes = new Map<string, ReplayReport>(ids.map(({ id }) => [id, { processId: id, deterministic: true, runs: [] }]));
-        for await (const { processId, runId, deterministic, divergence } of replayStream(await workflowCode(), runsOfProcesses(client, ids.map(({ id }) => id)))) {
-          const report = processes.get(processId) as ReplayReport;
-          report.runs.push({ runId, deterministic, ...(divergence ? { divergence } : {}) });
-          report.deterministic &&= deterministic;
-        }
-        const reports = [...processes.values()];
-        res.json({ council: params.council, deterministic: reports.every((p) => p.deterministic), processes: reports });
+        await answerReplay(res, { council: params.council, requestedBy: principal.userId }, (progress) => councilReplay(params.council, progress));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/replays/:id',
+      tag: 'audit',
+      summary: 'A replay asked for: how far it has got (runs replayed, runs that diverge) and, once done, its report',
+      params: replayIdParams,
+      responses: { 200: { description: 'the replay', schema: replayJobResponse } },
+      async handler({ req, res, params, principal }) {
+        const job = await jobs.read(params.id);
+        // Auditors of its council only; to anyone else it does not exist.
+        if (!job || !actingAs(principal, { council: job.council, groupKey: '' }, 'auditor')) throw hidden(req, 'replay', params.id, 'read replay');
+        res.json(job);
       },
     }),
     route({

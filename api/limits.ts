@@ -45,3 +45,14 @@ export function bulkhead({ concurrent, queued }: { concurrent: number; queued: n
   };
 }
 export type Bulkhead = ReturnType<typeof bulkhead>;
+
+/**
+ * Runs a call that needs a worker (a process's query) through `queries`, but answers 503 `no-worker`
+ * with Retry-After at once when no worker runs: the query would only wait out its deadline.
+ */
+export function whileAWorkerRuns(queries: Bulkhead, workerRuns: () => Promise<boolean>): Bulkhead {
+  return async <T>(call: () => Promise<T>): Promise<T> => {
+    if (!(await workerRuns())) throw unavailable('no-worker', 'No worker is running the processes; try again shortly');
+    return queries(call);
+  };
+}

@@ -184,12 +184,31 @@ export async function* replayStream(bundle: WorkflowBundle, inputs: AsyncIterabl
   }
 }
 
+/** The runs of one process as the replay needs them. */
+export const inputsOf = (processId: string, runs: { workflowId?: string; runId: string; history: History | unknown }[]): ReplayInput[] =>
+  runs.map((run) => ({ processId, workflowId: run.workflowId ?? processId, runId: run.runId, history: run.history }));
+
+/**
+ * Gathers replay results into a report for each process, in the order given (`processIds`, or as they
+ * come); `progress` hears of each run as it is replayed.
+ */
+export async function reportsOf(results: AsyncIterable<RunReplay & { processId: string }>, processIds: string[] = [], progress?: (run: RunReplay) => void | Promise<void>): Promise<ReplayReport[]> {
+  const reports = new Map<string, ReplayReport>(processIds.map((processId) => [processId, { processId, deterministic: true, runs: [] }]));
+  for await (const { processId, runId, deterministic, divergence } of results) {
+    const run = { runId, deterministic, ...(divergence ? { divergence } : {}) };
+    const report = reports.get(processId) ?? { processId, deterministic: true, runs: [] };
+    reports.set(processId, report);
+    report.runs.push(run);
+    report.deterministic &&= deterministic;
+    await progress?.(run);
+  }
+  return [...reports.values()];
+}
+
 /** Replays the runs of one process; a divergence names its event. */
 export async function replayRuns(bundle: WorkflowBundle, processId: string, runs: { workflowId?: string; runId: string; history: History | unknown }[]): Promise<ReplayReport> {
-  const results: RunReplay[] = [];
-  const inputs = runs.map((run) => ({ processId, workflowId: run.workflowId ?? processId, runId: run.runId, history: run.history }));
-  for await (const { runId, deterministic, divergence } of replayStream(bundle, inputs)) results.push({ runId, deterministic, ...(divergence ? { divergence } : {}) });
-  return { processId, deterministic: results.every((r) => r.deterministic), runs: results };
+  const [report] = await reportsOf(replayStream(bundle, inputsOf(processId, runs)), [processId]);
+  return report as ReplayReport;
 }
 
 /** Every run of each process in turn, fetched as the replay needs them (for a council's batch). */

@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { threadId } from 'node:worker_threads';
 import { Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { createLogger } from '../lib/logger';
+import { replayOffThread } from '../lib/replay-thread';
+import { eventually } from './support/eventually';
+import { TEST_PROCESSES } from './support/registry';
 import { isReplayDivergenceLog, replayRuns, workflowCode } from '../lib/replay';
 import { testEnv } from './support/env';
 import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
@@ -48,6 +55,45 @@ describe('what an auditor can check', () => {
     expect(single.body).toMatchObject({ deterministic: true, runs: [{ deterministic: true }] });
     expect(batch.body.deterministic).toBe(true);
     expect(batch.body.processes.map((p) => p.processId)).toEqual([processId]);
+  });
+
+  it('answers a replay that takes longer than its wait with 202 and where to follow it; it goes on, off the event loop, to its report', async () => {
+    // An API that answers at once: any replay is then a long one.
+    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES, replayAnswerWaitMs: 0 });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const asked = await callApi<{ replayId: string; status: string }>(baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+      expect(asked.status).toBe(202);
+      expect(asked.headers.get('location')).toBe(`/replays/${asked.body.replayId}`);
+      expect(asked.body).toMatchObject({ status: 'running', processId, council: cast.council });
+      // Other requests are answered meanwhile.
+      expect((await callApi(baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).status).toBe(200);
+
+      const done = await eventually(async () => {
+        const job = await callApi<{ status: string; runsReplayed: number; runsDiverged: number; report: unknown }>(stack.baseUrl, 'GET', `/replays/${asked.body.replayId}`, { as: cast.auditor });
+        expect(job.body.status).toBe('done');
+        return job.body;
+      });
+      expect(done).toMatchObject({ runsReplayed: 1, runsDiverged: 0, report: { processId, deterministic: true, runs: [{ deterministic: true }] } });
+      // To anyone but an auditor of its council, the replay does not exist.
+      expect((await callApi(stack.baseUrl, 'GET', `/replays/${asked.body.replayId}`, { as: cast.programmeManager })).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('replays in a thread of its own, with the same results as in the API\'s thread', async () => {
+    const exported = await exportHistory();
+    const inputs = exported.runs.map((r) => ({ processId, workflowId: processId, runId: r.runId, history: r.history }));
+    const code = { codePath: testEnv('workflowBundle') };
+
+    const offThread = [];
+    for await (const result of replayOffThread(code, inputs)) offThread.push(result);
+
+    expect(offThread.map(({ threadId }) => threadId)).not.toContain(threadId);
+    expect(offThread.map(({ runId, deterministic }) => ({ runId, deterministic }))).toEqual((await replayRuns(code, processId, exported.runs)).runs);
   });
 
   it('reports a deliberately changed workflow as divergent, at the first event it no longer produces', async () => {

@@ -190,6 +190,23 @@ describe('the adviser appointment decision', () => {
     expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ estate: 'Churchill Gardens', adviser: { name: 'Dee Adviser' } });
   });
 
+  it('is read as 503 no-worker with Retry-After while no worker runs, not after waiting out its query, and again once one runs', async () => {
+    const processId = await startLma(stack, cast);
+    await adviserTask(stack, processId, cast.housingManager);
+
+    await stack.stopWorker();
+    try {
+      const view = await callApi<{ type: string }>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor });
+      expect(view.status).toBe(503);
+      // Not `process-busy`, which a query that waited out its deadline for a worker would answer.
+      expect(view.body.type).toMatch(/:no-worker$/);
+      expect(view.headers.get('retry-after')).toBe('5');
+    } finally {
+      await stack.restartWorker();
+    }
+    await eventually(async () => expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).status).toBe(200));
+  });
+
   it('leaves a history that replays deterministically against the current workflow code', async () => {
     const processId = await startLma(stack, cast);
     const taskId = await adviserTask(stack, processId, cast.housingManager);

@@ -15,6 +15,21 @@ export async function workerAlive(prisma: PrismaClient, taskQueue: string): Prom
 }
 
 /**
+ * Whether a worker runs, for reads that need one (a process's query): answered 503 at once when none
+ * runs, instead of waiting out their deadline for a worker that is not there. Callers at the same
+ * moment share one look at the database.
+ */
+export function workerLiveness(prisma: PrismaClient, taskQueue: string): () => Promise<boolean> {
+  let asking: Promise<boolean> | undefined;
+  return () => {
+    asking ??= workerAlive(prisma, taskQueue).finally(() => {
+      asking = undefined;
+    });
+    return asking;
+  };
+}
+
+/**
  * Runs the worker, writing its heartbeat while it is running and removing it when it stops, so a dead
  * worker is seen by readiness within seconds. A heartbeat that cannot be written is logged; the worker goes on.
  */

@@ -49,6 +49,9 @@ export function problemFromTemporal(err: unknown, processId: string, refused = '
   if (isWorkflowNotFound(err)) {
     return new HttpProblem(404, 'process-not-found', 'No such process', `no process has the id ${processId}`);
   }
+  if (isUnprocessedUpdate(err)) {
+    return unavailable('process-busy', 'The process did not take the request this time; send the same request again shortly', `process ${processId}`);
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? '';
     const refusal = REFUSALS[type];
@@ -110,6 +113,16 @@ export async function temporalCall<T>(client: Client, processId: string, call: (
   }
 }
 
+/**
+ * Temporal's refusal of an update the worker was sent but did not answer in the workflow task it
+ * completed (seen when several decisions reach one process at once): the update was never accepted,
+ * is not in the history and is not sent again, so sending it again is safe.
+ */
+const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
+const isUnprocessedUpdate = (err: unknown): boolean => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
+/** How often an update Temporal refused as unprocessed is sent again before the caller is told to retry. */
+const UNPROCESSED_UPDATE_ATTEMPTS = 5;
+
 /** Sends an update to a process and waits for its result; Temporal's refusals become HTTP problems. */
 export async function updateProcess<Ret, Arg>(
   client: Client,
@@ -118,7 +131,19 @@ export async function updateProcess<Ret, Arg>(
   arg: Arg,
   { updateId, deadlineMs = UPDATE_DEADLINE_MS, refused }: { updateId?: string; deadlineMs?: number; /** What a refusal's title says was refused, e.g. "The variation request". */ refused?: string } = {},
 ): Promise<Ret> {
-  return temporalCall(client, processId, () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }), deadlineMs, refused);
+  const deadline = Date.now() + deadlineMs;
+  const send = () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
+  const sendUntilProcessed = async (): Promise<Ret> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (err) {
+        if (!isUnprocessedUpdate(err) || attempt >= UNPROCESSED_UPDATE_ATTEMPTS || Date.now() + 50 * attempt >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+  };
+  return temporalCall(client, processId, sendUntilProcessed, Math.max(1, deadline - Date.now()), refused);
 }
 
 /** The process's own view of itself (its query), through the API's bound on queries at once. */

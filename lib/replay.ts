@@ -117,7 +117,7 @@ const COMMAND_EVENTS = new Set<number>(
   ].map(Number),
 );
 const asHistory = (history: History | unknown): History =>
-  typeof (history as History).events?.[0]?.eventType === 'number' ? (history as History) : historyFromJSON(history);
+  replayablePart(typeof (history as History).events?.[0]?.eventType === 'number' ? (history as History) : historyFromJSON(history));
 
 /** One run to replay: its process, its workflow (a child's own id; ids of children derive from it) and its history. */
 export interface ReplayInput {
@@ -128,6 +128,41 @@ export interface ReplayInput {
 }
 
 /**
+ * Where a completed workflow task's record ends: after its own commands. An event that came in after
+ * them (a timer fired, a signal) would have the replayed code act on it with nothing recorded to
+ * answer, e.g. a local activity the replay worker cannot run.
+ */
+function endOfTask(events: temporal.api.history.v1.IHistoryEvent[], completedIndex: number): number {
+  let end = completedIndex + 1;
+  while (end < events.length && COMMAND_EVENTS.has(Number(events[end]?.eventType))) end += 1;
+  return end;
+}
+
+const CLOSED = new Set<number>(
+  [
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+  ].map(Number),
+);
+
+/**
+ * What of a run's history there is to replay: all of a closed run's; of a running one, up to its last
+ * completed workflow task (a timer fired or a signal since is work its worker has not done yet).
+ */
+function replayablePart(history: History): History {
+  const events = history.events ?? [];
+  if (events.length === 0 || CLOSED.has(Number(events.at(-1)?.eventType))) return history;
+  const lastCompleted = events.map((event) => Number(event.eventType)).lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  if (lastCompleted < 0) return history;
+  const end = endOfTask(events, lastCompleted);
+  return end === events.length ? history : { ...history, events: events.slice(0, end) };
+}
+
+/**
  * The first event at which the code parts from the history. The replayer says that it diverged, not
  * where, so this replays the history cut after each workflow task, in one batch, and finds the first
  * cut that fails: the divergence is among the commands of that task, reported as its first event.
@@ -135,14 +170,7 @@ export interface ReplayInput {
 async function firstDivergentEvent(bundle: WorkflowBundle, history: History, workflowId: string): Promise<number | undefined> {
   const events = history.events ?? [];
   const completed = events.flatMap((event, index) => (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ? [index] : []));
-  // Each cut ends with the task's own commands: an event that came in after them (a timer fired, a
-  // signal) would have the code act on it with nothing recorded to answer, e.g. a local activity the
-  // replay worker cannot run.
-  const cuts = completed.map((index) => {
-    let end = index + 1;
-    while (end < events.length && COMMAND_EVENTS.has(Number(events[end]?.eventType))) end += 1;
-    return end;
-  });
+  const cuts = completed.map((index) => endOfTask(events, index));
   // The real workflow id for every cut (child workflow ids derive from it); results come in order.
   const prefixes = cuts.map((end) => ({ workflowId, history: { events: events.slice(0, end) } }));
   let k = 0;

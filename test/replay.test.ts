@@ -51,3 +51,20 @@ describe('histories recorded live that raced their local activities', () => {
     expect(report.runs[0]?.divergence?.eventId).toBe(PARTS_AT[file]?.eventId);
   });
 });
+
+describe('a running process replayed between its workflow tasks', () => {
+  beforeAll(() => quietTemporalRuntime());
+
+  it('replays up to its last completed task: a timer fired since, which its worker has yet to act on, is not acted on by the replay', async () => {
+    // An ALMO whose reminders fired after a completed task, the reminders' writes still to come.
+    const recorded = JSON.parse(readFileSync(path.join(HISTORIES, 'frame-v4-one-local-activity-at-a-time-almo-process.json'), 'utf8')) as { workflowId: string; history: { events: { eventType: string }[] } };
+    const events = recorded.history.events;
+    const fired = events.findIndex((e, i) => e.eventType === 'EVENT_TYPE_TIMER_FIRED' && events[i + 1]?.eventType === 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED' && events.slice(i + 2, i + 8).some((later) => later.eventType === 'EVENT_TYPE_MARKER_RECORDED'));
+    expect(fired).toBeGreaterThan(0);
+    const running = { events: events.slice(0, fired + 3) };
+
+    const report = await replayRuns({ codePath: testEnv('workflowBundle') }, recorded.workflowId, [{ workflowId: recorded.workflowId, runId: 'running', history: running }]);
+
+    expect(report).toEqual({ processId: recorded.workflowId, deterministic: true, runs: [{ runId: 'running', deterministic: true }] });
+  });
+});

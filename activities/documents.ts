@@ -34,18 +34,24 @@ export const sha256 = (content: Uint8Array): string => createHash('sha256').upda
 
 /**
  * Makes a process document once per key: a retry after a crash returns the one already stored. One
- * statement numbers the version (the process's documents of this kind, plus one) and stores it.
+ * statement numbers the version (the process's documents of this kind, plus one) and stores it, under
+ * a lock on the process and kind held to the end of its transaction: the child workflows of one
+ * process (an SLA set's negotiations) record decisions at the same moment, and two numberings at once
+ * would take the same version.
  */
 export async function generateDocument(prisma: PrismaClient, input: GenerateDocumentInput): Promise<GeneratedDocument> {
   const dedupeKey = `${input.process.processId}:${input.key}`;
   const content = await renderPdf(input);
   const hash = sha256(content);
-  const stored = await prisma.$queryRaw<{ id: string; sha256: string; version: number }[]>`
+  const [, stored] = await prisma.$transaction([
+    prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`,
+    prisma.$queryRaw<{ id: string; sha256: string; version: number }[]>`
     INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at)
     SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${hash}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}
     FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id, sha256, version`;
+    RETURNING id, sha256, version`,
+  ]);
   const row = stored[0] ?? (await prisma.document.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, sha256: true, version: true } }));
   return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
 }

@@ -51,6 +51,15 @@ describe('engine activities, retried as Temporal would after a crash', () => {
     expect(await prisma.document.count({ where: { processId: process.processId } })).toBe(2);
   });
 
+  it('numbers documents of one kind made at the same moment (an SLA set\'s negotiations deciding at once) 1 to N, each once', async () => {
+    const process = processRef();
+    const env = new MockActivityEnvironment();
+
+    const made: { version: number }[] = await Promise.all(Array.from({ length: 12 }, (_, i) => env.run(activities.generateDocument, documentInput(process, `decision-record:negotiation-${i}`))));
+
+    expect(made.map((document) => document.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
   it('puts a task in the inbox, on the timeline and in the outbox once, however often it is retried', async () => {
     const process = processRef();
     await prisma.appUser.create({ data: { id: `hm-${process.council}`, displayName: 'HM', email: `hm@${process.council}.test`, grants: { create: { council: process.council, role: 'housing_manager' } } } });

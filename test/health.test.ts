@@ -4,6 +4,7 @@ import { createApp } from '../api/app';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../scripts/lib/ports';
+import { eventually } from './support/eventually';
 import { TEST_PROCESSES } from './support/registry';
 import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
 
@@ -18,10 +19,15 @@ afterAll(async () => {
 describe('health endpoints', () => {
   it('reports alive, and ready when Temporal and the database both answer', async () => {
     const alive = await callApi(stack.baseUrl, 'GET', '/healthz');
-    const ready = await callApi(stack.baseUrl, 'GET', '/readyz');
+    // A worker that has just started is ready once Temporal lists it polling and its heartbeat is written.
+    const ready = await eventually(async () => {
+      const answer = await callApi(stack.baseUrl, 'GET', '/readyz');
+      expect(answer.status).toBe(200);
+      return answer;
+    });
 
     expect(alive).toMatchObject({ status: 200, body: { status: 'alive' } });
-    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: { temporal: 'ok', database: 'ok' } } });
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: { temporal: 'ok', database: 'ok', worker: 'polling' } } });
   });
 
   it('reports not ready (503), naming the database, when the database cannot be reached', async () => {

@@ -44,11 +44,17 @@ export async function runWithHeartbeat(worker: Worker, prisma: PrismaClient, log
   const beatLogged = () => beat().catch((err: unknown) => logger.warn({ err }, 'worker heartbeat not written'));
   const timer = setInterval(() => void beatLogged(), WORKER_HEARTBEAT_EVERY_MS);
   const running = worker.run();
-  void beatLogged();
+  // The first beat as soon as the worker runs, not a whole interval later.
+  const first = setInterval(() => {
+    if (worker.getState() === 'INITIALIZED') return;
+    clearInterval(first);
+    void beatLogged();
+  }, 50);
   try {
     await running;
   } finally {
     clearInterval(timer);
+    clearInterval(first);
     await prisma.$executeRaw`DELETE FROM worker_heartbeat WHERE task_queue = ${taskQueue} AND identity = ${identity}`.catch(() => undefined);
   }
 }

@@ -112,14 +112,14 @@ export function createEngineActivities(prisma: PrismaClient) {
     ]);
   };
 
-  const taskDecided = async ({ process, task, decision, documentIds }: TaskDecidedInput): Promise<void> => {
+  const taskDecided = async ({ process, task, decision, documentIds, stage }: TaskDecidedInput): Promise<void> => {
     const id = inboxTaskId(process.processId, task.taskId);
     const email = await notificationRow(prisma, {
       process,
       event: 'decision_made',
       dedupeKey: `${id}:decided`,
       toRoles: councilAndGroup(process),
-      facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}) },
+      facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}), ...(stage ? { stage } : {}) },
     });
     await prisma.$transaction([
       prisma.task.updateMany({ where: { id }, data: { status: 'completed', closedAt: new Date(decision.decidedAt), outcome: decision.outcome, closedBy: decision.actor.userId } }),
@@ -186,7 +186,7 @@ export function createEngineActivities(prisma: PrismaClient) {
     /** Records a decision: its decision-record document, the task closed, the timeline entry and the email. */
     async recordDecision(input: Omit<TaskDecidedInput, 'documentIds'> & { document: Omit<GenerateDocumentInput, 'process'> }): Promise<GeneratedDocument> {
       const record = await generateDocument(prisma, { process: input.process, ...input.document });
-      await taskDecided({ process: input.process, task: input.task, decision: input.decision, documentIds: [record.documentId] });
+      await taskDecided({ process: input.process, task: input.task, decision: input.decision, documentIds: [record.documentId], ...(input.stage ? { stage: input.stage } : {}) });
       return record;
     },
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
-import { dateInWords, inPounds } from '../workflows/common/format';
+import { dateInWords, inPounds, stageInWords } from '../workflows/common/format';
 import type { Actor, Role } from '../workflows/common/roles';
 
 /** What an email says, from the workflow's own data. */
@@ -46,12 +46,13 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
     body: [
       `${facts.actor?.userId} (${facts.actor?.role}) recorded "${facts.outcome}" on: ${facts.taskTitle}.`,
       ...(facts.reasons ? [`Reasons: ${facts.reasons}`] : []),
-      `The process is now at: ${facts.stage}.`,
+      // The stage it was decided at: what the decision moves the process to is told by what opens next.
+      ...(facts.stage ? [`Decided at the ${stageInWords(facts.stage)} stage.`] : []),
     ],
   }),
   process_finished: (process, facts) => ({
     subject: `Process finished: ${process.title}`,
-    body: [`The process has finished at stage ${facts.stage}.`],
+    body: [`The process has ended: ${stageInWords(facts.stage ?? '')}.`],
   }),
   incident_opened: (process, { incident }) => ({
     subject: `Process stopped: ${process.title}`,

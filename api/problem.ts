@@ -40,8 +40,9 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
     });
 }
 
-export function validationProblem(where: 'body' | 'query' | 'path', error: z.ZodError): HttpProblem {
-  return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, {
+/** A 400 with every issue zod found; `title` says what failed where the request's part alone does not (a task's form). */
+export function validationProblem(where: 'body' | 'query' | 'path', error: z.ZodError, title = `The request ${where} is not valid`): HttpProblem {
+  return new HttpProblem(400, 'validation-error', title, undefined, {
     issues: error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code, message: issue.message })),
   });
 }

@@ -54,11 +54,25 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
   /** The task, and the principal acting in its role: refused (403, logged) when they do not hold it. */
   const taskAndActor = async (req: Request, principal: Principal, id: string, action: string) => {
     const task = await prisma.task.findUnique({ where: { id } });
-    if (!task) throw notFound('task', id);
+    if (!task) throw await notOpenYet(principal, id);
     if (!mayRead(principal, task)) throw hidden(req, 'task', id, `${action} task`);
     const actor = actingAs(principal, task, task.role as Role);
     if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
     return { task, actor };
+  };
+  /**
+   * A task id the inbox does not have, in a process the caller may see: a step not open yet (or of a
+   * process that has ended), answered 409 with what the process waits for. Otherwise 404, as for any
+   * id nobody may learn of.
+   */
+  const notOpenYet = async (principal: Principal, id: string): Promise<HttpProblem> => {
+    const processId = id.slice(0, id.indexOf('~'));
+    const process = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, status: true } });
+    if (!process || !mayRead(principal, process)) return notFound('task', id);
+    if (process.status !== 'active') return new HttpProblem(409, 'process-ended', 'The process has ended', `process ${processId} has ended (${process.status}); ${id} was never opened`);
+    const waiting = await prisma.task.findMany({ where: { processId, status: 'open' }, select: { id: true, title: true, role: true }, orderBy: { openedAt: 'asc' } });
+    const waitsFor = waiting.length ? waiting.map((t) => `${t.title} (${t.role})`).join('; ') : 'nothing from anyone at the moment';
+    return new HttpProblem(409, 'task-not-open-yet', 'This step is not open yet', `${id} is not open in process ${processId}; it waits for: ${waitsFor}`, { waitingFor: waiting.map((t) => ({ id: t.id, title: t.title, role: t.role })) });
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
     // Audited by the process, with the assignment's timeline entry.
@@ -115,7 +129,7 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
         const form = schema.safeParse(body.form ?? {});
         if (!form.success) {
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
-          throw validationProblem('body', form.error);
+          throw validationProblem('body', form.error, `The form for "${task.title}" (${body.outcome}) is not valid`);
         }
         // An attachment is one of this process's own documents: another's would show on this timeline.
         const attachments = body.attachments ?? [];

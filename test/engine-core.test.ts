@@ -221,6 +221,9 @@ describe('a decision', () => {
 
     expect(mail.to).toEqual([cast.programmeManager.email, cast.rep.email].sort());
     expect(mail.text).toContain(`${cast.housingManager.userId} (housing_manager) recorded "appoint"`);
+    // The stage in words, and only what is known when it is written (it said "now at: undefined").
+    expect(mail.text).toContain('Decided at the adviser appointment stage.');
+    expect(mail.text).not.toContain('undefined');
   });
 });
 

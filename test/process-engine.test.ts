@@ -55,6 +55,7 @@ interface Opened {
 }
 interface Problem {
   type: string;
+  title: string;
   detail: string;
 }
 
@@ -106,6 +107,18 @@ describe('a process on the shared frame', () => {
 });
 
 describe("the task book's refusals, through the API", () => {
+  it('answers a step that is not open yet with 409 and what the process waits for, not 404; a stranger still learns nothing', async () => {
+    const { processId } = await start();
+
+    const early = await complete(`${processId}~inspection-inspect`, cast.housingManager, { outcome: 'satisfactory', form: { finding: 'Sound' } });
+    const stranger = await stack.user({ council: 'another-council', role: 'housing_manager' });
+    const probing = await complete(`${processId}~inspection-inspect`, stranger, { outcome: 'satisfactory', form: { finding: 'Sound' } });
+
+    expect([early.status, early.body.type, early.body.title]).toEqual([409, expect.stringMatching(/:task-not-open-yet$/), 'This step is not open yet']);
+    expect(early.body.detail).toContain('it waits for: Review the alteration request (housing_manager)');
+    expect(probing.status).toBe(404);
+  });
+
   it('refuses a wrong outcome, missing reasons, a missing form field, the wrong role and a task claimed by another, and records none of them', async () => {
     const { processId, opened } = await start();
     const taskId = opened[0]?.id ?? '';
@@ -120,6 +133,8 @@ describe("the task book's refusals, through the API", () => {
     expect([noReasons.status, noReasons.body.type]).toEqual([400, expect.stringMatching(/reason-required$/)]);
     expect(noForm.status).toBe(400);
     expect(JSON.stringify(noForm.body)).toContain('reference');
+    // The title says which form failed; the issues name its fields.
+    expect(noForm.body.title).toBe('The form for "Review the alteration request" (approve) is not valid');
     expect(wrongRole.status).toBe(403);
     expect(await settled(stack, processId)).toBe(before);
 

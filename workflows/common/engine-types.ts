@@ -41,6 +41,8 @@ export interface TaskDecidedInput {
   task: TaskView;
   decision: DecisionRecord;
   documentIds: string[];
+  /** The process's stage when the decision was recorded, for the email (absent in runs from before). */
+  stage?: string;
 }
 
 export interface TaskLateInput {

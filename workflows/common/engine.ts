@@ -144,7 +144,7 @@ export function processEngine(
         // One local activity each way: the task opened with its deadline worked out, the decision recorded with its document.
         opened: (task) => activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
         decided: async (task, decision) => {
-          await activities.recordDecision({ process, task, decision, document: decisionRecord(task, decision) });
+          await activities.recordDecision({ process, task, decision, stage: stage(), document: decisionRecord(task, decision) });
         },
         ...lateAndAssigned,
       }
@@ -159,7 +159,7 @@ export function processEngine(
         },
         decided: async (task, decision) => {
           const record = await activities.generateDocument({ process, ...decisionRecord(task, decision) });
-          await activities.taskDecided({ process, task, decision, documentIds: [record.documentId] });
+          await activities.taskDecided({ process, task, decision, documentIds: [record.documentId], stage: stage() });
         },
         ...lateAndAssigned,
       };

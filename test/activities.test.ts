@@ -55,7 +55,7 @@ describe('engine activities, retried as Temporal would after a crash', () => {
     const process = processRef();
     const env = new MockActivityEnvironment();
 
-    const made: { version: number }[] = await Promise.all(Array.from({ length: 12 }, (_, i) => env.run(activities.generateDocument, documentInput(process, `decision-record:negotiation-${i}`))));
+    const made = (await Promise.all(Array.from({ length: 12 }, (_, i) => env.run(activities.generateDocument, documentInput(process, `decision-record:negotiation-${i}`))))) as { version: number }[];
 
     expect(made.map((document) => document.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });

@@ -42,6 +42,25 @@ export async function processScope({ client, prisma, queries }: Pick<ProcessRout
   return { council: view.council, groupKey: view.groupKey, kind: view.kind };
 }
 
+/**
+ * What a process waits for and from whom, its child workflows' steps included (an ALMO's SLA
+ * negotiations): its open tasks in the inbox, each with the workflow it belongs to. The view's own
+ * `openTasks` are the process workflow's alone.
+ */
+export async function waitingFor(prisma: PrismaClient, processId: string) {
+  const open = await prisma.task.findMany({ where: { processId, status: 'open' }, orderBy: [{ openedAt: 'asc' }, { id: 'asc' }] });
+  return open.map((task) => ({
+    id: task.id,
+    taskId: task.taskKey,
+    title: task.title,
+    role: task.role,
+    assignee: task.assignee,
+    dueAt: task.dueAt?.toISOString() ?? null,
+    workflowId: task.workflowId,
+    ofChild: task.workflowId !== processId,
+  }));
+}
+
 /** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
 export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
   const scope = await processScope(deps, processId);
@@ -315,7 +334,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', params.id, 'read process');
         // How its rules stand, explained before anyone hits one (the same as GET /processes/:id/rules).
         const rules = registry.rulesOf(view);
-        res.json({ ...view, ...(rules ? { rules } : {}) });
+        res.json({ ...view, ...(rules ? { rules } : {}), waitingFor: await waitingFor(prisma, params.id) });
       },
     }),
 

@@ -137,6 +137,19 @@ export const processViewResponse = z.looseObject({
   openTasks: z.array(z.looseObject({ taskId: z.string(), role: z.enum(ROLES) })),
   decisions: z.array(z.looseObject({ taskId: z.string(), outcome: z.string(), actor })),
   details: z.record(z.string(), z.unknown()),
+  /** What it waits for and from whom, its child workflows' steps included. */
+  waitingFor: z.array(
+    z.object({
+      id: z.string(),
+      taskId: z.string(),
+      title: z.string(),
+      role: z.enum(ROLES),
+      assignee: z.string().nullable(),
+      dueAt: isoDateTime.nullable(),
+      workflowId: z.string(),
+      ofChild: z.boolean(),
+    }),
+  ),
 });
 export const rulesResponse = z.object({
   processId: z.string(),

@@ -12,6 +12,7 @@ import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { canonicalJson } from '../lib/audit';
 import { updateProcess } from './temporal-errors';
+import { waitingFor } from './processes';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
 
@@ -70,9 +71,9 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
     const process = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, status: true } });
     if (!process || !mayRead(principal, process)) return notFound('task', id);
     if (process.status !== 'active') return new HttpProblem(409, 'process-ended', 'The process has ended', `process ${processId} has ended (${process.status}); ${id} was never opened`);
-    const waiting = await prisma.task.findMany({ where: { processId, status: 'open' }, select: { id: true, title: true, role: true }, orderBy: { openedAt: 'asc' } });
+    const waiting = await waitingFor(prisma, processId);
     const waitsFor = waiting.length ? waiting.map((t) => `${t.title} (${t.role})`).join('; ') : 'nothing from anyone at the moment';
-    return new HttpProblem(409, 'task-not-open-yet', 'This step is not open yet', `${id} is not open in process ${processId}; it waits for: ${waitsFor}`, { waitingFor: waiting.map((t) => ({ id: t.id, title: t.title, role: t.role })) });
+    return new HttpProblem(409, 'task-not-open-yet', 'This step is not open yet', `${id} is not open in process ${processId}; it waits for: ${waitsFor}`, { waitingFor: waiting });
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
     // Audited by the process, with the assignment's timeline entry.

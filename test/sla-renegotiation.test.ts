@@ -327,6 +327,15 @@ describe("a decision's answer and the ids the service hands out", () => {
     const last = (await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', benchmarked)) as unknown as Answer;
     // The negotiations are child workflows: their first tasks are in the answer, and already in the inbox.
     expect(last.opened.map((t) => t.taskId)).toEqual(expect.arrayContaining(['c1-legal-r1-almo', 'c1-hr-r1-almo']));
+    // The set's view says what its negotiations wait for, and from whom.
+    const view = (await callApi<ProcessView<SlaDetails> & { waitingFor: { taskId: string; role: string; ofChild: boolean; workflowId: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+    expect(view.waitingFor).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ taskId: 'c1-legal-r1-almo', role: 'almo_board', ofChild: true, workflowId: expect.stringContaining(processId) }),
+        expect.objectContaining({ taskId: 'c1-hr-r1-almo', role: 'almo_board', ofChild: true }),
+      ]),
+    );
+    expect(view.openTasks.map((t) => t.taskId)).not.toContain('c1-legal-r1-almo');
 
     const proposal = (await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'renew_as_is')) as unknown as Answer;
     expect(proposal.opened).toEqual([expect.objectContaining({ taskId: 'c1-legal-r1-council', role: 'service_lead' })]);

@@ -198,6 +198,10 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
 
     // One SLA per service kept, a retraction notice, the summary and the impact report.
     const documents = await documentsOf(processId);
+    // A decision record states a proposal's terms as a person reads them: in pounds and words, not JSON in pence.
+    const payrollProposal = await documentText(documents.find((d) => d.kind === 'decision_record' && d.title.startsWith("Decision record: Payroll: the ALMO's proposal"))!.id);
+    expect(payrollProposal).toContain('Terms: annual charge £24,000.00, unit cost £4.00, unit payslip');
+    expect(payrollProposal).not.toMatch(/Pence|[{}"]/);
     expect(documents.filter((d) => d.kind === 'service_level_agreement').map((d) => d.title).sort()).toEqual(['Service Level Agreement: Human resources', 'Service Level Agreement: Legal services', 'Service Level Agreement: Payroll']);
     const legalSla = await documentText(documents.find((d) => d.title === 'Service Level Agreement: Legal services')!.id);
     for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 rounds.', 'Council service lead: Head of Legal', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes', `Priya Shah, Director of Resources, for ${councilName(cast.council)}`]) {

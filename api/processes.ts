@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { appendTimeline, auditWith } from '../activities/engine';
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { Principal } from '../lib/identity';
+import { ANY_COUNCIL, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
@@ -13,7 +13,7 @@ import { cancelUpdate, processStartedUpdate, retryIncidentUpdate, withdrawUpdate
 import type { Role } from '../workflows/common/roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
 import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
-import { HttpProblem, validationProblem } from './problem';
+import { fieldProblem, HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
 import { endProcessBody, listProcessesQuery, noteRecordedResponse, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
 import type { Bulkhead } from './limits';
@@ -40,6 +40,15 @@ export async function processScope({ client, prisma, queries }: Pick<ProcessRout
   if (row) return row;
   const view = await processView({ client, prisma, queries }, processId);
   return { council: view.council, groupKey: view.groupKey, kind: view.kind };
+}
+
+/** People a start names to act who do not hold the role they act in, in the council: refused, naming the field. */
+async function namedPeopleWithoutTheirRole(prisma: PrismaClient, named: { path: (string | number)[]; userId: string; role: Role }[], council: string) {
+  const grants = await prisma.roleGrant.findMany({
+    where: { userId: { in: [...new Set(named.map((person) => person.userId))] }, council: { in: [council, ANY_COUNCIL] } },
+    select: { userId: true, role: true },
+  });
+  return named.filter((person) => !grants.some((grant) => grant.userId === person.userId && grant.role === person.role));
 }
 
 /**
@@ -263,6 +272,8 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const scope = definition.start.scope(body);
         const startedBy = actingInOneOf(principal, scope, definition.start.roles);
         if (!startedBy) throw forbid(req, `start a ${definition.kind} process`, `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`);
+        const [unable] = await namedPeopleWithoutTheirRole(prisma, definition.start.namedPeople?.(body) ?? [], scope.council);
+        if (unable) throw fieldProblem('body', unable.path, 'not_a_user_with_role', `${unable.userId} is not a user holding the ${unable.role} role in ${scope.council}: their tasks would be for nobody`);
         const processId = definition.start.businessKey(body);
         const [{ policy }, council] = await Promise.all([policies.policyFor(prisma, scope.council), prisma.council.findUnique({ where: { slug: scope.council } })]);
         let created = true;

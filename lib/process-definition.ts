@@ -30,6 +30,12 @@ export interface ProcessStart<Body extends { kind: string; council: string }> {
   businessKey(body: Body): string;
   /** The stage it starts in (the search attribute set at start). */
   stage: string;
+  /**
+   * The people the body names to act in the process (an SLA service's lead), with the role each must
+   * hold in the council: one who does not is refused at the start, naming the field, since their task
+   * would be for nobody.
+   */
+  namedPeople?(body: Body): { path: (string | number)[]; userId: string; role: Role }[];
   /** The workflow's one argument. */
   /** `councilName`: the council's display name when it is on record (`npm run admin -- council`). */
   input(body: Body, context: { startedBy: Actor; policy: CommonPolicy & Record<string, unknown>; councilName?: string }): unknown;

@@ -321,6 +321,22 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
   }, 90_000);
 });
 
+describe('starting an SLA set', () => {
+  it('refuses a service lead who is no service_lead of the council, naming the field: their tasks would be for nobody', async () => {
+    const body = slaSet({ services: ['legal', 'hr'] });
+    const nobody = { ...body, services: [body.services[0], { ...body.services[1], serviceLead: { userId: 'nobody-at-all', name: 'Nobody' } }] };
+    const notALead = { ...body, services: [{ ...body.services[0], serviceLead: { userId: cast.almoBoard.userId, name: 'Ann Lee' } }, body.services[1]] };
+
+    const refused = await callApi<{ issues: { path: string; code: string; message: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: nobody });
+    const refusedToo = await callApi<{ issues: { path: string; code: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: notALead });
+
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues).toEqual([expect.objectContaining({ path: 'services.1.serviceLead.userId', code: 'not_a_user_with_role', message: expect.stringContaining('nobody-at-all is not a user holding the service_lead role') })]);
+    expect([refusedToo.status, refusedToo.body.issues[0]?.path]).toEqual([400, 'services.0.serviceLead.userId']);
+    expect(await stack.prisma.processRecord.count({ where: { council: cast.council } })).toBe(0);
+  });
+});
+
 describe("a decision's answer and the ids the service hands out", () => {
   type Answer = { opened: { id: string; taskId: string; role: string }[] };
   const benchmarked = { quartile: 2, comparatorUnitCostPence: 5_000, qualityMeasures: quality };

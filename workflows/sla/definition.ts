@@ -124,6 +124,8 @@ export const slaDefinition: ProcessDefinition = {
       startedBy,
       policy: ownPolicy<typeof SLA_KIND, SlaPolicy>(policy, SLA_KIND),
     }),
+    // Each service lead negotiates their service: their tasks are assigned to them.
+    namedPeople: (body: StartBody) => body.services.map((service, index) => ({ path: ['services', index, 'serviceLead', 'userId'], userId: service.serviceLead.userId, role: 'service_lead' as const })),
   },
   stages: Object.values(SLA_STAGES),
   policy: {

@@ -31,3 +31,21 @@ export const pence = z.number().int().min(0).max(100_000_000);
 /** A user id as the identity records hold it. */
 export const userId = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _ @ - only');
 export const isoDateTime = z.iso.datetime({ offset: true });
+
+/**
+ * A tally that can be true (a ballot, a consultation): no more taking part than were eligible, and no
+ * more for and against than took part. A refusal names the field and the figures.
+ */
+export function tallyThatCanBeTrue<S extends z.ZodObject>(schema: S, names: { eligible: string; tookPart: string; for: string; against: string }) {
+  return schema.superRefine((tally, ctx) => {
+    const n = tally as Record<string, number>;
+    const [eligible, tookPart, forIt, against] = [n[names.eligible] ?? 0, n[names.tookPart] ?? 0, n[names.for] ?? 0, n[names.against] ?? 0];
+    if (tookPart > eligible) ctx.addIssue({ code: 'custom', path: [names.tookPart], message: `${names.tookPart} (${tookPart}) cannot be more than ${names.eligible} (${eligible})` });
+    if (forIt + against > tookPart) ctx.addIssue({ code: 'custom', path: [names.for], message: `${names.for} and ${names.against} together (${forIt + against}) cannot be more than ${names.tookPart} (${tookPart})` });
+  });
+}
+
+/** Today's date in London, as a calendar date (2027-04-01). */
+const todayInLondon = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+/** A calendar date of something that has happened: not after today in London. */
+export const pastDate = z.iso.date().refine((date) => date <= todayInLondon(), 'cannot be in the future: it records something that has happened');

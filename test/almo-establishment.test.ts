@@ -45,6 +45,11 @@ describe('setting up an ALMO', () => {
     const processId = await start();
     expect(processId).toBe(`almo:${cast.council}:riverside-homes`);
     await driveToTestResult(processId);
+    // Figures that cannot be true are refused, naming the field: more votes than voters, more for and against than votes.
+    const moreVotes = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 9_001, for: 3_900, against: 1_500 });
+    const moreForAndAgainst = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_501 });
+    expect([moreVotes.status, JSON.stringify(moreVotes.body)]).toEqual([400, expect.stringContaining('"path":"form.votesCast"')]);
+    expect([moreForAndAgainst.status, JSON.stringify(moreForAndAgainst.body)]).toEqual([400, expect.stringContaining('"path":"form.for"')]);
     await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_500 });
     // §2.3: from round 3 a bid needs its Building Costs Model.
     const noModel = await attempt(processId, 'decent-homes-bid', cast.finance, 'record', { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00 });

@@ -95,6 +95,10 @@ describe('an options review of an ALMO', () => {
     // The process view says the same.
     expect((await viewOf<OptionsReviewDetails>(processId) as unknown as { rules: RulesAnswer['rules'] }).rules).toEqual(before.rules);
 
+    // The Department cannot have been notified on a day still to come.
+    const tomorrow = new Date(Date.now() + 36 * 3_600_000).toISOString().slice(0, 10);
+    const ahead = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', { notifiedOn: tomorrow, reference: 'DLUHC/ALMO/2026/118' });
+    expect([ahead.status, JSON.stringify(ahead.body)]).toEqual([400, expect.stringContaining('"path":"form.notifiedOn"')]);
     await notify(processId);
     await publish(processId);
     await prepare(processId, 'in_house');
@@ -103,6 +107,8 @@ describe('an options review of an ALMO', () => {
     expect(survey).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
     expect(survey.body.detail).toMatch(/^R1 \[12\]: tenants were balloted before the original transfer to the ALMO, so the test of opinion now must be a ballot \(evidence: the ALMO establishment almo:/);
     await decide(processId, 'open-consultation', cast.programmeManager, 'ballot');
+    const moreResponses = await attempt(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 9_100, forRecommended: 3_800, against: 1_300 });
+    expect([moreResponses.status, JSON.stringify(moreResponses.body)]).toEqual([400, expect.stringContaining('"path":"form.responses"')]);
     await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 5_100, forRecommended: 3_800, against: 1_300 });
     await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/118' });
     const transferDate = monthsAfter(today(), 6);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, councilSlug, longText, oneLine, oneLineName } from '../../lib/field-schemas';
+import { count, councilSlug, longText, oneLine, oneLineName, tallyThatCanBeTrue } from '../../lib/field-schemas';
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import type { SlaPolicy } from '../sla/policy';
 import { centralServiceSchema, eachServiceOnce } from '../sla/definition';
@@ -33,7 +33,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<AlmoTaskKind, unknown> 
   decide_stock_option: minute,
   appoint_tenants_adviser: z.object({ adviser: oneLineName, organisation: oneLineName }).strict(),
   choose_test_of_opinion_method: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
-  record_test_of_opinion_result: z.object({ eligible: count, votesCast: count, for: count, against: count }).strict(),
+  record_test_of_opinion_result: tallyThatCanBeTrue(z.object({ eligible: count, votesCast: count, for: count, against: count }).strict(), { eligible: 'eligible', tookPart: 'votesCast', for: 'for', against: 'against' }),
   record_decent_homes_bid: z
     .object({
       round: z.number().int().min(1).max(20),

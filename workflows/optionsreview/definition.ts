@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, councilSlug, longText, oneLine, oneLineName } from '../../lib/field-schemas';
+import { count, councilSlug, longText, oneLine, oneLineName, pastDate, tallyThatCanBeTrue } from '../../lib/field-schemas';
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import {
   OPTIONS_REVIEW_KIND,
@@ -44,7 +44,7 @@ const fundingPence = z.number().int().min(0).max(10_000_000_000_000);
 // cannot load zod); these give the caller the field-by-field errors and the API description.
 const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, unknown> = {
   record_original_test_of_opinion: z.object({ evidence: oneLine }).strict(),
-  notify_department: z.object({ notifiedOn: z.iso.date(), reference: oneLine }).strict(),
+  notify_department: z.object({ notifiedOn: pastDate, reference: oneLine }).strict(),
   record_department_acknowledgement: z.object({ reference: oneLine }).strict(),
   publish_terms_of_reference: z.object({ aims: longText, timescales: longText, process: longText, shortlistingCriteria: longText, decisionCriteria: longText }).strict(),
   engage_tenants_and_almo: z.object({ tenantsInvited: longText, adviserOffered: longText, almoInvited: longText }).strict(),
@@ -69,7 +69,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
   approve_consultation_material: z.object({ reference: oneLine, accurateAndImpartial: z.literal(true).meta({ description: 'R4 [17]: the information to tenants is accurate and impartial' }) }).strict(),
   appoint_consultation_overseer: z.object({ organisation: oneLineName }).strict(),
   open_consultation: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
-  record_consultation_result: z.object({ eligible: count, responses: count, forRecommended: count, against: count }).strict(),
+  record_consultation_result: tallyThatCanBeTrue(z.object({ eligible: count, responses: count, forRecommended: count, against: count }).strict(), { eligible: 'eligible', tookPart: 'responses', for: 'forRecommended', against: 'against' }),
   record_council_decision: { byOutcome: { in_house: minute.extend({ transferDate: z.iso.date() }) }, otherwise: minute },
   complete_handover: summary,
   record_baseline_measures: measures,

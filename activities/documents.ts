@@ -46,8 +46,8 @@ export async function generateDocument(prisma: PrismaClient, input: GenerateDocu
   const [, stored] = await prisma.$transaction([
     prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`,
     prisma.$queryRaw<{ id: string; sha256: string; version: number }[]>`
-    INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at)
-    SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${hash}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}
+    INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at, public)
+    SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${hash}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}, ${input.public === true}
     FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, sha256, version`,

@@ -6,12 +6,12 @@ import { documentIdParams, documentSummary, processIdParams } from './schemas';
 
 export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }): AnyRoute[] {
   const { prisma } = deps;
-  const summaryOf = (d: { id: string; processId: string; step: string; kind: string; title: string; version: number; sha256: string; mediaType: string; sizeBytes: number; createdAt: Date }) => ({
+  const summaryOf = (d: { id: string; processId: string; step: string; kind: string; title: string; version: number; sha256: string; mediaType: string; sizeBytes: number; createdAt: Date; public: boolean }) => ({
     ...d,
     createdAt: d.createdAt.toISOString(),
     links: { content: `/documents/${d.id}` },
   });
-  const summaryColumns = { id: true, processId: true, step: true, kind: true, title: true, version: true, sha256: true, mediaType: true, sizeBytes: true, createdAt: true } as const;
+  const summaryColumns = { id: true, processId: true, step: true, kind: true, title: true, version: true, sha256: true, mediaType: true, sizeBytes: true, createdAt: true, public: true } as const;
 
   return [
     route({
@@ -32,13 +32,19 @@ export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }
       method: 'get',
       path: '/documents/:id',
       tag: 'documents',
-      summary: 'A document file; its SHA-256 is in the X-Content-SHA256 header',
+      summary: 'A document file; its SHA-256 is in the X-Content-SHA256 header. One a step marked public needs no token',
       params: documentIdParams,
+      tokenOptional: true,
       responses: { 200: { description: 'the file', contentType: 'application/pdf' }, 404: { description: 'no such document' } },
-      async handler({ req, res, params, principal }) {
+      async handler({ req, res, params, authenticate }) {
         const document = await prisma.document.findUnique({ where: { id: params.id } });
+        // Who asks matters only for a document that is not public; one that is, anyone may read.
+        if (!document?.public) {
+          const principal = await authenticate();
+          if (!document) throw notFound('document', params.id);
+          await assertMayRead(deps, req, principal, document.processId, `document ${params.id}`);
+        }
         if (!document) throw notFound('document', params.id);
-        await assertMayRead(deps, req, principal, document.processId, `document ${params.id}`);
         res
           .status(200)
           .type(document.mediaType)

@@ -93,7 +93,8 @@ export function openApiDocument(routes: AnyRoute[], schemas: Record<string, z.Zo
       parameters: parameters(spec),
       ...requestBody(spec.documentedBody ?? spec.body),
       responses,
-      security: spec.public ? [] : [{ bearer: [] }],
+      // A token-optional route: no token, or a bearer token (OpenAPI's empty requirement is "none").
+      security: spec.public ? [] : spec.tokenOptional ? [{}, { bearer: [] }] : [{ bearer: [] }],
     };
   }
   return {

@@ -23,6 +23,8 @@ export interface RouteInput<P extends AnyObject, Q extends AnyObject, B extends 
   body: z.infer<B>;
   /** The authenticated user; routes with `public: true` get none. */
   principal: Principal;
+  /** For a route whose token is optional: authenticates the caller when the handler needs to know who it is. */
+  authenticate(): Promise<Principal>;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface RouteSpec<P extends AnyObject = AnyObject, Q extends AnyObject 
   summary: string;
   tag: string;
   public?: boolean;
+  /** Answers some requests without a token (a public document) and asks for one for the rest: the handler authenticates when it must. */
+  tokenOptional?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -76,11 +80,11 @@ export function mountRoutes(routes: AnyRoute[], authenticate: (req: Request, res
       refuseUnstorableText(req.params, 'path');
       refuseUnstorableText(req.query, 'query');
       refuseUnstorableText(req.body, 'body');
-      const principal = spec.public ? (undefined as unknown as Principal) : await authenticate(req, res);
+      const principal = spec.public || spec.tokenOptional ? (undefined as unknown as Principal) : await authenticate(req, res);
       const params = parse(spec.params, req.params, 'path');
       const query = parse(spec.query, req.query, 'query');
       const body = parse(spec.body, req.body, 'body');
-      await spec.handler({ req, res, params, query, body, principal });
+      await spec.handler({ req, res, params, query, body, principal, authenticate: () => authenticate(req, res) });
     });
   }
   return router;

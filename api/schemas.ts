@@ -185,6 +185,8 @@ export const documentSummary = z.object({
   mediaType: z.string(),
   sizeBytes: z.number(),
   createdAt: isoDateTime,
+  /** Readable at its link without signing in. */
+  public: z.boolean(),
   links: z.object({ content: z.string() }),
 });
 

@@ -208,7 +208,17 @@ describe('an options review of an ALMO', () => {
     const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);
     expect(notice).toContain('The council decided to keep the ALMO.');
     expect(notice).toContain('Funding for the ALMO HRA management fee: £24,500,000.00 Major works capital: £9,000,000.00 Ratified by the council, minute CAB/2026/80.');
-    const terms = await documentText((await documentsOf(processId)).find((d) => d.kind === 'terms_of_reference')!.id);
+    const documents = await documentsOf(processId);
+    const termsOfReference = documents.find((d) => d.kind === 'terms_of_reference')!;
+    const terms = await documentText(termsOfReference.id);
     expect(terms).toContain('This is a public document');
+    // [19-20]: the terms of reference are public, readable at their link without signing in; the rest is not.
+    expect(termsOfReference).toMatchObject({ public: true });
+    const withoutToken = await fetch(`${stack.baseUrl}/documents/${termsOfReference.id}`);
+    expect([withoutToken.status, withoutToken.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    expect(withoutToken.headers.get('x-content-sha256')).toBe(termsOfReference.sha256);
+    const decisionNotice = documents.find((d) => d.kind === 'decision_notice')!;
+    expect(decisionNotice).toMatchObject({ public: false });
+    expect((await fetch(`${stack.baseUrl}/documents/${decisionNotice.id}`)).status).toBe(401);
   }, 90_000);
 });

@@ -101,6 +101,8 @@ export interface GenerateDocumentInput {
   title: string;
   at: string;
   sections: DocumentSection[];
+  /** Readable at its link without signing in (e.g. terms of reference the guidance says are public). */
+  public?: boolean;
 }
 
 export interface GeneratedDocument {

@@ -185,8 +185,8 @@ export function processEngine(
     });
   };
 
-  const unguardedDocument = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) =>
-    activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections });
+  const unguardedDocument = (key: string, step: string, kind: string, title: string, sections: DocumentSection[], { public: isPublic = false }: { public?: boolean } = {}) =>
+    activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections, ...(isPublic ? { public: true } : {}) });
 
   if (!guard) return { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
   return {

@@ -343,9 +343,10 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
    */
   const stepScope = () => new CancellationScope({ parent: lifecycle, cancellable: true });
 
-  const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[]) => {
+  /** `public`: readable at its link without signing in (terms of reference the guidance says are public). */
+  const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[], options: { public?: boolean } = {}) => {
     if (!engine) throw new Error('documents need the engine core');
-    return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections);
+    return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections, options);
   };
 
   return {

@@ -153,7 +153,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
           { heading: 'Criteria for shortlisting options', lines: [formField(d, 'shortlistingCriteria')] },
           { heading: 'Criteria for the final decision', lines: [formField(d, 'decisionCriteria')] },
           { heading: 'This is a public document', lines: [`Published on ${dateInWords(d.decidedAt)}, after the Department was notified on ${onDate(details.department?.notifiedOn ?? '')}.`] },
-        ]);
+        ], { public: true });
         details.termsOfReference = { documentId: doc.documentId, publishedAt: d.decidedAt };
       },
       () => r3Refusal(details),

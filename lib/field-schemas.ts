@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STORABLE_TEXT_PATTERN } from './text';
+import { londonDate } from './working-days';
 
 // The zod building blocks that process definitions and the API share, so a council slug, a name or an
 // amount in pence is checked the same way in every process.
@@ -45,7 +46,5 @@ export function tallyThatCanBeTrue<S extends z.ZodObject>(schema: S, names: { el
   });
 }
 
-/** Today's date in London, as a calendar date (2027-04-01). */
-const todayInLondon = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
 /** A calendar date of something that has happened: not after today in London. */
-export const pastDate = z.iso.date().refine((date) => date <= todayInLondon(), 'cannot be in the future: it records something that has happened');
+export const pastDate = z.iso.date().refine((date) => date <= londonDate(new Date()), 'cannot be in the future: it records something that has happened');

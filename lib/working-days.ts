@@ -10,7 +10,7 @@ const londonDateFormat = new Intl.DateTimeFormat('en-CA', { timeZone: LONDON, ye
 const londonOffsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone: LONDON, timeZoneName: 'shortOffset' });
 
 /** The calendar date (YYYY-MM-DD) in London at an instant. */
-function londonDate(at: Date): string {
+export function londonDate(at: Date): string {
   return londonDateFormat.format(at);
 }
 

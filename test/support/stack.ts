@@ -173,21 +173,17 @@ const DIVERGED_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'diverged');
  * evicts a process from its cache.
  */
 async function runsThatDoNotReplay(client: Client, taskQueue: string): Promise<string[]> {
+  // Each history is kept until its run has replayed, to write out one that did not.
+  const histories = new Map<string, History>();
   async function* runs(): AsyncGenerator<ReplayInput> {
     for await (const run of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
       const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      histories.set(run.runId, history);
       yield { processId: run.workflowId, workflowId: run.workflowId, runId: run.runId, history };
     }
   }
   const diverged: string[] = [];
-  const histories = new Map<string, unknown>();
-  async function* remembered(): AsyncGenerator<ReplayInput> {
-    for await (const run of runs()) {
-      histories.set(run.runId, run.history);
-      yield run;
-    }
-  }
-  for await (const result of replayStream({ codePath: testEnv('workflowBundle') }, remembered())) {
+  for await (const result of replayStream({ codePath: testEnv('workflowBundle') }, runs())) {
     if (result.deterministic) {
       histories.delete(result.runId);
       continue;
@@ -195,6 +191,7 @@ async function runsThatDoNotReplay(client: Client, taskQueue: string): Promise<s
     const file = path.join(DIVERGED_DIR, `${result.runId}.json`);
     mkdirSync(DIVERGED_DIR, { recursive: true });
     writeFileSync(file, JSON.stringify({ workflowId: result.workflowId, history: historyJson(histories.get(result.runId) as History) }));
+    histories.delete(result.runId);
     diverged.push(`${result.workflowId} (${result.runId}) at event ${result.divergence?.eventId ?? '?'}: ${result.divergence?.message ?? ''} [history: ${file}]`);
   }
   return diverged;

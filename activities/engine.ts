@@ -72,8 +72,8 @@ export function auditWith(prisma: PrismaClient, process: ProcessRef, key: string
 
 /** Who is told that a task waits: its assignee, or everyone holding its role. */
 const whoActsOn = (task: TaskView) => (task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] });
-/** Who hears of decisions and endings: the programme managers, and the residents' group if there is one. */
-const councilAndGroup = (process: ProcessRef): Role[] => ['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : [])];
+/** Who hears of decisions and endings: the programme managers, the residents' group if there is one, and the process's other parties. */
+const councilAndGroup = (process: ProcessRef): Role[] => [...new Set<Role>(['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : []), ...(process.parties ?? [])])];
 const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) });
 
 /**
@@ -119,6 +119,7 @@ export function createEngineActivities(prisma: PrismaClient) {
       event: 'decision_made',
       dedupeKey: `${id}:decided`,
       toRoles: councilAndGroup(process),
+      ...(task.tell?.length ? { toUsers: task.tell } : {}),
       facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}), ...(stage ? { stage } : {}) },
     });
     await prisma.$transaction([

@@ -118,6 +118,10 @@ describe('an options review of an ALMO', () => {
     for (const [item, as] of [['staff', cast.programmeManager], ['contracts', cast.legal], ['it', cast.housingManager], ['management-agreement', cast.legal]] as const) {
       await decide(processId, `handover-${item}`, as, 'done', { summary: `${item} handed over` });
     }
+    // The ALMO board hears of the decision on its company's future and of the end of its Management Agreement.
+    const boardTold = (subject: string) => stack.mailbox.waitFor((m) => m.subject === `Decision recorded: ${subject}` && m.text.includes(processId) && m.to.includes(cast.almoBoard.email));
+    await boardTold(`Record the council decision on the future of ${ALMO} — in_house`);
+    await boardTold('Handover to the council: ending the Management Agreement — done');
     const ended = await stageIs<AlmoDetails>(establishment, 'agreement_ended');
     expect(ended.status).toBe('completed');
     expect(ended.details.managementAgreement?.endedBy).toMatchObject({ reviewProcessId: processId, endsOn: transferDate });

@@ -173,6 +173,17 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       expect(view.stage).toBe('in_force');
       return view;
     });
+    // Each party hears of each decision that concerns it: the IT lead of the retraction (they had no
+    // task in it); the ALMO board of a lead's acceptance, the forum's decision and the sign-off; every
+    // lead that the set is signed.
+    const decisionEmail = (subject: string) => stack.mailbox.waitFor((m) => m.subject === `Decision recorded: ${subject}` && m.text.includes(processId));
+    expect((await decisionEmail("IT: the ALMO's proposal (round 1 of 3) — retract")).to).toContain(cast.leads.it.email);
+    expect((await decisionEmail("Human resources: respond to the ALMO's offer to renew as it is (round 1 of 3) — accept")).to).toContain(cast.almoBoard.email);
+    const forum = await decisionEmail('Payroll: record the binding decision of the chief executives on the deadlock — revise');
+    expect(forum.to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.payroll.email]));
+    const councilSigned = await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — sign`);
+    expect(councilSigned.to).toEqual(expect.arrayContaining([cast.almoBoard.email, ...Object.values(cast.leads).map((l) => l.email)]));
+
     const outcomes = Object.fromEntries(inForce.details.services.map((s) => [s.key, s.outcome]));
     expect(outcomes.hr).toMatchObject({ kind: 'renewed', rounds: 1, terms: { annualChargePence: 8_000_000 } });
     expect(outcomes.legal).toMatchObject({ kind: 'revised', rounds: 2, terms: { annualChargePence: 10_500_000, unitCostPence: 5_250 } });

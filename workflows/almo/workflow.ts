@@ -52,6 +52,9 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     startedBy: input.startedBy,
     stage: ALMO_STAGES.optionsAppraisal,
     policy,
+    // The ALMO's (shadow) board is party to its establishment, and to the SLAs negotiated in it.
+    parties: ['almo_board'],
+
     details: {
       almo: input.almo,
       stock: input.stock,

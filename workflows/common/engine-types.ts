@@ -17,6 +17,11 @@ export interface ProcessRef {
    * which the API sends their decisions to, and the process kind whose task forms they use.
    */
   owner?: { workflowId: string; kind: ProcessKind };
+  /**
+   * The roles party to the process beyond the council and the residents' group (e.g. the ALMO board in
+   * its SLAs and in an options review of its company): told of every decision and of the end.
+   */
+  parties?: Role[];
 }
 
 /** The workflow a task's decision goes to, and the kind whose task forms check it. */

@@ -49,6 +49,8 @@ export interface FrameOptions<Details extends object> {
   stage: string;
   policy: CommonPolicy;
   details: Details;
+  /** Roles party to the process beyond the council and the residents' group: told of each decision and the end. */
+  parties?: Role[];
   /** Who may withdraw the process (e.g. resident_rep, "the group"); without it only the council can end it early. */
   withdrawnBy?: { role: Role; name: string };
   /** Prefix of this run's timeline keys, so a later run (continue-as-new) writes entries of its own. */
@@ -96,7 +98,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   const registryEntry = (): ProcessRegistryEntry => (status === 'active' || parent ? header() : { ...header(), finalView: view() });
   const ref: ProcessRef = parent
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
-    : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title };
+    : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title, ...(options.parties?.length ? { parties: options.parties } : {}) };
   const counter: ActivityCounter = { inFlight: 0 };
   // Local activities from this version on; earlier runs replay with the (remote) activities they used.
   const local = !options.withoutEngine && patched('local-engine-activities');

@@ -46,6 +46,8 @@ export interface TaskSpec {
   dueInWorkingDays?: number;
   /** Who a late task escalates to, where the process says (else the policy's manager of `role`). */
   escalateTo?: Role;
+  /** People told of its decision beyond the process's parties (e.g. the service lead of the service it concerns). */
+  tell?: string[];
 }
 
 export interface TaskView extends TaskSpec {

@@ -53,6 +53,9 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
     startedBy: input.startedBy,
     stage: OPTIONS_REVIEW_STAGES.review,
     policy,
+    // The ALMO board hears of every decision on its company's future, the end of its Management Agreement included.
+    parties: ['almo_board'],
+
     details: { almo: input.almo },
   });
   const { details, tasks, moveTo, finish, activities } = frame;

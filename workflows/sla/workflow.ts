@@ -69,6 +69,8 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     ...(parent ? { parent, keyPrefix: 'sla-' } : {}),
     stage: SLA_STAGES.awaitingNegotiation,
     policy,
+    // The ALMO board is the other party to every SLA (run for an ALMO's establishment, that process's are).
+    parties: ['almo_board'],
     details: {
       almo: input.almo,
       purpose: cycle === 1 ? input.purpose : 'renegotiation',
@@ -133,6 +135,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
         outcomes: ['benchmark', 'market_test'],
         data: { service: service.name, terms: service.terms },
         dueInWorkingDays: sla.benchmarkWorkingDays,
+        tell: [service.serviceLead.userId],
       },
       async (decision) => {
         const qualityMeasures = (decision.form.qualityMeasures as ServiceBenchmark['qualityMeasures'] | undefined) ?? [];
@@ -186,6 +189,8 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
         outcomes: ['sign'],
         requiredFormFields: ['signatory', 'post'],
         data: { services: services.map((s) => s.name), rule: 'SLA-R4: sign-off needs an outcome for every service (PROCESSES.md §4.5)' },
+        // Each service's lead hears that the set, their service's SLA in it, is signed.
+        tell: [...new Set(services.map((s) => s.serviceLead.userId))],
       },
       async (decision) => {
         details.signOff[side] = { signatory: formField(decision, 'signatory'), post: formField(decision, 'post'), actor: decision.actor, signedAt: decision.decidedAt };
@@ -421,6 +426,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           reasonsRequiredFor: ['retract', 'declare_deadlock'],
           data: { ...context, round, ...(counter ? { counterProposal: counter } : {}) },
           dueInWorkingDays: sla.responseWorkingDays,
+          // The lead hears what the ALMO did with their service, a retraction included.
+          tell: [service.serviceLead.userId],
         },
         ignore,
         checkTerms('propose'),
@@ -475,6 +482,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           requiredFormFields: ['forumMembers'],
           data: { ...context, deadlock: declared, ...(counter ? { lastCounterProposal: counter } : {}) },
           dueInWorkingDays: sla.deadlockDecisionWorkingDays,
+          tell: [service.serviceLead.userId],
         },
         ignore,
         checkTerms('revise'),

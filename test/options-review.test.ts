@@ -176,6 +176,9 @@ describe('an options review of an ALMO', () => {
 
   it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {
     const processId = await startReview({ method: 'survey', evidence: 'Cabinet report 2002/14, tenant survey results' });
+    // A tenants' representative granted resident_rep for the review's project group, as named in its view.
+    const projectGroup = (await viewOf<OptionsReviewDetails>(processId)).details.projectGroup!;
+    const tenant = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: projectGroup.key });
     await prepare(processId, 'keep_almo');
     // R3 stops publishing the terms of reference too.
     const unpublished = await attempt(processId, 'terms-of-reference', cast.programmeManager, 'publish', { aims: 'a', timescales: 'b', process: 'c', shortlistingCriteria: 'd', decisionCriteria: 'e' });
@@ -221,8 +224,24 @@ describe('an options review of an ALMO', () => {
     const withoutToken = await fetch(`${stack.baseUrl}/documents/${termsOfReference.id}`);
     expect([withoutToken.status, withoutToken.headers.get('content-type')]).toEqual([200, 'application/pdf']);
     expect(withoutToken.headers.get('x-content-sha256')).toBe(termsOfReference.sha256);
+    // The decision notice says it is public, so it is; a decision record is not.
     const decisionNotice = documents.find((d) => d.kind === 'decision_notice')!;
-    expect(decisionNotice).toMatchObject({ public: false });
-    expect((await fetch(`${stack.baseUrl}/documents/${decisionNotice.id}`)).status).toBe(401);
+    expect(decisionNotice).toMatchObject({ public: true });
+    expect((await fetch(`${stack.baseUrl}/documents/${decisionNotice.id}`)).status).toBe(200);
+    const record = documents.find((d) => d.kind === 'decision_record')!;
+    expect(record).toMatchObject({ public: false });
+    expect((await fetch(`${stack.baseUrl}/documents/${record.id}`)).status).toBe(401);
+
+    // [19-20]: tenants' representatives in the project group read the review and its documents, and
+    // hear its decisions; a residents' group of another process does not see it.
+    expect(kept.details.projectGroup).toEqual({ name: `${ALMO} options review project group`, key: 'riverside-homes-options-review-project-group' });
+    const outsider = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'elm-estate-tmo' });
+    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: tenant })).status).toBe(200);
+    expect((await fetch(`${stack.baseUrl}/documents/${record.id}`, { headers: { authorization: `Bearer ${tenant.token}` } })).status).toBe(200);
+    expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: outsider })).status).toBe(404);
+    const listed = await callApi<{ items: { processId: string }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&kind=optionsreview`, { as: tenant });
+    expect(listed.body.items.map((p) => p.processId)).toEqual([processId]);
+    const told = await stack.mailbox.waitFor((m) => m.subject === 'Decision recorded: Record the council decision on the future of Riverside Homes — keep_almo' && m.text.includes(processId));
+    expect(told.to).toContain(tenant.email);
   }, 90_000);
 });

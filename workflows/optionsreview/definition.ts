@@ -8,6 +8,7 @@ import {
   ORIGINAL_METHODS,
   REVIEW_OPTIONS,
   optionsReviewBusinessKey,
+  projectGroupKey,
   RESIDENT_CONTACT_NOTE,
   type OptionsReviewDetails,
   type OptionsReviewStartInput,
@@ -88,7 +89,7 @@ export const optionsReviewDefinition: ProcessDefinition = {
   start: {
     body: startBody,
     roles: ['programme_manager'],
-    scope: (body: StartBody) => ({ council: body.council, groupKey: '' }),
+    scope: (body: StartBody) => ({ council: body.council, groupKey: projectGroupKey(body.almo) }),
     businessKey: (body: StartBody) => optionsReviewBusinessKey(body),
     stage: OPTIONS_REVIEW_STAGES.review,
     input: (body: StartBody, { startedBy, policy, councilName }): OptionsReviewStartInput => ({

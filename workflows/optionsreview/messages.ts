@@ -1,6 +1,6 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
-import { slugOf } from '../common/process';
+import { groupKeyOf, slugOf } from '../common/process';
 import type { Actor } from '../common/roles';
 import type { TimelineTally } from '../common/engine-types';
 import type { OptionsReviewPolicy } from './policy';
@@ -77,6 +77,8 @@ export interface OptionsReviewStartInput {
 
 export interface OptionsReviewDetails {
   almo: string;
+  /** The project group tenants' representatives are granted resident_rep for (runs from before have none). */
+  projectGroup?: { name: string; key: string };
   /** R1: how tenants were asked before the original transfer, and where that is recorded. */
   original?: { method: OriginalMethod; evidence: string; from: 'almo_establishment' | 'entered'; establishmentProcessId?: string };
   department?: { notifiedOn: string; reference: string; notifiedBy: Actor; acknowledgement?: string };
@@ -119,3 +121,10 @@ export const recordResidentContactUpdate = defineUpdate<{ stage: string; contact
 
 /** PROCESSES.md "Common to all": one options review per council and ALMO at a time. */
 export const optionsReviewBusinessKey = (input: { council: string; almo: string }): string => `${OPTIONS_REVIEW_KIND}:${input.council}:${slugOf(input.almo)}`;
+
+/**
+ * [19-20]: the review's project group, where tenants' representatives sit from the outset. Its name is
+ * how the admin grants them resident_rep (`--group`); they then read the review and hear its decisions.
+ */
+export const projectGroupName = (almo: string): string => `${almo} options review project group`;
+export const projectGroupKey = (almo: string): string => groupKeyOf(projectGroupName(almo));

@@ -15,6 +15,8 @@ import {
   REVIEW_OPTIONS,
   REVIEW_OPTION_NAMES,
   optionsReviewBusinessKey,
+  projectGroupKey,
+  projectGroupName,
   RESIDENT_CONTACT_NOTE,
   recordResidentContactUpdate,
   type ConsultationMethod,
@@ -47,7 +49,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   const frame = processFrame<OptionsReviewDetails>({
     kind: OPTIONS_REVIEW_KIND,
     council: input.council,
-    groupKey: '',
+    groupKey: projectGroupKey(input.almo),
     title: `Options review: ${input.almo} (${council})`,
     businessKey: optionsReviewBusinessKey(input),
     startedBy: input.startedBy,
@@ -56,7 +58,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
     // The ALMO board hears of every decision on its company's future, the end of its Management Agreement included.
     parties: ['almo_board'],
 
-    details: { almo: input.almo },
+    details: { almo: input.almo, projectGroup: { name: projectGroupName(input.almo), key: projectGroupKey(input.almo) } },
   });
   const { details, tasks, moveTo, finish, activities } = frame;
   const step = p.councilStepWorkingDays;
@@ -298,7 +300,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
         ? [{ heading: 'Funding for the ALMO', lines: [...details.funding.streams.map((s) => `${s.source}: ${inPounds(s.amountPence)}`), `Ratified by the council, minute ${details.funding.minuteReference}.`] }]
         : []),
       { heading: 'This is a public document', lines: [`Published on ${dateInWords(decision.decidedAt)}.`] },
-    ]);
+    ], { public: true });
     if (details.decision) details.decision.documentId = notice.documentId;
     if (chosen !== 'in_house') {
       await finish(chosen === 'keep_almo' ? OPTIONS_REVIEW_STAGES.almoKept : OPTIONS_REVIEW_STAGES.otherOption, 'completed', `The council decided to ${REVIEW_OPTION_NAMES[chosen]}: ${decision.reasons ?? ''}`, decision.actor);

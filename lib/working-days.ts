@@ -1,4 +1,5 @@
 import Holidays from 'date-holidays';
+import { calendarDateOf } from '../workflows/common/format';
 import type { WorkingCalendar } from '../workflows/common/policy';
 
 // England and Wales bank holidays from date-holidays, a maintained rules source (substitute days included).
@@ -6,12 +7,11 @@ const englandAndWales = new Holidays('GB', 'ENG');
 const LONDON = 'Europe/London';
 
 // Formatters are costly to build and safe to share.
-const londonDateFormat = new Intl.DateTimeFormat('en-CA', { timeZone: LONDON, year: 'numeric', month: '2-digit', day: '2-digit' });
 const londonOffsetFormat = new Intl.DateTimeFormat('en-GB', { timeZone: LONDON, timeZoneName: 'shortOffset' });
 
 /** The calendar date (YYYY-MM-DD) in London at an instant. */
 export function londonDate(at: Date): string {
-  return londonDateFormat.format(at);
+  return calendarDateOf(at.toISOString());
 }
 
 /** Minutes London is ahead of UTC at an instant (0 or 60). */

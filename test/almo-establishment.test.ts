@@ -1,7 +1,7 @@
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import { eventually } from './support/eventually';
-import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToTestResult as driveToTestResultOf, driveWorkstreams as driveWorkstreamsOf, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
+import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToLaunch, driveToTestResult as driveToTestResultOf, driveWorkstreams as driveWorkstreamsOf, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
@@ -85,7 +85,8 @@ describe('setting up an ALMO', () => {
       { key: 'it', name: 'IT', outcome: 'renewed', annualChargePence: 20_000_000 },
     ]);
     await decide(processId, 'readiness-branding', cast.housingManager, 'ready', { summary: 'New name and livery' });
-    const goLive = today();
+    // Launched 14 months ago, so the inspection 14 months after launch is today and its result can be recorded.
+    const goLive = monthsAfter(today(), -14);
     await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
 
     // §2.7-2.8: the inspection is recorded, and 2 stars release the Decent Homes funding.
@@ -186,7 +187,8 @@ describe('setting up an ALMO', () => {
     expect(reminder.to).toEqual([cast.liaison.email]);
     expect(escalation.to).toEqual([cast.programmeManager.email]);
     await decide(processId, 'section-27-decision-1', cast.liaison, 'granted');
-    const goLive = today();
+    // Launched 25 months ago: the inspection 13 months after it and the re-inspection a year later (today) have taken place.
+    const goLive = monthsAfter(today(), -25);
     await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
 
     // An internal audit ten days after the inspection is flagged to the programme manager.
@@ -212,5 +214,16 @@ describe('setting up an ALMO', () => {
     expect(funded.details.decentHomes).toMatchObject({ conditions: { twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
     const outcomes = (await documentsOf(processId)).filter((d) => d.kind === 'inspection_outcome');
     expect(outcomes).toHaveLength(2);
+  }, 120_000);
+  it('refuses an inspection result before the day of the inspection, saying when it can be recorded, and dates no outcome', async () => {
+    const processId = await startAlmo(stack, cast);
+    await driveToLaunch(stack, cast, processId);
+    const inspectionDate = monthsAfter(today(), 14);
+    await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate });
+    const early = await attempt(processId, 'inspection-1-result', cast.liaison, 'record', { stars: 2, prospects: 'promising', reportReference: 'HI/2028/117' });
+    expect(early).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(early.body.detail).toBe(`the inspection is on ${new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${inspectionDate}T00:00:00Z`))}: its result can be recorded from that day`);
+    expect((await documentsOf(processId)).filter((d) => d.kind === 'inspection_outcome')).toEqual([]);
+    expect((await viewOf(processId)).details.decentHomes?.released).toBeUndefined();
   }, 120_000);
 });

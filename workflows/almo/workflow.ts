@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { calendarDateInWords, dateInWords, inPounds, startOfDate } from '../common/format';
+import { calendarDateInWords, calendarDateOf, dateInWords, inPounds, startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { formField, type DecisionRecord } from '../common/tasks';
 import { slaServiceOf, slasSignedOffSignal, type SignedOffSlas, type SlaService } from '../sla/messages';
@@ -443,7 +443,11 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
         async (d) => {
           current.result = { stars: Number(d.form.stars), prospects: formField(d, 'prospects'), reportReference: formField(d, 'reportReference'), recordedBy: d.actor, recordedAt: d.decidedAt };
         },
-        (attempt) => (Number.isInteger(attempt.form?.stars) && (attempt.form?.stars as number) >= 0 && (attempt.form?.stars as number) <= 3 ? undefined : 'ALMO-R5: an inspection result is a star rating from 0 to 3 (PROCESSES.md §2.8)'),
+        (attempt) => {
+          // A result cannot be recorded (nor its outcome dated) before the inspection took place.
+          if (calendarDateOf(workflowNow()) < current.date) return `the inspection is on ${onDate(current.date)}: its result can be recorded from that day`;
+          return Number.isInteger(attempt.form?.stars) && (attempt.form?.stars as number) >= 0 && (attempt.form?.stars as number) <= 3 ? undefined : 'ALMO-R5: an inspection result is a star rating from 0 to 3 (PROCESSES.md §2.8)';
+        },
       );
       const stars = current.result?.stars ?? 0;
       const passed = stars >= p.passingStars;

@@ -16,6 +16,10 @@ export const dateInWords = (iso: string): string => DATE_IN_WORDS.format(new Dat
 /** A calendar date (e.g. 2027-04-01) as the instant it starts, for dates people enter. */
 export const startOfDate = (date: string): string => `${date.slice(0, 10)}T00:00:00.000Z`;
 
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+/** The calendar date (YYYY-MM-DD) in London at an instant: what "today" is for a date people enter. */
+export const calendarDateOf = (iso: string): string => LONDON_DATE.format(new Date(iso));
+
 /** A calendar date in words, e.g. 2027-04-01 → "1 April 2027". */
 export const calendarDateInWords = (date: string): string => dateInWords(startOfDate(date));
 

@@ -1,7 +1,7 @@
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
-import { ALMO, almoCast, compressedAlmoPolicy, driveToLaunch, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
+import { ALMO, almoCast, compressedAlmoPolicy, daysAfter, driveToLaunch, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { eventually } from './support/eventually';
 import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
@@ -99,6 +99,10 @@ describe('an options review of an ALMO', () => {
     const tomorrow = new Date(Date.now() + 36 * 3_600_000).toISOString().slice(0, 10);
     const ahead = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', { notifiedOn: tomorrow, reference: 'DLUHC/ALMO/2026/118' });
     expect([ahead.status, JSON.stringify(ahead.body)]).toEqual([400, expect.stringContaining('"path":"form.notifiedOn"')]);
+    // Nor before the review it tells of began.
+    const beforeReview = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', { notifiedOn: daysAfter(today(), -1), reference: 'DLUHC/ALMO/2026/118' });
+    expect(beforeReview).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(beforeReview.body.detail).toMatch(/^the Department cannot have been notified of the review before it began on /);
     await notify(processId);
     await publish(processId);
     await prepare(processId, 'in_house');
@@ -112,7 +116,11 @@ describe('an options review of an ALMO', () => {
     await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 5_100, forRecommended: 3_800, against: 1_300 });
     await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/118' });
     const transferDate = monthsAfter(today(), 6);
-    await decide(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/77', transferDate }, 'Residents want the council to run the service again');
+    // The cabinet's meeting is recorded as such; the service cannot come in-house before the decision to bring it.
+    const meetingDate = today();
+    const transferFirst = await attempt(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/77', meetingDate, transferDate: daysAfter(meetingDate, -1) }, 'Residents want the council to run the service again');
+    expect([transferFirst.status, JSON.stringify(transferFirst.body)]).toEqual([400, expect.stringContaining('"path":"form.transferDate"')]);
+    await decide(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/77', meetingDate, transferDate }, 'Residents want the council to run the service again');
 
     // The handover; ending the Management Agreement ends the establishment's.
     for (const [item, as] of [['staff', cast.programmeManager], ['contracts', cast.legal], ['it', cast.housingManager], ['management-agreement', cast.legal]] as const) {
@@ -166,6 +174,7 @@ describe('an options review of an ALMO', () => {
     expect(report).toContain('estate walkabout: 40 residents in 1 contacts');
     const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);
     expect(notice).toContain('The council decided to bring the service in-house.');
+    expect(notice).toContain(`Decided at the meeting of ${new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${meetingDate}T00:00:00Z`))}, minute CAB/2026/77`);
 
     // Every run replays; `RECORD_HISTORIES=1 npm test` records this one for the replay suite.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
@@ -209,7 +218,7 @@ describe('an options review of an ALMO', () => {
     expect((await rulesOf(processId)).rules.map((r) => r.outcome)).toEqual(['met', 'met', 'met', 'met']);
     await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 4_000, forRecommended: 2_600, against: 1_400 });
     await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/121' });
-    await decide(processId, 'council-decision', cast.cabinet, 'keep_almo', { minuteReference: 'CAB/2026/91' }, 'Tenants back the improvement plan');
+    await decide(processId, 'council-decision', cast.cabinet, 'keep_almo', { minuteReference: 'CAB/2026/91', meetingDate: today() }, 'Tenants back the improvement plan');
     const kept = await stageIs<OptionsReviewDetails>(processId, 'almo_kept');
     expect(kept.status).toBe('completed');
     const notice = await documentText((await documentsOf(processId)).find((d) => d.kind === 'decision_notice')!.id);

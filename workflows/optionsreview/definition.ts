@@ -37,6 +37,8 @@ type StartBody = z.infer<typeof startBody>;
 const nothing = z.object({}).strict();
 const summary = z.object({ summary: longText }).strict();
 const minute = z.object({ minuteReference: oneLine }).strict();
+/** The council's decision: its minute and the day of the meeting that took it. */
+const councilDecision = minute.extend({ meetingDate: pastDate.meta({ description: 'the day of the council (cabinet) meeting that decided' }) });
 const measures = z.object({ complaintsPerMonth: count, repairSatisfactionPercent: z.number().min(0).max(100) }).strict();
 /** Funding for an ALMO runs to millions of pounds: up to £100bn, in pence. */
 const fundingPence = z.number().int().min(0).max(10_000_000_000_000);
@@ -71,7 +73,14 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
   appoint_consultation_overseer: z.object({ organisation: oneLineName }).strict(),
   open_consultation: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
   record_consultation_result: tallyThatCanBeTrue(z.object({ eligible: count, responses: count, forRecommended: count, against: count }).strict(), { eligible: 'eligible', tookPart: 'responses', for: 'forRecommended', against: 'against' }),
-  record_council_decision: { byOutcome: { in_house: minute.extend({ transferDate: z.iso.date() }) }, otherwise: minute },
+  record_council_decision: {
+    byOutcome: {
+      in_house: councilDecision
+        .extend({ transferDate: z.iso.date().meta({ description: 'when the service comes in-house: on or after the meeting' }) })
+        .refine((f) => f.transferDate >= f.meetingDate, { message: "cannot be before the council's decision (meetingDate)", path: ['transferDate'] }),
+    },
+    otherwise: councilDecision,
+  },
   complete_handover: summary,
   record_baseline_measures: measures,
   record_closing_measures: measures,

@@ -91,7 +91,7 @@ export interface OptionsReviewDetails {
   material?: { reference: string; accurateAndImpartial: boolean; approvedBy: Actor };
   overseer?: { organisation: string };
   consultation?: { method: ConsultationMethod; description?: string; opensAt: string; closesAt: string; result?: { eligible: number; responses: number; forRecommended: number; against: number } };
-  decision?: { option: ReviewOption; minuteReference: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
+  decision?: { option: ReviewOption; minuteReference: string; /** The council (cabinet) meeting that decided; runs from before have none. */ meetingDate?: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
   handover?: Partial<Record<HandoverItem, string>>;
   agreementEnded?: { establishmentProcessId: string; signalled: boolean };
   listening?: {

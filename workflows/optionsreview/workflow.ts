@@ -2,7 +2,7 @@ import { getExternalWorkflowHandle, patched, setHandler, sleep } from '@temporal
 import { almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { calendarDateInWords, dateInWords, inPounds } from '../common/format';
+import { calendarDateInWords, calendarDateOf, dateInWords, inPounds } from '../common/format';
 import { calendarDaysMs, monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
@@ -30,6 +30,8 @@ import {
 import { OPTIONS_REVIEW_RULES, consultationRefusal, measuresInWords, r3Refusal } from './rules';
 
 const sleepUntil = (iso: string) => sleep(millisUntil(iso));
+/** A refusal for a date people entered (YYYY-MM-DD) that comes before `earliest`: what it records cannot have happened then. */
+const notBefore = (date: unknown, earliest: string, refusal: string) => (typeof date === 'string' && date < earliest ? refusal : undefined);
 const onDate = calendarDateInWords;
 const text = (decision: DecisionRecord, field: string) => (typeof decision.form[field] === 'string' ? (decision.form[field] as string) : undefined);
 const measures = (decision: DecisionRecord): ServiceMeasures => ({ complaintsPerMonth: Number(decision.form.complaintsPerMonth), repairSatisfactionPercent: Number(decision.form.repairSatisfactionPercent) });
@@ -64,6 +66,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   const step = p.councilStepWorkingDays;
   const establishmentId = almoBusinessKey(input);
   const parties = { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`] };
+  const reviewBegan = calendarDateOf(frame.startedAt);
 
   // §3.8: resident contacts as runs from before they were notes took them, each an update.
   setHandler(
@@ -126,6 +129,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
       async (d) => {
         details.department = { notifiedOn: formField(d, 'notifiedOn'), reference: formField(d, 'reference'), notifiedBy: d.actor };
       },
+      (attempt) => notBefore(attempt.form?.notifiedOn, reviewBegan, `the Department cannot have been notified of the review before it began on ${onDate(reviewBegan)}`),
     );
     acknowledgement = tasks.decide(
       { taskId: 'department-acknowledgement', kind: 'record_department_acknowledgement', title: "Record the Department's acknowledgement of the options review", role: 'liaison', outcomes: ['acknowledged'], requiredFormFields: ['reference'], data: { notified: details.department }, dueInWorkingDays: step },
@@ -276,24 +280,37 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
         role: 'cabinet',
         outcomes: [...REVIEW_OPTIONS],
         reasonsRequiredFor: [...REVIEW_OPTIONS],
-        requiredFormFields: ['minuteReference'],
+        requiredFormFields: ['minuteReference', 'meetingDate'],
         data: { recommended: details.shortlist?.recommended, consultation: consultation.result },
         dueInWorkingDays: step,
       },
       async (d) => {
-        details.decision = { option: d.outcome as ReviewOption, minuteReference: formField(d, 'minuteReference'), reasons: d.reasons ?? '', decidedBy: d.actor, decidedAt: d.decidedAt, ...(text(d, 'transferDate') ? { transferDate: text(d, 'transferDate') as string } : {}) };
+        details.decision = {
+          option: d.outcome as ReviewOption,
+          minuteReference: formField(d, 'minuteReference'),
+          // Optional here: decisions recorded before the meeting date was asked for have none.
+          ...(text(d, 'meetingDate') ? { meetingDate: text(d, 'meetingDate') as string } : {}),
+          reasons: d.reasons ?? '',
+          decidedBy: d.actor,
+          decidedAt: d.decidedAt,
+          ...(text(d, 'transferDate') ? { transferDate: text(d, 'transferDate') as string } : {}),
+        };
       },
       (attempt) => {
         if (attempt.outcome === 'keep_almo' && !details.funding) return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
         if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate)) return '§3.8: bringing the service in-house sets the transfer date';
-        return undefined;
+        const closed = calendarDateOf(consultation.closesAt);
+        return (
+          notBefore(attempt.form?.meetingDate, closed, `the council decides after the consultation, which closed on ${onDate(closed)}: its meeting cannot be before that`) ??
+          notBefore(attempt.form?.transferDate, String(attempt.form?.meetingDate), "the service cannot come in-house before the council's decision to bring it in-house (meetingDate)")
+        );
       },
     );
     const chosen = decision.outcome as ReviewOption;
     const result = consultation.result;
     const notice = await frame.document('decision-notice', 'council_decision', 'decision_notice', `The future of ${input.almo}: the council's decision`, [
       parties,
-      { heading: 'Decision', lines: [`The council decided to ${REVIEW_OPTION_NAMES[chosen]}.`, `Minute: ${details.decision?.minuteReference}, ${dateInWords(decision.decidedAt)}`, ...(details.decision?.transferDate ? [`The service comes in-house on ${onDate(details.decision.transferDate)}.`] : [])] },
+      { heading: 'Decision', lines: [`The council decided to ${REVIEW_OPTION_NAMES[chosen]}.`, details.decision?.meetingDate ? `Decided at the meeting of ${onDate(details.decision.meetingDate)}, minute ${details.decision.minuteReference}` : `Minute: ${details.decision?.minuteReference}, recorded on ${dateInWords(decision.decidedAt)}`, ...(details.decision?.transferDate ? [`The service comes in-house on ${onDate(details.decision.transferDate)}.`] : [])] },
       { heading: 'Reasons', lines: [decision.reasons ?? ''] },
       { heading: 'The consultation', lines: [`${consultation.method.replace(/_/g, ' ')}, overseen by ${details.overseer?.organisation}: ${result?.forRecommended} for the recommended option (${REVIEW_OPTION_NAMES[details.shortlist?.recommended ?? 'other']}), ${result?.against} against, of ${result?.responses} responses from ${result?.eligible} tenants`] },
       ...(chosen === 'keep_almo' && details.funding

@@ -7,7 +7,7 @@ import { ANY_COUNCIL, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
-import type { ProcessCommand, ProcessDefinition, ProcessNote, ProcessRead } from '../lib/process-definition';
+import type { NamedPerson, ProcessCommand, ProcessDefinition, ProcessNote, ProcessRead } from '../lib/process-definition';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { cancelUpdate, processStartedUpdate, retryIncidentUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
@@ -42,8 +42,12 @@ export async function processScope({ client, prisma, queries }: Pick<ProcessRout
   return { council: view.council, groupKey: view.groupKey, kind: view.kind };
 }
 
+/** The 400 for a person named to act who does not hold their role in the council. */
+export const notAUserWithRole = (person: NamedPerson, council: string) =>
+  fieldProblem('body', person.path, 'not_a_user_with_role', `${person.userId} is not a user holding the ${person.role} role in ${council}: their tasks would be for nobody`);
+
 /** People a start names to act who do not hold the role they act in, in the council: refused, naming the field. */
-async function namedPeopleWithoutTheirRole(prisma: PrismaClient, named: { path: (string | number)[]; userId: string; role: Role }[], council: string) {
+export async function namedPeopleWithoutTheirRole(prisma: PrismaClient, named: NamedPerson[], council: string) {
   const grants = await prisma.roleGrant.findMany({
     where: { userId: { in: [...new Set(named.map((person) => person.userId))] }, council: { in: [council, ANY_COUNCIL] } },
     select: { userId: true, role: true },
@@ -273,7 +277,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const startedBy = actingInOneOf(principal, scope, definition.start.roles);
         if (!startedBy) throw forbid(req, `start a ${definition.kind} process`, `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`);
         const [unable] = await namedPeopleWithoutTheirRole(prisma, definition.start.namedPeople?.(body) ?? [], scope.council);
-        if (unable) throw fieldProblem('body', unable.path, 'not_a_user_with_role', `${unable.userId} is not a user holding the ${unable.role} role in ${scope.council}: their tasks would be for nobody`);
+        if (unable) throw notAUserWithRole(unable, scope.council);
         const processId = definition.start.businessKey(body);
         const [{ policy }, council] = await Promise.all([policies.policyFor(prisma, scope.council), prisma.council.findUnique({ where: { slug: scope.council } })]);
         let created = true;

@@ -12,7 +12,7 @@ import { notFound, route, type AnyRoute } from './route-spec';
 import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
 import { canonicalJson } from '../lib/audit';
 import { updateProcess } from './temporal-errors';
-import { waitingFor } from './processes';
+import { namedPeopleWithoutTheirRole, notAUserWithRole, waitingFor } from './processes';
 
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
 
@@ -132,6 +132,8 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
           throw validationProblem('body', form.error, `The form for "${task.title}" (${body.outcome}) is not valid`);
         }
+        const [unable] = await namedPeopleWithoutTheirRole(prisma, registry.namedInForm(task.workflowKind, task.kind, form.data), task.council);
+        if (unable) throw notAUserWithRole({ ...unable, path: ['form', ...unable.path] }, task.council);
         // An attachment is one of this process's own documents: another's would show on this timeline.
         const attachments = body.attachments ?? [];
         if (attachments.length) {

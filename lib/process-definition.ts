@@ -17,6 +17,13 @@ export interface ProcessScope {
 }
 
 /** The form of one task kind: one schema, or one per outcome (an outcome without one takes `otherwise`). */
+/** A person a request names to act in a process, the role they must hold there, and where the request names them. */
+export interface NamedPerson {
+  path: (string | number)[];
+  userId: string;
+  role: Role;
+}
+
 export type TaskForm = z.ZodType | { byOutcome: Record<string, z.ZodType>; otherwise: z.ZodType };
 
 /** How a process starts: `POST /processes` with `kind` naming it. */
@@ -35,7 +42,7 @@ export interface ProcessStart<Body extends { kind: string; council: string }> {
    * hold in the council: one who does not is refused at the start, naming the field, since their task
    * would be for nobody.
    */
-  namedPeople?(body: Body): { path: (string | number)[]; userId: string; role: Role }[];
+  namedPeople?(body: Body): NamedPerson[];
   /** The workflow's one argument. */
   /** `councilName`: the council's display name when it is on record (`npm run admin -- council`). */
   input(body: Body, context: { startedBy: Actor; policy: CommonPolicy & Record<string, unknown>; councilName?: string }): unknown;
@@ -103,6 +110,11 @@ export interface ProcessDefinition {
   /** Every task kind its workflows open; each needs a form. */
   taskKinds: readonly string[];
   taskForms: Record<string, TaskForm>;
+  /**
+   * The people a task's form names to act (an ALMO's central services and their leads), by task kind:
+   * as at the start, one who does not hold their role in the council is refused, naming the field.
+   */
+  formNamedPeople?: Record<string, (form: never) => NamedPerson[]>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own types
   commands?: ProcessCommand<any, any, any>[];
   reads?: ProcessRead[];

@@ -4,7 +4,7 @@ import { lmaDefinition } from '../workflows/lma/definition';
 import { optionsReviewDefinition } from '../workflows/optionsreview/definition';
 import { slaDefinition } from '../workflows/sla/definition';
 import type { RuleOutcome } from '../workflows/common/rules';
-import type { ProcessDefinition, TaskForm } from './process-definition';
+import type { NamedPerson, ProcessDefinition, TaskForm } from './process-definition';
 
 // The one place that lists the process kinds. Adding a process is a folder under workflows/ and a line
 // here (and its workflow in workflows/index.ts, the bundle's entry); nothing else changes.
@@ -72,6 +72,12 @@ export class ProcessRegistry {
     const form = this.byKind.get(kind)?.taskForms[taskKind];
     if (!form) return undefined;
     return isByOutcome(form) ? (form.byOutcome[outcome] ?? form.otherwise) : form;
+  }
+
+  /** The people a task's (valid) form names to act, with the role each must hold: none for most forms. */
+  namedInForm(kind: string, taskKind: string, form: unknown): NamedPerson[] {
+    const named = this.byKind.get(kind)?.formNamedPeople?.[taskKind] as ((form: unknown) => NamedPerson[]) | undefined;
+    return named ? named(form) : [];
   }
 
   /** Where the API description documents a task's form, per outcome (`*`: every outcome). */

@@ -149,9 +149,12 @@ describe('setting up an ALMO', () => {
   it('ends the programme on a refused Section 27 consent, withdrawing every open task, the SLA negotiations included', async () => {
     const processId = await start();
     await driveToSetUp(processId);
-    await decide(processId, 'central-services', cast.programmeManager, 'submit', {
-      services: [{ service: 'legal', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [] } }],
-    });
+    // A lead who is no service_lead of the council is refused, naming the field: their SLA's tasks would be for nobody.
+    const legal = (userId: string) => ({ service: 'legal', serviceLead: { userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [] } });
+    const nobody = await attempt(processId, 'central-services', cast.programmeManager, 'submit', { services: [legal(cast.liaison.userId)] });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.issues).toEqual([{ path: 'form.services.0.serviceLead.userId', code: 'not_a_user_with_role', message: expect.stringContaining('is not a user holding the service_lead role') }]);
+    await decide(processId, 'central-services', cast.programmeManager, 'submit', { services: [legal(cast.legalLead.userId)] });
     await decide(processId, 'sla-c1-benchmark-legal', cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: 5_500, qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }] });
     await decide(processId, 'section-27-application-1', cast.programmeManager, 'submit', { summary: 'Application for consent' });
     await decide(processId, 'section-27-decision-1', cast.liaison, 'refused', {}, 'The business plan does not show the Decent Homes standard met by 2010');

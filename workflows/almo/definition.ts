@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { count, councilSlug, longText, oneLine, oneLineName, tallyThatCanBeTrue } from '../../lib/field-schemas';
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import type { SlaPolicy } from '../sla/policy';
-import { centralServiceSchema, eachServiceOnce } from '../sla/definition';
+import { centralServiceSchema, eachServiceOnce, serviceLeadsNamed } from '../sla/definition';
 import { ALMO_KIND, ALMO_STAGES, ALMO_TASK_KINDS, BOARD_PLACES, INSPECTION_PROSPECTS, OTHER_EVENT_KINDS, SUPPORT_RULES, almoBusinessKey, type AlmoDetails, type AlmoStartInput, type AlmoTaskKind } from './messages';
 import { ALMO_POLICY_DEFAULTS, type AlmoPolicy } from './policy';
 import { almoRulesReport } from './rules';
@@ -116,6 +116,8 @@ export const almoDefinition: ProcessDefinition = {
   },
   taskKinds: ALMO_TASK_KINDS,
   taskForms,
+  // The central services' leads negotiate their SLAs: each a service_lead of the council, as at an SLA's start.
+  formNamedPeople: { list_central_services: (form: { services: { serviceLead: { userId: string } }[] }) => serviceLeadsNamed(form.services, ['services']) },
   rulesReport: (details) => almoRulesReport(details as AlmoDetails),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

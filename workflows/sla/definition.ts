@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { councilSlug, oneLine, oneLineName, pence, reasonsText, userId } from '../../lib/field-schemas';
-import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
+import { ownPolicy, type NamedPerson, type ProcessDefinition } from '../../lib/process-definition';
 import {
   CENTRAL_SERVICES,
   DEADLOCK_FORUMS,
@@ -39,6 +39,10 @@ export const centralServiceSchema = z
   })
   .strict()
   .refine((s) => s.service !== 'other' || s.name !== undefined, { message: 'an `other` service is named', path: ['name'] });
+
+/** The service leads a list of services names (at `path` in the request): each must be a service_lead of the council. */
+export const serviceLeadsNamed = (services: { serviceLead: { userId: string } }[], path: (string | number)[]): NamedPerson[] =>
+  services.map((service, index) => ({ path: [...path, index, 'serviceLead', 'userId'], userId: service.serviceLead.userId, role: 'service_lead' as const }));
 
 /** Each service once (the `other` ones named apart). */
 export const eachServiceOnce = (services: z.infer<typeof centralServiceSchema>[]): boolean => new Set(services.map((s) => serviceKeyOf(s.service, s.name))).size === services.length;
@@ -125,7 +129,7 @@ export const slaDefinition: ProcessDefinition = {
       policy: ownPolicy<typeof SLA_KIND, SlaPolicy>(policy, SLA_KIND),
     }),
     // Each service lead negotiates their service: their tasks are assigned to them.
-    namedPeople: (body: StartBody) => body.services.map((service, index) => ({ path: ['services', index, 'serviceLead', 'userId'], userId: service.serviceLead.userId, role: 'service_lead' as const })),
+    namedPeople: (body: StartBody) => serviceLeadsNamed(body.services, ['services']),
   },
   stages: Object.values(SLA_STAGES),
   policy: {

@@ -168,7 +168,9 @@ describe('setting up an ALMO', () => {
     // Nothing is left in the inbox: the workstreams' tasks, the launch and the SLA negotiation are withdrawn.
     await eventually(async () => expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0));
     const cancelled = await stack.prisma.task.findMany({ where: { processId, status: 'cancelled' }, select: { taskKey: true } });
-    expect(cancelled.map((t) => t.taskKey)).toEqual(expect.arrayContaining(['launch', 'management-agreement', 'shadow-board', 'sla-c1-legal-r1-almo', 'sla-c1-sign-off-council']));
+    // Sign-off was never open: it opens once every service has an outcome.
+    expect(cancelled.map((t) => t.taskKey)).toEqual(expect.arrayContaining(['launch', 'management-agreement', 'shadow-board', 'sla-c1-legal-r1-almo']));
+    expect(cancelled.map((t) => t.taskKey)).not.toContain('sla-c1-sign-off-council');
     expect((await timelineOf(stack, processId, cast.auditor)).at(-1)).toMatchObject({ kind: 'process_finished', summary: 'Section 27 consent refused; the council ended the programme: No prospect of consent this round' });
     // The process, its SLA child and that child's negotiation, each ended after withdrawing its tasks, replay.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });

@@ -6,11 +6,12 @@ import { completeTask, councilName, timelineOf } from './support/lma';
 import { pdfText } from './support/pdf';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
-import { recordRuns } from './support/histories';
-import { decide as decideTask, openTask as openTaskOf } from './support/tasks';
+import { recordRuns, runName } from './support/histories';
+import { attempt as attemptTask, decide as decideTask, openTask as openTaskOf } from './support/tasks';
+import { inboxTaskId } from '../workflows/common/engine-types';
 
 // The SLA process's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
-const CURRENT_SLA_VERSION = 'sla-v1';
+const CURRENT_SLA_VERSION = 'sla-v2-sign-off-after-outcomes';
 const ALMO = 'Riverside Homes';
 const DAY_MS = 100;
 /** A day of 100 ms: a response is due in 1.5 s, a month is 3 s, the SLAs run two years (72 s). */
@@ -129,10 +130,11 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(briefText).toContain('Value-for-money gap: £15.00 per hour of legal advice (25% of the unit cost), £30,000.00 a year');
     expect(briefText).toContain('Market tested: Shared IT Ltd £150,000.00 a year at £300.00 per user a year');
 
-    // Sign-off is refused while the services have no outcome, naming them.
-    const tooEarly = await completeTask(stack, await openTask(processId, 'c1-sign-off-council', cast.programmeManager), cast.programmeManager, { outcome: 'sign', form: signOff.council });
-    expect(tooEarly).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
-    expect(tooEarly.body.detail).toMatch(/^SLA-R4: .*Legal services, IT, Human resources, Payroll.*§4\.5/);
+    // SLA-R4 by construction: sign-off is not open while the services have no outcome, and says what it waits for.
+    const signOffTask = (side: 'almo' | 'council', round = 1) => inboxTaskId(processId, `c1-sign-off-${side}${round > 1 ? `-${round}` : ''}`);
+    const tooEarly = await completeTask(stack, signOffTask('council'), cast.programmeManager, { outcome: 'sign', form: signOff.council });
+    expect(tooEarly).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:task-not-open-yet' } });
+    expect(tooEarly.body.detail).toContain("Legal services: the ALMO's proposal (round 1 of 3) (almo_board)");
 
     // HR: renewed as it is.
     await decide(processId, 'c1-hr-r1-almo', cast.almoBoard, 'renew_as_is');
@@ -160,13 +162,27 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     await decide(processId, 'c1-payroll-r1-almo', cast.almoBoard, 'propose', { terms: terms(2_400_000, 400, 'payslip') });
     await decide(processId, 'c1-payroll-r1-council', cast.leads.payroll, 'declare_deadlock', {}, 'Below cost: payroll cannot run at £4.00 a payslip');
 
-    const withoutPayroll = await completeTask(stack, await openTask(processId, 'c1-sign-off-almo', cast.almoBoard), cast.almoBoard, { outcome: 'sign', form: signOff.almo });
+    const withoutPayroll = await completeTask(stack, signOffTask('almo'), cast.almoBoard, { outcome: 'sign', form: signOff.almo });
     expect(withoutPayroll.status).toBe(409);
-    expect(withoutPayroll.body.detail).toMatch(/still without one: Payroll \(/);
+    expect(withoutPayroll.body.detail).toContain('Payroll: record the binding decision of the chief executives on the deadlock (programme_manager)');
 
     await decide(processId, 'c1-payroll-deadlock', cast.programmeManager, 'revise', { forumMembers: 'the chief executives of the council and of Riverside Homes', minuteReference: 'CEX/2027/04', terms: terms(2_700_000, 450, 'payslip') }, 'Meet in the middle; payroll to be market tested again next cycle');
+    // Sign-off opens with every outcome in, due like any wait for a person.
+    const signing = await openTaskOf(stack, processId, 'c1-sign-off-almo', cast.almoBoard);
+    expect((await stack.prisma.task.findUniqueOrThrow({ where: { id: signing.id } })).dueAt).not.toBeNull();
     await decide(processId, 'c1-sign-off-almo', cast.almoBoard, 'sign', signOff.almo);
-    await decide(processId, 'c1-sign-off-council', cast.programmeManager, 'sign', signOff.council);
+    // The council asks for HR to be negotiated again instead of signing: the board's signature is void,
+    // HR's negotiation opens anew, and both sign again once it has an outcome.
+    const unknownService = await attemptTask(stack, processId, 'c1-sign-off-council', cast.programmeManager, 'request_changes', { ...signOff.council, service: 'catering' }, 'No such service');
+    expect(unknownService).toMatchObject({ status: 409, body: { detail: 'request_changes names one of the set\'s services: legal, it, hr, payroll' } });
+    await decide(processId, 'c1-sign-off-council', cast.programmeManager, 'request_changes', { ...signOff.council, service: 'hr' }, 'HR should carry a KPI on recruitment times');
+    const changing = await viewOf(processId);
+    expect(changing).toMatchObject({ stage: 'negotiating', details: { signOff: {}, changesRequested: [{ side: 'council', serviceKey: 'hr', reasons: 'HR should carry a KPI on recruitment times' }] } });
+    expect(changing.details.services.find((s) => s.key === 'hr')?.outcome).toBeUndefined();
+    await decide(processId, 'c1-hr-n2-r1-almo', cast.almoBoard, 'propose', { terms: terms(8_000_000, 5_000, 'employee a year', [{ measure: 'posts filled within 8 weeks', target: '90%' }]) });
+    await decide(processId, 'c1-hr-n2-r1-council', cast.leads.hr, 'accept');
+    await decide(processId, 'c1-sign-off-almo-2', cast.almoBoard, 'sign', signOff.almo);
+    await decide(processId, 'c1-sign-off-council-2', cast.programmeManager, 'sign', signOff.council);
 
     const inForce = await eventually(async () => {
       const view = await viewOf(processId);
@@ -182,10 +198,11 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const forum = await decisionEmail('Payroll: record the binding decision of the chief executives on the deadlock — revise');
     expect(forum.to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.payroll.email]));
     const councilSigned = await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — sign`);
+    expect((await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — request_changes`)).to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.hr.email]));
     expect(councilSigned.to).toEqual(expect.arrayContaining([cast.almoBoard.email, ...Object.values(cast.leads).map((l) => l.email)]));
 
     const outcomes = Object.fromEntries(inForce.details.services.map((s) => [s.key, s.outcome]));
-    expect(outcomes.hr).toMatchObject({ kind: 'renewed', rounds: 1, terms: { annualChargePence: 8_000_000 } });
+    expect(outcomes.hr).toMatchObject({ kind: 'revised', rounds: 1, terms: { annualChargePence: 8_000_000, kpis: [{ measure: 'posts filled within 8 weeks' }] } });
     expect(outcomes.legal).toMatchObject({ kind: 'revised', rounds: 2, terms: { annualChargePence: 10_500_000, unitCostPence: 5_250 } });
     expect(outcomes.payroll).toMatchObject({ kind: 'revised', terms: { annualChargePence: 2_700_000 }, deadlock: { declaredBy: 'council', forum: 'chief_executives', minuteReference: 'CEX/2027/04' } });
     expect(outcomes.it).toMatchObject({ kind: 'retracted', retraction: { noticeMonths: 6, buyingFrom: 'Shared IT Ltd' } });
@@ -215,7 +232,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(payrollProposal).not.toMatch(/Pence|[{}"]/);
     expect(documents.filter((d) => d.kind === 'service_level_agreement').map((d) => d.title).sort()).toEqual(['Service Level Agreement: Human resources', 'Service Level Agreement: Legal services', 'Service Level Agreement: Payroll']);
     const legalSla = await documentText(documents.find((d) => d.title === 'Service Level Agreement: Legal services')!.id);
-    for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 rounds.', 'Council service lead: Head of Legal', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes', `Priya Shah, Director of Resources, for ${councilName(cast.council)}`]) {
+    for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 rounds.', 'Council service lead: Head of Legal', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes, signed on ', `Priya Shah, Director of Resources, for ${councilName(cast.council)}, signed on `]) {
       expect(legalSla).toContain(part);
     }
     expect(legalSla).toMatch(/From \d{1,2} [A-Z][a-z]+ \d{4} to \d{1,2} [A-Z][a-z]+ \d{4} \(24 months\)/);
@@ -227,7 +244,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const report = await documentText(documents.find((d) => d.kind === 'sla_impact_report')!.id);
     expect(report).toContain('Legal services: £120,000.00 to £105,000.00 (down £15,000.00), revised');
     expect(report).toContain('IT: £200,000.00 to £0.00 (down £200,000.00), retracted');
-    expect(report).toContain('Human resources: £80,000.00 to £80,000.00 (no change), renewed');
+    expect(report).toContain('Human resources: £80,000.00 to £80,000.00 (no change), revised');
     expect(report).toContain('In total £430,000.00 to £212,000.00 (down £218,000.00, 50.7%)');
     expect(report).toMatch(/Services the ALMO now buys elsewhere IT \(from Shared IT Ltd\), from \d{1,2} [A-Z][a-z]+ \d{4}/);
 
@@ -266,9 +283,9 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
 
     // Every run replays; `RECORD_HISTORIES=1 npm test` records the finished ones for the replay suite.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
-    expect(replay.body.runs.length).toBe(6);
+    expect(replay.body.runs.length).toBe(7);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${workflowId === processId ? 'set' : workflowId.split(':').at(-1)}`);
+    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
 
   it('deadlocks a negotiation whose rounds run out, and a joint board–cabinet meeting decides it', async () => {

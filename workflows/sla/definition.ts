@@ -67,6 +67,9 @@ const nothing = z.object({}).strict();
 const qualityMeasure = z.object({ measure: oneLine, value: oneLine, benchmark: oneLine }).strict();
 const deadlockDecision = z.object({ forumMembers: oneLineName.meta({ description: 'who decided, e.g. "the chief executives of the council and the ALMO"' }), minuteReference: oneLine.optional() }).strict();
 
+/** Who signs (or asks for changes) for a side. */
+const signatory = z.object({ signatory: oneLineName, post: oneLineName.meta({ description: 'e.g. "Chair of the board", "Director of Resources"' }) }).strict();
+
 // What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
 // cannot load zod); these give the caller the field-by-field errors and the API description.
 const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> = {
@@ -88,7 +91,12 @@ const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> =
     byOutcome: { revise: deadlockDecision.extend({ terms: proposedTerms }), retract: deadlockDecision.extend({ buyingFrom: oneLineName.optional() }) },
     otherwise: deadlockDecision,
   },
-  sign_off_slas: z.object({ signatory: oneLineName, post: oneLineName.meta({ description: 'e.g. "Chair of the board", "Director of Resources"' }) }).strict(),
+  sign_off_slas: {
+    byOutcome: {
+      request_changes: signatory.extend({ service: oneLine.meta({ description: 'the key of the service whose terms are to be negotiated again (e.g. legal)' }) }),
+    },
+    otherwise: signatory,
+  },
 };
 
 const months = z.number().int().min(1).max(120);

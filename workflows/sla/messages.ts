@@ -221,6 +221,8 @@ export interface SlaDetails {
   /** The brief that sets out each service's value-for-money gap, once every service is benchmarked. */
   negotiationBriefId?: string;
   signOff: { almo?: Signature; council?: Signature };
+  /** Changes a signatory asked for instead of signing: the service negotiated again, and why (each voids the signatures given). */
+  changesRequested?: { side: 'almo' | 'council'; serviceKey: string; reasons: string; by: Actor; at: string }[];
   agreement?: { signedOffAt: string; effectiveFrom: string; expiresOn: string; documentIds: string[] };
   impact?: ImpactReport;
   impactReportId?: string;

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { dateInWords, inPounds, startOfDate } from '../common/format';
@@ -35,6 +35,8 @@ const change = (pence: number): string => (pence === 0 ? 'no change' : `${pence 
 const perUnit = (terms: SlaTerms) => `${inPounds(terms.unitCostPence)} per ${terms.unit}`;
 const kpiLines = (terms: SlaTerms) => (terms.kpis.length ? terms.kpis.map((k) => `${k.measure}: ${k.target}`) : ['none set']);
 const signedBy = (a?: { signatory: string; post: string }) => (a ? `${a.signatory}, ${a.post}` : 'not signed');
+/** A signature as a document states it: who, for whom, and the day they signed. */
+const signatureLine = (a: { signatory: string; post: string; signedAt: string } | undefined, forWhom: string) => (a ? `${signedBy(a)}, ${forWhom}, signed on ${dateInWords(a.signedAt)}` : `${forWhom}: not signed`);
 const monthsInWords = (n: number) => (n === 1 ? '1 month' : `${n} months`);
 
 /** How a service's outcome reads in documents and on the timeline. */
@@ -178,35 +180,91 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       }),
     ]);
 
-  /** §4.5: the ALMO board and a council director sign off the set; refused while a service has no outcome. */
-  const signOff = (side: 'almo' | 'council') =>
+  /**
+   * §4.5: the ALMO board and a council director sign off the set; refused while a service has no outcome.
+   * `dueAndChanges` (runs from the version that opens sign-off once every service has an outcome): due
+   * in the policy's response days, and a signatory may ask for a service's terms to be negotiated again.
+   * `round` counts the sign-offs of this cycle: a later one has task ids of its own.
+   */
+  const signOff = (side: 'almo' | 'council', { dueAndChanges = false, round = 1 }: { dueAndChanges?: boolean; round?: number } = {}) =>
     tasks.decide(
       {
-        taskId: taskId(`c${cycle}-sign-off-${side}`),
+        taskId: taskId(`c${cycle}-sign-off-${side}${round > 1 ? `-${round}` : ''}`),
         kind: 'sign_off_slas',
         title: side === 'almo' ? `Sign off the SLAs with ${council} for the ALMO board` : `Sign off the SLAs with ${input.almo} for the council (a director)`,
         role: side === 'almo' ? 'almo_board' : 'programme_manager',
-        outcomes: ['sign'],
+        outcomes: dueAndChanges ? ['sign', 'request_changes'] : ['sign'],
         requiredFormFields: ['signatory', 'post'],
-        data: { services: services.map((s) => s.name), rule: 'SLA-R4: sign-off needs an outcome for every service (PROCESSES.md §4.5)' },
+        data: {
+          services: services.map((s) => s.name),
+          rule: 'SLA-R4: sign-off needs an outcome for every service (PROCESSES.md §4.5)',
+          ...(dueAndChanges ? { requestChanges: `request_changes names the service to negotiate again (${services.map((s) => s.key).join(', ')}), with reasons` } : {}),
+        },
+        ...(dueAndChanges ? { dueInWorkingDays: sla.responseWorkingDays } : {}),
         // Each service's lead hears that the set, their service's SLA in it, is signed.
         tell: [...new Set(services.map((s) => s.serviceLead.userId))],
       },
       async (decision) => {
-        details.signOff[side] = { signatory: formField(decision, 'signatory'), post: formField(decision, 'post'), actor: decision.actor, signedAt: decision.decidedAt };
+        if (decision.outcome === 'sign') {
+          details.signOff[side] = { signatory: formField(decision, 'signatory'), post: formField(decision, 'post'), actor: decision.actor, signedAt: decision.decidedAt };
+          return;
+        }
+        // Asking for changes voids the signatures given: the set they signed is not the one that will be.
+        details.signOff = {};
+        details.changesRequested = [...(details.changesRequested ?? []), { side, serviceKey: formField(decision, 'service'), reasons: decision.reasons ?? '', by: decision.actor, at: decision.decidedAt }];
       },
-      () => signOffRefusal(services),
+      (attempt) =>
+        attempt.outcome === 'request_changes'
+          ? services.some((s) => s.key === attempt.form?.service)
+            ? undefined
+            : `request_changes names one of the set's services: ${services.map((s) => s.key).join(', ')}`
+          : signOffRefusal(services),
     );
 
-  const negotiate = async (service: SlaServiceState): Promise<void> => {
-    const negotiation = await frame.startChild(slaServiceNegotiation, `${processId}:c${cycle}:${service.key}`, {
+  /**
+   * §4.5 from this version: both sides sign, or one asks for changes to a service, which is negotiated
+   * again (a new negotiation from the terms in force) before both sign anew.
+   */
+  const signTheSet = async (): Promise<void> => {
+    for (let round = 1; ; round += 1) {
+      // Both sides may ask at once: each service asked for is negotiated again.
+      const asked: DecisionRecord[] = [];
+      const signing = frame.stepScope();
+      try {
+        await signing.run(() =>
+          Promise.all(
+            (['almo', 'council'] as const).map(async (side) => {
+              const decision = await signOff(side, { dueAndChanges: true, round });
+              if (decision.outcome !== 'request_changes') return;
+              asked.push(decision);
+              // The other side's sign-off is withdrawn: it would sign a set about to change.
+              signing.cancel();
+            }),
+          ),
+        );
+      } catch (err) {
+        if (!(isCancellation(err) && asked.length)) throw err;
+      }
+      if (!asked.length) return;
+      const again = services.filter((s) => asked.some((d) => d.form.service === s.key));
+      for (const service of again) delete service.outcome;
+      const who = (d: DecisionRecord) => (d.actor.role === 'almo_board' ? 'The ALMO board' : 'The council');
+      await moveTo(SLA_STAGES.negotiating, asked.map((d) => `${who(d)} asked for changes to ${again.find((s) => s.key === d.form.service)?.name} instead of signing (${d.reasons ?? ''})`).join('; ') + '; negotiated again', asked[0]?.actor);
+      await Promise.all(again.map((service) => negotiate(service, round + 1)));
+    }
+  };
+
+  /** A service's negotiation; `attempt` > 1 when sign-off asked for it again (its own workflow and task ids). */
+  const negotiate = async (service: SlaServiceState, attempt = 1): Promise<void> => {
+    const again = attempt > 1 ? `-n${attempt}` : '';
+    const negotiation = await frame.startChild(slaServiceNegotiation, `${processId}:c${cycle}:${service.key}${attempt > 1 ? `:${attempt}` : ''}`, {
       parent: frame.ref,
       policy,
       cycle,
       almo: input.almo,
       service: { key: service.key, service: service.service, name: service.name, serviceLead: service.serviceLead, terms: service.terms },
       ...(service.gap ? { gap: service.gap } : {}),
-      ...(parent ? { keyPrefix: taskId(`c${cycle}-${service.key}-`) } : {}),
+      ...(parent || attempt > 1 ? { keyPrefix: taskId(`c${cycle}-${service.key}${again}-`) } : {}),
     });
     service.outcome = await negotiation.result();
     delete service.negotiation;
@@ -216,7 +274,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   /** The documents of a signed-off set: an SLA (or a retraction notice) per service, the summary, the impact report. */
   const signedOffDocuments = async (effectiveFrom: string, expiresOn: string): Promise<string[]> => {
     const ids: string[] = [];
-    const signatures = [`${signedBy(details.signOff.almo)}, for the ALMO board of ${input.almo}`, `${signedBy(details.signOff.council)}, for ${council}`];
+    const signatures = [signatureLine(details.signOff.almo, `for the ALMO board of ${input.almo}`), signatureLine(details.signOff.council, `for ${council}`)];
     for (const s of services) {
       const outcome = s.outcome as ServiceOutcome;
       const agreedBy = outcome.deadlock
@@ -301,7 +359,12 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     await Promise.all(services.map(benchmark));
     details.negotiationBriefId = (await negotiationBrief()).documentId;
     await moveTo(SLA_STAGES.negotiating, `Every service benchmarked; ${services.length} negotiations open, one per service`);
-    await Promise.all([...services.map(negotiate), signOff('almo'), signOff('council')]);
+    // From this version sign-off opens once every service has an outcome, so its due date means something
+    // and it can ask for changes; runs from before opened it beside the negotiations.
+    if (patched('sign-off-after-outcomes')) {
+      await Promise.all(services.map((s) => negotiate(s)));
+      await signTheSet();
+    } else await Promise.all([...services.map((s) => negotiate(s)), signOff('almo'), signOff('council')]);
 
     const signedOffAt = workflowNow();
     // New SLAs take effect when the ones in force expire, or at sign-off when none are in force.

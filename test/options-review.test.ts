@@ -10,7 +10,7 @@ import { recordRuns } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
 // The options review's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
-const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v1';
+const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v2-listening-from-transfer';
 /** The ALMO's policy, and a consultation of two days (0.2 s) and a listening programme of two months (6 s). */
 const policy = { ...compressedAlmoPolicy, optionsreview: { councilStepWorkingDays: 15, consultationDays: 2, listeningMonths: 2 } };
 
@@ -110,12 +110,15 @@ describe('an options review of an ALMO', () => {
     const survey = await attempt(processId, 'open-consultation', cast.programmeManager, 'full_survey');
     expect(survey).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
     expect(survey.body.detail).toMatch(/^R1 \[12\]: tenants were balloted before the original transfer to the ALMO, so the test of opinion now must be a ballot \(evidence: the ALMO establishment almo:/);
+    // Opening the consultation is a wait for a person like any other: it has a due date.
+    expect((await stack.prisma.task.findFirstOrThrow({ where: { processId, taskKey: 'open-consultation' } })).dueAt).not.toBeNull();
     await decide(processId, 'open-consultation', cast.programmeManager, 'ballot');
     const moreResponses = await attempt(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 9_100, forRecommended: 3_800, against: 1_300 });
     expect([moreResponses.status, JSON.stringify(moreResponses.body)]).toEqual([400, expect.stringContaining('"path":"form.responses"')]);
     await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 5_100, forRecommended: 3_800, against: 1_300 });
     await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/118' });
-    const transferDate = monthsAfter(today(), 6);
+    // In-house from today, so the listening programme begins as soon as the handover is done.
+    const transferDate = today();
     // The cabinet's meeting is recorded as such; the service cannot come in-house before the decision to bring it.
     const meetingDate = today();
     const transferFirst = await attempt(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/77', meetingDate, transferDate: daysAfter(meetingDate, -1) }, 'Residents want the council to run the service again');
@@ -185,6 +188,10 @@ describe('an options review of an ALMO', () => {
 
   it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {
     const processId = await startReview({ method: 'survey', evidence: 'Cabinet report 2002/14, tenant survey results' });
+    // R2 [27] guards the material too: not before the shortlist says whether the ALMO is to be kept.
+    const materialFirst = await attempt(processId, 'consultation-material', cast.programmeManager, 'approve', { reference: 'Consultation booklet v1', accurateAndImpartial: true });
+    expect(materialFirst).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(materialFirst.body.detail).toMatch(/^R2 \[27\]: the consultation material is approved once the shortlist says/);
     // A tenants' representative granted resident_rep for the review's project group, as named in its view.
     const projectGroup = (await viewOf<OptionsReviewDetails>(processId)).details.projectGroup!;
     const tenant = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: projectGroup.key });
@@ -203,7 +210,10 @@ describe('an options review of an ALMO', () => {
     expect(refusal).not.toContain('R1');
     const rules = await rulesOf(processId);
     expect(rules.blocking.map((r) => r.slice(0, 2))).toEqual(['R2', 'R3', 'R4']);
-    expect(rules.rules.find((r) => r.rule.startsWith('R2'))).toMatchObject({ source: 'DCLG guidance on the future of ALMOs, December 2011, paragraph 27', blocks: 'opening the consultation' });
+    expect(rules.rules.find((r) => r.rule.startsWith('R2'))).toMatchObject({ source: 'DCLG guidance on the future of ALMOs, December 2011, paragraph 27', blocks: 'approving the consultation material and opening the consultation' });
+    // Keeping the ALMO is recommended and its funding not yet ratified: the material cannot go out.
+    const unfunded = await attempt(processId, 'consultation-material', cast.programmeManager, 'approve', { reference: 'Consultation booklet v2', accurateAndImpartial: true });
+    expect(unfunded.body.detail).toMatch(/^R2 \[27\]: the council intends to keep supporting the ALMO/);
 
     // One rule at a time: each refusal names only what still fails.
     await notify(processId);
@@ -252,5 +262,26 @@ describe('an options review of an ALMO', () => {
     expect(listed.body.items.map((p) => p.processId)).toEqual([processId]);
     const told = await stack.mailbox.waitFor((m) => m.subject === 'Decision recorded: Record the council decision on the future of Riverside Homes — keep_almo' && m.text.includes(processId));
     expect(told.to).toContain(tenant.email);
+  }, 90_000);
+  it('waits for the transfer date before the listening programme begins: nothing is asked of anyone before the service is in-house', async () => {
+    const processId = await startReview({ method: 'survey', evidence: 'Cabinet report 2002/14, tenant survey results' });
+    await notify(processId);
+    await publish(processId);
+    await prepare(processId, 'in_house');
+    await externalChecks(processId);
+    await decide(processId, 'open-consultation', cast.programmeManager, 'full_survey');
+    await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 4_000, forRecommended: 2_600, against: 1_400 });
+    await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/130' });
+    // Decided today; the service comes in-house four months on.
+    const transferDate = monthsAfter(today(), 4);
+    await decide(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/95', meetingDate: today(), transferDate }, 'Residents want the council to run the service again');
+    for (const [item, as] of [['staff', cast.programmeManager], ['contracts', cast.legal], ['it', cast.housingManager], ['management-agreement', cast.legal]] as const) {
+      await decide(processId, `handover-${item}`, as, 'done', { summary: `${item} handed over` });
+    }
+    const waiting = await viewOf<OptionsReviewDetails>(processId);
+    expect(waiting).toMatchObject({ stage: 'handover', status: 'active', openTasks: [] });
+    expect(waiting.details.listening).toBeUndefined();
+    expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0);
+    expect((await timelineOf(stack, processId, cast.auditor)).at(-1)?.summary).toMatch(/^Handover done: the service is in-house from \d{1,2} [A-Z][a-z]+ \d{4}, when the listening programme begins$/);
   }, 90_000);
 });

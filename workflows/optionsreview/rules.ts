@@ -32,6 +32,15 @@ export function r2Refusal(details: OptionsReviewDetails): string | undefined {
     : undefined;
 }
 
+/**
+ * R2 [27] guards the material itself: it goes out only once the shortlist says whether the council
+ * intends to keep supporting the ALMO, and then only with that funding ratified.
+ */
+export function materialRefusal(details: OptionsReviewDetails): string | undefined {
+  if (!details.shortlist) return 'R2 [27]: the consultation material is approved once the shortlist says whether the council intends to keep supporting the ALMO (and so whether its funding must be ratified first)';
+  return r2Refusal(details);
+}
+
 /** R3 [15]: nothing is published before the Department is notified. */
 export const r3Refusal = (details: OptionsReviewDetails): string | undefined => (details.department ? undefined : 'R3 [15]: the Department is notified of the review before anything is published');
 
@@ -87,7 +96,7 @@ export function optionsReviewRulesReport(details: OptionsReviewDetails): RuleOut
       ...OPTIONS_REVIEW_RULES.R2,
       outcome: details.shortlist ? state(r2, opened) : 'not reached',
       detail: !details.shortlist ? 'the council has not said yet whether it intends to keep supporting the ALMO' : intendsToKeepAlmo(details) ? (details.funding ? `ratified by minute ${details.funding.minuteReference}` : (r2 ?? '')) : 'the council does not intend to keep supporting the ALMO',
-      ...(r2 && consultationBlock ? { blocks: consultationBlock } : {}),
+      ...(r2 && consultationBlock ? { blocks: details.material ? consultationBlock : `approving the consultation material and ${consultationBlock}` } : {}),
     },
     { ...OPTIONS_REVIEW_RULES.R3, outcome: state(r3, false), detail: details.department ? `notified on ${details.department.notifiedOn} (${details.department.reference})` : (r3 ?? ''), ...(r3 ? { blocks: 'publishing the terms of reference and opening the consultation' } : {}) },
     { ...OPTIONS_REVIEW_RULES.R4, outcome: state(r4, opened), detail: r4 ?? `material ${details.material?.reference} marked accurate and impartial; overseen by ${details.overseer?.organisation}`, ...(r4 && consultationBlock ? { blocks: consultationBlock } : {}) },

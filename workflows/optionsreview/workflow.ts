@@ -2,7 +2,7 @@ import { getExternalWorkflowHandle, patched, setHandler, sleep } from '@temporal
 import { almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { calendarDateInWords, calendarDateOf, dateInWords, inPounds } from '../common/format';
+import { calendarDateInWords, calendarDateOf, dateInWords, inPounds, startOfDate } from '../common/format';
 import { calendarDaysMs, monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS, formField, refuse, type DecisionRecord } from '../common/tasks';
@@ -27,7 +27,7 @@ import {
   type ReviewOption,
   type ServiceMeasures,
 } from './messages';
-import { OPTIONS_REVIEW_RULES, consultationRefusal, measuresInWords, r3Refusal } from './rules';
+import { OPTIONS_REVIEW_RULES, consultationRefusal, materialRefusal, measuresInWords, r3Refusal } from './rules';
 
 const sleepUntil = (iso: string) => sleep(millisUntil(iso));
 /** A refusal for a date people entered (YYYY-MM-DD) that comes before `earliest`: what it records cannot have happened then. */
@@ -223,7 +223,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
       async (d) => {
         details.material = { reference: formField(d, 'reference'), accurateAndImpartial: d.form.accurateAndImpartial === true, approvedBy: d.actor };
       },
-      (attempt) => (attempt.form?.accurateAndImpartial === true ? undefined : 'R4 [17]: the information to tenants is marked accurate and impartial'),
+      (attempt) => materialRefusal(details) ?? (attempt.form?.accurateAndImpartial === true ? undefined : 'R4 [17]: the information to tenants is marked accurate and impartial'),
     );
   const overseer = () =>
     tasks.decide(
@@ -242,6 +242,8 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
         role: 'programme_manager',
         outcomes: [...CONSULTATION_METHODS],
         data: { rules: RULES_IN_WORDS, consultationDays: p.consultationDays },
+        // Due like every council step from this version; runs from before waited without a date.
+        ...(patched('consultation-opening-due') ? { dueInWorkingDays: step } : {}),
       },
       async (d) => {
         const opensAt = d.decidedAt;
@@ -345,9 +347,12 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
         ),
       ),
     );
-    await frame.record('stage_changed', `Handover done: the service is in-house from ${onDate(transferDate)}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`);
+    // From this version the listening programme begins on the transfer date (runs from before began it at once).
+    const listensFromTransfer = patched('listening-from-transfer');
+    await frame.record('stage_changed', `Handover done: the service is in-house from ${onDate(transferDate)}${listensFromTransfer ? ', when the listening programme begins' : ''}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`);
 
-    // §3.8: the listening programme, with measures from before and after.
+    // §3.8: the listening programme, with measures from before and after, from the day the service is in-house.
+    if (listensFromTransfer) await sleepUntil(startOfDate(transferDate));
     const opensAt = workflowNow();
     const listening = { opensAt, closesAt: monthsLater(policy.calendar, opensAt, p.listeningMonths), contacts: [] as NonNullable<OptionsReviewDetails['listening']>['contacts'] };
     details.listening = listening;

@@ -120,8 +120,11 @@ export interface ProcessDefinition {
   reads?: ProcessRead[];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each note has its own body
   notes?: ProcessNote<any>[];
-  /** How its rules stand, from the process view's details. */
-  rulesReport?(details: unknown): RuleOutcome[];
+  /**
+   * How its rules stand, from the process view's details, stating the figures of the policy the process
+   * runs with (its view's `policy`; absent in views from before, when the report says "the policy's").
+   */
+  rulesReport?(details: unknown, policy?: Record<string, unknown>): RuleOutcome[];
   /** The kinds of document it produces, with what each is. */
   documents: Record<string, string>;
 }

@@ -58,8 +58,8 @@ export class ProcessRegistry {
   }
 
   /** How a process's rules stand, from its view's details (none for a kind without rules). */
-  rulesOf(view: { kind: string; details: unknown }): RuleOutcome[] | undefined {
-    return this.byKind.get(view.kind)?.rulesReport?.(view.details);
+  rulesOf(view: { kind: string; details: unknown; policy?: Record<string, unknown> }): RuleOutcome[] | undefined {
+    return this.byKind.get(view.kind)?.rulesReport?.(view.details, view.policy);
   }
 
   /** The kinds a caller can start with `POST /processes` (a child-only kind cannot). */

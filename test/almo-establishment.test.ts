@@ -95,6 +95,15 @@ describe('setting up an ALMO', () => {
     const funded = await stageIs(processId, 'operating');
     expect(funded.details.decentHomes).toMatchObject({ conditions: { section27Consent: 'met', twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
     expect(funded.details.inspections).toMatchObject([{ round: 1, clashes: [], outsideExpectedWindow: false, result: { stars: 2 } }]);
+    // The rules state the figures in force for this process: its support rule, bid round and passing stars.
+    const rules = await callApi<{ rules: { rule: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.auditor });
+    expect(rules.body.rules.map((r) => r.rule)).toEqual([
+      'ALMO-R1 tenants’ test of opinion, with an Independent Tenants Adviser, supported by a majority of the votes cast',
+      'ALMO-R2 a Building Costs Model from bid round 3 on',
+      expect.stringMatching(/^ALMO-R3 /),
+      expect.stringMatching(/^ALMO-R4 /),
+      'ALMO-R5 Decent Homes funding released only after Section 27 consent and at least 2 stars at inspection',
+    ]);
     const released = await stack.mailbox.waitFor((m) => m.subject.startsWith('2 stars: the Decent Homes funding of £15,500,000.00 is released') && m.text.includes(processId));
     expect(released.to).toEqual([cast.almoBoard.email, cast.finance.email, cast.programmeManager.email].sort());
 

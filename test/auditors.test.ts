@@ -137,7 +137,7 @@ describe('what an auditor can check', () => {
     expect(text).toContain(`appoint-adviser: appoint by ${cast.housingManager.userId} (housing_manager)`);
     expect(text).toContain(decisionRecord!.sha256);
     expect(text).toContain('content matches');
-    expect(text).toContain('LMA-R1 consultation support');
+    expect(text).toContain('LMA-R1 consultation support: more than 50% of those who answer in favour');
     expect(text).toContain('replays deterministically');
     expect(text).toContain('Hash chain intact');
   });

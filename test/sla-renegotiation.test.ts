@@ -259,6 +259,14 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       ['c1-legal-r2-almo', 'propose'],
       ['c1-legal-r2-council', 'accept'],
     ]);
+    // The rules state the figures of the policy this process runs with, not "the policy's".
+    const rules = await callApi<{ rules: { rule: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.auditor });
+    expect(rules.body.rules.map((r) => r.rule)).toEqual(
+      expect.arrayContaining([
+        'SLA-R2 at most 3 rounds of proposal and counter-proposal, each due in 15 working days, then deadlock',
+        'SLA-R3 a deadlock is decided, bindingly, by the chief executives, within 15 working days',
+      ]),
+    );
     // The evidence pack states how each rule of the process stood.
     const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
     const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/·?\s+/g, ' ');

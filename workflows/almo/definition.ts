@@ -118,7 +118,7 @@ export const almoDefinition: ProcessDefinition = {
   taskForms,
   // The central services' leads negotiate their SLAs: each a service_lead of the council, as at an SLA's start.
   formNamedPeople: { list_central_services: (form: { services: { serviceLead: { userId: string } }[] }) => serviceLeadsNamed(form.services, ['services']) },
-  rulesReport: (details) => almoRulesReport(details as AlmoDetails),
+  rulesReport: (details, policy) => almoRulesReport(details as AlmoDetails, policy?.[ALMO_KIND] as AlmoPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',
     options_appraisal_decision: "the cabinet's decision on the stock options appraisal (§2.1)",

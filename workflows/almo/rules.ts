@@ -69,14 +69,17 @@ export const clashesWith = (inspectionDate: string, events: OtherEvent[], within
   events.map((e) => ({ ...e, daysApart: daysApart(e.date, inspectionDate) })).filter((e) => e.daysApart <= withinDays);
 
 /** Each rule of the process and how it stands: for the evidence pack and the rules report. */
-export function almoRulesReport(details: AlmoDetails): RuleOutcome[] {
+export function almoRulesReport(details: AlmoDetails, policy?: AlmoPolicy): RuleOutcome[] {
+  const supportRule = policy
+    ? `supported by a majority of ${policy.supportRule === 'majority_of_votes_cast' ? 'the votes cast' : 'those eligible'}${policy.minimumTurnoutPercent > 0 ? ` on a turnout of at least ${policy.minimumTurnoutPercent}%` : ''}`
+    : undefined;
   const test = details.testOfOpinion;
   const bid = details.decentHomes;
   const open = openWorkstreams(details);
   const last = details.inspections.at(-1);
   return [
     {
-      rule: 'ALMO-R1 tenants’ test of opinion, with an Independent Tenants Adviser',
+      rule: `ALMO-R1 tenants’ test of opinion, with an Independent Tenants Adviser${supportRule ? `, ${supportRule}` : ''}`,
       source: 'PROCESSES.md §2.2',
       outcome: test?.result ? (test.result.supported ? 'met' : 'not met') : 'not reached',
       detail: test?.result
@@ -84,7 +87,7 @@ export function almoRulesReport(details: AlmoDetails): RuleOutcome[] {
         : 'no result yet',
     },
     {
-      rule: 'ALMO-R2 a Building Costs Model from the policy’s bid round on',
+      rule: `ALMO-R2 a Building Costs Model from ${policy ? `bid round ${policy.buildingCostsModelFromRound}` : 'the policy’s bid round'} on`,
       source: 'PROCESSES.md §2.3',
       outcome: bid ? 'met' : 'not reached',
       detail: bid ? `round ${bid.round}${bid.buildingCostsModel ? `, Building Costs Model ${bid.buildingCostsModel}` : ''}` : 'no bid yet',
@@ -102,7 +105,7 @@ export function almoRulesReport(details: AlmoDetails): RuleOutcome[] {
       detail: details.launch ? `launched on ${details.launch.goLiveDate}` : `still open: ${[...open, ...(details.section27?.decision === 'granted' ? [] : ['Section 27 consent'])].join(', ') || 'nothing'}`,
     },
     {
-      rule: 'ALMO-R5 Decent Homes funding released only after Section 27 consent and at least the passing stars',
+      rule: `ALMO-R5 Decent Homes funding released only after Section 27 consent and at least ${policy ? `${policy.passingStars} stars at inspection` : 'the passing stars'}`,
       source: 'PROCESSES.md §2.3, §2.8',
       outcome: bid?.released ? 'met' : last?.result ? 'not met' : 'not reached',
       detail: bid?.released ? `released after ${last?.result?.stars} stars` : last?.result ? `${last.result.stars} stars at inspection ${last.round}` : 'no inspection yet',

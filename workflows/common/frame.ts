@@ -149,6 +149,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
     openTasks: tasks.openTasks(),
     decisions: tasks.decisions.map(publicDecision),
     details,
+    policy: options.policy as unknown as Record<string, unknown>,
     // Over the registry entry's null: the view has the incident while there is one, else none.
     incident,
   });

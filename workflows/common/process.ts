@@ -48,6 +48,8 @@ export interface ProcessView<Details extends object = object> extends ProcessHea
   openTasks: TaskView[];
   decisions: DecisionRecord[];
   details: Details;
+  /** The policy the process runs with (the council's when it started): the figures its rules state. Views from before have none. */
+  policy?: Record<string, unknown>;
   /** Set while the process waits on a failed write (see Incident). */
   incident?: Incident;
 }

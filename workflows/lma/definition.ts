@@ -158,7 +158,7 @@ export const lmaDefinition: ProcessDefinition = {
       },
     },
   ],
-  rulesReport: (details) => lmaRulesReport(details as LmaDetails),
+  rulesReport: (details, policy) => lmaRulesReport(details as LmaDetails, policy?.[LMA_KIND] as LmaPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',
     consultation_notice: 'the notice of the formal consultation of affected residents (§1.7)',

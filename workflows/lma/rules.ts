@@ -1,5 +1,6 @@
 import type { RuleOutcome } from '../common/rules';
 import type { LmaDetails, ServiceScope, ServiceTerms } from './messages';
+import type { LmaPolicy } from './policy';
 
 // The rules of PROCESSES.md §1 that a decision can break, each named with its source, so a refusal
 // tells the officer which rule and why.
@@ -42,12 +43,14 @@ export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] 
 }
 
 /** Each rule of the process and how it stands for this agreement: for the evidence pack. */
-export function lmaRulesReport(details: LmaDetails): RuleOutcome[] {
+export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOutcome[] {
   const consultation = details.consultation;
   const outside = details.agreement ? outsideScope(details.agreement.services, details.detailedPlan ?? details.services) : [];
   return [
     {
-      rule: 'LMA-R1 consultation support',
+      rule: policy
+        ? `LMA-R1 consultation support: more than ${Math.round(policy.supportThreshold * 1000) / 10}% of those who answer in favour, after ${policy.consultationDays} days' consultation`
+        : 'LMA-R1 consultation support',
       source: 'PROCESSES.md §1.7',
       outcome: consultation ? (consultation.supported ? 'met' : 'not met') : 'not reached',
       detail: !consultation

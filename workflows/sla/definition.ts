@@ -161,7 +161,7 @@ export const slaDefinition: ProcessDefinition = {
       response: z.object({ stage: z.string(), cycle: z.number() }),
     },
   ],
-  rulesReport: (details) => slaRulesReport(details as SlaDetails),
+  rulesReport: (details, policy) => slaRulesReport(details as SlaDetails, policy?.[SLA_KIND] as SlaPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',
     sla_negotiation_brief: "each service's current charge, benchmark or market test and value-for-money gap (§4.2)",

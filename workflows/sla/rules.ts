@@ -1,4 +1,5 @@
 import type { RuleOutcome } from '../common/rules';
+import type { SlaPolicy } from './policy';
 import { DEADLOCK_FORUM_NAMES, type ImpactReport, type ServiceBenchmark, type SlaDetails, type SlaServiceState, type SlaTerms, type ValueForMoneyGap } from './messages';
 
 // The rules and sums of PROCESSES.md §4 (source 004: 5.2, 7.7, 8.3), each named with its source, so a
@@ -80,7 +81,7 @@ export function impactOf(services: SlaServiceState[], effectiveFrom: string): Im
 }
 
 /** Each rule of the process and how it stands for this SLA set: for the evidence pack and the rules report. */
-export function slaRulesReport(details: SlaDetails, maxRounds?: number): RuleOutcome[] {
+export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOutcome[] {
   const services = details.services;
   const unbenchmarked = services.filter((s) => !s.benchmark).map((s) => s.name);
   const negotiated = services.filter((s) => s.outcome);
@@ -94,13 +95,17 @@ export function slaRulesReport(details: SlaDetails, maxRounds?: number): RuleOut
       detail: unbenchmarked.length === 0 ? services.map((s) => `${s.name}: gap ${s.gap ? `${s.gap.percent}%` : 'none'}`).join('; ') : `not yet: ${unbenchmarked.join(', ')}`,
     },
     {
-      rule: `SLA-R2 at most ${maxRounds ?? 'the policy’s'} rounds of proposal and counter-proposal, then deadlock`,
+      rule: policy
+        ? `SLA-R2 at most ${roundsInWords(policy.maxRounds)} of proposal and counter-proposal, each due in ${policy.responseWorkingDays} working days, then deadlock`
+        : 'SLA-R2 at most the policy’s rounds of proposal and counter-proposal, then deadlock',
       source: 'PROCESSES.md §4.3',
       outcome: negotiated.length ? 'met' : 'not reached',
       detail: negotiated.length ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${roundsInWords(s.outcome?.rounds ?? 0)}`).join('; ') : 'no negotiation has ended yet',
     },
     {
-      rule: 'SLA-R3 a deadlock is decided, bindingly, by the chief executives or a joint board–cabinet meeting',
+      rule: policy
+        ? `SLA-R3 a deadlock is decided, bindingly, by ${DEADLOCK_FORUM_NAMES[policy.deadlockForum]}, within ${policy.deadlockDecisionWorkingDays} working days`
+        : 'SLA-R3 a deadlock is decided, bindingly, by the chief executives or a joint board–cabinet meeting',
       source: 'PROCESSES.md §4.4',
       outcome: deadlocked.length ? 'met' : 'not reached',
       detail: deadlocked.length

@@ -67,7 +67,8 @@ const signBoth = async (processId: string) => {
 
 /** Everything between the detailed plan and the signed agreement, done as the rules want it. */
 async function prepareAndSign(processId: string): Promise<void> {
-  await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: detailedPlan, ...responsibilities });
+  // The draft starts from the approved detailed plan: legal services send only what it adds.
+  await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { ...responsibilities });
   await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
     insuredBy: 'group',
     cover: ['public_liability', 'theft', 'damage', 'injury'],
@@ -96,14 +97,17 @@ describe('a Local Management Agreement over its life', () => {
   it('goes from expression of interest to a signed agreement, two renewals (one varied) and a termination', async () => {
     const processId = await driveToPreparingAgreement(stack, cast);
     await prepareAndSign(processId);
+    expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ agreement: { services: detailedPlan, ...responsibilities } });
 
     // Term 1: renewed as it is.
     await runTerm(processId, 1, 'renew');
     // Term 2: varied, back through legal services and both signatures, with a higher price for gardening.
     await runTerm(processId, 2, 'vary', 'The group takes on the grass by Oak House too; gardening costs more');
     const varied = [{ ...detailedPlan[0], annualPayment: 150_000 }, detailedPlan[1]];
-    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: varied, ...responsibilities });
+    // The variation starts from the agreement in force: only the service that changes is sent.
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: [varied[0]] });
     await signBoth(processId);
+    await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ agreement: { services: varied, ...responsibilities } }), 30_000);
     // Term 3: terminated, with a notice to residents.
     await runTerm(processId, 3, 'terminate', 'The group is winding up');
 
@@ -337,15 +341,16 @@ describe('the rules of signing a Community Cashback Agreement', () => {
     ]);
 
     // The group asks for a redraft within scope, and then both sides can sign.
+    // The redraft starts from the draft the group asked to change: it sends only the service it takes out.
     await completeTask(stack, signing.id, cast.rep, { outcome: 'request_changes', reasons: 'Minor repairs were never in the plan' });
-    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: detailedPlan, ...responsibilities });
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { removeServices: ['minor_repairs'] });
     await signBoth(processId);
     const operating = await eventually(async () => {
       const view = await viewOf(stack, processId, cast.auditor);
       expect(view.stage).toBe('operating');
       return view;
     });
-    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company', registration: 'CIC 12345678' }, consultation: { for: 30, against: 10, supported: true } });
+    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company', registration: 'CIC 12345678' }, consultation: { for: 30, against: 10, supported: true }, agreement: { services: detailedPlan, ...responsibilities } });
     // The agreement names the formal body by the registration entered at step 8.
     const agreement = (await documentsOf(processId)).find((d) => d.kind === 'community_cashback_agreement');
     expect((await documentText(agreement!.id)).replace(/·?\s+/g, ' ')).toContain('(community interest company, registered as CIC 12345678)');

@@ -79,7 +79,19 @@ const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> =
   confirm_insurance_and_safety: z.object({ insuredBy: z.enum(['council', 'group']), cover: z.array(z.enum(['public_liability', 'theft', 'damage', 'injury'])).min(1), healthAndSafety: text }).strict(),
   record_consultation_result: z.object({ for: count, against: count, noReply: count.optional() }).strict(),
   register_formal_body: z.object({ legalForm: z.enum(['residents_association', 'community_interest_company']), reference: text }).strict(),
-  draft_agreement: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length), groupResponsibilities: text, councilResponsibilities: text }).strict(),
+  draft_agreement: z
+    .object({
+      services: z
+        .array(serviceTerms)
+        .min(1)
+        .max(LMA_SERVICES.length)
+        .optional()
+        .meta({ description: 'only the services that differ from what the draft starts from (the approved detailed plan, or the agreement in force), each in full; absent: none differ' }),
+      removeServices: z.array(z.enum(LMA_SERVICES)).min(1).max(LMA_SERVICES.length).optional().meta({ description: 'services the agreement leaves out' }),
+      groupResponsibilities: text.optional().meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
+      councilResponsibilities: text.optional().meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
+    })
+    .strict(),
   sign_agreement: nothing,
   submit_monitoring_report: z.object({ summary: text }).strict(),
   annual_review: z.object({ performance: text, satisfaction: text }).strict(),

@@ -42,6 +42,17 @@ export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] 
   return undefined;
 }
 
+/**
+ * §1.9: the services of a draft: those it starts from (the approved detailed plan, or the agreement in
+ * force), each one `changed` lists in its place (or added), less those `removed`.
+ */
+export function draftedServices(startFrom: ServiceTerms[], changed: ServiceTerms[] = [], removed: string[] = []): ServiceTerms[] {
+  const byService = new Map(startFrom.map((s) => [s.service as string, s]));
+  for (const service of changed) byService.set(service.service, service);
+  for (const service of removed) byService.delete(service);
+  return [...byService.values()];
+}
+
 /** Each rule of the process and how it stands for this agreement: for the evidence pack. */
 export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOutcome[] {
   const consultation = details.consultation;

@@ -21,7 +21,7 @@ import {
   type VariationRequestInput,
 } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
-import { consultationSupports, outsideScope, signingRefusal, withoutQuotes } from './rules';
+import { consultationSupports, draftedServices, outsideScope, signingRefusal, withoutQuotes } from './rules';
 
 const ignore = async (): Promise<void> => undefined;
 /** How the agreement names each signatory's capacity. */
@@ -128,14 +128,21 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
    */
   const draftAndSign = async (
     round0: string,
+    /** What the draft starts from: the approved detailed plan, or the agreement in force for a variation. */
+    startFrom: () => Partial<AgreementTerms> & { services: ServiceTerms[] },
     agreedScope: () => ServiceTerms[] | undefined,
     insured: () => boolean,
     variation?: Variation,
   ): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> => {
     const what = variation ? `${variation.name} of the Community Cashback Agreement` : 'the Community Cashback Agreement';
     const why = variation ? { variation } : {};
+    // A redraft starts from the draft the signatories asked to change.
+    let previous: (Partial<AgreementTerms> & { services: ServiceTerms[] }) | undefined;
     for (let round = 1; ; round += 1) {
       let terms: AgreementTerms | undefined;
+      const base = previous ?? startFrom();
+      const text = (decision: DecisionRecord, field: 'groupResponsibilities' | 'councilResponsibilities') =>
+        typeof decision.form[field] === 'string' ? (decision.form[field] as string) : (base[field] as string);
       await tasks.decide(
         {
           taskId: `draft-agreement-${round0}${round}`,
@@ -143,18 +150,24 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
           title: variation ? `Draft ${what}: ${variation.reasons}` : `Draft ${what}`,
           role: 'legal_services',
           outcomes: ['approve'],
-          requiredFormFields: ['services', 'groupResponsibilities', 'councilResponsibilities'],
-          data: { agreedScope: agreedScope() ?? details.services, ...why },
+          // Only what the process does not know yet: the responsibilities of a first draft.
+          requiredFormFields: (['groupResponsibilities', 'councilResponsibilities'] as const).filter((field) => base[field] === undefined),
+          data: { agreedScope: agreedScope() ?? details.services, startsFrom: base, ...why },
           dueInWorkingDays: councilStep,
         },
         async (decision) => {
           terms = {
-            services: decision.form.services as ServiceTerms[],
-            groupResponsibilities: formField(decision, 'groupResponsibilities'),
-            councilResponsibilities: formField(decision, 'councilResponsibilities'),
+            services: draftedServices(base.services, decision.form.services as ServiceTerms[] | undefined, decision.form.removeServices as string[] | undefined),
+            groupResponsibilities: text(decision, 'groupResponsibilities'),
+            councilResponsibilities: text(decision, 'councilResponsibilities'),
           };
           details.agreement = { ...terms, signedBy: [] };
+          previous = terms;
         },
+        (attempt) =>
+          draftedServices(base.services, attempt.form?.services as ServiceTerms[] | undefined, attempt.form?.removeServices as string[] | undefined).length === 0
+            ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
+            : undefined,
       );
       const signers: { id: string; role: Actor['role']; title: string }[] = [
         { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
@@ -385,7 +398,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       );
     };
     try {
-      const [, , , signed] = await preparing.run(() => Promise.all([insurance(), consultation(), formalBody(), draftAndSign('', () => plan, () => insured)]));
+      const [, , , signed] = await preparing.run(() => Promise.all([insurance(), consultation(), formalBody(), draftAndSign('', () => ({ services: plan ?? [] }), () => plan, () => insured)]));
       return signed;
     } catch (err) {
       if (!(isCancellation(err) && notSupported)) throw err;
@@ -448,7 +461,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         const number = variations;
         variationRequest = undefined;
         const requested = details.variationInProgress;
-        const varied = await draftAndSign(`t${term}-v${number}-`, () => details.detailedPlan ?? terms.services, () => true, {
+        const varied = await draftAndSign(`t${term}-v${number}-`, () => current, () => details.detailedPlan ?? terms.services, () => true, {
           name: `Variation ${number}`,
           reasons: requested?.reasons ?? '',
           ...(requested ? { requestedBy: requested.requestedBy } : {}),
@@ -484,7 +497,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       );
       outcome = decision.outcome as typeof outcome;
       if (outcome === 'vary') {
-        const varied = await draftAndSign(`t${term + 1}-`, () => details.detailedPlan ?? terms.services, () => true, {
+        const varied = await draftAndSign(`t${term + 1}-`, () => current, () => details.detailedPlan ?? terms.services, () => true, {
           name: `Variation for term ${term + 1}`,
           reasons: decision.reasons ?? '',
           requestedBy: decision.actor,

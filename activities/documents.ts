@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import type { PrismaClient } from '../lib/db';
 import type { GenerateDocumentInput, GeneratedDocument } from '../workflows/common/engine-types';
-import { dateInWords } from '../workflows/common/format';
+import { dateInWords, inWords } from '../workflows/common/format';
 
 /** Renders a plain, accessible A4 PDF: title, process reference, then each section. */
 export function renderPdf(input: GenerateDocumentInput): Promise<Buffer> {
@@ -20,7 +20,7 @@ export function renderPdf(input: GenerateDocumentInput): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     doc.font('Helvetica-Bold').fontSize(18).text(input.title);
-    doc.moveDown(0.5).font('Helvetica').fontSize(10).text(`${input.process.title}`).text(`Reference: ${input.process.processId}`).text(`Step: ${input.step}`).text(`Date: ${dateInWords(input.at)}`);
+    doc.moveDown(0.5).font('Helvetica').fontSize(10).text(`${input.process.title}`).text(`Reference: ${input.process.processId}`).text(`Step: ${inWords(input.step)}`).text(`Date: ${dateInWords(input.at)}`);
     for (const section of input.sections) {
       doc.moveDown().font('Helvetica-Bold').fontSize(12).text(section.heading);
       doc.font('Helvetica').fontSize(11);

@@ -1,3 +1,4 @@
+import { inWords } from '../workflows/common/format';
 import type { Prisma } from '../prisma/generated/client';
 import { appendAudit } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
@@ -129,7 +130,7 @@ export function createEngineActivities(prisma: PrismaClient) {
         key: `decision:${task.taskId}`,
         at: decision.decidedAt,
         kind: 'decision',
-        summary: `${task.title}: ${decision.outcome}`,
+        summary: `${task.title}: ${inWords(decision.outcome)}`,
         actor: decision.actor,
         taskId: task.taskId,
         outcome: decision.outcome,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
-import { dateInWords, inPounds, stageInWords } from '../workflows/common/format';
+import { dateInWords, dateTimeInWords, inPounds, inWords } from '../workflows/common/format';
 import type { Actor, Role } from '../workflows/common/roles';
 
 /** What an email says, from the workflow's own data. */
@@ -22,8 +22,7 @@ export interface NotificationFacts {
   payment?: { amountPence: number; payee: string; dueOn: string; instalment: number; of: number; term: number };
 }
 
-const when = (iso?: string) =>
-  iso ? new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Europe/London' }).format(new Date(iso)) : 'no date set';
+const when = (iso?: string) => (iso ? dateTimeInWords(iso) : 'no date set');
 
 const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: NotificationFacts) => { subject: string; body: string[] }> = {
   task_opened: (process, facts) => ({
@@ -42,17 +41,17 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
     ],
   }),
   decision_made: (process, facts) => ({
-    subject: `Decision recorded: ${facts.taskTitle} — ${facts.outcome}`,
+    subject: `Decision recorded: ${facts.taskTitle} — ${inWords(facts.outcome ?? '')}`,
     body: [
-      `${facts.actor?.userId} (${facts.actor?.role}) recorded "${facts.outcome}" on: ${facts.taskTitle}.`,
+      `${facts.actor?.userId} (${facts.actor?.role}) recorded "${inWords(facts.outcome ?? '')}" on: ${facts.taskTitle}.`,
       ...(facts.reasons ? [`Reasons: ${facts.reasons}`] : []),
       // The stage it was decided at: what the decision moves the process to is told by what opens next.
-      ...(facts.stage ? [`Decided at the ${stageInWords(facts.stage)} stage.`] : []),
+      ...(facts.stage ? [`Decided at the ${inWords(facts.stage)} stage.`] : []),
     ],
   }),
   process_finished: (process, facts) => ({
     subject: `Process finished: ${process.title}`,
-    body: [`The process has ended: ${stageInWords(facts.stage ?? '')}.`],
+    body: [`The process has ended: ${inWords(facts.stage ?? '')}.`],
   }),
   incident_opened: (process, { incident }) => ({
     subject: `Process stopped: ${process.title}`,

@@ -131,7 +131,7 @@ describe('an options review of an ALMO', () => {
     }
     // The ALMO board hears of the decision on its company's future and of the end of its Management Agreement.
     const boardTold = (subject: string) => stack.mailbox.waitFor((m) => m.subject === `Decision recorded: ${subject}` && m.text.includes(processId) && m.to.includes(cast.almoBoard.email));
-    await boardTold(`Record the council decision on the future of ${ALMO} — in_house`);
+    await boardTold(`Record the council decision on the future of ${ALMO} — in house`);
     await boardTold('Handover to the council: ending the Management Agreement — done');
     const ended = await stageIs<AlmoDetails>(establishment, 'agreement_ended');
     expect(ended.status).toBe('completed');
@@ -235,6 +235,14 @@ describe('an options review of an ALMO', () => {
     expect(notice).toContain('The council decided to keep the ALMO.');
     expect(notice).toContain('Funding for the ALMO HRA management fee: £24,500,000.00 Major works capital: £9,000,000.00 Ratified by the council, minute CAB/2026/80.');
     const documents = await documentsOf(processId);
+    // The shortlist's decision record states its options in words, not JSON or codes.
+    const shortlistRecord = await documentText(documents.find((d) => d.kind === 'decision_record' && d.title.startsWith('Decision record: Shortlist the options'))!.id);
+    expect(shortlistRecord).toContain('Outcome: submit');
+    expect(shortlistRecord).toMatch(/Options: option keep almo, name Keep Riverside Homes, pros Continuity/);
+    expect(shortlistRecord).toContain('Recommended: keep almo');
+    expect(shortlistRecord).toContain('Step: shortlist options');
+    expect(shortlistRecord).toMatch(/Decided at: [A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}/);
+    expect(shortlistRecord).not.toMatch(/[{}"]|\d{4}-\d{2}-\d{2}T/);
     const termsOfReference = documents.find((d) => d.kind === 'terms_of_reference')!;
     const terms = await documentText(termsOfReference.id);
     expect(terms).toContain('This is a public document');
@@ -260,7 +268,7 @@ describe('an options review of an ALMO', () => {
     expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: outsider })).status).toBe(404);
     const listed = await callApi<{ items: { processId: string }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&kind=optionsreview`, { as: tenant });
     expect(listed.body.items.map((p) => p.processId)).toEqual([processId]);
-    const told = await stack.mailbox.waitFor((m) => m.subject === 'Decision recorded: Record the council decision on the future of Riverside Homes — keep_almo' && m.text.includes(processId));
+    const told = await stack.mailbox.waitFor((m) => m.subject === 'Decision recorded: Record the council decision on the future of Riverside Homes — keep almo' && m.text.includes(processId));
     expect(told.to).toContain(tenant.email);
   }, 90_000);
   it('waits for the transfer date before the listening programme begins: nothing is asked of anyone before the service is in-house', async () => {

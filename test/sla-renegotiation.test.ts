@@ -198,7 +198,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const forum = await decisionEmail('Payroll: record the binding decision of the chief executives on the deadlock — revise');
     expect(forum.to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.payroll.email]));
     const councilSigned = await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — sign`);
-    expect((await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — request_changes`)).to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.hr.email]));
+    expect((await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — request changes`)).to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.hr.email]));
     expect(councilSigned.to).toEqual(expect.arrayContaining([cast.almoBoard.email, ...Object.values(cast.leads).map((l) => l.email)]));
 
     const outcomes = Object.fromEntries(inForce.details.services.map((s) => [s.key, s.outcome]));

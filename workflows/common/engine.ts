@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
-import { formInWords } from './format';
+import { dateTimeInWords, formInWords, inWords } from './format';
 import { NON_RETRYABLE_ACTIVITY_ERRORS, type AuditedCommand, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
 import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
@@ -122,7 +122,7 @@ export function processEngine(
     sections: [
       {
         heading: 'Decision',
-        lines: [`Outcome: ${decision.outcome}`, `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${decision.actor.role})` : `${decision.actor.userId} (${decision.actor.role})`}`, `Decided at: ${decision.decidedAt}`],
+        lines: [`Outcome: ${inWords(decision.outcome)}`, `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${inWords(decision.actor.role)})` : `${decision.actor.userId} (${inWords(decision.actor.role)})`}`, `Decided at: ${dateTimeInWords(decision.decidedAt)}`],
       },
       ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
       ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: formInWords(decision.form) }] : []),

@@ -4,11 +4,15 @@
 const POUNDS = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 2 });
 const DATE_IN_WORDS = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
 
-/** A stage as people read it: `outline_plan` is "outline plan". */
-export const stageInWords = (stage: string): string => stage.replace(/_/g, ' ');
+/** A stage, an outcome or another code as people read it: `outline_plan` is "outline plan". */
+export const inWords = (code: string): string => code.replace(/_/g, ' ');
 
 /** An amount in pence as pounds, e.g. 1200000 → "£12,000.00". */
 export const inPounds = (pence: number): string => POUNDS.format(pence / 100);
+
+const DATE_TIME_IN_WORDS = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Europe/London' });
+/** An instant as a London date and time in words, e.g. "Thursday 1 April 2027 at 14:05". */
+export const dateTimeInWords = (iso: string): string => DATE_TIME_IN_WORDS.format(new Date(iso));
 
 /** An instant as the date it is in London, in words, e.g. "1 April 2027". */
 export const dateInWords = (iso: string): string => DATE_IN_WORDS.format(new Date(iso));
@@ -24,6 +28,8 @@ export const calendarDateOf = (iso: string): string => LONDON_DATE.format(new Da
 export const calendarDateInWords = (date: string): string => dateInWords(startOfDate(date));
 
 const COUNT = new Intl.NumberFormat('en-GB');
+/** A value that is a code from a list (`keep_almo`, `in_house`), not words someone typed. */
+const CODE = /^[a-z]+(_[a-z]+)+$/;
 /** A form field's name as people read it: `annualChargePence` is "annual charge" (its amount is in pounds). */
 const fieldInWords = (name: string): string =>
   name
@@ -34,7 +40,7 @@ const fieldInWords = (name: string): string =>
     .replace(/\bkpis\b/, 'KPIs');
 const valueInWords = (name: string, value: unknown): string => {
   if (value === null || value === undefined) return 'none';
-  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? calendarDateInWords(value) : value;
+  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? calendarDateInWords(value) : CODE.test(value) ? inWords(value) : value;
   if (typeof value === 'number') return name.endsWith('Pence') ? inPounds(value) : COUNT.format(value);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((item) => valueInWords(name, item)).join('; ');

@@ -85,16 +85,22 @@ describe('setting up an ALMO', () => {
       { key: 'it', name: 'IT', outcome: 'renewed', annualChargePence: 20_000_000 },
     ]);
     await decide(processId, 'readiness-branding', cast.housingManager, 'ready', { summary: 'New name and livery' });
-    // Launched 14 months ago, so the inspection 14 months after launch is today and its result can be recorded.
-    const goLive = monthsAfter(today(), -14);
+    // An ALMO cannot go live before the consent that lets it (granted today).
+    const beforeConsent = await attempt(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: daysAfter(today(), -1) });
+    expect(beforeConsent.status).toBe(409);
+    expect(beforeConsent.body.detail).toMatch(/^ALMO-R4: the go-live date cannot be before Section 27 consent, granted on /);
+    const goLive = today();
     await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
 
-    // §2.7-2.8: the inspection is recorded, and 2 stars release the Decent Homes funding.
-    await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate: monthsAfter(goLive, 14), otherEvents: [{ kind: 'internal_audit', name: 'Repairs audit', date: monthsAfter(goLive, 6) }] });
+    // §2.7-2.8: the inspection is recorded, and 2 stars release the Decent Homes funding. Not before the
+    // launch; held today, so its result can be recorded now, and marked as outside the expected window.
+    const beforeLaunch = await attempt(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate: daysAfter(goLive, -1) });
+    expect(beforeLaunch).toMatchObject({ status: 409, body: { detail: expect.stringMatching(/^the inspection cannot be before the launch on /) } });
+    await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate: goLive, otherEvents: [{ kind: 'internal_audit', name: 'Repairs audit', date: monthsAfter(goLive, 6) }] });
     await decide(processId, 'inspection-1-result', cast.liaison, 'record', { stars: 2, prospects: 'promising', reportReference: 'HI/2028/117' });
     const funded = await stageIs(processId, 'operating');
     expect(funded.details.decentHomes).toMatchObject({ conditions: { section27Consent: 'met', twoStarInspection: 'met' }, released: { totalPence: 15_500_000_00 } });
-    expect(funded.details.inspections).toMatchObject([{ round: 1, clashes: [], outsideExpectedWindow: false, result: { stars: 2 } }]);
+    expect(funded.details.inspections).toMatchObject([{ round: 1, clashes: [], outsideExpectedWindow: true, expected: { from: monthsAfter(goLive, 12), to: monthsAfter(goLive, 18) }, result: { stars: 2 } }]);
     // The rules state the figures in force for this process: its support rule, bid round and passing stars.
     const rules = await callApi<{ rules: { rule: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.auditor });
     expect(rules.body.rules.map((r) => r.rule)).toEqual([
@@ -201,12 +207,12 @@ describe('setting up an ALMO', () => {
     expect(reminder.to).toEqual([cast.liaison.email]);
     expect(escalation.to).toEqual([cast.programmeManager.email]);
     await decide(processId, 'section-27-decision-1', cast.liaison, 'granted');
-    // Launched 25 months ago: the inspection 13 months after it and the re-inspection a year later (today) have taken place.
-    const goLive = monthsAfter(today(), -25);
+    const goLive = today();
     await decide(processId, 'launch', cast.programmeManager, 'launch', { goLiveDate: goLive });
 
-    // An internal audit ten days after the inspection is flagged to the programme manager.
-    const inspectionDate = monthsAfter(goLive, 13);
+    // An internal audit ten days after the inspection is flagged to the programme manager. The inspection
+    // is held today (its result can be recorded today), as is the re-inspection below.
+    const inspectionDate = goLive;
     await decide(processId, 'inspection-1-date', cast.liaison, 'schedule', { inspectionDate, otherEvents: [{ kind: 'internal_audit', name: 'Internal audit of rent collection', date: daysAfter(inspectionDate, 10) }, { kind: 'council_inspection', name: 'Gas safety', date: monthsAfter(inspectionDate, 3) }] });
     const flag = await stack.mailbox.waitFor((m) => m.subject.startsWith('Action needed: Inspection fatigue') && m.text.includes(processId));
     expect(flag.to).toEqual([cast.programmeManager.email]);
@@ -221,7 +227,7 @@ describe('setting up an ALMO', () => {
     const improving = await stageIs(processId, 'inspection');
     expect(improving.details.improvementPlans).toMatchObject([{ afterRound: 1, plan: 'Repairs call centre rebuilt; void turnaround to 21 days' }]);
     expect(improving.details.decentHomes?.released).toBeUndefined();
-    await decide(processId, 'inspection-2-date', cast.liaison, 'schedule', { inspectionDate: monthsAfter(inspectionDate, 12) });
+    await decide(processId, 'inspection-2-date', cast.liaison, 'schedule', { inspectionDate });
     await decide(processId, 'inspection-2-result', cast.liaison, 'record', { stars: 2, prospects: 'promising', reportReference: 'HI/2029/044' });
     const funded = await stageIs(processId, 'operating');
     expect(funded.details.inspections.map((i) => i.result?.stars)).toEqual([1, 2]);

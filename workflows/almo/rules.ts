@@ -1,4 +1,4 @@
-import { startOfDate } from '../common/format';
+import { calendarDateInWords, calendarDateOf, startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import type { RuleOutcome } from '../common/rules';
 import { WORKSTREAMS, type AlmoDetails, type BoardPlace, type OtherEvent, type SupportRule, type Workstream } from './messages';
@@ -56,10 +56,14 @@ export const openWorkstreams = (details: AlmoDetails): string[] =>
   (Object.keys(WORKSTREAMS) as Workstream[]).filter((w) => !details.workstreams[w].done).map((w) => details.workstreams[w].name);
 
 /** §2.4-2.6: why the ALMO may not launch yet, or nothing if it may. */
-export function launchRefusal(details: AlmoDetails): string | undefined {
+export function launchRefusal(details: AlmoDetails, goLiveDate?: unknown): string | undefined {
   const open = openWorkstreams(details);
   const consent = details.section27?.decision === 'granted';
-  if (!open.length && consent) return undefined;
+  if (!open.length && consent) {
+    // An ALMO cannot have gone live before the consent that lets it.
+    const consentedOn = calendarDateOf(details.section27?.decidedAt ?? '');
+    return typeof goLiveDate === 'string' && goLiveDate < consentedOn ? `ALMO-R4: the go-live date cannot be before Section 27 consent, granted on ${calendarDateInWords(consentedOn)} (PROCESSES.md §2.5-2.6)` : undefined;
+  }
   const waiting = [...open, ...(consent ? [] : ['Section 27 consent'])];
   return `ALMO-R4: launch needs every set-up workstream done and Section 27 consent; still open: ${waiting.join(', ')} (PROCESSES.md §2.4-2.6)`;
 }

@@ -381,7 +381,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
         async (d) => {
           details.launch = { goLiveDate: formField(d, 'goLiveDate'), launchedBy: d.actor };
         },
-        () => launchRefusal(details),
+        (attempt) => launchRefusal(details, attempt.form?.goLiveDate),
       );
     try {
       await scope.run(() => Promise.all([hra(), slas(), managementAgreement(), shadowBoard(), readiness(), section27(), launch()]));
@@ -416,6 +416,12 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
           const otherEvents = (d.form.otherEvents as OtherEvent[] | undefined) ?? [];
           inspection = { round, date, expected, outsideExpectedWindow: date < expected.from || date > expected.to, otherEvents, clashes: clashesWith(date, otherEvents, p.inspectionFatigueDays) };
           details.inspections.push(inspection);
+        },
+        (attempt) => {
+          // An inspection of the ALMO follows its launch, and a re-inspection the inspection before it.
+          const after = details.inspections.at(-1)?.date ?? goLiveDate;
+          const date = attempt.form?.inspectionDate;
+          return typeof date === 'string' && date < after ? `the ${round === 1 ? 'inspection' : 're-inspection'} cannot be before ${round === 1 ? `the launch on ${onDate(goLiveDate)}` : `the inspection on ${onDate(after)}`}` : undefined;
         },
       );
       const current = inspection as Inspection;

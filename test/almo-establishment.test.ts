@@ -8,7 +8,7 @@ import { callApi, startTestStack, type TestStack, type TestUser } from './suppor
 import { recordRuns, runName } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
-// The ALMO establishment's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The ALMO establishment's version whose runs `RECORD_HISTORIES=almo npm test` records under test/histories/.
 const CURRENT_ALMO_VERSION = 'almo-v1';
 let stack: TestStack;
 let cast: AlmoCast;
@@ -143,7 +143,7 @@ describe('setting up an ALMO', () => {
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs).toHaveLength(4);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-${runName(processId, workflowId)}`);
+    await recordRuns(stack, 'almo', processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
 
   it('ends with a result notice when the tenants vote no, and when the cabinet chooses another option', async () => {
@@ -191,7 +191,7 @@ describe('setting up an ALMO', () => {
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs).toHaveLength(3);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-section-27-refused-${runName(processId, workflowId)}`);
+    await recordRuns(stack, 'almo', processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-section-27-refused-${runName(processId, workflowId)}`);
   }, 90_000);
 
   it('escalates a late Section 27 decision, flags an inspection clashing with an internal audit, and releases the funding at a 2-star re-inspection after 1 star', async () => {

@@ -1,5 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { recording, writeHistory } from './support/histories';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
@@ -25,7 +24,7 @@ import {
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
-// The LMA workflow version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The LMA workflow version whose runs `RECORD_HISTORIES=lma npm test` records under test/histories/.
 // A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
 const CURRENT_LMA_VERSION = 'lma-v7-true-records';
 
@@ -129,8 +128,8 @@ describe('a Local Management Agreement over its life', () => {
     for (const [index, run] of runs.entries()) {
       const history = await stack.client.workflow.getHandle(processId, run.runId).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, `${processId}/${run.runId}`);
-      // `RECORD_HISTORIES=1 npm test` records this version's runs for the replay suite to guard.
-      if (process.env.RECORD_HISTORIES === '1') writeFileSync(path.join(__dirname, 'histories', `${CURRENT_LMA_VERSION}-run${index + 1}.json`), historyToJSON(history));
+      // `RECORD_HISTORIES=lma npm test` records this version's runs for the replay suite to guard.
+      if (recording('lma')) writeHistory(`${CURRENT_LMA_VERSION}-run${index + 1}`, historyToJSON(history));
     }
 
     // Payments: two instalments a term, on the agreed dates, the varied price in term 3.

@@ -9,7 +9,7 @@ import { callApi, startTestStack, type TestStack, type TestUser } from './suppor
 import { recordRuns } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
-// The options review's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The options review's version whose runs `RECORD_HISTORIES=optionsreview npm test` records under test/histories/.
 const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v2-listening-from-transfer';
 /** The ALMO's policy, and a consultation of two days (0.2 s) and a listening programme of two months (6 s). */
 const policy = { ...compressedAlmoPolicy, optionsreview: { councilStepWorkingDays: 15, consultationDays: 2, listeningMonths: 2 } };
@@ -179,11 +179,11 @@ describe('an options review of an ALMO', () => {
     expect(notice).toContain('The council decided to bring the service in-house.');
     expect(notice).toContain(`Decided at the meeting of ${new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${meetingDate}T00:00:00Z`))}, minute CAB/2026/77`);
 
-    // Every run replays; `RECORD_HISTORIES=1 npm test` records this one for the replay suite.
+    // Every run replays; `RECORD_HISTORIES=optionsreview npm test` records this one for the replay suite.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    await recordRuns(stack, processId, cast.auditor, () => `${CURRENT_OPTIONS_REVIEW_VERSION}-in-house`);
-    await recordRuns(stack, establishment, cast.auditor, (workflowId) => (workflowId === establishment ? `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended` : undefined));
+    await recordRuns(stack, 'optionsreview', processId, cast.auditor, () => `${CURRENT_OPTIONS_REVIEW_VERSION}-in-house`);
+    await recordRuns(stack, 'optionsreview', establishment, cast.auditor, (workflowId) => (workflowId === establishment ? `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended` : undefined));
   }, 180_000);
 
   it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {

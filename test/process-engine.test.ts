@@ -1,5 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { recording, writeHistory } from './support/histories';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
 import { settled, timelineOf, viewOf as viewAs } from './support/lma';
@@ -9,7 +8,7 @@ import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser }
 // tests' registry knows: the shared frame, child workflows and every refusal of the task book.
 
 const EventType = temporal.api.enums.v1.EventType;
-// The version of the shared frame whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The version of the shared frame whose runs `RECORD_HISTORIES=frame npm test` records under test/histories/.
 const FRAME_VERSION = 'frame-v3-incidents';
 const GROUP = 'The Elms Tenants';
 const GROUP_KEY = 'the-elms-tenants';
@@ -190,12 +189,12 @@ describe('a child workflow of a process', () => {
     await eventually(async () => expect(await viewOf(processId)).toMatchObject({ stage: 'granted', status: 'completed', details: { inspection: 'Door fitted to standard' } }));
     const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
     expect(history.body.runs.map((run) => run.workflowId).sort()).toEqual([processId, `${processId}:inspection`]);
-    // `RECORD_HISTORIES=1 npm test` records the frame's runs, parent and child, for the replay suite.
-    if (process.env.RECORD_HISTORIES === '1') {
+    // `RECORD_HISTORIES=frame npm test` records the frame's runs, parent and child, for the replay suite.
+    if (recording('frame')) {
       for (const run of history.body.runs) {
         const name = run.workflowId === processId ? 'parent' : 'child';
         // As the auditors' export gives a run: the workflow id with it, as the child's id derives from it.
-        writeFileSync(path.join(__dirname, 'histories', `${FRAME_VERSION}-${name}.json`), JSON.stringify({ workflowId: run.workflowId, history: run.history }));
+        writeHistory(`${FRAME_VERSION}-${name}`, JSON.stringify({ workflowId: run.workflowId, history: run.history }));
       }
     }
   });

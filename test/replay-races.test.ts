@@ -5,7 +5,7 @@ import { viewOf } from './support/lma';
 import { localActivitiesOutOfOrder } from './support/out-of-order';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
-// The frame's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The frame's version whose runs `RECORD_HISTORIES=frame npm test` records under test/histories/.
 const CURRENT_FRAME_VERSION = 'frame-v4';
 
 // A live run's local activities finish in whatever order the database answers them; a replay resolves
@@ -31,6 +31,6 @@ describe('a run whose local activities finish in another order than they started
     const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'Replay test done' } });
     expect(cancelled.status).toBe(200);
     await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).status).toBe('cancelled'));
-    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_FRAME_VERSION}-one-local-activity-at-a-time-almo-${runName(processId, workflowId)}`);
+    await recordRuns(stack, 'frame', processId, cast.auditor, (workflowId) => `${CURRENT_FRAME_VERSION}-one-local-activity-at-a-time-almo-${runName(processId, workflowId)}`);
   });
 });

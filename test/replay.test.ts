@@ -4,8 +4,9 @@ import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
 import { quietTemporalRuntime } from './support/stack';
 import { replayRuns } from '../lib/replay';
+import { writeHistory } from './support/histories';
 
-// Histories recorded from earlier workflow versions (`RECORD_HISTORIES=1 npm test` writes new ones).
+// Histories recorded from earlier workflow versions (`RECORD_HISTORIES=<kind> npm test` writes new ones).
 // A change to workflow code that running processes could not replay fails here: guard it with patched().
 const HISTORIES = path.join(__dirname, 'histories');
 const recorded = readdirSync(HISTORIES).filter((file) => file.endsWith('.json'));
@@ -66,5 +67,14 @@ describe('a running process replayed between its workflow tasks', () => {
     const report = await replayRuns({ codePath: testEnv('workflowBundle') }, recorded.workflowId, [{ workflowId: recorded.workflowId, runId: 'running', history: running }]);
 
     expect(report).toEqual({ processId: recorded.workflowId, deterministic: true, runs: [{ runId: 'running', deterministic: true }] });
+  });
+});
+
+describe('recording histories', () => {
+  it('refuses to overwrite a committed history, which stays the proof it was', () => {
+    const file = path.join(HISTORIES, 'lma-v1-adviser-appointed.json');
+    const before = readFileSync(file, 'utf8');
+    expect(() => writeHistory('lma-v1-adviser-appointed', '{}')).toThrow('test/histories/lma-v1-adviser-appointed.json exists: a committed history is never re-recorded');
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });

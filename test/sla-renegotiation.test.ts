@@ -10,7 +10,7 @@ import { recordRuns, runName } from './support/histories';
 import { attempt as attemptTask, decide as decideTask, openTask as openTaskOf } from './support/tasks';
 import { inboxTaskId } from '../workflows/common/engine-types';
 
-// The SLA process's version whose runs `RECORD_HISTORIES=1 npm test` records under test/histories/.
+// The SLA process's version whose runs `RECORD_HISTORIES=sla npm test` records under test/histories/.
 const CURRENT_SLA_VERSION = 'sla-v2-sign-off-after-outcomes';
 const ALMO = 'Riverside Homes';
 const DAY_MS = 100;
@@ -289,11 +289,11 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       ['payroll', 2_700_000],
     ]);
 
-    // Every run replays; `RECORD_HISTORIES=1 npm test` records the finished ones for the replay suite.
+    // Every run replays; `RECORD_HISTORIES=sla npm test` records the finished ones for the replay suite.
     const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
     expect(replay.body.runs.length).toBe(7);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
-    await recordRuns(stack, processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${runName(processId, workflowId)}`);
+    await recordRuns(stack, 'sla', processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
 
   it('deadlocks a negotiation whose rounds run out, and a joint board–cabinet meeting decides it', async () => {

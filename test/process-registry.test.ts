@@ -27,6 +27,11 @@ describe('the process registry', () => {
     expect(() => policies.applyOverride({ lma: { termDays: 30, annualReviewDaysBeforeEnd: 60 } })).toThrow(/the annual review must open before the term ends/);
   });
 
+  it("finds every definition's workflow among those the worker registers (a definition naming another fails here, not at a start)", async () => {
+    const registered = Object.keys(await import('../workflows'));
+    for (const definition of PROCESS_DEFINITIONS) expect(registered).toContain(definition.workflowType);
+  });
+
   it('keeps zod out of the workflow bundle (definitions are the API half of a process)', () => {
     const bundle = readFileSync(testEnv('workflowBundle'), 'utf8');
 

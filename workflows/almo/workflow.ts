@@ -26,10 +26,10 @@ import {
   type StockOption,
   type TestOfOpinionMethod,
   type Workstream,
+  type AlmoTaskKind,
 } from './messages';
 import { bidProblem, clashesWith, dateMonthsLater, launchRefusal, resultProblem, shadowBoardProblem, testOfOpinionSupports } from './rules';
 
-const ignore = async (): Promise<void> => undefined;
 const sleepUntil = (iso: string) => sleep(millisUntil(iso));
 const onDate = calendarDateInWords;
 
@@ -43,7 +43,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   const { policy } = input;
   const p = policy.almo;
   const council = input.councilName ?? input.council;
-  const frame = processFrame<AlmoDetails>({
+  const frame = processFrame<AlmoDetails, AlmoTaskKind>({
     kind: ALMO_KIND,
     council: input.council,
     groupKey: '',
@@ -233,7 +233,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     const slas = async () => {
       const listed = await tasks.decide(
         { taskId: 'central-services', kind: 'list_central_services', title: 'List the central services the ALMO will buy under SLAs', role: 'programme_manager', outcomes: ['submit'], requiredFormFields: ['services'], dueInWorkingDays: step },
-        ignore,
+        undefined,
         (attempt) => (Array.isArray(attempt.form?.services) && attempt.form.services.length > 0 ? undefined : 'ALMO-R6: the SLA workstream lists at least one central service (PROCESSES.md §2.4b)'),
       );
       const services: SlaService[] = (listed.form.services as Parameters<typeof slaServiceOf>[0][]).map(slaServiceOf);
@@ -307,7 +307,6 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
       for (let n = 1; ; n += 1) {
         const submitted = await tasks.decide(
           { taskId: `section-27-application-${n}`, kind: 'submit_section_27_application', title: n === 1 ? 'Apply for Section 27 consent' : `Apply again for Section 27 consent (application ${n})`, role: 'programme_manager', outcomes: ['submit'], requiredFormFields: ['summary'], dueInWorkingDays: step },
-          ignore,
         );
         const pack = await frame.document(`section-27-pack-${n}`, 'section_27', 'section_27_application_pack', `Section 27 application (Housing Act 1985): ${input.almo}${n > 1 ? `, application ${n}` : ''}`, [
           parties,
@@ -338,7 +337,6 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
             dueInWorkingDays: p.section27DecisionWeeks * 5,
             escalateTo: 'programme_manager',
           },
-          ignore,
         );
         details.section27 = { applications: n, documentId: pack.documentId, decision: decision.outcome as 'granted' | 'refused', decidedAt: decision.decidedAt, ...(decision.reasons ? { reasons: decision.reasons } : {}) };
         if (decision.outcome === 'granted') {
@@ -358,7 +356,6 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
             data: { refusal: decision.reasons },
             dueInWorkingDays: step,
           },
-          ignore,
         );
         if (next.outcome === 'end_programme') {
           ended = next;
@@ -431,7 +428,6 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
         await frame.record('stage_changed', `Inspection fatigue: the inspection on ${onDate(current.date)} is within ${p.inspectionFatigueDays} days of ${clashes}`);
         const flagged = tasks.decide(
           { taskId: `inspection-${round}-clash`, kind: 'review_inspection_clash', title: `Inspection fatigue: the inspection on ${onDate(current.date)} clashes with ${current.clashes.map((c) => c.name).join(', ')}`, role: 'programme_manager', outcomes: ['noted', 'dates_moved'], data: { inspectionDate: current.date, clashes: current.clashes }, dueInWorkingDays: step },
-          ignore,
         );
         beside.push(flagged);
         void flagged.catch(() => undefined);
@@ -497,7 +493,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
           data: { stars, reinspectionExpected: dateMonthsLater(current.date, p.reinspectionMonths) },
           dueInWorkingDays: step,
         },
-        ignore,
+        undefined,
         (attempt) => (attempt.outcome === 'improvement_plan' && !(typeof attempt.form?.plan === 'string' && attempt.form.plan.trim()) ? 'ALMO-R5: an improvement plan is set out (PROCESSES.md §2.8)' : undefined),
       );
       if (next.outcome === 'withdraw_from_programme') {
@@ -550,7 +546,6 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
               data: { agreement },
               dueInWorkingDays: step,
             },
-            ignore,
           );
         })();
         void review.catch(() => undefined);

@@ -70,7 +70,8 @@ export interface FrameOptions<Details extends object> {
  * attribute, registry row, timeline), finishing, withdraw and cancel, and the task book. Every handler
  * is registered here, before the workflow's first await, so no command finds a workflow without one.
  */
-export function processFrame<Details extends object>(options: FrameOptions<Details>) {
+/** `Kind`: the process's task kinds (its definition's), so a task of a kind it never declared does not compile. */
+export function processFrame<Details extends object, Kind extends string = string>(options: FrameOptions<Details>) {
   const processId = workflowInfo().workflowId;
   const parent = options.parent;
   const keyPrefix = options.keyPrefix ?? '';
@@ -127,7 +128,7 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
    */
   const endsAfterChildren = !options.withoutEngine && patched('end-after-children');
   const withdrawn = () => tasks.settled() && (!endsAfterChildren || childrenRunning === 0);
-  const tasks = new TaskBook({
+  const tasks = new TaskBook<Kind>({
     currentStage: () => stage,
     ...(engine ? { hooks: engine.hooks } : {}),
     inboxId: (taskId) => inboxTaskId(ref.processId, taskId),
@@ -375,4 +376,4 @@ export function processFrame<Details extends object>(options: FrameOptions<Detai
   };
 }
 
-export type ProcessFrame<Details extends object> = ReturnType<typeof processFrame<Details>>;
+export type ProcessFrame<Details extends object, Kind extends string = string> = ReturnType<typeof processFrame<Details, Kind>>;

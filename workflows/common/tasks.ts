@@ -141,6 +141,9 @@ export function formField(decision: DecisionRecord, field: string): string {
   return value;
 }
 
+/** What a decision changes when the process only needs its record (the caller reads the outcome). */
+const nothingToApply = async (): Promise<void> => undefined;
+
 /** Refuses an update in its validator: nothing reaches the history, the caller gets `type`. */
 export const refuse = (type: string, message: string): never => {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -165,7 +168,7 @@ export interface TaskBookOptions {
  * The open tasks of one process and the decisions taken on them. Installs the `completeTask` and
  * `assignTask` updates, whose validators refuse bad input before anything reaches the workflow history.
  */
-export class TaskBook {
+export class TaskBook<Kind extends string = string> {
   private readonly open = new Map<string, TaskView>();
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
@@ -255,7 +258,7 @@ export class TaskBook {
    * refuses decisions the process's rules forbid at the moment they are made. When the enclosing
    * cancellation scope is cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
    */
-  async decide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>, guard?: DecisionGuard): Promise<DecisionRecord> {
+  async decide(spec: TaskSpec & { kind: Kind }, apply: (decision: DecisionRecord) => Promise<void> = nothingToApply, guard?: DecisionGuard): Promise<DecisionRecord> {
     // A step overtaken before its task opened opens nothing (no inbox row, no email).
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(`task ${spec.taskId} not opened: its step was cancelled`);
     this.deciding += 1;

@@ -19,11 +19,11 @@ import {
   type LmaTermCarry,
   type ServiceTerms,
   type VariationRequestInput,
+  type LmaTaskKind,
 } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
 import { consultationSupports, draftedServices, outsideScope, signingRefusal, withoutQuotes } from './rules';
 
-const ignore = async (): Promise<void> => undefined;
 /** How the agreement names each signatory's capacity. */
 const SIGNING_AS: Partial<Record<Actor['role'], string>> = { resident_rep: "for the residents' group", programme_manager: 'for the council' };
 
@@ -41,7 +41,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   const withEngine = patched('engine-core');
   const policy = input.policy ?? { ...DEFAULT_COMMON_POLICY, lma: LMA_POLICY_DEFAULTS };
   const carry = input.carry;
-  const frame = processFrame<LmaDetails>({
+  const frame = processFrame<LmaDetails, LmaTaskKind>({
     kind: LMA_KIND,
     council: input.council,
     groupKey: lmaGroupKey(input.group.name),
@@ -275,7 +275,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     for (let round = 1; ; round += 1) {
       await tasks.decide(
         { taskId: `outline-plan-${round}`, kind: 'submit_outline_plan', title: 'Submit the outline plan', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['summary'], data: { services: details.services }, dueInWorkingDays: groupStep },
-        ignore,
       );
       const reply = await tasks.decide(
         {
@@ -287,7 +286,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
           data: { services: details.services },
           dueInWorkingDays: councilStep,
         },
-        ignore,
+        undefined,
         (attempt) =>
           attempt.outcome === 'accept' && typeof attempt.form?.indicativePayments !== 'object'
             ? 'LMA-R5: accepting an outline plan gives an indicative payment for each service (PROCESSES.md §1.3)'
@@ -313,7 +312,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
           data: { services: notProvided, indicativePayments: details.indicativePayments },
           dueInWorkingDays: councilStep,
         },
-        ignore,
       );
       if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
       if (details.services.length === 0) {
@@ -325,7 +323,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
     await tasks.decide(
       { taskId: 'test-of-support', kind: 'report_test_of_support', title: 'Report the test of local support', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'], dueInWorkingDays: groupStep },
-      ignore,
     );
     // §1.5 detailed plan and specification, within the agreed scope.
     await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
@@ -333,7 +330,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     for (let round = 1; !plan; round += 1) {
       const submitted = await tasks.decide(
         { taskId: `detailed-plan-${round}`, kind: 'submit_detailed_plan', title: 'Submit the detailed plan and specification', role: 'resident_rep', outcomes: ['submit'], requiredFormFields: ['services'], data: { agreedScope: details.services }, dueInWorkingDays: groupStep },
-        ignore,
+        undefined,
         (attempt) => {
           const services = (attempt.form?.services as ServiceTerms[] | undefined) ?? [];
           const outside = outsideScope(services, details.services);
@@ -344,7 +341,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       );
       const review = await tasks.decide(
         { taskId: `detailed-plan-review-${round}`, kind: 'approve_detailed_plan', title: 'Approve the detailed plan and specification', role: 'housing_manager', outcomes: ['approve', 'request_changes'], data: { plan: submitted.form.services }, dueInWorkingDays: councilStep },
-        ignore,
       );
       if (review.outcome === 'approve') {
         plan = submitted.form.services as ServiceTerms[];
@@ -446,7 +442,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
               // §1.10: a late report escalates past the adviser (a housing manager) to the adviser's manager.
               escalateTo: 'programme_manager',
             },
-            ignore,
           );
         }),
       );
@@ -493,7 +488,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
           data: { agreement: terms, termEnd },
           dueInWorkingDays: councilStep,
         },
-        ignore,
       );
       outcome = decision.outcome as typeof outcome;
       if (outcome === 'vary') {

@@ -26,6 +26,7 @@ import {
   type OriginalMethod,
   type ReviewOption,
   type ServiceMeasures,
+  type OptionsReviewTaskKind,
 } from './messages';
 import { OPTIONS_REVIEW_RULES, consultationRefusal, materialRefusal, measuresInWords, r3Refusal } from './rules';
 
@@ -48,7 +49,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   const { policy } = input;
   const p = policy.optionsreview;
   const council = input.councilName ?? input.council;
-  const frame = processFrame<OptionsReviewDetails>({
+  const frame = processFrame<OptionsReviewDetails, OptionsReviewTaskKind>({
     kind: OPTIONS_REVIEW_KIND,
     council: input.council,
     groupKey: projectGroupKey(input.almo),

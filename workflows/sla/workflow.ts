@@ -26,10 +26,10 @@ import {
   type SlaStartInput,
   type SlaTerms,
   type SignedOffSlas,
+  type SlaTaskKind,
 } from './messages';
 import { comparatorUnitCost, impactOf, roundsInWords, signOffRefusal, termsProblem, valueForMoneyGap } from './rules';
 
-const ignore = async (): Promise<void> => undefined;
 /** Money as a change, in words the PDF fonts can draw: "up £1,000.00", "down £1,000.00", "no change". */
 const change = (pence: number): string => (pence === 0 ? 'no change' : `${pence > 0 ? 'up' : 'down'} ${inPounds(Math.abs(pence))}`);
 const perUnit = (terms: SlaTerms) => `${inPounds(terms.unitCostPence)} per ${terms.unit}`;
@@ -60,7 +60,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   const cycle = carry?.cycle ?? 1;
   const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
   const parent = input.parent;
-  const frame = processFrame<SlaDetails>({
+  const frame = processFrame<SlaDetails, SlaTaskKind>({
     kind: SLA_KIND,
     council: input.council,
     groupKey: parent?.groupKey ?? '',
@@ -430,7 +430,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
 export async function slaServiceNegotiation(input: ServiceNegotiationInput): Promise<ServiceOutcome> {
   const { service, policy, cycle } = input;
   const sla = policy.sla;
-  const frame = processFrame<{ serviceKey: string }>({
+  const frame = processFrame<{ serviceKey: string }, SlaTaskKind>({
     kind: SLA_KIND,
     council: input.parent.council,
     groupKey: input.parent.groupKey,
@@ -492,7 +492,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           // The lead hears what the ALMO did with their service, a retraction included.
           tell: [service.serviceLead.userId],
         },
-        ignore,
+        undefined,
         checkTerms('propose'),
       );
       if (almo.outcome === 'accept_counter') outcome = { kind: 'revised', terms: counter as SlaTerms, rounds: round, decidedBy: almo.actor, decidedAt: almo.decidedAt };
@@ -515,7 +515,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           data: { ...context, round, proposal, renewAsIs: asIs },
           dueInWorkingDays: sla.responseWorkingDays,
         },
-        ignore,
+        undefined,
         checkTerms('counter'),
       );
       if (lead.outcome === 'accept') outcome = { kind: asIs ? 'renewed' : 'revised', terms: proposal, rounds: round, decidedBy: lead.actor, decidedAt: lead.decidedAt };
@@ -547,7 +547,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           dueInWorkingDays: sla.deadlockDecisionWorkingDays,
           tell: [service.serviceLead.userId],
         },
-        ignore,
+        undefined,
         checkTerms('revise'),
       );
       const decided: DeadlockDecision = {

@@ -1,4 +1,4 @@
-// The benchmark's results as JSON, a Markdown table (the README's Performance section) and an SVG chart.
+// The benchmark's results as JSON, a Markdown table (the README's Performance table and docs/performance.md) and an SVG chart.
 
 export interface LatencyStats {
   count: number;

@@ -31,7 +31,7 @@ const REPLAY_HISTORIES = Number(process.env.BENCH_REPLAY_HISTORIES ?? 2000);
 const REQUEST_TIMEOUT_MS = 30_000;
 /** BENCH_PHASES=loop,rates,start,reads,memory,replay runs only those (e.g. to profile one); all by default. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'loop,rates,start,reads,memory,replay').split(','));
-/** The API as the README recommends it on this machine: a process per core. */
+/** The API as docs/running.md recommends it on this machine: a process per core. */
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? os.availableParallelism());
 const COUNCIL = 'bench';
 const GROUP = 'Bench Residents Association';
@@ -517,7 +517,7 @@ async function main(): Promise<void> {
     };
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(path.join(RESULTS, `${report.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    // Only a whole run is the latest (the README's table); a run of some phases keeps its own file only.
+    // Only a whole run is the latest (the table in the README and docs/performance.md); a run of some phases keeps its own file only.
     if (PHASES.size === 6) {
       writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(report));

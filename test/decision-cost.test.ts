@@ -3,7 +3,7 @@ import { compressedLmaPolicy, decideNext, driveToPreparingAgreement, lmaCast, re
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // What one decision costs in Temporal, read from the history of an LMA this run drives with the code
-// under test (set-up to a signed agreement): the README states these figures. A change that makes
+// under test (set-up to a signed agreement): docs/architecture.md states these figures. A change that makes
 // decisions dearer fails here.
 const LIMITS = { workflowTasks: 1, events: 12, remoteActivities: 0, localActivities: 6 };
 
@@ -68,7 +68,7 @@ describe('what a decision costs in Temporal', () => {
     expect(Math.max(...costs.map((c) => c.remoteActivities))).toBeLessThanOrEqual(LIMITS.remoteActivities);
     expect(mean('localActivities')).toBeLessThanOrEqual(LIMITS.localActivities);
     expect(mean('events')).toBeLessThanOrEqual(LIMITS.events);
-    // The README's figures, printed for whoever updates them.
+    // The figures docs/architecture.md states, printed for whoever updates them.
     console.log(`per decision: ${mean('workflowTasks').toFixed(1)} workflow tasks, ${mean('events').toFixed(1)} events, ${mean('localActivities').toFixed(1)} local activities, ${mean('remoteActivities')} activities`);
   });
 });

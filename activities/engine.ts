@@ -19,7 +19,7 @@ import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import type { TaskView } from '../workflows/common/tasks';
 import { generateDocument } from './documents';
-import { notificationRow } from './notifications';
+import { notificationRow, type NotificationInput, type ProcessEmails } from './notifications';
 import { registryRow } from './registry';
 
 interface TimelineWrite {
@@ -82,7 +82,9 @@ const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? 
  * is one transaction (a batch: one round trip) holding its change, its timeline entry and its email,
  * each keyed, so a retry after a crash writes nothing twice.
  */
-export function createEngineActivities(prisma: PrismaClient) {
+export function createEngineActivities(prisma: PrismaClient, processEmails?: ProcessEmails) {
+  /** An email for the outbox: the engine's templates, or the process's own (its definition's `emails`). */
+  const emailRow = (input: NotificationInput) => notificationRow(prisma, input, processEmails);
   const taskOpened = async ({ process, task }: TaskOpenedInput): Promise<void> => {
     const owner = taskOwner(process);
     const row = {
@@ -105,7 +107,7 @@ export function createEngineActivities(prisma: PrismaClient) {
       dueAt: task.dueAt ? new Date(task.dueAt) : null,
     };
     const id = inboxTaskId(process.processId, task.taskId);
-    const email = await notificationRow(prisma, { process, event: 'task_opened', dedupeKey: `${id}:opened`, ...whoActsOn(task), facts: dueFacts(task) });
+    const email = await emailRow({ process, event: 'task_opened', dedupeKey: `${id}:opened`, ...whoActsOn(task), facts: dueFacts(task) });
     await prisma.$transaction([
       prisma.task.upsert({ where: { id }, create: { id, ...row }, update: {} }),
       appendTimeline(prisma, { process, key: `task-opened:${task.taskId}`, at: task.openedAt, kind: 'task_opened', summary: `Task opened for ${task.role}: ${task.title}`, taskId: task.taskId }),
@@ -115,7 +117,7 @@ export function createEngineActivities(prisma: PrismaClient) {
 
   const taskDecided = async ({ process, task, decision, documentIds, stage }: TaskDecidedInput): Promise<void> => {
     const id = inboxTaskId(process.processId, task.taskId);
-    const email = await notificationRow(prisma, {
+    const email = await emailRow({
       process,
       event: 'decision_made',
       dedupeKey: `${id}:decided`,
@@ -158,19 +160,22 @@ export function createEngineActivities(prisma: PrismaClient) {
       const { entry } = input;
       const email =
         input.kind === 'process_finished'
-          ? await notificationRow(prisma, { process: input.process, event: 'process_finished', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: councilAndGroup(input.process), facts: { stage: input.stage } })
+          ? await emailRow({ process: input.process, event: 'process_finished', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: councilAndGroup(input.process), facts: { stage: input.stage } })
           : input.kind === 'incident_opened'
             ? // The programme managers are the ones who can retry or cancel.
-              await notificationRow(prisma, { process: input.process, event: 'incident_opened', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: ['programme_manager'], facts: { incident: input.summary } })
+              await emailRow({ process: input.process, event: 'incident_opened', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: ['programme_manager'], facts: { incident: input.summary } })
             : input.notify?.length
-              ? await notificationRow(prisma, { process: input.process, event: 'process_notice', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: input.notify, facts: { notice: input.summary } })
+              ? await emailRow({ process: input.process, event: 'process_notice', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: input.notify, facts: { notice: input.summary } })
               : undefined;
+      // The process's own email of the event (e.g. a payment instruction), beside the engine's.
+      const ownEmail = input.email ? await emailRow({ process: input.process, event: input.email.event, dedupeKey: `${input.process.processId}:${input.key}:${input.email.event}`, toRoles: input.email.to, facts: input.email.facts }) : undefined;
       const row = entry ? registryRow(entry) : undefined;
       await prisma.$transaction([
         ...(entry && row ? [prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row })] : []),
         appendTimeline(prisma, { ...input, data: { stage: input.stage } }),
         ...(input.command && input.actor ? [auditWith(prisma, input.process, input.key, input.actor, input.at, input.command.action, input.command.details)] : []),
         ...(email ? [prisma.notification.createMany(email)] : []),
+        ...(ownEmail ? [prisma.notification.createMany(ownEmail)] : []),
       ]);
     },
 
@@ -194,7 +199,7 @@ export function createEngineActivities(prisma: PrismaClient) {
 
     async taskReminded({ process, task, at }: TaskLateInput): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      const email = await notificationRow(prisma, { process, event: 'reminder', dedupeKey: `${id}:reminder`, ...whoActsOn(task), facts: dueFacts(task) });
+      const email = await emailRow({ process, event: 'reminder', dedupeKey: `${id}:reminder`, ...whoActsOn(task), facts: dueFacts(task) });
       await prisma.$transaction([
         prisma.task.updateMany({ where: { id }, data: { remindedAt: new Date(at) } }),
         appendTimeline(prisma, { process, key: `reminder:${task.taskId}`, at, kind: 'reminder', summary: `Reminder sent: ${task.title}`, taskId: task.taskId }),
@@ -205,7 +210,7 @@ export function createEngineActivities(prisma: PrismaClient) {
     async taskEscalated({ process, task, escalatedTo, at }: TaskLateInput): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
       const email = escalatedTo
-        ? await notificationRow(prisma, { process, event: 'escalation', dedupeKey: `${id}:escalation`, toRoles: [escalatedTo], facts: { ...dueFacts(task), escalatedTo } })
+        ? await emailRow({ process, event: 'escalation', dedupeKey: `${id}:escalation`, toRoles: [escalatedTo], facts: { ...dueFacts(task), escalatedTo } })
         : undefined;
       await prisma.$transaction([
         prisma.task.updateMany({ where: { id }, data: { escalatedAt: new Date(at) } }),

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../lib/db';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
-import { dateInWords, dateTimeInWords, inPounds, inWords } from '../workflows/common/format';
+import { dateTimeInWords, inWords } from '../workflows/common/format';
 import type { Actor, Role } from '../workflows/common/roles';
+import type { EmailTemplate } from '../lib/process-definition';
 
 /** What an email says, from the workflow's own data. */
 export interface NotificationFacts {
@@ -18,8 +19,6 @@ export interface NotificationFacts {
   notice?: string;
   /** An incident: what stopped the process (the timeline entry's summary). */
   incident?: string;
-  /** A payment instruction: how much, to whom, when, which instalment of which term. */
-  payment?: { amountPence: number; payee: string; dueOn: string; instalment: number; of: number; term: number };
 }
 
 const when = (iso?: string) => (iso ? dateTimeInWords(iso) : 'no date set');
@@ -61,13 +60,6 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
     subject: `${notice} (${process.title})`,
     body: [`${notice}.`],
   }),
-  payment_instructed: (process, { payment }) => ({
-    subject: `Payment instruction: ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}`,
-    body: [
-      `Pay ${inPounds(payment?.amountPence ?? 0)} to ${payment?.payee} on ${payment ? dateInWords(payment.dueOn) : ''}.`,
-      `This is instalment ${payment?.instalment} of ${payment?.of} for term ${payment?.term} of the agreement.`,
-    ],
-  }),
 };
 
 /** The email addresses of everyone holding one of `roles` for this process (a resident_rep: its own group only), and of `userIds`: one query. */
@@ -90,20 +82,26 @@ async function recipientsFor(prisma: PrismaClient, process: ProcessRef, roles: R
 
 export interface NotificationInput {
   process: ProcessRef;
-  event: NotificationEvent;
+  /** One of the engine's events, or one of the process's own (its definition's `emails`). */
+  event: string;
   dedupeKey: string;
   toRoles?: Role[];
   toUsers?: string[];
-  facts: NotificationFacts;
+  facts: NotificationFacts & Record<string, unknown>;
 }
+
+/** A process's own email template, by its kind and the event's name (from the registry's definitions). */
+export type ProcessEmails = (kind: string, event: string) => EmailTemplate | undefined;
 
 /**
  * An email for the outbox, addressed: written once per dedupe key (in the caller's transaction, with
  * the change it tells of), sent by the worker's dispatcher. A retried activity adds nothing.
  */
-export async function notificationRow(prisma: PrismaClient, input: NotificationInput) {
+export async function notificationRow(prisma: PrismaClient, input: NotificationInput, processEmails: ProcessEmails = () => undefined) {
+  const template = (TEMPLATES as Record<string, (process: ProcessRef, facts: NotificationInput['facts']) => { subject: string; body: string[] }>)[input.event] ?? processEmails(input.process.kind, input.event);
+  if (!template) throw new Error(`no email template for ${input.event} (a ${input.process.kind} process): its definition's emails name none`);
   const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? []);
-  const { subject, body } = TEMPLATES[input.event](input.process, input.facts);
+  const { subject, body } = template(input.process, input.facts);
   const text = [...body, '', `Process: ${input.process.title}`, `Reference: ${input.process.processId}`].join('\n');
   return {
     data: [

@@ -3,7 +3,19 @@ import type { z } from 'zod';
 import type { CommonPolicy } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import type { RuleOutcome } from '../workflows/common/rules';
+import type { ProcessRef } from '../workflows/common/engine-types';
+import type { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from './db';
+
+/** An email a process sends of its own, beyond the engine's: its subject and lines, from the facts its event carries. */
+export type EmailTemplate = (process: ProcessRef, facts: Record<string, unknown>) => { subject: string; body: string[] };
+
+/** What a process's own activities are built from. */
+export interface ProcessActivityDependencies {
+  prisma: PrismaClient;
+  /** Writes an email of `event` (the engine's or a process's own template) for the outbox, in the caller's transaction. */
+  emailRow(input: { process: ProcessRef; event: string; dedupeKey: string; toRoles?: Role[]; toUsers?: string[]; facts: Record<string, unknown> }): Promise<Prisma.NotificationCreateManyArgs>;
+}
 
 // What a process folder tells the service about itself (`workflows/<kind>/definition.ts`). The API,
 // the policy and the auditors' code know processes only through these, listed by the registry
@@ -16,7 +28,6 @@ export interface ProcessScope {
   groupKey: string;
 }
 
-/** The form of one task kind: one schema, or one per outcome (an outcome without one takes `otherwise`). */
 /** A person a request names to act in a process, the role they must hold there, and where the request names them. */
 export interface NamedPerson {
   path: (string | number)[];
@@ -24,6 +35,7 @@ export interface NamedPerson {
   role: Role;
 }
 
+/** The form of one task kind: one schema, or one per outcome (an outcome without one takes `otherwise`). */
 export type TaskForm = z.ZodType | { byOutcome: Record<string, z.ZodType>; otherwise: z.ZodType };
 
 /** How a process starts: `POST /processes` with `kind` naming it. */
@@ -127,6 +139,16 @@ export interface ProcessDefinition {
   rulesReport?(details: unknown, policy?: Record<string, unknown>): RuleOutcome[];
   /** The kinds of document it produces, with what each is. */
   documents: Record<string, string>;
+  /** Its own timeline event kinds, beyond the engine's (stage changes, decisions, notes), with what each records. */
+  events?: Record<string, string>;
+  /** Its own email templates, by event name, for the emails its events and activities send. */
+  emails?: Record<string, EmailTemplate>;
+  /**
+   * Its own activities (I/O beyond the engine's, e.g. the LMA's payment instructions), registered with
+   * the engine's by the worker. They live in the process folder's `activities.ts`, never bundled.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each activity has its own signature
+  activities?(deps: ProcessActivityDependencies): Record<string, (...args: any[]) => Promise<unknown>>;
 }
 
 /** What a process's workflow gets of a council's policy: the common part and its own section, nothing of other processes. */

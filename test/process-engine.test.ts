@@ -9,7 +9,7 @@ import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser }
 
 const EventType = temporal.api.enums.v1.EventType;
 // The version of the shared frame whose runs `RECORD_HISTORIES=frame npm test` records under test/histories/.
-const FRAME_VERSION = 'frame-v3-incidents';
+const FRAME_VERSION = 'frame-v5-process-own-event';
 const GROUP = 'The Elms Tenants';
 const GROUP_KEY = 'the-elms-tenants';
 
@@ -176,8 +176,13 @@ describe('a child workflow of a process', () => {
     expect(inspected.status).toBe(200);
 
     const timeline = await timelineOf(stack, processId, cast.auditor);
+    // The fixture's own event kind and email, which only its folder declares, reach the timeline and the group.
+    const told = await stack.mailbox.waitFor((m) => m.subject.startsWith('Works approved: ') && m.text.includes(processId));
+    expect(told.to).toEqual([cast.rep.email]);
+    expect(told.text).toContain('The works are approved under permit P-7');
     expect(timeline).toEqual(
       expect.arrayContaining([
+        expect.objectContaining({ kind: 'works_approved', summary: 'Works approved under permit P-7' }),
         expect.objectContaining({ kind: 'task_opened', taskId: 'inspection-inspect' }),
         expect.objectContaining({ kind: 'decision', taskId: 'inspection-inspect', actor: expect.objectContaining({ userId: cast.legal.userId }) }),
         expect.objectContaining({ kind: 'stage_changed', summary: 'Inspection done: Door fitted to standard' }),

@@ -91,7 +91,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   const workerConnection = await NativeConnection.connect({ address });
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
     if (!inProcessWorker) return undefined;
-    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma, ...(interceptors ? { interceptors } : {}) });
+    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma, registry: TEST_PROCESSES, ...(interceptors ? { interceptors } : {}) });
     return { worker, running: runWithHeartbeat(worker, prisma, logger) };
   };
   let current = await runWorker();

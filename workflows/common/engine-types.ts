@@ -33,7 +33,8 @@ export const taskOwner = (process: ProcessRef): { workflowId: string; kind: Proc
  */
 export const NON_RETRYABLE_ACTIVITY_ERRORS = ['InvalidProcessData'] as const;
 
-export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'payment_instructed', 'incident_opened', 'process_notice'] as const;
+/** The engine's own emails; a process adds its own templates in its definition (`emails`). */
+export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'incident_opened', 'process_notice'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface TaskOpenedInput {
@@ -73,7 +74,8 @@ export interface ProcessEventInput {
   process: ProcessRef;
   /** Unique within the process: makes a retried write a no-op. */
   key: string;
-  kind: 'process_started' | 'stage_changed' | 'variation_requested' | 'renegotiation_requested' | 'resident_contact' | 'process_finished' | 'incident_opened' | 'incident_retried';
+  /** The engine's event kinds, or one of the process's own (its definition's `events`). */
+  kind: EngineEventKind | (string & {});
   summary: string;
   at: string;
   actor?: Actor;
@@ -84,7 +86,12 @@ export interface ProcessEventInput {
   command?: AuditedCommand;
   /** Roles to tell of it by email (e.g. finance, of funding released), beyond what its kind tells. */
   notify?: Role[];
+  /** An email of the process's own (a template its definition names) to `to`, with the facts it states. */
+  email?: { event: string; to: Role[]; facts: Record<string, unknown> };
 }
+
+/** Timeline events every process records through the frame. */
+export type EngineEventKind = 'process_started' | 'stage_changed' | 'process_finished' | 'incident_opened' | 'incident_retried';
 
 /** An accepted command as the audit log states it; its actor is the event's. */
 export interface AuditedCommand {

@@ -167,7 +167,7 @@ export function processEngine(
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
-  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]) => {
+  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand, notify?: Role[], email?: ProcessEventInput['email']) => {
     events += 1;
     const entry = registryEntry?.();
     return activities.processEvent({
@@ -182,6 +182,7 @@ export function processEngine(
       ...(actor ? { actor } : {}),
       ...(command ? { command } : {}),
       ...(notify?.length ? { notify } : {}),
+      ...(email ? { email } : {}),
     });
   };
 

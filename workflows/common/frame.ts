@@ -363,6 +363,8 @@ export function processFrame<Details extends object, Kind extends string = strin
     policy: options.policy,
     startedAt,
     stage: () => stage,
+    /** The process's own activities (its definition's), through the same counted proxy as the engine's. */
+    ownActivities: <Own extends object>() => activities as unknown as Own,
     record,
     moveTo,
     finish,

@@ -15,6 +15,7 @@ import {
   type LmaStartInput,
   type LmaTaskKind,
 } from './messages';
+import { createLmaActivities, paymentEmail, paymentsOf } from './activities';
 import { LMA_POLICY_DEFAULTS, type LmaPolicy } from './policy';
 import { lmaRulesReport } from './rules';
 import { count, councilSlug, isoDateTime, longText, oneLine, oneLineName, pence, reasonsText } from '../../lib/field-schemas';
@@ -164,12 +165,15 @@ export const lmaDefinition: ProcessDefinition = {
       response: z.object({
         items: z.array(z.object({ term: z.number(), instalment: z.number(), of: z.number(), amountPence: z.number(), dueOn: isoDateTime, payee: z.string() })),
       }),
-      async load(prisma, processId) {
-        const rows = await prisma.paymentInstruction.findMany({ where: { processId }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
-        return { items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) };
-      },
+      load: paymentsOf,
     },
   ],
+  events: {
+    variation_requested: 'a variation of the agreement asked for during its term, with the reasons (§1.11)',
+    payment_instructed: 'an instruction to pay an instalment on its date (§1.10)',
+  },
+  emails: { payment_instructed: paymentEmail },
+  activities: createLmaActivities,
   rulesReport: (details, policy) => lmaRulesReport(details as LmaDetails, policy?.[LMA_KIND] as LmaPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

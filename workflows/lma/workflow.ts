@@ -1,3 +1,4 @@
+import type { LmaActivities } from './activities';
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
@@ -63,7 +64,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     withdrawnBy: LMA_WITHDRAWN_BY,
     withoutEngine: !withEngine,
   });
-  const { details, tasks, moveTo, finish, activities, processId, startedAt } = frame;
+  const { details, tasks, moveTo, finish, processId, startedAt } = frame;
 
   // Variation requests during a term are queued here and taken up by the term's variation loop.
   let variationRequest: VariationRequestInput | undefined;
@@ -422,7 +423,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
         const total = current.services.reduce((sum, s) => sum + s.annualPayment, 0);
         // The last instalment takes the pennies that do not divide evenly.
         const amount = k < instalments - 1 ? Math.floor(total / instalments) : total - Math.floor(total / instalments) * (instalments - 1);
-        await activities.recordPaymentInstruction({ processId, council: input.council, term, instalment: k + 1, of: instalments, amountPence: amount, dueOn, payee: input.group.name });
+        await frame.ownActivities<LmaActivities>().recordPaymentInstruction({ processId, council: input.council, term, instalment: k + 1, of: instalments, amountPence: amount, dueOn, payee: input.group.name });
       }
     };
     const reports = async () => {

@@ -132,6 +132,7 @@ export const optionsReviewDefinition: ProcessDefinition = {
         `Listening programme: ${body.people && body.people > 1 ? `${body.people} residents'` : "a resident's"} contact by ${body.channel}: ${body.summary}`,
     },
   ],
+  events: { [RESIDENT_CONTACT_NOTE]: "a resident's contact (or an event of many) during the listening programme (§3.8)" },
   rulesReport: (details) => optionsReviewRulesReport(details as OptionsReviewDetails),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

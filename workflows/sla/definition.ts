@@ -161,6 +161,7 @@ export const slaDefinition: ProcessDefinition = {
       response: z.object({ stage: z.string(), cycle: z.number() }),
     },
   ],
+  events: { renegotiation_requested: 'a renegotiation asked for by the council or the ALMO board, with the reasons (§4.1)' },
   rulesReport: (details, policy) => slaRulesReport(details as SlaDetails, policy?.[SLA_KIND] as SlaPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

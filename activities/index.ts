@@ -4,6 +4,7 @@ import { createEngineActivities } from './engine';
 import { failFastOnDataErrors } from './errors';
 import { notificationRow } from './notifications';
 import { createRegistryActivities } from './registry';
+import type { ProcessExportInput, RecordedDecision } from '../workflows/common/engine-types';
 
 export interface ActivityDependencies {
   prisma: PrismaClient;
@@ -15,8 +16,15 @@ export interface ActivityDependencies {
 export function createActivities({ prisma, registry = PROCESSES }: ActivityDependencies) {
   const processEmails = (kind: string, event: string) => registry.get(kind)?.emails?.[event];
   const own = registry.definitions.map((definition) => definition.activities?.({ prisma, emailRow: (input) => notificationRow(prisma, input, processEmails) }) ?? {});
+  const registryActivities = createRegistryActivities(prisma);
   return failFastOnDataErrors({
-    ...createRegistryActivities(prisma),
+    ...registryActivities,
+    /** What another process offers to read (its definition's `exports`), or null when it has none yet. */
+    async processExport({ kind, processId, name }: ProcessExportInput): Promise<RecordedDecision | null> {
+      const offered = registry.get(kind)?.exports?.[name];
+      if (!offered) throw new Error(`a ${kind} process exports no ${name}`);
+      return registryActivities.recordedDecision({ processId, taskId: offered.decisionOf });
+    },
     ...createEngineActivities(prisma, processEmails),
     ...(Object.assign({}, ...own) as Record<string, never>),
   });

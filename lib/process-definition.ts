@@ -139,6 +139,13 @@ export interface ProcessDefinition {
   rulesReport?(details: unknown, policy?: Record<string, unknown>): RuleOutcome[];
   /** The kinds of document it produces, with what each is. */
   documents: Record<string, string>;
+  /**
+   * What it offers other processes to read, by name: the decision of one of its tasks (e.g. how the
+   * ALMO establishment tested tenants' opinion, for an options review's rule R1). The task stays the
+   * process's own business; a reader names the export (`processExport` activity), so renaming the task
+   * means changing this line, not the reader.
+   */
+  exports?: Record<string, { decisionOf: string }>;
   /** Its own timeline event kinds, beyond the engine's (stage changes, decisions, notes), with what each records. */
   events?: Record<string, string>;
   /** Its own email templates, by event name, for the emails its events and activities send. */

@@ -1,7 +1,7 @@
 import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
-import { ALMO, almoCast, compressedAlmoPolicy, daysAfter, driveToLaunch, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
+import { ALMO, almoCast, compressedAlmoPolicy, daysAfter, driveToLaunch, driveToTestResult, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { eventually } from './support/eventually';
 import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
@@ -10,7 +10,7 @@ import { recordRuns } from './support/histories';
 import { attempt as attemptTask, decide as decideTask } from './support/tasks';
 
 // The options review's version whose runs `RECORD_HISTORIES=optionsreview npm test` records under test/histories/.
-const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v2-listening-from-transfer';
+const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v3-exported-test-of-opinion';
 /** The ALMO's policy, and a consultation of two days (0.2 s) and a listening programme of two months (6 s). */
 const policy = { ...compressedAlmoPolicy, optionsreview: { councilStepWorkingDays: 15, consultationDays: 2, listeningMonths: 2 } };
 
@@ -291,5 +291,31 @@ describe('an options review of an ALMO', () => {
     expect(waiting.details.listening).toBeUndefined();
     expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0);
     expect((await timelineOf(stack, processId, cast.auditor)).at(-1)?.summary).toMatch(/^Handover done: the service is in-house from \d{1,2} [A-Z][a-z]+ \d{4}, when the listening programme begins$/);
+  }, 90_000);
+  it("reads the ALMO's test of opinion through what the establishment exports, and says on its timeline when the establishment cannot be told its agreement ends", async () => {
+    // An establishment that balloted its tenants, then was cancelled: it has ended before the review ends its agreement.
+    const establishment = await startAlmo(stack, cast);
+    await driveToTestResult(stack, cast, establishment);
+    expect((await callApi(stack.baseUrl, 'POST', `/processes/${establishment}/cancel`, { as: cast.programmeManager, body: { reasons: 'Stock transfer chosen instead' } })).status).toBe(200);
+
+    const processId = await startReview();
+    await notify(processId);
+    await publish(processId);
+    await prepare(processId, 'in_house');
+    await externalChecks(processId);
+    // R1 from the establishment's export: it balloted, so a survey is refused.
+    expect((await attempt(processId, 'open-consultation', cast.programmeManager, 'full_survey')).body.detail).toMatch(/^R1 \[12\]: tenants were balloted/);
+    await decide(processId, 'open-consultation', cast.programmeManager, 'ballot');
+    await decide(processId, 'consultation-result', cast.scrutineer, 'record', { eligible: 9_000, responses: 4_000, forRecommended: 2_600, against: 1_400 });
+    await decide(processId, 'department-acknowledgement', cast.liaison, 'acknowledged', { reference: 'DLUHC ack 2026/131' });
+    await decide(processId, 'council-decision', cast.cabinet, 'in_house', { minuteReference: 'CAB/2026/96', meetingDate: today(), transferDate: today() }, 'Residents want the council to run the service again');
+    for (const [item, as] of [['staff', cast.programmeManager], ['contracts', cast.legal], ['it', cast.housingManager], ['management-agreement', cast.legal]] as const) {
+      await decide(processId, `handover-${item}`, as, 'done', { summary: `${item} handed over` });
+    }
+    const view = await viewOf<OptionsReviewDetails>(processId);
+    expect(view.details.original).toMatchObject({ method: 'ballot', from: 'almo_establishment' });
+    expect(view.details.agreementEnded).toMatchObject({ establishmentProcessId: establishment, signalled: false, notTold: expect.any(String) });
+    const notTold = (await timelineOf(stack, processId, cast.auditor)).find((e) => e.kind === 'agreement_end_not_told');
+    expect(notTold?.summary).toMatch(new RegExp(`^The ALMO establishment ${establishment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be told that its Management Agreement ends: `));
   }, 90_000);
 });

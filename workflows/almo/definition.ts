@@ -3,7 +3,7 @@ import { count, councilSlug, longText, oneLine, oneLineName, tallyThatCanBeTrue 
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import type { SlaPolicy } from '../sla/policy';
 import { centralServiceSchema, eachServiceOnce, serviceLeadsNamed } from '../sla/definition';
-import { ALMO_KIND, ALMO_STAGES, ALMO_TASK_KINDS, BOARD_PLACES, INSPECTION_PROSPECTS, OTHER_EVENT_KINDS, SUPPORT_RULES, almoBusinessKey, type AlmoDetails, type AlmoStartInput, type AlmoTaskKind } from './messages';
+import { ALMO_EXPORTS, ALMO_KIND, ALMO_STAGES, TEST_OF_OPINION_METHOD_TASK, ALMO_TASK_KINDS, BOARD_PLACES, INSPECTION_PROSPECTS, OTHER_EVENT_KINDS, SUPPORT_RULES, almoBusinessKey, type AlmoDetails, type AlmoStartInput, type AlmoTaskKind } from './messages';
 import { ALMO_POLICY_DEFAULTS, type AlmoPolicy } from './policy';
 import { almoRulesReport } from './rules';
 
@@ -117,6 +117,7 @@ export const almoDefinition: ProcessDefinition = {
   taskKinds: ALMO_TASK_KINDS,
   taskForms,
   // The central services' leads negotiate their SLAs: each a service_lead of the council, as at an SLA's start.
+  exports: { [ALMO_EXPORTS.originalTestOfOpinion]: { decisionOf: TEST_OF_OPINION_METHOD_TASK } },
   formNamedPeople: { list_central_services: (form: { services: { serviceLead: { userId: string } }[] }) => serviceLeadsNamed(form.services, ['services']) },
   rulesReport: (details, policy) => almoRulesReport(details as AlmoDetails, policy?.[ALMO_KIND] as AlmoPolicy | undefined),
   documents: {

@@ -139,8 +139,14 @@ export interface AlmoDetails {
   endedBecause?: string;
 }
 
-/** The task whose decision is how tenants' opinion was tested: an options review reads it (rule R1). */
+/** The task whose decision is how tenants' opinion was tested. */
 export const TEST_OF_OPINION_METHOD_TASK = 'test-of-opinion-method';
+
+/**
+ * What the ALMO establishment offers other processes to read (its definition's `exports`): an options
+ * review reads how tenants were asked before the transfer (rule R1) as `originalTestOfOpinion`.
+ */
+export const ALMO_EXPORTS = { originalTestOfOpinion: 'originalTestOfOpinion' } as const;
 
 /** §3.8: an options review that brings the service in-house ends the Management Agreement. */
 export interface ManagementAgreementEnded {

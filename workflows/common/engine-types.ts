@@ -129,6 +129,13 @@ export interface RecordedDecisionInput {
   taskId: string;
 }
 
+/** What another process offers to read, by its kind and the export's name (its definition's `exports`). */
+export interface ProcessExportInput {
+  kind: string;
+  processId: string;
+  name: string;
+}
+
 /** A decision another process recorded, as its timeline states it. */
 export interface RecordedDecision extends RecordedDecisionInput {
   outcome: string;

@@ -9,6 +9,7 @@ import {
   startChild as startChildWorkflow,
   upsertSearchAttributes,
   workflowInfo,
+  type SignalDefinition,
   type Workflow,
 } from '@temporalio/workflow';
 import { workflowNow } from './clock';
@@ -342,6 +343,13 @@ export function processFrame<Details extends object, Kind extends string = strin
   };
 
   /**
+   * Signals another workflow (a parent, another process) through the one tracked path: the decision
+   * that set it off answers once it is delivered, and a failure reaches the caller, never swallowed.
+   */
+  const signal = <Args extends unknown[]>(workflowId: string, definition: SignalDefinition<Args>, ...args: Args): Promise<void> =>
+    track(getExternalWorkflowHandle(workflowId).signal(definition, ...args));
+
+  /**
    * A scope a step can cancel on its own (e.g. what follows an ALMO's launch, ended by an options
    * review) that the process's withdrawal or cancellation reaches too, wherever it is created.
    */
@@ -373,6 +381,7 @@ export function processFrame<Details extends object, Kind extends string = strin
     startChild,
     stepScope,
     track,
+    signal,
     /** A task id unique within the process: a child's own ids carry its prefix. */
     taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),
   };

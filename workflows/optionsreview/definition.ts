@@ -10,6 +10,7 @@ import {
   optionsReviewBusinessKey,
   projectGroupKey,
   RESIDENT_CONTACT_NOTE,
+  AGREEMENT_END_NOT_TOLD,
   type OptionsReviewDetails,
   type OptionsReviewStartInput,
   type OptionsReviewTaskKind,
@@ -132,7 +133,10 @@ export const optionsReviewDefinition: ProcessDefinition = {
         `Listening programme: ${body.people && body.people > 1 ? `${body.people} residents'` : "a resident's"} contact by ${body.channel}: ${body.summary}`,
     },
   ],
-  events: { [RESIDENT_CONTACT_NOTE]: "a resident's contact (or an event of many) during the listening programme (§3.8)" },
+  events: {
+    [RESIDENT_CONTACT_NOTE]: "a resident's contact (or an event of many) during the listening programme (§3.8)",
+    [AGREEMENT_END_NOT_TOLD]: 'the ALMO establishment could not be told that its Management Agreement ends (it had already ended)',
+  },
   rulesReport: (details) => optionsReviewRulesReport(details as OptionsReviewDetails),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

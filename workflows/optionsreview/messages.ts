@@ -93,7 +93,7 @@ export interface OptionsReviewDetails {
   consultation?: { method: ConsultationMethod; description?: string; opensAt: string; closesAt: string; result?: { eligible: number; responses: number; forRecommended: number; against: number } };
   decision?: { option: ReviewOption; minuteReference: string; /** The council (cabinet) meeting that decided; runs from before have none. */ meetingDate?: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
   handover?: Partial<Record<HandoverItem, string>>;
-  agreementEnded?: { establishmentProcessId: string; signalled: boolean };
+  agreementEnded?: { establishmentProcessId: string; signalled: boolean; /** Why the establishment could not be told. */ notTold?: string };
   listening?: {
     opensAt: string;
     closesAt: string;
@@ -114,6 +114,9 @@ export interface ResidentContactInput {
   channel: string;
   summary: string;
 }
+/** The timeline kind of the establishment not being told its Management Agreement ends (it had ended). */
+export const AGREEMENT_END_NOT_TOLD = 'agreement_end_not_told';
+
 /** The timeline kind of a resident's contact: a note (definition `notes`), not a workflow update. */
 export const RESIDENT_CONTACT_NOTE = 'resident_contact';
 /** Runs from before contacts were notes took each as this update; it stays for them. */

@@ -1,5 +1,5 @@
-import { getExternalWorkflowHandle, patched, setHandler, sleep } from '@temporalio/workflow';
-import { almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
+import { patched, setHandler, sleep } from '@temporalio/workflow';
+import { ALMO_EXPORTS, ALMO_KIND, almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { calendarDateInWords, calendarDateOf, dateInWords, inPounds, startOfDate } from '../common/format';
@@ -18,6 +18,7 @@ import {
   projectGroupKey,
   projectGroupName,
   RESIDENT_CONTACT_NOTE,
+  AGREEMENT_END_NOT_TOLD,
   recordResidentContactUpdate,
   type ConsultationMethod,
   type HandoverItem,
@@ -92,7 +93,10 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
 
   /** R1's premise: how tenants were asked before the original transfer; from the establishment this service ran, else as entered, else asked for. */
   const originalMethod = async (): Promise<void> => {
-    const recorded = await activities.recordedDecision({ processId: establishmentId, taskId: TEST_OF_OPINION_METHOD_TASK });
+    // Read through what the ALMO establishment exports for it; runs from before read its task directly.
+    const recorded = patched('original-test-of-opinion-exported')
+      ? await activities.processExport({ kind: ALMO_KIND, processId: establishmentId, name: ALMO_EXPORTS.originalTestOfOpinion })
+      : await activities.recordedDecision({ processId: establishmentId, taskId: TEST_OF_OPINION_METHOD_TASK });
     if (recorded) {
       details.original = {
         method: recorded.outcome as OriginalMethod,
@@ -339,10 +343,14 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
             if (item !== 'management_agreement' || details.original?.from !== 'almo_establishment') return;
             details.agreementEnded = { establishmentProcessId: establishmentId, signalled: false };
             try {
-              await getExternalWorkflowHandle(establishmentId).signal(managementAgreementEndedSignal, { reviewProcessId: frame.processId, endsOn: transferDate, by: d.actor, reasons: decision.reasons ?? '' });
+              await frame.signal(establishmentId, managementAgreementEndedSignal, { reviewProcessId: frame.processId, endsOn: transferDate, by: d.actor, reasons: decision.reasons ?? '' });
               details.agreementEnded.signalled = true;
-            } catch {
-              // The establishment has already ended: nothing there to end.
+            } catch (err) {
+              // Seen, not swallowed: the establishment could not be told (it has already ended).
+              details.agreementEnded.notTold = err instanceof Error ? err.message : String(err);
+              if (patched('agreement-end-failure-recorded')) {
+                await frame.engine?.event(AGREEMENT_END_NOT_TOLD, `The ALMO establishment ${establishmentId} could not be told that its Management Agreement ends: ${details.agreementEnded.notTold}`);
+              }
             }
           },
         ),

@@ -383,7 +383,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
         totalAfterPence: details.impact?.totalAfterPence ?? 0,
       };
       const parentId = workflowInfo().parent?.workflowId;
-      if (parentId) await frame.track(getExternalWorkflowHandle(parentId).signal(slasSignedOffSignal, signedOff));
+      if (parentId) await frame.signal(parentId, slasSignedOffSignal, signedOff);
       await moveTo(SLA_STAGES.inForce, `SLAs signed off: in force from ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)}`);
       await condition(allHandlersFinished);
       return;
@@ -451,8 +451,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
   const progressTracked = patched('negotiation-progress-tracked');
   const progress = async (update: Omit<NegotiationProgress, 'serviceKey'>) => {
     if (!parentId) return;
-    const told = getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, { serviceKey: service.key, ...update });
-    await (progressTracked ? frame.track(told) : told);
+    const payload = { serviceKey: service.key, ...update };
+    await (progressTracked ? frame.signal(parentId, negotiationProgressSignal, payload) : getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, payload));
   };
   const termsOf = (decision: DecisionRecord) => decision.form.terms as SlaTerms;
   const retraction = (decision: DecisionRecord, rounds: number, deadlock?: DeadlockDecision): ServiceOutcome => ({

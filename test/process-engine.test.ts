@@ -185,7 +185,7 @@ describe('a child workflow of a process', () => {
         expect.objectContaining({ kind: 'works_approved', summary: 'Works approved under permit P-7' }),
         expect.objectContaining({ kind: 'task_opened', taskId: 'inspection-inspect' }),
         expect.objectContaining({ kind: 'decision', taskId: 'inspection-inspect', actor: expect.objectContaining({ userId: cast.legal.userId }) }),
-        expect.objectContaining({ kind: 'stage_changed', summary: 'Inspection done: Door fitted to standard' }),
+        expect.objectContaining({ kind: 'note', summary: 'Inspection done: Door fitted to standard' }),
       ]),
     );
     const audited = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });

@@ -1,5 +1,4 @@
-import { calendarDateInWords, calendarDateOf, startOfDate } from '../common/format';
-import { monthsLater } from '../common/policy';
+import { calendarDateInWords, calendarDateOf } from '../common/format';
 import type { RuleOutcome } from '../common/rules';
 import { WORKSTREAMS, type AlmoDetails, type BoardPlace, type OtherEvent, type SupportRule, type Workstream } from './messages';
 import type { AlmoPolicy } from './policy';
@@ -12,8 +11,6 @@ const DAY_MS = 86_400_000;
 const dayOf = (date: string): number => Math.floor(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
 /** Whole days between two calendar dates. */
 export const daysApart = (a: string, b: string): number => Math.abs(dayOf(a) - dayOf(b));
-/** A calendar date `months` after another, e.g. 2027-04-01 + 12 → 2028-04-01. */
-export const dateMonthsLater = (date: string, months: number): string => monthsLater({ kind: 'england-and-wales' }, startOfDate(date), months).slice(0, 10);
 
 /** §2.2: whether a test of opinion supports the ALMO under the council's rule, and its turnout. */
 export function testOfOpinionSupports(result: { eligible: number; votesCast: number; for: number }, rule: SupportRule, minimumTurnoutPercent: number): { supported: boolean; turnoutPercent: number } {

@@ -1,8 +1,8 @@
-import { CancellationScope, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
-import { millisUntil, workflowNow } from '../common/clock';
+import { CancellationScope, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { sleepUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { calendarDateInWords, calendarDateOf, dateInWords, inPounds, startOfDate } from '../common/format';
-import { monthsLater } from '../common/policy';
+import { dateMonthsLater, monthsLater } from '../common/policy';
 import { formField, type DecisionRecord } from '../common/tasks';
 import { slaServiceOf, slasSignedOffSignal, type SignedOffSlas, type SlaService } from '../sla/messages';
 import { slaRenegotiation } from '../sla/workflow';
@@ -28,9 +28,8 @@ import {
   type Workstream,
   type AlmoTaskKind,
 } from './messages';
-import { bidProblem, clashesWith, dateMonthsLater, launchRefusal, resultProblem, shadowBoardProblem, testOfOpinionSupports } from './rules';
+import { bidProblem, clashesWith, launchRefusal, resultProblem, shadowBoardProblem, testOfOpinionSupports } from './rules';
 
-const sleepUntil = (iso: string) => sleep(millisUntil(iso));
 const onDate = calendarDateInWords;
 
 /**
@@ -87,7 +86,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
 
   const workstreamDone = async (workstream: Workstream, detail: string, actor?: DecisionRecord['actor']) => {
     details.workstreams[workstream] = { ...details.workstreams[workstream], done: true, doneAt: details.workstreams[workstream].doneAt ?? workflowNow(), detail };
-    await frame.record('stage_changed', `Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
+    await frame.note(`Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
   };
 
   /** §2.1: the cabinet's decision on the stock options; only an ALMO goes on. */
@@ -341,7 +340,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
         details.section27 = { applications: n, documentId: pack.documentId, decision: decision.outcome as 'granted' | 'refused', decidedAt: decision.decidedAt, ...(decision.reasons ? { reasons: decision.reasons } : {}) };
         if (decision.outcome === 'granted') {
           if (details.decentHomes) details.decentHomes.conditions.section27Consent = 'met';
-          await frame.record('stage_changed', 'Section 27 consent granted', decision.actor);
+          await frame.note('Section 27 consent granted', decision.actor);
           return;
         }
         const next = await tasks.decide(
@@ -425,7 +424,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
       if (current.clashes.length) {
         // §2.7 [9.1] "inspection fatigue": flagged to the programme manager, beside the inspection.
         const clashes = current.clashes.map((c) => `${c.name} (${c.kind.replace(/_/g, ' ')}) on ${onDate(c.date)}, ${c.daysApart} days apart`).join('; ');
-        await frame.record('stage_changed', `Inspection fatigue: the inspection on ${onDate(current.date)} is within ${p.inspectionFatigueDays} days of ${clashes}`);
+        await frame.note(`Inspection fatigue: the inspection on ${onDate(current.date)} is within ${p.inspectionFatigueDays} days of ${clashes}`);
         const flagged = tasks.decide(
           { taskId: `inspection-${round}-clash`, kind: 'review_inspection_clash', title: `Inspection fatigue: the inspection on ${onDate(current.date)} clashes with ${current.clashes.map((c) => c.name).join(', ')}`, role: 'programme_manager', outcomes: ['noted', 'dates_moved'], data: { inspectionDate: current.date, clashes: current.clashes }, dueInWorkingDays: step },
         );

@@ -91,7 +91,7 @@ export interface ProcessEventInput {
 }
 
 /** Timeline events every process records through the frame. */
-export type EngineEventKind = 'process_started' | 'stage_changed' | 'process_finished' | 'incident_opened' | 'incident_retried';
+export type EngineEventKind = 'process_started' | 'stage_changed' | 'note' | 'process_finished' | 'incident_opened' | 'incident_retried';
 
 /** An accepted command as the audit log states it; its actor is the event's. */
 export interface AuditedCommand {

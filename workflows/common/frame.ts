@@ -52,6 +52,11 @@ export interface FrameOptions<Details extends object> {
   details: Details;
   /** Roles party to the process beyond the council and the residents' group: told of each decision and the end. */
   parties?: Role[];
+  /**
+   * `'current'` for a kind with no runs from before the frame's current version: it takes every current
+   * path without evaluating the frame's patches (see `frameVersion`). Kinds with older runs leave it unset.
+   */
+  versions?: 'current';
   /** Who may withdraw the process (e.g. resident_rep, "the group"); without it only the council can end it early. */
   withdrawnBy?: { role: Role; name: string };
   /** Prefix of this run's timeline keys, so a later run (continue-as-new) writes entries of its own. */
@@ -64,6 +69,34 @@ export interface FrameOptions<Details extends object> {
    * itself (the parent cancels it). Its task ids and keys get `keyPrefix`, unique within the process.
    */
   parent?: ProcessRef;
+}
+
+/**
+ * Which of the frame's versions a run takes, decided once at its start in the order the patches were
+ * added (their markers' order is part of the command sequence). A kind with no runs from before the
+ * current frame (`versions: 'current'`) takes every current path without asking. Two are asked later,
+ * when their moment comes, as their markers were recorded then: whether a decision's answer waits for
+ * what it set off (asked as the task book is made) and whether the start's answer does (asked at it).
+ */
+function frameVersion(options: Pick<FrameOptions<object>, 'withoutEngine' | 'parent' | 'versions'>) {
+  const current = options.versions === 'current';
+  const ask = (patch: string) => current || patched(patch);
+  const engine = !options.withoutEngine;
+  /** Local activities; earlier runs replay with the (remote) activities they used. */
+  const local = engine && ask('local-engine-activities');
+  return {
+    local,
+    /** One local activity at a time: concurrent ones made runs that could not replay. */
+    oneAtATime: local && ask('local-activities-one-at-a-time'),
+    /** A write that cannot succeed becomes an incident (not in a child: its parent's process shows it). */
+    withIncidents: engine && !options.parent && ask('activity-incidents'),
+    /** A process, or a child cancelled from outside, ends only once its tasks' writes and children are done. */
+    endsAfterChildren: engine && ask('end-after-children'),
+    answersWhenSettled: () => ask('answer-when-settled'),
+    startAnswerAfterStepsBegin: () => ask('start-answer-after-steps-begin'),
+    /** A deadline already passed fires at once through a 1 ms timer; kinds from before keep the SDK's handling of 0. */
+    deadlineFloorMs: current ? 1 : 0,
+  };
 }
 
 /**
@@ -102,14 +135,9 @@ export function processFrame<Details extends object, Kind extends string = strin
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
     : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title, ...(options.parties?.length ? { parties: options.parties } : {}) };
   const counter: ActivityCounter = { inFlight: 0 };
-  // Local activities from this version on; earlier runs replay with the (remote) activities they used.
-  const local = !options.withoutEngine && patched('local-engine-activities');
-  // From this version, one local activity at a time: concurrent ones made runs that could not replay.
-  const oneAtATime = local && patched('local-activities-one-at-a-time');
+  const version = frameVersion(options);
+  const { local, oneAtATime, withIncidents, endsAfterChildren } = version;
   const activities = countedActivities(counter, { local, oneAtATime });
-  // A write that cannot succeed becomes an incident the process waits on, from this version on (not in
-  // a child: its parent's process shows what happens to it).
-  const withIncidents = !options.withoutEngine && !parent && patched('activity-incidents');
   let incident: Incident | undefined;
   let retryRequested: Actor | undefined;
   const engine = options.withoutEngine
@@ -121,15 +149,11 @@ export function processFrame<Details extends object, Kind extends string = strin
   const childrenStarting = new Set<string>();
   /** Children started and not yet closed: a process ends only once they have (their tasks withdrawn). */
   let childrenRunning = 0;
-  /**
-   * From this version a process, or a child cancelled from outside, ends only once its tasks' writes
-   * and its children are done, so a child is not terminated with tasks left open in the inbox. Decided
-   * at the start, as the frame's other versions are; the wait keeps the shape it had (one condition), as
-   * the order of a process's last writes and a decision's answer depends on it.
-   */
-  const endsAfterChildren = !options.withoutEngine && patched('end-after-children');
+  // The wait keeps the shape it had (one condition): the order of a process's last writes and a decision's answer depends on it.
   const withdrawn = () => tasks.settled() && (!endsAfterChildren || childrenRunning === 0);
   const tasks = new TaskBook<Kind>({
+    answersWhenSettled: engine !== undefined && version.answersWhenSettled(),
+    deadlineFloorMs: version.deadlineFloorMs,
     currentStage: () => stage,
     ...(engine ? { hooks: engine.hooks } : {}),
     inboxId: (taskId) => inboxTaskId(ref.processId, taskId),
@@ -159,13 +183,13 @@ export function processFrame<Details extends object, Kind extends string = strin
   // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
   let running = false;
   setHandler(processStartedUpdate, async () => {
-    const afterRunBegins = patched('start-answer-after-steps-begin');
+    const afterRunBegins = version.startAnswerAfterStepsBegin();
     await condition(() => (running || !afterRunBegins) && settled());
     return { stage, opened: [...tasks.openedSince(new Set()), ...reported] };
   });
 
   /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
-  const record = (kind: 'process_started' | 'stage_changed' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]): Promise<void> => {
+  const record = (kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]): Promise<void> => {
     // The start is the command of whoever started the process: audited with its first entry.
     const audited = command ?? (kind === 'process_started' && actor ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } } : undefined);
     return engine ? engine.event(kind, because, actor, audited, notify) : activities.recordProcess(registryEntry());
@@ -371,6 +395,8 @@ export function processFrame<Details extends object, Kind extends string = strin
     policy: options.policy,
     startedAt,
     stage: () => stage,
+    /** A timeline entry of a step that moves no stage (a workstream done, a deadlock escalated): who, and what happened. */
+    note: (what: string, actor?: Actor) => record('note', what, actor),
     /** The process's own activities (its definition's), through the same counted proxy as the engine's. */
     ownActivities: <Own extends object>() => activities as unknown as Own,
     record,

@@ -57,3 +57,10 @@ export function monthsLater(calendar: WorkingCalendar, iso: string, months: numb
   target.setUTCDate(Math.min(from.getUTCDate(), lastDay));
   return target.toISOString();
 }
+
+/**
+ * A calendar date people entered (YYYY-MM-DD) `months` later, e.g. 2027-04-01 + 12 → 2028-04-01: always
+ * in the real calendar, whatever calendar the process's periods run on (an inspection a year after a
+ * launch is a date on the calendar, compressed tests or not).
+ */
+export const dateMonthsLater = (date: string, months: number): string => monthsLater({ kind: 'england-and-wales' }, `${date.slice(0, 10)}T00:00:00.000Z`, months).slice(0, 10);

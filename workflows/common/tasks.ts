@@ -1,5 +1,5 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
-import { workflowNow } from './clock';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
+import { millisUntil, workflowNow } from './clock';
 import { person, type Actor, type Role } from './roles';
 
 /**
@@ -150,9 +150,12 @@ export const refuse = (type: string, message: string): never => {
 };
 const isNonEmptyText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
 const isFilled = (value: unknown): boolean => (typeof value === 'string' ? value.trim().length > 0 : value !== undefined && value !== null);
-const millisUntil = (iso: string): number => Math.max(0, Date.parse(iso) - Date.parse(workflowNow()));
 
 export interface TaskBookOptions {
+  /** A decision answers once what it set off is in the inbox (the frame's version; runs from before answered at once). */
+  answersWhenSettled: boolean;
+  /** The least wait for a deadline already passed (the frame's version). */
+  deadlineFloorMs: number;
   currentStage: () => string;
   /** Absent for processes started before the engine existed, which replay as they ran. */
   hooks?: TaskHooks;
@@ -188,7 +191,7 @@ export class TaskBook<Kind extends string = string> {
   constructor(private readonly options: TaskBookOptions) {
     this.currentStage = options.currentStage;
     if (options.hooks) this.hooks = options.hooks;
-    this.answerWhenSettled = options.hooks !== undefined && patched('answer-when-settled');
+    this.answerWhenSettled = options.hooks !== undefined && options.answersWhenSettled;
     setHandler(
       completeTaskUpdate,
       async (input) => {
@@ -314,8 +317,9 @@ export class TaskBook<Kind extends string = string> {
 
   /** Before the due date a reminder, after it an escalation, unless the decision came first. */
   private async watchDeadlines(task: TaskView, decided: () => boolean, hooks: TaskHooks): Promise<void> {
-    if (task.reminderAt && !(await condition(decided, millisUntil(task.reminderAt)))) await hooks.reminded({ ...task });
-    if (task.dueAt && !(await condition(decided, millisUntil(task.dueAt)))) await hooks.escalated({ ...task });
+    const floor = this.options.deadlineFloorMs;
+    if (task.reminderAt && !(await condition(decided, millisUntil(task.reminderAt, floor)))) await hooks.reminded({ ...task });
+    if (task.dueAt && !(await condition(decided, millisUntil(task.dueAt, floor)))) await hooks.escalated({ ...task });
   }
 
   private openTaskFor(input: { taskId?: unknown; actor?: Actor }): TaskView {

@@ -1,6 +1,6 @@
 import type { LmaActivities } from './activities';
-import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler, sleep } from '@temporalio/workflow';
-import { workflowNow } from '../common/clock';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { sleepUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { dateInWords, inPounds } from '../common/format';
 import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
@@ -120,7 +120,6 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
 
   const groupStep = policy.lma.groupStepWorkingDays;
   const councilStep = policy.lma.councilStepWorkingDays;
-  const sleepUntil = (iso: string) => sleep(Math.max(0, Date.parse(iso) - Date.parse(workflowNow())));
   const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
   /**

@@ -1,6 +1,6 @@
-import { patched, setHandler, sleep } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import { ALMO_EXPORTS, ALMO_KIND, almoBusinessKey, managementAgreementEndedSignal, TEST_OF_OPINION_METHOD_TASK } from '../almo/messages';
-import { millisUntil, workflowNow } from '../common/clock';
+import { sleepUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { calendarDateInWords, calendarDateOf, dateInWords, inPounds, startOfDate } from '../common/format';
 import { calendarDaysMs, monthsLater } from '../common/policy';
@@ -31,7 +31,6 @@ import {
 } from './messages';
 import { OPTIONS_REVIEW_RULES, consultationRefusal, materialRefusal, measuresInWords, r3Refusal } from './rules';
 
-const sleepUntil = (iso: string) => sleep(millisUntil(iso));
 /** A refusal for a date people entered (YYYY-MM-DD) that comes before `earliest`: what it records cannot have happened then. */
 const notBefore = (date: unknown, earliest: string, refusal: string) => (typeof date === 'string' && date < earliest ? refusal : undefined);
 const onDate = calendarDateInWords;
@@ -358,7 +357,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
     );
     // From this version the listening programme begins on the transfer date (runs from before began it at once).
     const listensFromTransfer = patched('listening-from-transfer');
-    await frame.record('stage_changed', `Handover done: the service is in-house from ${onDate(transferDate)}${listensFromTransfer ? ', when the listening programme begins' : ''}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`);
+    await frame.note(`Handover done: the service is in-house from ${onDate(transferDate)}${listensFromTransfer ? ', when the listening programme begins' : ''}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`);
 
     // §3.8: the listening programme, with measures from before and after, from the day the service is in-house.
     if (listensFromTransfer) await sleepUntil(startOfDate(transferDate));

@@ -532,7 +532,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
       const forum = sla.deadlockForum;
       const declared = deadlock;
       const by = declared.declaredBy === 'rounds_ran_out' ? 'the rounds ran out' : `declared by the ${declared.declaredBy === 'almo' ? 'ALMO' : 'council'}`;
-      await frame.record('stage_changed', `${service.name}: deadlock (${by}: ${declared.reasons}); escalated to ${DEADLOCK_FORUM_NAMES[forum]}`);
+      await frame.note(`${service.name}: deadlock (${by}: ${declared.reasons}); escalated to ${DEADLOCK_FORUM_NAMES[forum]}`);
       await progress({ round: rounds, awaiting: 'deadlock_decision', ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}) });
       const decision = await tasks.decide(
         {
@@ -569,7 +569,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
     // The set has the outcome before the decision that settled it answers (its sign-off may follow at once).
     const told = progress({ round: rounds, awaiting: 'council', outcome: ended });
     await (progressTracked ? told : frame.track(told));
-    await frame.record('stage_changed', `Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
+    await frame.note(`Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
   });
   await condition(allHandlersFinished);
   return outcome as ServiceOutcome;

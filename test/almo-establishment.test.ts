@@ -127,7 +127,7 @@ describe('setting up an ALMO', () => {
     expect(launchNotice).toContain('MA-2027-01: a 5-year term from');
     expect(launchNotice).toContain('Tom Reid (leaseholder)');
 
-    // §2.9: the Management Agreement's review (due at once here: five compressed years have passed) ends the process.
+    // §2.9: the Management Agreement's review (open a compressed month after launch here) ends the process.
     await decide(processId, 'management-agreement-review', cast.programmeManager, 'renew', {}, 'Good performance; renew for five years');
     const ended = await eventually(async () => {
       const view = await viewOf(processId);

@@ -1,14 +1,19 @@
+import { calendarDateOf } from '../../workflows/common/format';
 import { councilName } from './lma';
 import { callApi, uniqueCouncil, type TestStack, type TestUser } from './stack';
 import { decide } from './tasks';
 
 // An ALMO establishment driven through its steps, for its own tests and for the options review's.
 
-/** A day of 100 ms; Section 27 chased and escalated after a week (0.5 s); other steps due in 1.5 s. */
+/**
+ * A day of 100 ms; Section 27 chased and escalated after a week (0.5 s); other steps due in 1.5 s; the
+ * Management Agreement's review opens 59 months before the end of its 5-year term, a compressed month
+ * (3 s) after launch, whatever the time of day.
+ */
 export const compressedAlmoPolicy = {
   calendar: { kind: 'compressed', workingDayMs: 100 },
   reminderWorkingDaysBefore: 1,
-  almo: { councilStepWorkingDays: 15, section27DecisionWeeks: 1 },
+  almo: { councilStepWorkingDays: 15, section27DecisionWeeks: 1, reviewNoticeMonths: 59 },
   sla: { benchmarkWorkingDays: 15, responseWorkingDays: 15 },
 };
 
@@ -50,7 +55,8 @@ export async function almoCast(stack: TestStack, policy: object = compressedAlmo
 }
 
 export const ALMO = 'Riverside Homes';
-export const today = () => new Date().toISOString().slice(0, 10);
+/** Today's date in London: what the service counts dates people enter against, whatever the hour. */
+export const today = () => calendarDateOf(new Date().toISOString());
 export const monthsAfter = (date: string, months: number) => {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() + months);

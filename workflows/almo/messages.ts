@@ -133,7 +133,7 @@ export interface AlmoDetails {
   shadowBoard?: { members: { name: string; place: BoardPlace }[]; training?: string };
   readiness?: Partial<Record<ReadinessItem, string>>;
   section27?: { applications: number; documentId?: string; decision?: 'granted' | 'refused'; decidedAt?: string; reasons?: string };
-  launch?: { goLiveDate: string; launchedBy: Actor; documentId?: string };
+  launch?: { goLiveDate: string; launchedBy: Actor; launchedAt?: string; documentId?: string };
   inspections: Inspection[];
   improvementPlans: { afterRound: number; plan: string; decidedBy: Actor }[];
   endedBecause?: string;

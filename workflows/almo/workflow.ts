@@ -375,7 +375,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
           data: { rule: 'ALMO-R4: launch needs every set-up workstream done and Section 27 consent (PROCESSES.md §2.4-2.6)' },
         },
         async (d) => {
-          details.launch = { goLiveDate: formField(d, 'goLiveDate'), launchedBy: d.actor };
+          details.launch = { goLiveDate: formField(d, 'goLiveDate'), launchedBy: d.actor, launchedAt: d.decidedAt };
         },
         (attempt) => launchRefusal(details, attempt.form?.goLiveDate),
       );
@@ -515,7 +515,10 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     // §2.6: the launch starts the Management Agreement's term; its review opens the policy's months before the end.
     const launch = details.launch as NonNullable<AlmoDetails['launch']>;
     const agreement = details.managementAgreement as NonNullable<AlmoDetails['managementAgreement']>;
-    const start = startOfDate(launch.goLiveDate);
+    // The term runs in the process's calendar: from the go-live date, or in a compressed calendar (where
+    // a date people enter has no compressed meaning) from the launch itself, so its end does not hang
+    // on the hour of the day the launch was recorded.
+    const start = policy.calendar.kind === 'compressed' && launch.launchedAt ? launch.launchedAt : startOfDate(launch.goLiveDate);
     const end = monthsLater(policy.calendar, start, agreement.termYears * 12);
     const reviewOpensAt = monthsLater(policy.calendar, end, -p.reviewNoticeMonths);
     Object.assign(agreement, { start, end, reviewOpensAt });

@@ -20,9 +20,14 @@ beforeAll(async () => {
   ({ baseUrl, close } = await stack.api({ rateLimit: UNLIMITED }));
   known.processId = await startLma(stack, cast);
   known.taskId = await adviserTask(stack, known.processId, cast.housingManager);
-  const other = await startLma(stack, await lmaCast(stack));
-  await completeTask(stack, await adviserTask(stack, other, cast.housingManager).catch(() => known.taskId), cast.housingManager, appointment);
-  known.documentId = (await stack.prisma.document.findFirst({ select: { id: true } }))?.id ?? '00000000-0000-4000-8000-000000000000';
+  // A second process, decided by its own council's officer, so there is a real document to ask for
+  // while the first process's task stays open.
+  const otherCast = await lmaCast(stack);
+  const other = await startLma(stack, otherCast);
+  const decided = await completeTask(stack, await adviserTask(stack, other, otherCast.housingManager), otherCast.housingManager, appointment);
+  expect(decided.status).toBe(200);
+  known.documentId = (await stack.prisma.document.findFirstOrThrow({ where: { processId: other }, select: { id: true } })).id;
+  expect((await stack.prisma.task.findUniqueOrThrow({ where: { id: known.taskId } })).status).toBe('open');
   known.council = cast.council;
 });
 afterAll(async () => {

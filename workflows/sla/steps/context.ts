@@ -1,0 +1,48 @@
+import { startOfDate } from '../../common/format';
+import type { ProcessFrame } from '../../common/frame';
+import type { SlaDetails, SlaStartInput, SlaTaskKind } from '../messages';
+
+// What every step of an SLA set's cycle reads: its input, its frame, and what is worked out once from
+// them. Safe in workflows.
+
+export interface SlaSet {
+  input: SlaStartInput;
+  frame: ProcessFrame<SlaDetails, SlaTaskKind>;
+  details: SlaDetails;
+  tasks: ProcessFrame<SlaDetails, SlaTaskKind>['tasks'];
+  moveTo: ProcessFrame<SlaDetails, SlaTaskKind>['moveTo'];
+  processId: string;
+  taskId: ProcessFrame<SlaDetails, SlaTaskKind>['taskId'];
+  services: SlaDetails['services'];
+  /** The council's name as documents state it. */
+  council: string;
+  policy: SlaStartInput['policy'];
+  /** The process's SLA section of the council's policy. */
+  sla: SlaStartInput['policy']['sla'];
+  cycle: number;
+  /** When the SLAs in force expire, if any are. */
+  expiry?: string;
+  /** The process this set runs for (an ALMO's establishment), if it is a child. */
+  parent?: SlaStartInput['parent'];
+}
+
+export function slaSetOf(input: SlaStartInput, frame: SlaSet['frame']): SlaSet {
+  const { carry } = input;
+  const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
+  return {
+    input,
+    frame,
+    details: frame.details,
+    tasks: frame.tasks,
+    moveTo: frame.moveTo,
+    processId: frame.processId,
+    taskId: frame.taskId,
+    services: frame.details.services,
+    council: input.councilName ?? input.council,
+    policy: input.policy,
+    sla: input.policy.sla,
+    cycle: carry?.cycle ?? 1,
+    ...(expiry ? { expiry } : {}),
+    ...(input.parent ? { parent: input.parent } : {}),
+  };
+}

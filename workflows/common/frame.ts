@@ -414,3 +414,20 @@ export function processFrame<Details extends object, Kind extends string = strin
 }
 
 export type ProcessFrame<Details extends object, Kind extends string = string> = ReturnType<typeof processFrame<Details, Kind>>;
+
+/** What every step of a process reads of its frame: a process's step context (`steps/context.ts`) extends it. */
+export interface StepContext<Details extends object, Kind extends string> {
+  frame: ProcessFrame<Details, Kind>;
+  details: Details;
+  tasks: ProcessFrame<Details, Kind>['tasks'];
+  moveTo: ProcessFrame<Details, Kind>['moveTo'];
+  finish: ProcessFrame<Details, Kind>['finish'];
+}
+
+export const stepContextOf = <Details extends object, Kind extends string>(frame: ProcessFrame<Details, Kind>): StepContext<Details, Kind> => ({
+  frame,
+  details: frame.details,
+  tasks: frame.tasks,
+  moveTo: frame.moveTo,
+  finish: frame.finish,
+});

@@ -1,6 +1,6 @@
 import { almoBusinessKey } from '../../almo/messages';
 import { calendarDateInWords, calendarDateOf } from '../../common/format';
-import type { ProcessFrame } from '../../common/frame';
+import { stepContextOf, type ProcessFrame, type StepContext } from '../../common/frame';
 import type { DecisionRecord } from '../../common/tasks';
 import type { OptionsReviewDetails, OptionsReviewStartInput, OptionsReviewTaskKind, ServiceMeasures } from '../messages';
 import { OPTIONS_REVIEW_RULES } from '../rules';
@@ -8,14 +8,9 @@ import { OPTIONS_REVIEW_RULES } from '../rules';
 // What every step of an options review reads: the review's input, its frame, and what is worked out
 // once from them. Safe in workflows.
 
-export interface Review {
+export interface Review extends StepContext<OptionsReviewDetails, OptionsReviewTaskKind> {
   input: OptionsReviewStartInput;
-  frame: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>;
-  details: OptionsReviewDetails;
-  tasks: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>['tasks'];
   activities: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>['activities'];
-  moveTo: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>['moveTo'];
-  finish: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>['finish'];
   policy: OptionsReviewStartInput['policy'];
   /** The review's section of the council's policy. */
   p: OptionsReviewStartInput['policy']['optionsreview'];
@@ -35,13 +30,9 @@ export function reviewOf(input: OptionsReviewStartInput, frame: Review['frame'])
   const council = input.councilName ?? input.council;
   const { policy } = input;
   return {
+    ...stepContextOf(frame),
     input,
-    frame,
-    details: frame.details,
-    tasks: frame.tasks,
     activities: frame.activities,
-    moveTo: frame.moveTo,
-    finish: frame.finish,
     policy,
     p: policy.optionsreview,
     step: policy.optionsreview.councilStepWorkingDays,

@@ -1,16 +1,12 @@
 import { startOfDate } from '../../common/format';
-import type { ProcessFrame } from '../../common/frame';
+import { stepContextOf, type ProcessFrame, type StepContext } from '../../common/frame';
 import type { SlaDetails, SlaStartInput, SlaTaskKind } from '../messages';
 
 // What every step of an SLA set's cycle reads: its input, its frame, and what is worked out once from
 // them. Safe in workflows.
 
-export interface SlaSet {
+export interface SlaSet extends StepContext<SlaDetails, SlaTaskKind> {
   input: SlaStartInput;
-  frame: ProcessFrame<SlaDetails, SlaTaskKind>;
-  details: SlaDetails;
-  tasks: ProcessFrame<SlaDetails, SlaTaskKind>['tasks'];
-  moveTo: ProcessFrame<SlaDetails, SlaTaskKind>['moveTo'];
   processId: string;
   taskId: ProcessFrame<SlaDetails, SlaTaskKind>['taskId'];
   services: SlaDetails['services'];
@@ -30,11 +26,8 @@ export function slaSetOf(input: SlaStartInput, frame: SlaSet['frame']): SlaSet {
   const { carry } = input;
   const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
   return {
+    ...stepContextOf(frame),
     input,
-    frame,
-    details: frame.details,
-    tasks: frame.tasks,
-    moveTo: frame.moveTo,
     processId: frame.processId,
     taskId: frame.taskId,
     services: frame.details.services,

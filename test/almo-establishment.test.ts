@@ -2,11 +2,10 @@ import type { ProcessView } from '../workflows/common/process';
 import type { AlmoDetails } from '../workflows/almo/messages';
 import { eventually } from './support/eventually';
 import { BOARD, almoCast, daysAfter, driveToSetUp as driveToSetUpOf, driveToLaunch, driveToTestResult as driveToTestResultOf, driveWorkstreams as driveWorkstreamsOf, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
-import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { recordRuns, runName } from './support/histories';
-import { attempt as attemptTask, decide as decideTask } from './support/tasks';
+import { attempt as attemptTask, decide as decideTask, timelineOf } from './support/tasks';
 
 // The ALMO establishment's version whose runs `RECORD_HISTORIES=almo npm test` records under test/histories/.
 const CURRENT_ALMO_VERSION = 'almo-v1';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { apiRoutes } from '../api/app';
-import { adviserTask, appointment, completeTask, lmaCast, startLma, type LmaCast } from './support/lma';
+import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask } from './support/tasks';
 import { TEST_PROCESSES } from './support/registry';
 import { UNLIMITED, callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { completeTaskUpdate } from '../workflows/common/tasks';
-import { adviserTask, appointment, completeTask, lmaCast, startLma, viewOf, type LmaCast } from './support/lma';
+import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;

@@ -9,7 +9,8 @@ import { replayOffThread } from '../lib/replay-thread';
 import { eventually } from './support/eventually';
 import { isReplayDivergenceLog, replayRuns, workflowCode } from '../lib/replay';
 import { testEnv } from './support/env';
-import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
+import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask, settled } from './support/tasks';
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 

@@ -4,7 +4,8 @@ import { Client } from 'pg';
 import { stopChild } from '../scripts/lib/processes';
 import { messageIdOf } from '../worker/outbox-dispatcher';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, completeTask, lmaCast, settled, startLma, type LmaCast } from './support/lma';
+import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask, settled } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The worker runs as its own process (worker/main.ts) so it can be killed outright, as a crash would.

@@ -1,5 +1,6 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { compressedLmaPolicy, decideNext, driveToPreparingAgreement, lmaCast, responsibilities } from './support/lma';
+import { compressedLmaPolicy, driveToPreparingAgreement, lmaCast, responsibilities } from './support/lma';
+import { decideNext } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // What one decision costs in Temporal, read from the history of an LMA this run drives with the code

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { deadlineFor } from '../lib/working-days';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
-import { timelineOf as timelineOfProcess, adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, settled, startLma, viewOf, type LmaCast } from './support/lma';
+import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { timelineOf as timelineOfProcess, completeTask, settled, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;

@@ -1,4 +1,5 @@
-import { adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;

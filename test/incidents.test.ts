@@ -1,7 +1,8 @@
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { completeTaskUpdate } from '../workflows/common/tasks';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, lmaCast, startLma, timelineOf, viewOf, type LmaCast } from './support/lma';
+import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { timelineOf, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 let stack: TestStack;

@@ -8,7 +8,8 @@ import { createUser, grantRole, issueToken } from '../lib/identity';
 import { freePort } from '../scripts/lib/ports';
 import { stopChild } from '../scripts/lib/processes';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, completeTask, expressionOfInterest, nextTask } from './support/lma';
+import { adviserTask, appointment, expressionOfInterest } from './support/lma';
+import { completeTask, nextTask } from './support/tasks';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 
 // `npm start` as an operator runs it, with its own PostgreSQL (embedded, in a folder of its own) and

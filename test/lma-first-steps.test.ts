@@ -2,7 +2,8 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, completeTask, expressionOfInterest, lmaCast, settled, startLma, viewOf, type LmaCast } from './support/lma';
+import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { completeTask, settled, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;

@@ -3,24 +3,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
 import { eventually } from './support/eventually';
-import {
-  compressedLmaPolicy,
-  decideNext,
-  detailedPlan,
-  driveToDetailedPlan,
-  driveToPreparingAgreement,
-  lmaCast,
-  nextTask,
-  responsibilities,
-  timelineOf as timelineOfProcess,
-  viewOf,
-  completeTask,
-  councilName,
-  REP_NAME,
-  TRAINING,
-  SIGNATORY_NAME,
-  type LmaCast,
-} from './support/lma';
+import { compressedLmaPolicy, detailedPlan, driveToDetailedPlan, driveToPreparingAgreement, lmaCast, responsibilities, councilName, REP_NAME, TRAINING, SIGNATORY_NAME, type LmaCast } from './support/lma';
+import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask } from './support/tasks';
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 

@@ -3,11 +3,10 @@ import type { AlmoDetails } from '../workflows/almo/messages';
 import type { OptionsReviewDetails } from '../workflows/optionsreview/messages';
 import { ALMO, almoCast, compressedAlmoPolicy, daysAfter, driveToLaunch, driveToTestResult, monthsAfter, startAlmo, today, type AlmoCast } from './support/almo';
 import { eventually } from './support/eventually';
-import { timelineOf } from './support/lma';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { recordRuns } from './support/histories';
-import { attempt as attemptTask, decide as decideTask } from './support/tasks';
+import { attempt as attemptTask, decide as decideTask, timelineOf } from './support/tasks';
 
 // The options review's version whose runs `RECORD_HISTORIES=optionsreview npm test` records under test/histories/.
 const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v3-exported-test-of-opinion';

@@ -1,8 +1,7 @@
 import type { ProcessView } from '../workflows/common/process';
 import { almoCast, driveToLaunch, startAlmo, type AlmoCast } from './support/almo';
-import { completeTask, timelineOf } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
-import { openTask } from './support/tasks';
+import { openTask, completeTask, timelineOf } from './support/tasks';
 
 // A process the council cancels ends at once from any stage; once ended it is read without its workflow.
 

@@ -1,7 +1,7 @@
 import { recording, writeHistory } from './support/histories';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
-import { settled, timelineOf, viewOf as viewAs } from './support/lma';
+import { settled, timelineOf, viewOf as viewAs } from './support/tasks';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 
 // The engine on its own, through the fixture process (test/fixtures/processes/permit), which only the

@@ -1,7 +1,7 @@
 import { almoCast, driveToLaunch, startAlmo } from './support/almo';
 import { eventually } from './support/eventually';
 import { recordRuns, runName } from './support/histories';
-import { viewOf } from './support/lma';
+import { viewOf } from './support/tasks';
 import { localActivitiesOutOfOrder } from './support/out-of-order';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 

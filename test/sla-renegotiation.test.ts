@@ -2,12 +2,12 @@ import { monthsLater } from '../workflows/common/policy';
 import type { ProcessView } from '../workflows/common/process';
 import type { SlaDetails } from '../workflows/sla/messages';
 import { eventually } from './support/eventually';
-import { completeTask, councilName, timelineOf } from './support/lma';
+import { councilName } from './support/lma';
 import { pdfText } from './support/pdf';
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 import { recordRuns, runName } from './support/histories';
-import { attempt as attemptTask, decide as decideTask, openTask as openTaskOf } from './support/tasks';
+import { attempt as attemptTask, decide as decideTask, openTask as openTaskOf, completeTask, timelineOf } from './support/tasks';
 import { inboxTaskId } from '../workflows/common/engine-types';
 
 // The SLA process's version whose runs `RECORD_HISTORIES=sla npm test` records under test/histories/.

@@ -1,0 +1,157 @@
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { dateInWords, inPounds } from '../../common/format';
+import { calendarDaysMs } from '../../common/policy';
+import type { Actor } from '../../common/roles';
+import type { DecisionRecord } from '../../common/tasks';
+import type { AgreementTerms, ServiceTerms } from '../messages';
+import { draftedServices, signingRefusal } from '../rules';
+import { type Agreement, later, SIGNING_AS, type Variation } from './context';
+
+/**
+ * §1.9: legal services drafts the agreement; the group and a council signatory sign it. Redrafted on
+ * request. A variation is named in its tasks (title and data), and so in their emails and timeline.
+ */
+export async function draftAndSign(
+  ctx: Agreement,
+  round0: string,
+  /** What the draft starts from: the approved detailed plan, or the agreement in force for a variation. */
+  startFrom: () => Partial<AgreementTerms> & { services: ServiceTerms[] },
+  agreedScope: () => ServiceTerms[] | undefined,
+  insured: () => boolean,
+  variation?: Variation,
+): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> {
+  const { details, tasks, groupStep, councilStep } = ctx;
+  const what = variation ? `${variation.name} of the Community Cashback Agreement` : 'the Community Cashback Agreement';
+  const why = variation ? { variation } : {};
+  // A redraft starts from the draft the signatories asked to change.
+  let previous: (Partial<AgreementTerms> & { services: ServiceTerms[] }) | undefined;
+  for (let round = 1; ; round += 1) {
+    let terms: AgreementTerms | undefined;
+    const base = previous ?? startFrom();
+    const text = (decision: DecisionRecord, field: 'groupResponsibilities' | 'councilResponsibilities') =>
+      typeof decision.form[field] === 'string' ? (decision.form[field] as string) : (base[field] as string);
+    await tasks.decide(
+      {
+        taskId: `draft-agreement-${round0}${round}`,
+        kind: 'draft_agreement',
+        title: variation ? `Draft ${what}: ${variation.reasons}` : `Draft ${what}`,
+        role: 'legal_services',
+        outcomes: ['approve'],
+        // Only what the process does not know yet: the responsibilities of a first draft.
+        requiredFormFields: (['groupResponsibilities', 'councilResponsibilities'] as const).filter((field) => base[field] === undefined),
+        data: { agreedScope: agreedScope() ?? details.services, startsFrom: base, ...why },
+        dueInWorkingDays: councilStep,
+      },
+      async (decision) => {
+        terms = {
+          services: draftedServices(base.services, decision.form.services as ServiceTerms[] | undefined, decision.form.removeServices as string[] | undefined),
+          groupResponsibilities: text(decision, 'groupResponsibilities'),
+          councilResponsibilities: text(decision, 'councilResponsibilities'),
+        };
+        details.agreement = { ...terms, signedBy: [] };
+        previous = terms;
+      },
+      (attempt) =>
+        draftedServices(base.services, attempt.form?.services as ServiceTerms[] | undefined, attempt.form?.removeServices as string[] | undefined).length === 0
+          ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
+          : undefined,
+    );
+    const signers: { id: string; role: Actor['role']; title: string }[] = [
+      { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
+      { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
+    ];
+    let redraft: DecisionRecord | undefined;
+    const signing = new CancellationScope();
+    try {
+      await signing.run(() =>
+        Promise.all(
+          signers.map((signer) =>
+            tasks.decide(
+              {
+                taskId: `sign-${signer.id}-${round0}${round}`,
+                kind: 'sign_agreement',
+                title: signer.title,
+                role: signer.role,
+                outcomes: ['sign', 'request_changes'],
+                data: { agreement: terms, ...why },
+                dueInWorkingDays: groupStep,
+              },
+              async (decision) => {
+                if (decision.outcome === 'request_changes') {
+                  redraft = decision;
+                  signing.cancel();
+                } else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
+              },
+              (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
+            ),
+          ),
+        ),
+      );
+    } catch (err) {
+      if (!(isCancellation(err) && redraft)) throw err;
+    }
+    if (!redraft) return { terms: terms as AgreementTerms, signedBy: details.agreement?.signedBy ?? [] };
+  }
+}
+
+/** The signed agreement as a document: everything §1.9 and the source list, as a council would send it. */
+export function agreementDocument(ctx: Agreement, term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[], variation?: Variation & { number: number }) {
+  const { input, frame, details, policy } = ctx;
+  const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
+  const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation.number}`;
+  const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation.number}`}`;
+  const termEnd = later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays));
+  const group = details.group;
+  const who = (actor: Actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`;
+  return frame.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
+    {
+      heading: 'Parties',
+      lines: [
+        `The council: ${input.councilName ?? input.council}`,
+        `The residents' group: ${group.name} (${group.legalForm.replace(/_/g, ' ')}${group.registration ? `, registered as ${group.registration}` : ''}), ${input.estate}`,
+      ],
+    },
+    ...(variation
+      ? [
+          {
+            heading: 'This variation',
+            lines: [
+              `${variation.name}, asked for by ${variation.requestedBy ? who(variation.requestedBy) : 'the parties'}.`,
+              `Why: ${variation.reasons}`,
+              `It applies from the signing below to the end of term ${term} on ${dateInWords(termEnd)}.`,
+            ],
+          },
+        ]
+      : []),
+    {
+      heading: 'Type, scope and duration of the work',
+      lines: [
+        ...terms.services.flatMap((s) => [
+          `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')} (delivered by ${s.deliveryMode})`,
+          ...(s.quotes ?? []).map((q) => `  quote: ${q.supplier}, ${inPounds(q.amountPence)}, ${dateInWords(q.date)}`),
+        ]),
+        `Duration: from ${dateInWords(termStart)} to ${dateInWords(termEnd)}`,
+      ],
+    },
+    ...(details.training ? [{ heading: 'Training and help for the group', lines: [details.training] }] : []),
+    {
+      heading: 'Payment amount and payment dates',
+      lines: paymentDates.length
+        ? [`${inPounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates.map(dateInWords)]
+        : [`${inPounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`],
+    },
+    { heading: 'Specification', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.standards}`) },
+    { heading: 'Responsibilities of the group', lines: [terms.groupResponsibilities] },
+    { heading: 'Responsibilities of the council', lines: [terms.councilResponsibilities] },
+    {
+      heading: 'Insurance and public liability',
+      lines: [
+        `Insured by: ${details.insurance?.insuredBy ?? 'to be confirmed'}`,
+        ...(details.insurance?.cover ? [`Cover held: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}`] : []),
+        'The group must hold insurance and public liability cover for theft, damage and injury.',
+      ],
+    },
+    { heading: 'Keeping receipts', lines: ['The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.'] },
+    { heading: 'Signed', lines: signedBy.map(who) },
+  ]);
+}

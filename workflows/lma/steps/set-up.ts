@@ -1,0 +1,205 @@
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { sleepUntil, workflowNow } from '../../common/clock';
+import { dateInWords } from '../../common/format';
+import { calendarDaysMs } from '../../common/policy';
+import type { Actor } from '../../common/roles';
+import { type DecisionRecord, formField } from '../../common/tasks';
+import { type AgreementTerms, type LegalForm, LMA_STAGES, type ServiceTerms } from '../messages';
+import { consultationSupports, outsideScope, withoutQuotes } from '../rules';
+import { draftAndSign } from './agreement';
+import { type Agreement, later } from './context';
+
+/** Steps 3-9: from the outline plan to the signed agreement. Returns undefined if the process ended. */
+export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; signedBy: Actor[] } | undefined> {
+  const { input, frame, details, tasks, moveTo, finish, policy, groupStep, councilStep } = ctx;
+  // §1.3 outline plan and the council's reply with indicative payments, changes requested any number of times.
+  let notProvided: string[] = [];
+  for (let round = 1; ; round += 1) {
+    await tasks.decide(
+      {
+        taskId: `outline-plan-${round}`,
+        kind: 'submit_outline_plan',
+        title: 'Submit the outline plan',
+        role: 'resident_rep',
+        outcomes: ['submit'],
+        requiredFormFields: ['summary'],
+        data: { services: details.services },
+        dueInWorkingDays: groupStep,
+      },
+    );
+    const reply = await tasks.decide(
+      {
+        taskId: `outline-reply-${round}`,
+        kind: 'reply_to_outline_plan',
+        title: 'Reply to the outline plan with comments and indicative payments',
+        role: 'housing_manager',
+        outcomes: ['accept', 'request_changes'],
+        data: { services: details.services },
+        dueInWorkingDays: councilStep,
+      },
+      undefined,
+      (attempt) =>
+        attempt.outcome === 'accept' && typeof attempt.form?.indicativePayments !== 'object'
+          ? 'LMA-R5: accepting an outline plan gives an indicative payment for each service (PROCESSES.md §1.3)'
+          : undefined,
+    );
+    if (reply.outcome === 'accept') {
+      details.indicativePayments = reply.form.indicativePayments as Record<string, number>;
+      notProvided = (reply.form.notProvidedToday as string[] | undefined) ?? [];
+      break;
+    }
+  }
+  // §1.3: a service the council does not provide today needs a budget availability decision.
+  if (notProvided.length > 0) {
+    await moveTo(LMA_STAGES.budgetDecision, `Budget decision needed for: ${notProvided.join(', ')}`);
+    const budget = await tasks.decide(
+      {
+        taskId: 'budget-availability',
+        kind: 'budget_availability',
+        title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
+        role: 'finance',
+        outcomes: ['available', 'not_available'],
+        reasonsRequiredFor: ['not_available'],
+        data: { services: notProvided, indicativePayments: details.indicativePayments },
+        dueInWorkingDays: councilStep,
+      },
+    );
+    if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
+    if (details.services.length === 0) {
+      await finish(LMA_STAGES.noServices, 'completed', 'No budget for any of the services asked for', budget.actor);
+      return undefined;
+    }
+  }
+  // §1.4 test of local support.
+  await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
+  await tasks.decide(
+    {
+      taskId: 'test-of-support',
+      kind: 'report_test_of_support',
+      title: 'Report the test of local support',
+      role: 'resident_rep',
+      outcomes: ['submit'],
+      requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'],
+      dueInWorkingDays: groupStep,
+    },
+  );
+  // §1.5 detailed plan and specification, within the agreed scope.
+  await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
+  let plan: ServiceTerms[] | undefined;
+  for (let round = 1; !plan; round += 1) {
+    const submitted = await tasks.decide(
+      {
+        taskId: `detailed-plan-${round}`,
+        kind: 'submit_detailed_plan',
+        title: 'Submit the detailed plan and specification',
+        role: 'resident_rep',
+        outcomes: ['submit'],
+        requiredFormFields: ['services'],
+        data: { agreedScope: details.services },
+        dueInWorkingDays: groupStep,
+      },
+      undefined,
+      (attempt) => {
+        const services = (attempt.form?.services as ServiceTerms[] | undefined) ?? [];
+        const outside = outsideScope(services, details.services);
+        if (outside.length) return `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
+        const unquoted = withoutQuotes(services);
+        return unquoted.length ? `LMA-R6: a service a contractor delivers needs its contractor quotes: ${unquoted.join(', ')} (PROCESSES.md §1.5)` : undefined;
+      },
+    );
+    const review = await tasks.decide(
+      {
+        taskId: `detailed-plan-review-${round}`,
+        kind: 'approve_detailed_plan',
+        title: 'Approve the detailed plan and specification',
+        role: 'housing_manager',
+        outcomes: ['approve', 'request_changes'],
+        data: { plan: submitted.form.services },
+        dueInWorkingDays: councilStep,
+      },
+    );
+    if (review.outcome === 'approve') {
+      plan = submitted.form.services as ServiceTerms[];
+      if (typeof submitted.form.training === 'string') details.training = submitted.form.training;
+    }
+  }
+  details.detailedPlan = plan;
+  await moveTo(LMA_STAGES.preparingAgreement, 'Detailed plan approved');
+
+  // §1.6-9 in parallel: insurance, consultation, formal body, the agreement. Signing waits for the rest.
+  let insured = false;
+  let notSupported: DecisionRecord | undefined;
+  const preparing = new CancellationScope();
+  const insurance = () =>
+    tasks.decide(
+      {
+        taskId: 'insurance-and-safety',
+        kind: 'confirm_insurance_and_safety',
+        title: 'Confirm insurance and health & safety',
+        role: 'housing_manager',
+        outcomes: ['confirm'],
+        requiredFormFields: ['insuredBy', 'cover', 'healthAndSafety'],
+        dueInWorkingDays: councilStep,
+      },
+      async (decision) => {
+        details.insurance = { insuredBy: formField(decision, 'insuredBy'), cover: decision.form.cover as string[] };
+        insured = true;
+      },
+    );
+  const consultation = async () => {
+    const opened = workflowNow();
+    const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
+    await frame.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
+      { heading: 'What is proposed', lines: [`${input.group.name} proposes to run these services under a Local Management Agreement:`, ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
+      { heading: 'How to respond', lines: [`The consultation is open from ${dateInWords(opened)} until ${dateInWords(closes)}.`] },
+    ]);
+    await sleepUntil(closes);
+    await tasks.decide(
+      {
+        taskId: 'consultation-result',
+        kind: 'record_consultation_result',
+        title: 'Record the result of the consultation of affected residents',
+        role: 'housing_manager',
+        outcomes: ['record'],
+        requiredFormFields: ['for', 'against'],
+        dueInWorkingDays: councilStep,
+      },
+      async (decision) => {
+        const votesFor = Number(decision.form.for);
+        const against = Number(decision.form.against);
+        const supported = consultationSupports(votesFor, against, policy.lma.supportThreshold);
+        details.consultation = { for: votesFor, against, supported };
+        if (!supported) {
+          notSupported = decision;
+          preparing.cancel();
+        }
+      },
+    );
+  };
+  const formalBody = async () => {
+    if (details.group.legalForm !== 'none') return;
+    await tasks.decide(
+      {
+        taskId: 'formal-body',
+        kind: 'register_formal_body',
+        title: 'Constitute a formal body to run the service',
+        role: 'resident_rep',
+        outcomes: ['registered'],
+        requiredFormFields: ['legalForm', 'reference'],
+        dueInWorkingDays: groupStep,
+      },
+      async (decision) => {
+        details.group = { ...details.group, legalForm: formField(decision, 'legalForm') as LegalForm, registration: formField(decision, 'reference') };
+      },
+    );
+  };
+  try {
+    const [, , , signed] = await preparing.run(() => Promise.all([insurance(), consultation(), formalBody(), draftAndSign(ctx, '', () => ({ services: plan ?? [] }), () => plan, () => insured)]));
+    return signed;
+  } catch (err) {
+    if (!(isCancellation(err) && notSupported)) throw err;
+    const result = notSupported as DecisionRecord;
+    await finish(LMA_STAGES.notSupported, 'completed', `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`, result.actor);
+    return undefined;
+  }
+}

@@ -12,6 +12,7 @@ import {
   type SignalDefinition,
   type Workflow,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import { workflowNow } from './clock';
 import { countedActivities, failureThatCannotSucceed, processEngine, type ActivityCounter } from './engine';
 import { inboxTaskId, type AuditedCommand, type DocumentSection, type ProcessRef } from './engine-types';
@@ -225,22 +226,18 @@ export function processFrame<Details extends object, Kind extends string = strin
       { update: cancelUpdate, role: 'programme_manager' as Role, stage: ENDED_EARLY.cancelled, status: 'cancelled' as const },
     ];
     for (const end of endings) {
-      setHandler(
-        end.update,
-        async (input) => {
+      command(end.update, {
+        roles: [end.role],
+        whoMay: `only the ${end.role} role can do this`,
+        notNow: () => (status !== 'active' || ending ? { type: TASK_REFUSALS.processEnded, message: 'the process has already ended' } : undefined),
+        reasonsRequired: true,
+        handle: async (input) => {
           ending = { stage: end.stage, status: end.status, input };
           lifecycle.cancel();
           await condition(() => finished);
           return { stage };
         },
-        {
-          validator: (input) => {
-            if (status !== 'active' || ending) refuse(TASK_REFUSALS.processEnded, 'the process has already ended');
-            if (input?.actor?.role !== end.role) refuse(TASK_REFUSALS.actorNotAllowed, `only the ${end.role} role can do this`);
-            if (typeof input.reasons !== 'string' || input.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-          },
-        },
-      );
+      });
     }
   }
 
@@ -367,6 +364,39 @@ export function processFrame<Details extends object, Kind extends string = strin
   };
 
   /**
+   * An extra command of the process (an update beside the task book, e.g. a variation request): one
+   * place checks it, in this order, before anything reaches the history: the stage (`notNow` says why
+   * not now, with its refusal type), any rule of the process (`refuseWhen`), the role, reasons when
+   * required, then the input itself (`checkInput`). `handle` changes what the command changes.
+   */
+  function command<Input extends { actor: Actor; reasons?: string }, Result>(
+    update: UpdateDefinition<Result, [Input]>,
+    spec: {
+      roles: Role[];
+      /** Who may send it, in words, for the refusal. */
+      whoMay: string;
+      notNow: (stage: string) => { type: string; message: string } | undefined;
+      refuseWhen?: (input: Input) => string | undefined;
+      reasonsRequired?: boolean;
+      checkInput?: (input: Input) => string | undefined;
+      handle: (input: Input) => Promise<Result>;
+    },
+  ): void {
+    setHandler(update, spec.handle, {
+      validator: (input) => {
+        const notNow = spec.notNow(stage);
+        if (notNow) refuse(notNow.type, notNow.message);
+        const rule = spec.refuseWhen?.(input);
+        if (rule) refuse(TASK_REFUSALS.ruleViolation, rule);
+        if (!spec.roles.includes(input?.actor?.role)) refuse(TASK_REFUSALS.actorNotAllowed, spec.whoMay);
+        if (spec.reasonsRequired && (typeof input.reasons !== 'string' || input.reasons.trim() === '')) refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+        const problem = spec.checkInput?.(input);
+        if (problem) refuse(TASK_REFUSALS.invalidForm, problem);
+      },
+    });
+  }
+
+  /**
    * Signals another workflow (a parent, another process) through the one tracked path: the decision
    * that set it off answers once it is delivered, and a failure reaches the caller, never swallowed.
    */
@@ -408,6 +438,7 @@ export function processFrame<Details extends object, Kind extends string = strin
     stepScope,
     track,
     signal,
+    command,
     /** A task id unique within the process: a child's own ids carry its prefix. */
     taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),
   };

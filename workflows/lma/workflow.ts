@@ -1,9 +1,9 @@
-import { condition, patched, setHandler } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
 import { person } from '../common/roles';
-import { TASK_REFUSALS, refuse } from '../common/tasks';
+import { TASK_REFUSALS } from '../common/tasks';
 import { LMA_KIND, LMA_STAGES, LMA_WITHDRAWN_BY, lmaBusinessKey, lmaGroupKey, requestVariationUpdate, type LmaDetails, type LmaStartInput, type LmaTaskKind } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
 import { appointAdviser } from './steps/adviser';
@@ -45,9 +45,14 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   const { details } = frame;
 
   // Variation requests during a term are queued on the context and taken up by the term's variation loop.
-  setHandler(
-    requestVariationUpdate,
-    async (request) => {
+  frame.command(requestVariationUpdate, {
+    roles: ['resident_rep', 'housing_manager'],
+    whoMay: 'the group or its housing manager asks for a variation',
+    notNow: (stage) =>
+      stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview ? { type: TASK_REFUSALS.notNow, message: `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})` } : undefined,
+    refuseWhen: () => (details.variationInProgress ? `variation ${details.variationInProgress.number} is still being drafted and signed` : undefined),
+    reasonsRequired: true,
+    handle: async (request) => {
       ctx.variationRequest = request;
       ctx.variations += 1;
       details.variationInProgress = { number: ctx.variations, requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) }, reasons: request.reasons };
@@ -57,16 +62,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       });
       return { stage: frame.stage(), variation: ctx.variations };
     },
-    {
-      validator: (request) => {
-        const stage = frame.stage();
-        if (stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview) refuse(TASK_REFUSALS.notNow, `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})`);
-        if (details.variationInProgress) refuse(TASK_REFUSALS.ruleViolation, `variation ${details.variationInProgress.number} is still being drafted and signed`);
-        if (request?.actor?.role !== 'resident_rep' && request?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'the group or its housing manager asks for a variation');
-        if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-      },
-    },
-  );
+  });
 
   await frame.run(async () => {
     if (!carry) {

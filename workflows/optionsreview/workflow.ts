@@ -1,8 +1,7 @@
-import { setHandler } from '@temporalio/workflow';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { person } from '../common/roles';
-import { TASK_REFUSALS, refuse } from '../common/tasks';
+import { TASK_REFUSALS } from '../common/tasks';
 import {
   OPTIONS_REVIEW_KIND,
   OPTIONS_REVIEW_STAGES,
@@ -48,9 +47,13 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   const { details } = frame;
 
   // §3.8: resident contacts as runs from before they were notes took them, each an update.
-  setHandler(
-    recordResidentContactUpdate,
-    async (contact) => {
+  frame.command(recordResidentContactUpdate, {
+    roles: ['housing_manager'],
+    whoMay: 'a housing manager records resident contacts',
+    notNow: (stage) => (stage !== OPTIONS_REVIEW_STAGES.listening || !details.listening ? { type: TASK_REFUSALS.ruleViolation, message: 'resident contacts are recorded during the listening programme' } : undefined),
+    checkInput: (contact) =>
+      typeof contact.channel !== 'string' || !contact.channel.trim() || typeof contact.summary !== 'string' || !contact.summary.trim() ? 'a contact has its channel and a summary' : undefined,
+    handle: async (contact) => {
       const listening = details.listening as NonNullable<OptionsReviewDetails['listening']>;
       listening.contacts.push({ channel: contact.channel, summary: contact.summary, at: workflowNow(), by: person(contact.actor) });
       await frame.engine?.event('resident_contact', `Listening programme: a resident's contact by ${contact.channel}: ${contact.summary}`, contact.actor, {
@@ -59,14 +62,7 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
       });
       return { stage: frame.stage(), contacts: listening.contacts.length };
     },
-    {
-      validator: (contact) => {
-        if (frame.stage() !== OPTIONS_REVIEW_STAGES.listening || !details.listening) refuse(TASK_REFUSALS.ruleViolation, 'resident contacts are recorded during the listening programme');
-        if (contact?.actor?.role !== 'housing_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'a housing manager records resident contacts');
-        if (typeof contact.channel !== 'string' || !contact.channel.trim() || typeof contact.summary !== 'string' || !contact.summary.trim()) refuse(TASK_REFUSALS.invalidForm, 'a contact has its channel and a summary');
-      },
-    },
-  );
+  });
 
   await frame.run(async () => {
     await frame.record('process_started', `Options review of ${input.almo}`, input.startedBy);

@@ -4,7 +4,7 @@ import { processFrame } from '../common/frame';
 import { dateInWords, startOfDate } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { person } from '../common/roles';
-import { TASK_REFUSALS, refuse } from '../common/tasks';
+import { TASK_REFUSALS } from '../common/tasks';
 import {
   SLA_KIND,
   SLA_STAGES,
@@ -66,9 +66,13 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   const { details, moveTo, services, council } = ctx;
 
   // §4.1 "or a party asks": before negotiation opens, or while the SLAs are in force.
-  setHandler(
-    requestRenegotiationUpdate,
-    async (request) => {
+  frame.command(requestRenegotiationUpdate, {
+    roles: ['programme_manager', 'almo_board'],
+    whoMay: 'the council (programme_manager) or the ALMO board asks for a renegotiation',
+    notNow: (stage) => (stage !== SLA_STAGES.awaitingNegotiation && stage !== SLA_STAGES.inForce ? { type: TASK_REFUSALS.ruleViolation, message: `the SLAs are being negotiated now (stage ${stage})` } : undefined),
+    refuseWhen: () => (details.renegotiationRequested && frame.stage() === SLA_STAGES.awaitingNegotiation ? 'a renegotiation has already been asked for' : undefined),
+    reasonsRequired: true,
+    handle: async (request) => {
       details.renegotiationRequested = { by: person(request.actor), reasons: request.reasons, at: workflowNow() };
       await frame.engine?.event('renegotiation_requested', `Renegotiation asked for by the ${request.actor.role === 'almo_board' ? 'ALMO board' : 'council'}: ${request.reasons}`, request.actor, {
         action: 'process.request_renegotiation',
@@ -76,16 +80,7 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       });
       return { stage: frame.stage(), cycle };
     },
-    {
-      validator: (request) => {
-        const stage = frame.stage();
-        if (stage !== SLA_STAGES.awaitingNegotiation && stage !== SLA_STAGES.inForce) refuse(TASK_REFUSALS.ruleViolation, `the SLAs are being negotiated now (stage ${stage})`);
-        if (details.renegotiationRequested && stage === SLA_STAGES.awaitingNegotiation) refuse(TASK_REFUSALS.ruleViolation, 'a renegotiation has already been asked for');
-        if (request?.actor?.role !== 'programme_manager' && request?.actor?.role !== 'almo_board') refuse(TASK_REFUSALS.actorNotAllowed, 'the council (programme_manager) or the ALMO board asks for a renegotiation');
-        if (typeof request.reasons !== 'string' || request.reasons.trim() === '') refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-      },
-    },
-  );
+  });
   // Each negotiation tells the set where it stands, so the process view shows every service's round.
   setHandler(negotiationProgressSignal, ({ serviceKey, outcome, ...progress }) => {
     const service = services.find((s) => s.key === serviceKey);

@@ -19,7 +19,7 @@ import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import type { TaskView } from '../workflows/common/tasks';
 import { generateDocument } from './documents';
-import { notificationRow, type NotificationInput, type ProcessEmails } from './notifications';
+import { notificationRow, type NotificationInput } from './notifications';
 import { registryRow } from './registry';
 
 interface TimelineWrite {
@@ -74,7 +74,7 @@ export function auditWith(prisma: PrismaClient, process: ProcessRef, key: string
 /** Who is told that a task waits: its assignee, or everyone holding its role. */
 const whoActsOn = (task: TaskView) => (task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] });
 /** Who hears of decisions and endings: the programme managers, the residents' group if there is one, and the process's other parties. */
-const councilAndGroup = (process: ProcessRef): Role[] => [...new Set<Role>(['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : []), ...(process.parties ?? [])])];
+const partiesOf = (process: ProcessRef): Role[] => [...new Set<Role>(['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : []), ...(process.parties ?? [])])];
 const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) });
 
 /**
@@ -82,9 +82,8 @@ const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? 
  * is one transaction (a batch: one round trip) holding its change, its timeline entry and its email,
  * each keyed, so a retry after a crash writes nothing twice.
  */
-export function createEngineActivities(prisma: PrismaClient, processEmails?: ProcessEmails) {
-  /** An email for the outbox: the engine's templates, or the process's own (its definition's `emails`). */
-  const emailRow = (input: NotificationInput) => notificationRow(prisma, input, processEmails);
+/** `emailRow`: an email for the outbox, from the engine's templates or the process's own (its definition's `emails`). */
+export function createEngineActivities(prisma: PrismaClient, emailRow: (input: NotificationInput) => ReturnType<typeof notificationRow> = (input) => notificationRow(prisma, input)) {
   const taskOpened = async ({ process, task }: TaskOpenedInput): Promise<void> => {
     const owner = taskOwner(process);
     const row = {
@@ -121,7 +120,7 @@ export function createEngineActivities(prisma: PrismaClient, processEmails?: Pro
       process,
       event: 'decision_made',
       dedupeKey: `${id}:decided`,
-      toRoles: councilAndGroup(process),
+      toRoles: partiesOf(process),
       ...(task.tell?.length ? { toUsers: task.tell } : {}),
       facts: { taskTitle: task.title, outcome: decision.outcome, actor: decision.actor, ...(decision.reasons ? { reasons: decision.reasons } : {}), ...(stage ? { stage } : {}) },
     });
@@ -160,7 +159,7 @@ export function createEngineActivities(prisma: PrismaClient, processEmails?: Pro
       const { entry } = input;
       const email =
         input.kind === 'process_finished'
-          ? await emailRow({ process: input.process, event: 'process_finished', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: councilAndGroup(input.process), facts: { stage: input.stage } })
+          ? await emailRow({ process: input.process, event: 'process_finished', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: partiesOf(input.process), facts: { stage: input.stage } })
           : input.kind === 'incident_opened'
             ? // The programme managers are the ones who can retry or cancel.
               await emailRow({ process: input.process, event: 'incident_opened', dedupeKey: `${input.process.processId}:${input.key}`, toRoles: ['programme_manager'], facts: { incident: input.summary } })

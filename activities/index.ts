@@ -2,7 +2,7 @@ import type { PrismaClient } from '../prisma/generated/client';
 import { PROCESSES, type ProcessRegistry } from '../lib/process-registry';
 import { createEngineActivities } from './engine';
 import { failFastOnDataErrors } from './errors';
-import { notificationRow } from './notifications';
+import { notificationRow, type NotificationInput } from './notifications';
 import { createRegistryActivities } from './registry';
 import type { ProcessExportInput, RecordedDecision } from '../workflows/common/engine-types';
 
@@ -15,7 +15,9 @@ export interface ActivityDependencies {
 /** All activities, built from their dependencies so tests can pass real local instances: the engine's and each process's own. */
 export function createActivities({ prisma, registry = PROCESSES }: ActivityDependencies) {
   const processEmails = (kind: string, event: string) => registry.get(kind)?.emails?.[event];
-  const own = registry.definitions.map((definition) => definition.activities?.({ prisma, emailRow: (input) => notificationRow(prisma, input, processEmails) }) ?? {});
+  // One way to write an email, for the engine's activities and each process's own.
+  const emailRow = (input: NotificationInput) => notificationRow(prisma, input, processEmails);
+  const own = registry.definitions.map((definition) => definition.activities?.({ prisma, emailRow }) ?? {});
   const registryActivities = createRegistryActivities(prisma);
   return failFastOnDataErrors({
     ...registryActivities,
@@ -25,7 +27,7 @@ export function createActivities({ prisma, registry = PROCESSES }: ActivityDepen
       if (!offered) throw new Error(`a ${kind} process exports no ${name}`);
       return registryActivities.recordedDecision({ processId, taskId: offered.decisionOf });
     },
-    ...createEngineActivities(prisma, processEmails),
+    ...createEngineActivities(prisma, emailRow),
     ...(Object.assign({}, ...own) as Record<string, never>),
   });
 }

@@ -83,6 +83,14 @@ export function countedActivities(counter: ActivityCounter, { local, oneAtATime 
   });
 }
 
+/** What an event records beside its kind and summary. */
+export interface EventOptions {
+  actor?: Actor;
+  command?: AuditedCommand;
+  notify?: Role[];
+  email?: ProcessEventInput['email'];
+}
+
 /** Runs one engine write; a failure retrying cannot fix becomes an incident the process waits on. */
 export type IncidentGuard = <T>(activity: string, call: () => Promise<T>) => Promise<T>;
 
@@ -167,7 +175,8 @@ export function processEngine(
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
-  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, actor?: Actor, command?: AuditedCommand, notify?: Role[], email?: ProcessEventInput['email']) => {
+  /** `actor`: who did it; `command`: what to audit with it; `notify`: roles emailed a notice of it; `email`: the process's own email of it. */
+  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, { actor, command, notify, email }: EventOptions = {}) => {
     events += 1;
     const entry = registryEntry?.();
     return activities.processEvent({

@@ -193,7 +193,7 @@ export function processFrame<Details extends object, Kind extends string = strin
   const record = (kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]): Promise<void> => {
     // The start is the command of whoever started the process: audited with its first entry.
     const audited = command ?? (kind === 'process_started' && actor ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } } : undefined);
-    return engine ? engine.event(kind, because, actor, audited, notify) : activities.recordProcess(registryEntry());
+    return engine ? engine.event(kind, because, { ...(actor ? { actor } : {}), ...(audited ? { command: audited } : {}), ...(notify ? { notify } : {}) }) : activities.recordProcess(registryEntry());
   };
 
   /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
@@ -266,7 +266,7 @@ export function processFrame<Details extends object, Kind extends string = strin
         const by = retryRequested;
         incident = undefined;
         updatedAt = workflowNow();
-        await engine?.incidentEvent('incident_retried', `${activity} tried again`, by, { action: 'process.retry_incident', details: { activity } }).catch(() => undefined);
+        await engine?.incidentEvent('incident_retried', `${activity} tried again`, { actor: by, command: { action: 'process.retry_incident', details: { activity } } }).catch(() => undefined);
       }
     }
   }

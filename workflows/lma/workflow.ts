@@ -56,9 +56,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       ctx.variationRequest = request;
       ctx.variations += 1;
       details.variationInProgress = { number: ctx.variations, requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) }, reasons: request.reasons };
-      await frame.engine?.event('variation_requested', `Variation ${ctx.variations} requested: ${request.reasons}`, request.actor, {
-        action: 'process.request_variation',
-        details: { reasons: request.reasons, variation: ctx.variations },
+      await frame.engine?.event('variation_requested', `Variation ${ctx.variations} requested: ${request.reasons}`, {
+        actor: request.actor,
+        command: { action: 'process.request_variation', details: { reasons: request.reasons, variation: ctx.variations } },
       });
       return { stage: frame.stage(), variation: ctx.variations };
     },

@@ -56,9 +56,9 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
     handle: async (contact) => {
       const listening = details.listening as NonNullable<OptionsReviewDetails['listening']>;
       listening.contacts.push({ channel: contact.channel, summary: contact.summary, at: workflowNow(), by: person(contact.actor) });
-      await frame.engine?.event('resident_contact', `Listening programme: a resident's contact by ${contact.channel}: ${contact.summary}`, contact.actor, {
-        action: 'process.record_resident_contact',
-        details: { channel: contact.channel, summary: contact.summary },
+      await frame.engine?.event('resident_contact', `Listening programme: a resident's contact by ${contact.channel}: ${contact.summary}`, {
+        actor: contact.actor,
+        command: { action: 'process.record_resident_contact', details: { channel: contact.channel, summary: contact.summary } },
       });
       return { stage: frame.stage(), contacts: listening.contacts.length };
     },

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { millisUntil, workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { dateInWords, startOfDate } from '../common/format';
+import { dateInWords } from '../common/format';
 import { monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS } from '../common/tasks';
@@ -21,7 +21,7 @@ import {
   type SlaTaskKind,
 } from './messages';
 import { benchmark, negotiationBrief } from './steps/benchmarking';
-import { slaSetOf } from './steps/context';
+import { slaCycleOf, slaSetOf } from './steps/context';
 import { signedOffDocuments } from './steps/documents';
 import { negotiate, signOff, signTheSet } from './steps/negotiating';
 import { monthsInWords } from './words';
@@ -35,8 +35,7 @@ import { monthsInWords } from './words';
 export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffSlas | undefined> {
   const { policy, carry } = input;
   const sla = policy.sla;
-  const cycle = carry?.cycle ?? 1;
-  const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
+  const { cycle, expiry } = slaCycleOf(input);
   const parent = input.parent;
   const frame = processFrame<SlaDetails, SlaTaskKind>({
     kind: SLA_KIND,
@@ -74,9 +73,9 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     reasonsRequired: true,
     handle: async (request) => {
       details.renegotiationRequested = { by: person(request.actor), reasons: request.reasons, at: workflowNow() };
-      await frame.engine?.event('renegotiation_requested', `Renegotiation asked for by the ${request.actor.role === 'almo_board' ? 'ALMO board' : 'council'}: ${request.reasons}`, request.actor, {
-        action: 'process.request_renegotiation',
-        details: { reasons: request.reasons, cycle },
+      await frame.engine?.event('renegotiation_requested', `Renegotiation asked for by the ${request.actor.role === 'almo_board' ? 'ALMO board' : 'council'}: ${request.reasons}`, {
+        actor: request.actor,
+        command: { action: 'process.request_renegotiation', details: { reasons: request.reasons, cycle } },
       });
       return { stage: frame.stage(), cycle };
     },

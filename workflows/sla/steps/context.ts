@@ -22,9 +22,13 @@ export interface SlaSet extends StepContext<SlaDetails, SlaTaskKind> {
   parent?: SlaStartInput['parent'];
 }
 
+/** Which cycle a run is and when the SLAs in force expire: from the cycle it carries, else from the start. */
+export function slaCycleOf(input: SlaStartInput): { cycle: number; expiry?: string } {
+  const expiry = input.carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
+  return { cycle: input.carry?.cycle ?? 1, ...(expiry ? { expiry } : {}) };
+}
+
 export function slaSetOf(input: SlaStartInput, frame: SlaSet['frame']): SlaSet {
-  const { carry } = input;
-  const expiry = carry?.expiresOn ?? (input.currentExpiry ? startOfDate(input.currentExpiry) : undefined);
   return {
     ...stepContextOf(frame),
     input,
@@ -34,8 +38,7 @@ export function slaSetOf(input: SlaStartInput, frame: SlaSet['frame']): SlaSet {
     council: input.councilName ?? input.council,
     policy: input.policy,
     sla: input.policy.sla,
-    cycle: carry?.cycle ?? 1,
-    ...(expiry ? { expiry } : {}),
+    ...slaCycleOf(input),
     ...(input.parent ? { parent: input.parent } : {}),
   };
 }

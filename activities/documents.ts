@@ -20,7 +20,14 @@ export function renderPdf(input: GenerateDocumentInput): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     doc.font('Helvetica-Bold').fontSize(18).text(input.title);
-    doc.moveDown(0.5).font('Helvetica').fontSize(10).text(`${input.process.title}`).text(`Reference: ${input.process.processId}`).text(`Step: ${inWords(input.step)}`).text(`Date: ${dateInWords(input.at)}`);
+    doc
+      .moveDown(0.5)
+      .font('Helvetica')
+      .fontSize(10)
+      .text(`${input.process.title}`)
+      .text(`Reference: ${input.process.processId}`)
+      .text(`Step: ${inWords(input.step)}`)
+      .text(`Date: ${dateInWords(input.at)}`);
     for (const section of input.sections) {
       doc.moveDown().font('Helvetica-Bold').fontSize(12).text(section.heading);
       doc.font('Helvetica').fontSize(11);
@@ -52,6 +59,7 @@ export async function generateDocument(prisma: PrismaClient, input: GenerateDocu
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, sha256, version`,
   ]);
-  const row = stored[0] ?? (await prisma.document.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, sha256: true, version: true } }));
+  const row =
+    stored[0] ?? (await prisma.document.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, sha256: true, version: true } }));
   return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
 }

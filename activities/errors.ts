@@ -36,7 +36,12 @@ export function failFastOnDataErrors<T extends Record<string, (...args: never[])
           return await activity(...args);
         } catch (err) {
           if (err instanceof ApplicationFailure || !isDataError(err)) throw err;
-          throw ApplicationFailure.create({ type: INVALID_PROCESS_DATA, message: `${name}: the data cannot be stored: ${databaseRefusal(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+          throw ApplicationFailure.create({
+            type: INVALID_PROCESS_DATA,
+            message: `${name}: the data cannot be stored: ${databaseRefusal(err)}`,
+            nonRetryable: true,
+            cause: err instanceof Error ? err : undefined,
+          });
         }
       },
     ]),

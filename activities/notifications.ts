@@ -70,7 +70,16 @@ async function recipientsFor(prisma: PrismaClient, process: ProcessRef, roles: R
       email: { not: null },
       OR: [
         ...(roles.length
-          ? [{ grants: { some: { council: { in: [process.council, ANY_COUNCIL] }, OR: roles.map((role) => (role === 'resident_rep' ? { role, groupKey: process.groupKey } : { role })) } } }]
+          ? [
+              {
+                grants: {
+                  some: {
+                    council: { in: [process.council, ANY_COUNCIL] },
+                    OR: roles.map((role) => (role === 'resident_rep' ? { role, groupKey: process.groupKey } : { role })),
+                  },
+                },
+              },
+            ]
           : []),
         ...(userIds.length ? [{ id: { in: userIds } }] : []),
       ],
@@ -98,8 +107,12 @@ export type ProcessEmails = (kind: string, event: string) => EmailTemplate | und
  * the change it tells of), sent by the worker's dispatcher. A retried activity adds nothing.
  */
 export async function notificationRow(prisma: PrismaClient, input: NotificationInput, processEmails: ProcessEmails = () => undefined) {
-  const template = (TEMPLATES as Record<string, (process: ProcessRef, facts: NotificationInput['facts']) => { subject: string; body: string[] }>)[input.event] ?? processEmails(input.process.kind, input.event);
-  if (!template) throw new Error(`no email template for ${input.event} (a ${input.process.kind} process): its definition's emails name none`);
+  const template =
+    (TEMPLATES as Record<string, (process: ProcessRef, facts: NotificationInput['facts']) => { subject: string; body: string[] }>)[
+      input.event
+    ] ?? processEmails(input.process.kind, input.event);
+  if (!template)
+    throw new Error(`no email template for ${input.event} (a ${input.process.kind} process): its definition's emails name none`);
   const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? []);
   const { subject, body } = template(input.process, input.facts);
   const text = [...body, '', `Process: ${input.process.title}`, `Reference: ${input.process.processId}`].join('\n');

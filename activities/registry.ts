@@ -23,7 +23,9 @@ export function registryRow(entry: ProcessRegistryEntry) {
     startedAt: new Date(entry.startedAt),
     updatedAt: new Date(entry.updatedAt),
     // Entries from before incidents existed leave the column as it is.
-    ...(entry.incident === undefined ? {} : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
+    ...(entry.incident === undefined
+      ? {}
+      : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
     ...(entry.finalView && storableJson(entry.finalView) ? { finalView: entry.finalView as unknown as Prisma.InputJsonValue } : {}),
   };
 }

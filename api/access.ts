@@ -56,11 +56,14 @@ const grantsIn = (principal: Principal, scope: Scope) =>
 
 /** The actor `principal` is when acting in `role` on something in `scope`, if it holds that role there. */
 export function actingAs(principal: Principal, scope: Scope, role: Role): Actor | undefined {
-  return grantsIn(principal, scope).some((grant) => grant.role === role) ? { userId: principal.userId, role, tokenId: principal.tokenId, name: principal.displayName } : undefined;
+  return grantsIn(principal, scope).some((grant) => grant.role === role)
+    ? { userId: principal.userId, role, tokenId: principal.tokenId, name: principal.displayName }
+    : undefined;
 }
 
 /** Whether the principal holds any role in the council (a resident_rep for any of its groups). */
-export const holdsRoleIn = (principal: Principal, council: string): boolean => principal.grants.some((grant) => grant.council === council || grant.council === ANY_COUNCIL);
+export const holdsRoleIn = (principal: Principal, council: string): boolean =>
+  principal.grants.some((grant) => grant.council === council || grant.council === ANY_COUNCIL);
 
 export function mayRead(principal: Principal, scope: Scope): boolean {
   return grantsIn(principal, scope).length > 0;

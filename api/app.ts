@@ -78,7 +78,10 @@ const openApiRoute = (document: () => unknown): AnyRoute =>
 function methodNotAllowed(routes: AnyRoute[]): RequestHandler {
   const paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   for (const spec of routes) {
-    const entry = paths.get(spec.path) ?? { pattern: new RegExp(`^${spec.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`, 'i'), methods: new Set<string>() };
+    const entry = paths.get(spec.path) ?? {
+      pattern: new RegExp(`^${spec.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`, 'i'),
+      methods: new Set<string>(),
+    };
     entry.methods.add(spec.method.toUpperCase());
     if (spec.method === 'get') entry.methods.add('HEAD');
     paths.set(spec.path, entry);

@@ -41,7 +41,11 @@ export function auditRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
       responses: {
         200: {
           description: 'the result of the check',
-          schema: z.object({ intact: z.boolean(), entries: z.number(), firstBroken: z.object({ seq: z.string(), problem: z.string() }).optional() }),
+          schema: z.object({
+            intact: z.boolean(),
+            entries: z.number(),
+            firstBroken: z.object({ seq: z.string(), problem: z.string() }).optional(),
+          }),
         },
         403: { description: 'auditors only' },
       },

@@ -5,7 +5,16 @@ import { renderPdf, sha256 } from '../activities/documents';
 import { verifyAuditLog } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import type { Principal } from '../lib/identity';
-import { historyJson, inputsOf, processRuns, reportsOf, runsOfProcesses, type ReplayReport, type RunReplay, type replayStream } from '../lib/replay';
+import {
+  historyJson,
+  inputsOf,
+  processRuns,
+  reportsOf,
+  runsOfProcesses,
+  type ReplayReport,
+  type RunReplay,
+  type replayStream,
+} from '../lib/replay';
 import { replayOffThread } from '../lib/replay-thread';
 import type { DocumentSection } from '../workflows/common/engine-types';
 import type { ProcessRegistry } from '../lib/process-registry';
@@ -37,7 +46,13 @@ const replayIdParams = z.object({ id: z.uuid() });
 const replayReport = z.object({
   processId: z.string(),
   deterministic: z.boolean(),
-  runs: z.array(z.object({ runId: z.string(), deterministic: z.boolean(), divergence: z.object({ eventId: z.number().optional(), message: z.string() }).optional() })),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      deterministic: z.boolean(),
+      divergence: z.object({ eventId: z.number().optional(), message: z.string() }).optional(),
+    }),
+  ),
 });
 
 export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
@@ -46,7 +61,8 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
   const asAuditor = async (req: Request, principal: Principal, processId: string) => {
     const scope = await processScope(deps, processId);
     if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, 'audit process');
-    if (!actingAs(principal, scope, 'auditor')) throw forbid(req, `audit process ${processId}`, `needs the auditor role in ${scope.council}`);
+    if (!actingAs(principal, scope, 'auditor'))
+      throw forbid(req, `audit process ${processId}`, `needs the auditor role in ${scope.council}`);
     return scope;
   };
   const runsOf = async (processId: string) => {
@@ -59,11 +75,17 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
   const jobs = replayJobs(prisma);
   /** Every run of a process replayed in a thread of its own, never on the API's event loop. */
   const replay = async (processId: string, progress?: (run: RunReplay) => Promise<void>): Promise<ReplayReport> => {
-    const [report] = await reportsOf(replayOffThread(await workflowCode(), inputsOf(processId, await runsOf(processId))), [processId], progress);
+    const [report] = await reportsOf(
+      replayOffThread(await workflowCode(), inputsOf(processId, await runsOf(processId))),
+      [processId],
+      progress,
+    );
     return report as ReplayReport;
   };
   const councilReplay = async (council: string, progress: (run: RunReplay) => Promise<void>) => {
-    const ids = (await prisma.processRecord.findMany({ where: { council }, select: { id: true }, orderBy: { startedAt: 'asc' } })).map(({ id }) => id);
+    const ids = (await prisma.processRecord.findMany({ where: { council }, select: { id: true }, orderBy: { startedAt: 'asc' } })).map(
+      ({ id }) => id,
+    );
     // One replay worker for the whole council, fed one process's runs at a time.
     const processes = await reportsOf(replayOffThread(await workflowCode(), runsOfProcesses(client, ids)), ids, progress);
     return { council, deterministic: processes.every((p) => p.deterministic), processes };
@@ -72,7 +94,11 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
    * Runs a replay as a job and answers with its report when it is done within the wait; a longer one
    * answers 202 with where to follow it (`GET /replays/:id`), and goes on.
    */
-  const answerReplay = async <Report>(res: Response, scope: { council: string; processId?: string; requestedBy: string }, work: (progress: (run: RunReplay) => Promise<void>) => Promise<Report>) => {
+  const answerReplay = async <Report>(
+    res: Response,
+    scope: { council: string; processId?: string; requestedBy: string },
+    work: (progress: (run: RunReplay) => Promise<void>) => Promise<Report>,
+  ) => {
     const job = await jobs.start(scope, work);
     let waited: NodeJS.Timeout | undefined;
     const timeUp = new Promise<undefined>((resolve) => {
@@ -80,7 +106,10 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
     });
     const inTime = await Promise.race([job.finished.then((report) => ({ report })), timeUp]).finally(() => clearTimeout(waited));
     if (inTime) return void res.json(inTime.report);
-    res.status(202).location(`/replays/${job.id}`).json(await jobs.read(job.id));
+    res
+      .status(202)
+      .location(`/replays/${job.id}`)
+      .json(await jobs.read(job.id));
   };
 
   return [
@@ -94,7 +123,16 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       async handler({ req, res, params, principal }) {
         await asAuditor(req, principal, params.id);
         const runs = await runsOf(params.id);
-        res.json({ processId: params.id, runs: runs.map((run) => ({ workflowId: run.workflowId, runId: run.runId, status: run.status, startTime: run.startTime, history: historyJson(run.history) })) });
+        res.json({
+          processId: params.id,
+          runs: runs.map((run) => ({
+            workflowId: run.workflowId,
+            runId: run.runId,
+            status: run.status,
+            startTime: run.startTime,
+            history: historyJson(run.history),
+          })),
+        });
       },
     }),
     route({
@@ -110,7 +148,9 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       },
       async handler({ req, res, params, principal }) {
         const { council } = await asAuditor(req, principal, params.id);
-        await answerReplay(res, { council, processId: params.id, requestedBy: principal.userId }, (progress) => replay(params.id, progress));
+        await answerReplay(res, { council, processId: params.id, requestedBy: principal.userId }, (progress) =>
+          replay(params.id, progress),
+        );
       },
     }),
     route({
@@ -120,12 +160,18 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       summary: 'Replay every process of a council against the current workflow code',
       params: councilParams,
       responses: {
-        200: { description: 'a report for each process', schema: z.object({ council: z.string(), deterministic: z.boolean(), processes: z.array(replayReport) }) },
+        200: {
+          description: 'a report for each process',
+          schema: z.object({ council: z.string(), deterministic: z.boolean(), processes: z.array(replayReport) }),
+        },
         202: { description: 'still replaying: follow it at the Location, GET /replays/:id', schema: replayJobResponse },
       },
       async handler({ req, res, params, principal }) {
-        if (!actingAs(principal, { council: params.council, groupKey: '' }, 'auditor')) throw forbid(req, `audit ${params.council}`, `needs the auditor role in ${params.council}`);
-        await answerReplay(res, { council: params.council, requestedBy: principal.userId }, (progress) => councilReplay(params.council, progress));
+        if (!actingAs(principal, { council: params.council, groupKey: '' }, 'auditor'))
+          throw forbid(req, `audit ${params.council}`, `needs the auditor role in ${params.council}`);
+        await answerReplay(res, { council: params.council, requestedBy: principal.userId }, (progress) =>
+          councilReplay(params.council, progress),
+        );
       },
     }),
     route({
@@ -138,7 +184,8 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
       async handler({ req, res, params, principal }) {
         const job = await jobs.read(params.id);
         // Auditors of its council only; to anyone else it does not exist.
-        if (!job || !actingAs(principal, { council: job.council, groupKey: '' }, 'auditor')) throw hidden(req, 'replay', params.id, 'read replay');
+        if (!job || !actingAs(principal, { council: job.council, groupKey: '' }, 'auditor'))
+          throw hidden(req, 'replay', params.id, 'read replay');
         res.json(job);
       },
     }),
@@ -162,31 +209,57 @@ export function auditorRoutes(deps: AuditorRouteDeps): AnyRoute[] {
         const rules = registry.rulesOf(view);
         const actorOf = (userId: string | null, role: string | null) => (userId ? ` by ${userId}${role ? ` (${role})` : ''}` : '');
         const sections: DocumentSection[] = [
-          { heading: 'Process', lines: [`${view.title}`, `Reference: ${view.processId}`, `Council: ${view.council}`, `Stage: ${view.stage}; status: ${view.status}`, `Started ${view.startedAt} by ${view.startedBy.userId} (${view.startedBy.role})`] },
-          { heading: 'Timeline', lines: timeline.map((e) => `${e.at.toISOString()}  ${e.kind}: ${e.summary}${actorOf(e.actorUserId, e.actorRole)}`) },
+          {
+            heading: 'Process',
+            lines: [
+              `${view.title}`,
+              `Reference: ${view.processId}`,
+              `Council: ${view.council}`,
+              `Stage: ${view.stage}; status: ${view.status}`,
+              `Started ${view.startedAt} by ${view.startedBy.userId} (${view.startedBy.role})`,
+            ],
+          },
+          {
+            heading: 'Timeline',
+            lines: timeline.map((e) => `${e.at.toISOString()}  ${e.kind}: ${e.summary}${actorOf(e.actorUserId, e.actorRole)}`),
+          },
           {
             heading: 'Decisions',
             lines: timeline
               .filter((e) => e.kind === 'decision')
-              .map((e) => `${e.at.toISOString()}  ${e.taskId}: ${e.outcome}${actorOf(e.actorUserId, e.actorRole)}${e.reasons ? `; reasons: ${e.reasons}` : ''}`),
+              .map(
+                (e) =>
+                  `${e.at.toISOString()}  ${e.taskId}: ${e.outcome}${actorOf(e.actorUserId, e.actorRole)}${e.reasons ? `; reasons: ${e.reasons}` : ''}`,
+              ),
           },
           {
             heading: 'Documents and their SHA-256',
-            lines: documents.map((d) => `${d.kind} v${d.version} (${d.step}): ${d.sha256}: ${sha256(d.content) === d.sha256 ? 'content matches' : 'CONTENT DOES NOT MATCH'}`),
+            lines: documents.map(
+              (d) =>
+                `${d.kind} v${d.version} (${d.step}): ${d.sha256}: ${sha256(d.content) === d.sha256 ? 'content matches' : 'CONTENT DOES NOT MATCH'}`,
+            ),
           },
           ...(rules ? [{ heading: 'Rules checked', lines: rules.map((r) => `${r.rule} (${r.source}): ${r.outcome}; ${r.detail}`) }] : []),
           {
             heading: 'Replay verification',
             lines: [
-              replayed.deterministic ? `Every run (${replayed.runs.length}) replays deterministically against the current workflow code.` : 'The current workflow code does NOT replay every run:',
-              ...replayed.runs.filter((r) => !r.deterministic).map((r) => `run ${r.runId}: diverges at event ${r.divergence?.eventId ?? '?'}`),
+              replayed.deterministic
+                ? `Every run (${replayed.runs.length}) replays deterministically against the current workflow code.`
+                : 'The current workflow code does NOT replay every run:',
+              ...replayed.runs
+                .filter((r) => !r.deterministic)
+                .map((r) => `run ${r.runId}: diverges at event ${r.divergence?.eventId ?? '?'}`),
             ],
           },
           {
             heading: 'Audit log',
             lines: [
-              chain.intact ? `Hash chain intact (${chain.entries} entries).` : `Hash chain BROKEN at entry ${chain.firstBroken?.seq}: ${chain.firstBroken?.problem}`,
-              ...auditEntries.map((e) => `#${e.seq} ${e.at.toISOString()} ${e.action}${actorOf(e.actorUserId, e.actorRole)}  hash ${e.hash.slice(0, 16)}`),
+              chain.intact
+                ? `Hash chain intact (${chain.entries} entries).`
+                : `Hash chain BROKEN at entry ${chain.firstBroken?.seq}: ${chain.firstBroken?.problem}`,
+              ...auditEntries.map(
+                (e) => `#${e.seq} ${e.at.toISOString()} ${e.action}${actorOf(e.actorUserId, e.actorRole)}  hash ${e.hash.slice(0, 16)}`,
+              ),
             ],
           },
         ];

@@ -22,7 +22,8 @@ export function jsonNestingDepth(text: Buffer): number {
   for (let i = 0; i < text.length; i += 1) {
     const byte = text[i];
     if (inString) {
-      if (byte === 0x5c) i += 1; // a backslash escapes the next byte
+      if (byte === 0x5c)
+        i += 1; // a backslash escapes the next byte
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) inString = true;
     else if (byte === 0x5b || byte === 0x7b) deepest = Math.max(deepest, (depth += 1));
@@ -45,5 +46,6 @@ export function verifyJsonBody(_req: IncomingMessage, _res: unknown, body: Buffe
       throw new BodyRefused('entity.not.utf8', 'the body is not valid UTF-8');
     }
   }
-  if (jsonNestingDepth(body) > MAX_JSON_DEPTH) throw new BodyRefused('entity.too.deep', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonNestingDepth(body) > MAX_JSON_DEPTH)
+    throw new BodyRefused('entity.too.deep', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
 }

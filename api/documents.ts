@@ -6,12 +6,36 @@ import { documentIdParams, documentSummary, processIdParams } from './schemas';
 
 export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }): AnyRoute[] {
   const { prisma } = deps;
-  const summaryOf = (d: { id: string; processId: string; step: string; kind: string; title: string; version: number; sha256: string; mediaType: string; sizeBytes: number; createdAt: Date; public: boolean }) => ({
+  const summaryOf = (d: {
+    id: string;
+    processId: string;
+    step: string;
+    kind: string;
+    title: string;
+    version: number;
+    sha256: string;
+    mediaType: string;
+    sizeBytes: number;
+    createdAt: Date;
+    public: boolean;
+  }) => ({
     ...d,
     createdAt: d.createdAt.toISOString(),
     links: { content: `/documents/${d.id}` },
   });
-  const summaryColumns = { id: true, processId: true, step: true, kind: true, title: true, version: true, sha256: true, mediaType: true, sizeBytes: true, createdAt: true, public: true } as const;
+  const summaryColumns = {
+    id: true,
+    processId: true,
+    step: true,
+    kind: true,
+    title: true,
+    version: true,
+    sha256: true,
+    mediaType: true,
+    sizeBytes: true,
+    createdAt: true,
+    public: true,
+  } as const;
 
   return [
     route({
@@ -20,10 +44,17 @@ export function documentRoutes(deps: ProcessRouteDeps & { prisma: PrismaClient }
       tag: 'documents',
       summary: 'The documents a process has produced, with their SHA-256',
       params: processIdParams,
-      responses: { 200: { description: 'documents, oldest first', schema: z.object({ items: z.array(documentSummary) }) }, 404: { description: 'no such process' } },
+      responses: {
+        200: { description: 'documents, oldest first', schema: z.object({ items: z.array(documentSummary) }) },
+        404: { description: 'no such process' },
+      },
       async handler({ req, res, params, principal }) {
         await assertMayRead(deps, req, principal, params.id, `documents of ${params.id}`);
-        const rows = await prisma.document.findMany({ where: { processId: params.id }, select: summaryColumns, orderBy: [{ createdAt: 'asc' }, { version: 'asc' }] });
+        const rows = await prisma.document.findMany({
+          where: { processId: params.id },
+          select: summaryColumns,
+          orderBy: [{ createdAt: 'asc' }, { version: 'asc' }],
+        });
         res.json({ items: rows.map(summaryOf) });
       },
     }),

@@ -39,7 +39,11 @@ async function workerPolling(client: Client, taskQueue: string): Promise<boolean
 export function healthRoutes({ client, prisma, taskQueue }: { client: Client; prisma: PrismaClient; taskQueue: string }): AnyRoute[] {
   const readiness = z.object({
     status: z.enum(['ready', 'not ready']),
-    checks: z.object({ temporal: z.enum(['ok', 'unreachable']), database: z.enum(['ok', 'unreachable']), worker: z.enum(['polling', 'no worker polling', 'unknown']) }),
+    checks: z.object({
+      temporal: z.enum(['ok', 'unreachable']),
+      database: z.enum(['ok', 'unreachable']),
+      worker: z.enum(['polling', 'no worker polling', 'unknown']),
+    }),
   });
   return [
     route({
@@ -78,7 +82,12 @@ export function healthRoutes({ client, prisma, taskQueue }: { client: Client; pr
           database: database === 'ok' ? ('ok' as const) : ('unreachable' as const),
           // A worker polls Temporal and has said within seconds that it runs (Temporal's poller list alone
           // lags a dead worker by a minute); with the database down, its heartbeat cannot be read.
-          worker: temporal !== 'ok' ? ('unknown' as const) : polling && (alive || database !== 'ok') ? ('polling' as const) : ('no worker polling' as const),
+          worker:
+            temporal !== 'ok'
+              ? ('unknown' as const)
+              : polling && (alive || database !== 'ok')
+                ? ('polling' as const)
+                : ('no worker polling' as const),
         };
         const ready = checks.temporal === 'ok' && checks.database === 'ok' && checks.worker === 'polling';
         if (!ready) res.setHeader('Retry-After', '5');

@@ -13,7 +13,14 @@ export function tokenRateLimiter({ perSecond, burst }: { perSecond: number; burs
     bucket.at = time;
     if (bucket.tokens < 1) {
       buckets.set(tokenId, bucket);
-      throw new HttpProblem(429, 'rate-limited', 'Too many requests for this token', `at most ${perSecond} a second (bursts of ${burst})`, {}, Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)));
+      throw new HttpProblem(
+        429,
+        'rate-limited',
+        'Too many requests for this token',
+        `at most ${perSecond} a second (bursts of ${burst})`,
+        {},
+        Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+      );
     }
     bucket.tokens -= 1;
     // Least recently used first out, so the map stays bounded by the tokens in use.
@@ -32,7 +39,8 @@ export function bulkhead({ concurrent, queued }: { concurrent: number; queued: n
   const waiting: (() => void)[] = [];
   return async <T>(call: () => Promise<T>): Promise<T> => {
     if (running >= concurrent) {
-      if (waiting.length >= queued) throw unavailable('too-busy', 'The service is answering too many requests like this one; try again shortly', undefined, 1);
+      if (waiting.length >= queued)
+        throw unavailable('too-busy', 'The service is answering too many requests like this one; try again shortly', undefined, 1);
       await new Promise<void>((resolve) => waiting.push(resolve));
     }
     running += 1;

@@ -50,11 +50,12 @@ async function main(): Promise<void> {
 function supervise(processes: number): void {
   const logger = createLogger('api', parseConfig(appConfigSchema).LOG_LEVEL);
   let stopping = false;
-  const fork = () => cluster.fork().on('exit', (code, signal) => {
-    if (stopping) return;
-    logger.error({ code, signal }, 'an API process stopped; starting another');
-    fork();
-  });
+  const fork = () =>
+    cluster.fork().on('exit', (code, signal) => {
+      if (stopping) return;
+      logger.error({ code, signal }, 'an API process stopped; starting another');
+      fork();
+    });
   for (let k = 0; k < processes; k += 1) fork();
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;

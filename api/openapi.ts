@@ -6,7 +6,14 @@ const problem = {
   'application/problem+json': {
     schema: {
       type: 'object',
-      properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' }, requestId: { type: 'string' } },
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        detail: { type: 'string' },
+        instance: { type: 'string' },
+        requestId: { type: 'string' },
+      },
       required: ['type', 'title', 'status'],
     },
   },
@@ -25,7 +32,8 @@ function withStorableText(node: unknown, pattern: string): void {
     if (schema.pattern === undefined) schema.pattern = pattern;
     else schema.allOf = [...((schema.allOf as unknown[] | undefined) ?? []), { pattern }];
   }
-  if (schema.type === 'object' && schema.additionalProperties !== false && schema.propertyNames === undefined) schema.propertyNames = { pattern: STORABLE_TEXT.oneLine };
+  if (schema.type === 'object' && schema.additionalProperties !== false && schema.propertyNames === undefined)
+    schema.propertyNames = { pattern: STORABLE_TEXT.oneLine };
   for (const [key, value] of Object.entries(schema)) if (key !== 'allOf' || schema.type !== 'string') withStorableText(value, pattern);
 }
 
@@ -48,7 +56,14 @@ function parameters(spec: AnyRoute) {
 }
 
 const requestBody = (body: z.ZodType | undefined) =>
-  body ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, STORABLE_TEXT.multiLine) } } } } : {};
+  body
+    ? {
+        requestBody: {
+          required: !body.safeParse(undefined).success,
+          content: { 'application/json': { schema: jsonSchema(body, STORABLE_TEXT.multiLine) } },
+        },
+      }
+    : {};
 
 /**
  * What any route can answer besides its own outcomes: a refused path, query or body (400; bodies too
@@ -56,7 +71,9 @@ const requestBody = (body: z.ZodType | undefined) =>
  * many requests (429) and a dependency down (503, with Retry-After); a route with an id, 404.
  */
 function commonResponses(spec: AnyRoute): Record<number, ResponseSpec> {
-  const statuses: Record<number, ResponseSpec> = { 400: { description: 'the path, query or body is not valid (problem+json naming the field)' } };
+  const statuses: Record<number, ResponseSpec> = {
+    400: { description: 'the path, query or body is not valid (problem+json naming the field)' },
+  };
   if (spec.documentedBody ?? spec.body) statuses[413] = { description: 'the body is too large' };
   if (spec.params) statuses[404] = { description: 'nothing with that id, or nothing the caller may see' };
   if (!spec.public) {

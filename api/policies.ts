@@ -29,7 +29,11 @@ export function policyRoutes({ prisma, policies }: { prisma: PrismaClient; polic
       summary: "Change a council's policy; processes already running keep the one they started with",
       params: councilParams,
       body: overrideSchema,
-      responses: { 200: { description: 'the resulting policy', schema: policySchema }, 400: { description: 'invalid policy' }, 403: { description: 'needs programme_manager' } },
+      responses: {
+        200: { description: 'the resulting policy', schema: policySchema },
+        400: { description: 'invalid policy' },
+        403: { description: 'needs programme_manager' },
+      },
       async handler({ req, res, params, body, principal }) {
         const actor = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
         if (!actor) throw forbid(req, `change the policy of ${params.council}`, 'needs programme_manager there');

@@ -22,7 +22,8 @@ export class HttpProblem extends Error {
 }
 
 /** A dependency is down or too slow: 503 with `Retry-After`, so a caller knows to come back. */
-export const unavailable = (slug: string, title: string, detail?: string, retryAfterSeconds = 5): HttpProblem => new HttpProblem(503, slug, title, detail, {}, retryAfterSeconds);
+export const unavailable = (slug: string, title: string, detail?: string, retryAfterSeconds = 5): HttpProblem =>
+  new HttpProblem(503, slug, title, detail, {}, retryAfterSeconds);
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
   if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
@@ -41,7 +42,11 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
 }
 
 /** A 400 with every issue zod found; `title` says what failed where the request's part alone does not (a task's form). */
-export function validationProblem(where: 'body' | 'query' | 'path', error: z.ZodError, title = `The request ${where} is not valid`): HttpProblem {
+export function validationProblem(
+  where: 'body' | 'query' | 'path',
+  error: z.ZodError,
+  title = `The request ${where} is not valid`,
+): HttpProblem {
   return new HttpProblem(400, 'validation-error', title, undefined, {
     issues: error.issues.map((issue) => ({ path: issue.path.join('.'), code: issue.code, message: issue.message })),
   });
@@ -49,7 +54,9 @@ export function validationProblem(where: 'body' | 'query' | 'path', error: z.Zod
 
 /** A 400 naming one field, in the shape of the other validation errors. */
 export function fieldProblem(where: 'body' | 'query' | 'path', path: (string | number)[], code: string, message: string): HttpProblem {
-  return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, { issues: [{ path: path.join('.'), code, message }] });
+  return new HttpProblem(400, 'validation-error', `The request ${where} is not valid`, undefined, {
+    issues: [{ path: path.join('.'), code, message }],
+  });
 }
 
 /**
@@ -67,7 +74,9 @@ export function answerClientErrorsAsProblems(server: Server): void {
       ? [431, 'Request Header Fields Too Large', 'headers-too-large', 'The request line or headers are too large']
       : [400, 'Bad Request', 'malformed-request', 'The request is not valid HTTP'];
     const body = JSON.stringify({ type: `${PROBLEM_TYPE_PREFIX}${slug}`, title, status });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }
 
@@ -89,8 +98,19 @@ export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, next
     return sendProblem(res, new HttpProblem(413, 'body-too-large', 'The request body is too large'));
   }
   // A path that does not decode (percent-encoded bytes that are not UTF-8): Express marks it 400.
-  if (err instanceof URIError || (typeof bodyParserError.status === 'number' && bodyParserError.status >= 400 && bodyParserError.status < 500)) {
-    return sendProblem(res, new HttpProblem(400, 'malformed-request', 'The request is not valid', err instanceof URIError ? 'the URL does not decode as UTF-8' : undefined));
+  if (
+    err instanceof URIError ||
+    (typeof bodyParserError.status === 'number' && bodyParserError.status >= 400 && bodyParserError.status < 500)
+  ) {
+    return sendProblem(
+      res,
+      new HttpProblem(
+        400,
+        'malformed-request',
+        'The request is not valid',
+        err instanceof URIError ? 'the URL does not decode as UTF-8' : undefined,
+      ),
+    );
   }
   if (isDatabaseUnavailable(err)) {
     req.log.warn({ err }, 'database unavailable');

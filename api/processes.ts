@@ -9,13 +9,32 @@ import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
 import type { NamedPerson, ProcessCommand, ProcessDefinition, ProcessNote, ProcessRead } from '../lib/process-definition';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { cancelUpdate, processStartedUpdate, retryIncidentUpdate, withdrawUpdate, type ProcessStartedResult } from '../workflows/common/process';
+import {
+  cancelUpdate,
+  processStartedUpdate,
+  retryIncidentUpdate,
+  withdrawUpdate,
+  type ProcessStartedResult,
+} from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from '../workflows/common/search-attributes';
 import { actingAs, forbid, hidden, mayRead, visibleTo, type Scope } from './access';
 import { fieldProblem, HttpProblem, validationProblem } from './problem';
 import { route, type AnyRoute } from './route-spec';
-import { endProcessBody, listProcessesQuery, noteRecordedResponse, page, pageOf, pageWindow, processIdParams, processSummary, processViewResponse, rulesResponse, startedResponse, timelineResponse } from './schemas';
+import {
+  endProcessBody,
+  listProcessesQuery,
+  noteRecordedResponse,
+  page,
+  pageOf,
+  pageWindow,
+  processIdParams,
+  processSummary,
+  processViewResponse,
+  rulesResponse,
+  startedResponse,
+  timelineResponse,
+} from './schemas';
 import type { Bulkhead } from './limits';
 import { processView, temporalCall, UPDATE_DEADLINE_MS, updateProcess } from './temporal-errors';
 
@@ -35,7 +54,10 @@ export interface ProcessRouteDeps {
 const FIRST_STEPS_WAIT_MS = 10_000;
 
 /** Where a process belongs and its kind: from the registry row, or (just started, row not yet written) from the workflow. */
-export async function processScope({ client, prisma, queries }: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, processId: string): Promise<Scope & { kind: string }> {
+export async function processScope(
+  { client, prisma, queries }: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>,
+  processId: string,
+): Promise<Scope & { kind: string }> {
   const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, kind: true } });
   if (row) return row;
   const view = await processView({ client, prisma, queries }, processId);
@@ -44,7 +66,12 @@ export async function processScope({ client, prisma, queries }: Pick<ProcessRout
 
 /** The 400 for a person named to act who does not hold their role in the council. */
 export const notAUserWithRole = (person: NamedPerson, council: string) =>
-  fieldProblem('body', person.path, 'not_a_user_with_role', `${person.userId} is not a user holding the ${person.role} role in ${council}: their tasks would be for nobody`);
+  fieldProblem(
+    'body',
+    person.path,
+    'not_a_user_with_role',
+    `${person.userId} is not a user holding the ${person.role} role in ${council}: their tasks would be for nobody`,
+  );
 
 /** People a start names to act who do not hold the role they act in, in the council: refused, naming the field. */
 export async function namedPeopleWithoutTheirRole(prisma: PrismaClient, named: NamedPerson[], council: string) {
@@ -75,16 +102,26 @@ export async function waitingFor(prisma: PrismaClient, processId: string) {
 }
 
 /** Refuses (403, logged) a principal who holds no role for the process; answers 404 for no process. */
-export async function assertMayRead(deps: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>, req: Request, principal: Principal, processId: string, what = `process ${processId}`): Promise<void> {
+export async function assertMayRead(
+  deps: Pick<ProcessRouteDeps, 'client' | 'prisma' | 'queries'>,
+  req: Request,
+  principal: Principal,
+  processId: string,
+  what = `process ${processId}`,
+): Promise<void> {
   const scope = await processScope(deps, processId);
   if (!mayRead(principal, scope)) throw hidden(req, 'process', processId, `read ${what}`);
 }
 
 /** The actor the principal is in the first of `roles` it holds for the process. */
-const actingInOneOf = (principal: Principal, scope: Scope, roles: Role[]) => roles.map((role) => actingAs(principal, scope, role)).find((actor) => actor !== undefined);
+const actingInOneOf = (principal: Principal, scope: Scope, roles: Role[]) =>
+  roles.map((role) => actingAs(principal, scope, role)).find((actor) => actor !== undefined);
 
 /** Each path once, with the definitions that have it: a route serves every process kind that answers there. */
-function byPath<T extends { path: string }>(definitions: ProcessDefinition[], items: (d: ProcessDefinition) => T[] | undefined): Map<string, Map<string, T>> {
+function byPath<T extends { path: string }>(
+  definitions: ProcessDefinition[],
+  items: (d: ProcessDefinition) => T[] | undefined,
+): Map<string, Map<string, T>> {
   const paths = new Map<string, Map<string, T>>();
   for (const definition of definitions) {
     for (const item of items(definition) ?? []) {
@@ -98,7 +135,8 @@ function byPath<T extends { path: string }>(definitions: ProcessDefinition[], it
 /** What a command's refusal says was refused: `variation-requests` is "The variation request". */
 const commandInWords = (path: string) => `The ${path.replace(/-/g, ' ').replace(/s$/, '')}`;
 
-const notForKind = (what: string, kind: string) => new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
+const notForKind = (what: string, kind: string) =>
+  new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
 
 export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
   const { client, prisma, taskQueue, registry, policies, updateDeadlineMs } = deps;
@@ -112,16 +150,33 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       summary,
       params: processIdParams,
       body: endProcessBody,
-      responses: { 200: { description: 'ended; its final stage' }, 403: { description: 'not allowed to end this process' }, 404: { description: 'no such process' }, 409: { description: 'already ended, or it cannot be withdrawn' } },
+      responses: {
+        200: { description: 'ended; its final stage' },
+        403: { description: 'not allowed to end this process' },
+        404: { description: 'no such process' },
+        409: { description: 'already ended, or it cannot be withdrawn' },
+      },
       async handler({ req, res, params, body, principal }) {
         const scope = await processScope(deps, params.id);
         // Access first: someone with no role learns nothing of the process, not even its kind.
         if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `${path} process`);
         const role: Role | undefined = path === 'cancel' ? 'programme_manager' : registry.get(scope.kind)?.withdrawnBy;
-        if (!role) throw new HttpProblem(409, 'not-withdrawable', 'This process cannot be withdrawn', `a ${scope.kind} process is ended early only by the council cancelling it`);
+        if (!role)
+          throw new HttpProblem(
+            409,
+            'not-withdrawable',
+            'This process cannot be withdrawn',
+            `a ${scope.kind} process is ended early only by the council cancelling it`,
+          );
         const actor = actingAs(principal, scope, role);
         if (!actor) throw forbid(req, `${path} process ${params.id}`, `needs the ${role} role for it`);
-        const result = await updateProcess(client, params.id, path === 'withdraw' ? withdrawUpdate : cancelUpdate, { actor, reasons: body.reasons }, { deadlineMs: updateDeadlineMs });
+        const result = await updateProcess(
+          client,
+          params.id,
+          path === 'withdraw' ? withdrawUpdate : cancelUpdate,
+          { actor, reasons: body.reasons },
+          { deadlineMs: updateDeadlineMs },
+        );
         req.log.info({ processId: params.id, actor, reasons: body.reasons }, `process ${path === 'withdraw' ? 'withdrawn' : 'cancelled'}`);
         res.json(result);
       },
@@ -153,7 +208,10 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         if (!body.success) throw validationProblem('body', body.error);
         const actor = actingInOneOf(principal, scope, command.roles);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${command.roles.join(', ')}`);
-        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), { deadlineMs: updateDeadlineMs, refused: commandInWords(path) });
+        const result = await updateProcess(client, params.id, command.update, command.input(body.data, actor), {
+          deadlineMs: updateDeadlineMs,
+          refused: commandInWords(path),
+        });
         req.log.info({ processId: params.id, actor, command: path }, 'process command accepted');
         res.json(result);
       },
@@ -186,13 +244,26 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const actor = actingInOneOf(principal, row, note.roles);
         if (!actor) throw forbid(req, `${path} on process ${params.id}`, `needs one of: ${note.roles.join(', ')}`);
         if (row.status !== 'active' || !note.stages.includes(row.stage)) {
-          throw new HttpProblem(409, 'not-allowed-now', `${commandInWords(path)} was refused: the process is not at a stage that takes it`, `taken at: ${note.stages.join(', ').replace(/_/g, ' ')}; the process is at ${row.stage.replace(/_/g, ' ')}`);
+          throw new HttpProblem(
+            409,
+            'not-allowed-now',
+            `${commandInWords(path)} was refused: the process is not at a stage that takes it`,
+            `taken at: ${note.stages.join(', ').replace(/_/g, ' ')}; the process is at ${row.stage.replace(/_/g, ' ')}`,
+          );
         }
         const key = `${note.kind}:${randomUUID()}`;
         const at = new Date();
         const process = { processId: row.id, kind: row.kind, council: row.council, groupKey: row.groupKey, title: row.title };
         await prisma.$transaction([
-          appendTimeline(prisma, { process, key, at: at.toISOString(), kind: note.kind, summary: note.inWords(body.data), actor, data: body.data as Prisma.InputJsonValue }),
+          appendTimeline(prisma, {
+            process,
+            key,
+            at: at.toISOString(),
+            kind: note.kind,
+            summary: note.inWords(body.data),
+            actor,
+            data: body.data as Prisma.InputJsonValue,
+          }),
           auditWith(prisma, process, key, actor, at.toISOString(), `process.${note.kind}`, body.data as Record<string, unknown>),
         ]);
         req.log.info({ processId: row.id, actor, note: path }, 'note recorded');
@@ -209,7 +280,10 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       tag: 'processes',
       summary: `${first?.summary} (${[...reads.keys()].join(', ')})`,
       params: processIdParams,
-      responses: { 200: { description: path, schema: first?.response }, 404: { description: 'no such process, or its kind has nothing there' } },
+      responses: {
+        200: { description: path, schema: first?.response },
+        404: { description: 'no such process, or its kind has nothing there' },
+      },
       async handler({ req, res, params, principal }) {
         const scope = await processScope(deps, params.id);
         if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, `read ${path}`);
@@ -222,13 +296,18 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
 
   const startBody = z.discriminatedUnion(
     'kind',
-    startable.map((d) => d.start.body) as unknown as [z.ZodObject<{ kind: z.ZodLiteral<string> }>, ...z.ZodObject<{ kind: z.ZodLiteral<string> }>[]],
+    startable.map((d) => d.start.body) as unknown as [
+      z.ZodObject<{ kind: z.ZodLiteral<string> }>,
+      ...z.ZodObject<{ kind: z.ZodLiteral<string> }>[],
+    ],
   );
 
   /** The first steps of a new process, once they are in the inbox; nothing if it has not got there in time. */
   const firstSteps = async (processId: string): Promise<ProcessStartedResult | undefined> => {
     try {
-      return await client.withDeadline(Date.now() + FIRST_STEPS_WAIT_MS, () => client.workflow.getHandle(processId).executeUpdate(processStartedUpdate, { updateId: 'process-started' }));
+      return await client.withDeadline(Date.now() + FIRST_STEPS_WAIT_MS, () =>
+        client.workflow.getHandle(processId).executeUpdate(processStartedUpdate, { updateId: 'process-started' }),
+      );
     } catch {
       return undefined;
     }
@@ -240,7 +319,12 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     tag: 'processes',
     summary: 'Try again the write a process is waiting on after it failed (its incident), e.g. once the data is corrected',
     params: processIdParams,
-    responses: { 200: { description: 'tried again; the process stage after it' }, 403: { description: 'needs programme_manager' }, 404: { description: 'no such process' }, 409: { description: 'the process has no incident' } },
+    responses: {
+      200: { description: 'tried again; the process stage after it' },
+      403: { description: 'needs programme_manager' },
+      404: { description: 'no such process' },
+      409: { description: 'the process has no incident' },
+    },
     async handler({ req, res, params, principal }) {
       const scope = await processScope(deps, params.id);
       if (!mayRead(principal, scope)) throw hidden(req, 'process', params.id, 'retry incident of process');
@@ -271,29 +355,45 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         403: { description: 'not allowed to start it' },
       },
       async handler({ req, res, body: rawBody, principal }) {
-        const definition = registry.get((rawBody as { kind: string }).kind) as ProcessDefinition & { start: NonNullable<ProcessDefinition['start']> };
+        const definition = registry.get((rawBody as { kind: string }).kind) as ProcessDefinition & {
+          start: NonNullable<ProcessDefinition['start']>;
+        };
         const body = rawBody as Parameters<typeof definition.start.scope>[0];
         const scope = definition.start.scope(body);
         const startedBy = actingInOneOf(principal, scope, definition.start.roles);
-        if (!startedBy) throw forbid(req, `start a ${definition.kind} process`, `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`);
+        if (!startedBy)
+          throw forbid(
+            req,
+            `start a ${definition.kind} process`,
+            `needs one of: ${definition.start.roles.join(', ')} (a resident_rep for its own group) in ${scope.council}`,
+          );
         const [unable] = await namedPeopleWithoutTheirRole(prisma, definition.start.namedPeople?.(body) ?? [], scope.council);
         if (unable) throw notAUserWithRole(unable, scope.council);
         const processId = definition.start.businessKey(body);
-        const [{ policy }, council] = await Promise.all([policies.policyFor(prisma, scope.council), prisma.council.findUnique({ where: { slug: scope.council } })]);
+        const [{ policy }, council] = await Promise.all([
+          policies.policyFor(prisma, scope.council),
+          prisma.council.findUnique({ where: { slug: scope.council } }),
+        ]);
         let created = true;
         try {
-          await temporalCall(client, processId, () => client.workflow.start(definition.workflowType, {
-            taskQueue,
-            workflowId: processId,
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [definition.start.input(body, { startedBy, policy, ...(council ? { councilName: council.name } : {}) })],
-            typedSearchAttributes: [
-              { key: councilKey, value: scope.council },
-              { key: processKindKey, value: definition.kind },
-              { key: processStageKey, value: definition.start.stage },
-              { key: businessKeyKey, value: processId },
-            ],
-          }), UPDATE_DEADLINE_MS);
+          await temporalCall(
+            client,
+            processId,
+            () =>
+              client.workflow.start(definition.workflowType, {
+                taskQueue,
+                workflowId: processId,
+                workflowIdReusePolicy: 'REJECT_DUPLICATE',
+                args: [definition.start.input(body, { startedBy, policy, ...(council ? { councilName: council.name } : {}) })],
+                typedSearchAttributes: [
+                  { key: councilKey, value: scope.council },
+                  { key: processKindKey, value: definition.kind },
+                  { key: processStageKey, value: definition.start.stage },
+                  { key: businessKeyKey, value: processId },
+                ],
+              }),
+            UPDATE_DEADLINE_MS,
+          );
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           created = false;
@@ -305,7 +405,13 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         res
           .status(created ? 201 : 200)
           .location(location)
-          .json({ processId, kind: definition.kind, created, ...(first ? { stage: first.stage, opened: first.opened } : {}), links: { self: location } });
+          .json({
+            processId,
+            kind: definition.kind,
+            created,
+            ...(first ? { stage: first.stage, opened: first.opened } : {}),
+            links: { self: location },
+          });
       },
     }),
 
@@ -364,7 +470,13 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const view = await processView(deps, input.params.id);
         if (!mayRead(input.principal, view)) throw hidden(input.req, 'process', input.params.id, 'read rules of process');
         const rules = registry.rulesOf(view) ?? [];
-        input.res.json({ processId: view.processId, kind: view.kind, stage: view.stage, rules, blocking: rules.filter((r) => r.blocks).map((r) => r.rule) });
+        input.res.json({
+          processId: view.processId,
+          kind: view.kind,
+          stage: view.stage,
+          rules,
+          blocking: rules.filter((r) => r.blocks).map((r) => r.rule),
+        });
       },
     }),
 
@@ -377,7 +489,10 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'the timeline', schema: timelineResponse }, 404: { description: 'no such process' } },
       async handler(input) {
         await assertMayRead(deps, input.req, input.principal, input.params.id);
-        const entries = await prisma.timelineEntry.findMany({ where: { processId: input.params.id }, orderBy: [{ at: 'asc' }, { seq: 'asc' }] });
+        const entries = await prisma.timelineEntry.findMany({
+          where: { processId: input.params.id },
+          orderBy: [{ at: 'asc' }, { seq: 'asc' }],
+        });
         input.res.json({
           processId: input.params.id,
           entries: entries.map((e) => ({

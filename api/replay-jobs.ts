@@ -56,18 +56,39 @@ export function replayJobs(prisma: PrismaClient) {
   ): Promise<{ id: string; finished: Promise<Report> }> => {
     const id = randomUUID();
     const now = new Date();
-    await prisma.replayJob.create({ data: { id, council: scope.council, processId: scope.processId ?? null, requestedBy: scope.requestedBy, status: 'running', startedAt: now, updatedAt: now } });
+    await prisma.replayJob.create({
+      data: {
+        id,
+        council: scope.council,
+        processId: scope.processId ?? null,
+        requestedBy: scope.requestedBy,
+        status: 'running',
+        startedAt: now,
+        updatedAt: now,
+      },
+    });
     const progress = async (run: RunReplay) => {
-      await prisma.replayJob.update({ where: { id }, data: { runsReplayed: { increment: 1 }, runsDiverged: { increment: run.deterministic ? 0 : 1 }, updatedAt: new Date() } });
+      await prisma.replayJob.update({
+        where: { id },
+        data: { runsReplayed: { increment: 1 }, runsDiverged: { increment: run.deterministic ? 0 : 1 }, updatedAt: new Date() },
+      });
     };
     const finished = replay(progress).then(
       async (report) => {
-        await prisma.replayJob.update({ where: { id }, data: { status: 'done', report: report as object, updatedAt: new Date(), finishedAt: new Date() } });
+        await prisma.replayJob.update({
+          where: { id },
+          data: { status: 'done', report: report as object, updatedAt: new Date(), finishedAt: new Date() },
+        });
         return report;
       },
       async (err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
-        await prisma.replayJob.update({ where: { id }, data: { status: 'failed', error: message.slice(0, 2_000), updatedAt: new Date(), finishedAt: new Date() } }).catch(() => undefined);
+        await prisma.replayJob
+          .update({
+            where: { id },
+            data: { status: 'failed', error: message.slice(0, 2_000), updatedAt: new Date(), finishedAt: new Date() },
+          })
+          .catch(() => undefined);
         throw err;
       },
     );

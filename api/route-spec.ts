@@ -52,9 +52,11 @@ export interface RouteSpec<P extends AnyObject = AnyObject, Q extends AnyObject 
 export type AnyRoute = RouteSpec<any, any, any>;
 
 /** Declares a route, inferring the handler's input types from its schemas. */
-export function route<P extends AnyObject = z.ZodObject<Record<string, never>>, Q extends AnyObject = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined>(
-  spec: RouteSpec<P, Q, B>,
-): AnyRoute {
+export function route<
+  P extends AnyObject = z.ZodObject<Record<string, never>>,
+  Q extends AnyObject = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+>(spec: RouteSpec<P, Q, B>): AnyRoute {
   return spec;
 }
 
@@ -90,4 +92,5 @@ export function mountRoutes(routes: AnyRoute[], authenticate: (req: Request, res
   return router;
 }
 
-export const notFound = (what: string, id: string) => new HttpProblem(404, `${what}-not-found`, `No such ${what}`, `no ${what} has the id ${id}`);
+export const notFound = (what: string, id: string) =>
+  new HttpProblem(404, `${what}-not-found`, `No such ${what}`, `no ${what} has the id ${id}`);

@@ -9,11 +9,19 @@ export const slug = councilSlug;
 
 export const processIdParams = z.object({
   // Long enough for a business key of a council and two 200-character names (an LMA's estate and group).
-  id: z.string().min(1).max(600).regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
+  id: z
+    .string()
+    .min(1)
+    .max(600)
+    .regex(/^[a-z]+:[a-z0-9:-]+$/, 'not a process id'),
 });
 export const taskIdParams = z.object({
   // A task key is made of the process's own words: stage names, service keys (`call_centre`) and counters.
-  id: z.string().min(1).max(1000).regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9_-]+$/, 'not a task id'),
+  id: z
+    .string()
+    .min(1)
+    .max(1000)
+    .regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9_-]+$/, 'not a task id'),
 });
 export const documentIdParams = z.object({ id: z.uuid() });
 export const councilParams = z.object({ council: slug });
@@ -58,7 +66,10 @@ export const completeTaskBody = z
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
 
 export const delegateTaskBody = z.object({ to: userId, reason: text(2_000).optional() }).strict();
-export const releaseTaskBody = z.object({ reason: text(2_000).optional() }).strict().optional();
+export const releaseTaskBody = z
+  .object({ reason: text(2_000).optional() })
+  .strict()
+  .optional();
 
 // Responses.
 const actor = z.object({ userId: z.string(), role: z.enum(ROLES) });
@@ -92,14 +103,18 @@ export const processSummary = z.object({
   startedBy: z.string(),
   startedAt: isoDateTime,
   updatedAt: isoDateTime,
-  incident: z.object({ activity: z.string(), message: z.string(), since: z.string(), attempts: z.number() }).nullable().meta({ description: 'the failed write the process waits on, if any' }),
+  incident: z
+    .object({ activity: z.string(), message: z.string(), since: z.string(), attempts: z.number() })
+    .nullable()
+    .meta({ description: 'the failed write the process waits on, if any' }),
 });
 type PageQuery = { page: number; page_size: number };
 /** The rows of the page a list query asks for. */
 export const pageWindow = (query: PageQuery) => ({ skip: (query.page - 1) * query.page_size, take: query.page_size });
 /** A list answer: one page of items and how many there are in all. */
 export const pageOf = <T>(query: PageQuery, items: T[], total: number) => ({ items, page: query.page, pageSize: query.page_size, total });
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
 export const taskResponse = z.object({
   id: z.string(),
   processId: z.string(),
@@ -113,7 +128,9 @@ export const taskResponse = z.object({
   status: z.string(),
   outcomes: z.array(z.string()),
   requiredFormFields: z.array(z.string()),
-  forms: z.record(z.string(), z.string()).meta({ description: "where /openapi.json describes this task's form, by outcome ('*': any other outcome)" }),
+  forms: z
+    .record(z.string(), z.string())
+    .meta({ description: "where /openapi.json describes this task's form, by outcome ('*': any other outcome)" }),
   data: z.unknown(),
   openedAt: isoDateTime,
   dueAt: isoDateTime.nullable(),
@@ -125,7 +142,16 @@ export const completeTaskResponse = z.object({
   outcome: z.string(),
   stage: z.string(),
   opened: z.array(openedTask).optional(),
-  decision: z.looseObject({ outcome: z.string(), actor, reasons: z.string().optional(), attachments: z.array(z.string()), form: z.record(z.string(), z.unknown()), decidedAt: z.string() }).optional(),
+  decision: z
+    .looseObject({
+      outcome: z.string(),
+      actor,
+      reasons: z.string().optional(),
+      attachments: z.array(z.string()),
+      form: z.record(z.string(), z.unknown()),
+      decidedAt: z.string(),
+    })
+    .optional(),
 });
 export const processViewResponse = z.looseObject({
   processId: z.string(),
@@ -155,7 +181,15 @@ export const rulesResponse = z.object({
   processId: z.string(),
   kind: z.string(),
   stage: z.string(),
-  rules: z.array(z.object({ rule: z.string(), source: z.string(), outcome: z.enum(['met', 'not met', 'not reached']), detail: z.string(), blocks: z.string().optional() })),
+  rules: z.array(
+    z.object({
+      rule: z.string(),
+      source: z.string(),
+      outcome: z.enum(['met', 'not met', 'not reached']),
+      detail: z.string(),
+      blocks: z.string().optional(),
+    }),
+  ),
   /** The rules that stop a next step now. */
   blocking: z.array(z.string()),
 });

@@ -9,7 +9,18 @@ import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, hidden, mayRead, visibleTo } from './access';
 import { fieldProblem, HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
-import { completeTaskBody, completeTaskResponse, delegateTaskBody, listTasksQuery, page, pageOf, pageWindow, releaseTaskBody, taskIdParams, taskResponse } from './schemas';
+import {
+  completeTaskBody,
+  completeTaskResponse,
+  delegateTaskBody,
+  listTasksQuery,
+  page,
+  pageOf,
+  pageWindow,
+  releaseTaskBody,
+  taskIdParams,
+  taskResponse,
+} from './schemas';
 import { canonicalJson } from '../lib/audit';
 import { updateProcess } from './temporal-errors';
 import { namedPeopleWithoutTheirRole, notAUserWithRole, waitingFor } from './processes';
@@ -17,7 +28,10 @@ import { namedPeopleWithoutTheirRole, notAUserWithRole, waitingFor } from './pro
 type TaskRow = NonNullable<Awaited<ReturnType<PrismaClient['task']['findUnique']>>>;
 
 /** Whether a repeated completion asks for what was decided (then it gets the same answer) or for something else. */
-const sameDecision = (recorded: DecisionRecord, asked: Pick<DecisionRecord, 'outcome' | 'reasons' | 'attachments' | 'form' | 'actor'>): boolean =>
+const sameDecision = (
+  recorded: DecisionRecord,
+  asked: Pick<DecisionRecord, 'outcome' | 'reasons' | 'attachments' | 'form' | 'actor'>,
+): boolean =>
   canonicalJson([recorded.outcome, recorded.reasons, recorded.attachments, recorded.form, recorded.actor.userId, recorded.actor.role]) ===
   canonicalJson([asked.outcome, asked.reasons, asked.attachments, asked.form, asked.actor.userId, asked.actor.role]);
 
@@ -42,7 +56,17 @@ const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   closedBy: row.closedBy,
 });
 
-export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { client: Client; prisma: PrismaClient; registry: ProcessRegistry; updateDeadlineMs?: number }): AnyRoute[] {
+export function taskRoutes({
+  client,
+  prisma,
+  registry,
+  updateDeadlineMs,
+}: {
+  client: Client;
+  prisma: PrismaClient;
+  registry: ProcessRegistry;
+  updateDeadlineMs?: number;
+}): AnyRoute[] {
   const present = presenter(registry);
   // The API description shows every task kind's form; which one applies depends on the task.
   const formRefs = Object.keys(registry.formSchemas()).map((id) => ({ $ref: `#/components/schemas/${id}` }));
@@ -58,7 +82,12 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
     if (!task) throw await notOpenYet(principal, id);
     if (!mayRead(principal, task)) throw hidden(req, 'task', id, `${action} task`);
     const actor = actingAs(principal, task, task.role as Role);
-    if (!actor) throw forbid(req, `${action} task ${id}`, `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`);
+    if (!actor)
+      throw forbid(
+        req,
+        `${action} task ${id}`,
+        `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`,
+      );
     return { task, actor };
   };
   /**
@@ -68,18 +97,38 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
    */
   const notOpenYet = async (principal: Principal, id: string): Promise<HttpProblem> => {
     const processId = id.slice(0, id.indexOf('~'));
-    const process = await prisma.processRecord.findUnique({ where: { id: processId }, select: { council: true, groupKey: true, status: true } });
+    const process = await prisma.processRecord.findUnique({
+      where: { id: processId },
+      select: { council: true, groupKey: true, status: true },
+    });
     if (!process || !mayRead(principal, process)) return notFound('task', id);
-    if (process.status !== 'active') return new HttpProblem(409, 'process-ended', 'The process has ended', `process ${processId} has ended (${process.status}); ${id} was never opened`);
+    if (process.status !== 'active')
+      return new HttpProblem(
+        409,
+        'process-ended',
+        'The process has ended',
+        `process ${processId} has ended (${process.status}); ${id} was never opened`,
+      );
     const waiting = await waitingFor(prisma, processId);
     const waitsFor = waiting.length ? waiting.map((t) => `${t.title} (${t.role})`).join('; ') : 'nothing from anyone at the moment';
-    return new HttpProblem(409, 'task-not-open-yet', 'This step is not open yet', `${id} is not open in process ${processId}; it waits for: ${waitsFor}`, { waitingFor: waiting });
+    return new HttpProblem(
+      409,
+      'task-not-open-yet',
+      'This step is not open yet',
+      `${id} is not open in process ${processId}; it waits for: ${waitsFor}`,
+      { waitingFor: waiting },
+    );
   };
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
     // Audited by the process, with the assignment's timeline entry.
     return updateProcess(client, task.workflowId, assignTaskUpdate, input, { deadlineMs: updateDeadlineMs });
   };
-  const assignmentResponses = { 200: { description: 'the task as it now stands' }, 403: { description: 'not allowed' }, 404: { description: 'no such task' }, 409: { description: 'task not open' } };
+  const assignmentResponses = {
+    200: { description: 'the task as it now stands' },
+    403: { description: 'not allowed' },
+    404: { description: 'no such task' },
+    409: { description: 'task not open' },
+  };
 
   return [
     route({
@@ -100,7 +149,11 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
           ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
-          prisma.task.findMany({ where, orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }], ...pageWindow(query) }),
+          prisma.task.findMany({
+            where,
+            orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }],
+            ...pageWindow(query),
+          }),
           prisma.task.count({ where }),
         ]);
         res.json(pageOf(query, rows.map(present), total));
@@ -116,7 +169,10 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
       body: completeTaskBody,
       documentedBody: documentedCompletion,
       responses: {
-        200: { description: 'accepted; the process stage after it and the tasks it opened, already in the inbox', schema: completeTaskResponse },
+        200: {
+          description: 'accepted; the process stage after it and the tasks it opened, already in the inbox',
+          schema: completeTaskResponse,
+        },
         400: { description: 'wrong outcome, missing reasons or form fields' },
         403: { description: 'you do not hold the role, or the task is assigned to someone else' },
         404: { description: 'no such task' },
@@ -126,27 +182,68 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
         const { task, actor } = await taskAndActor(req, principal, params.id, 'complete');
         const schema = registry.taskForm(task.workflowKind, task.kind, body.outcome);
         // The registry refuses at start-up a task kind without a form; one here was opened by other code.
-        if (!schema) throw new HttpProblem(500, 'task-form-unknown', 'This task cannot be checked', `no ${task.workflowKind} process declares the task kind ${task.kind}`);
+        if (!schema)
+          throw new HttpProblem(
+            500,
+            'task-form-unknown',
+            'This task cannot be checked',
+            `no ${task.workflowKind} process declares the task kind ${task.kind}`,
+          );
         const form = schema.safeParse(body.form ?? {});
         if (!form.success) {
           form.error.issues.forEach((issue) => issue.path.unshift('form'));
           throw validationProblem('body', form.error, `The form for "${task.title}" (${body.outcome}) is not valid`);
         }
-        const [unable] = await namedPeopleWithoutTheirRole(prisma, registry.namedInForm(task.workflowKind, task.kind, form.data), task.council);
+        const [unable] = await namedPeopleWithoutTheirRole(
+          prisma,
+          registry.namedInForm(task.workflowKind, task.kind, form.data),
+          task.council,
+        );
         if (unable) throw notAUserWithRole({ ...unable, path: ['form', ...unable.path] }, task.council);
         // An attachment is one of this process's own documents: another's would show on this timeline.
         const attachments = body.attachments ?? [];
         if (attachments.length) {
-          const own = new Set((await prisma.document.findMany({ where: { id: { in: attachments }, processId: task.processId }, select: { id: true } })).map((d) => d.id));
+          const own = new Set(
+            (await prisma.document.findMany({ where: { id: { in: attachments }, processId: task.processId }, select: { id: true } })).map(
+              (d) => d.id,
+            ),
+          );
           const foreign = attachments.findIndex((id) => !own.has(id));
-          if (foreign >= 0) throw fieldProblem('body', ['attachments', foreign], 'not_a_document_of_this_process', `no document of process ${task.processId} has the id ${attachments[foreign]}`);
+          if (foreign >= 0)
+            throw fieldProblem(
+              'body',
+              ['attachments', foreign],
+              'not_a_document_of_this_process',
+              `no document of process ${task.processId} has the id ${attachments[foreign]}`,
+            );
         }
         // Keyed by task, so a repeated completion gets the first one's answer and one history entry.
         // A child workflow's task is decided by the child (its workflow id), in its parent's process.
         // Audited by the process, in the transaction that records the decision: once, whatever crashes here.
-        const result = await updateProcess(client, task.workflowId, completeTaskUpdate, { taskId: task.taskKey, actor, ...body }, { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs });
-        if (result.decision && !sameDecision(result.decision, { outcome: body.outcome, reasons: body.reasons, attachments: body.attachments ?? [], form: body.form ?? {}, actor })) {
-          throw new HttpProblem(409, 'task-already-decided', 'This task was already decided otherwise', `${result.decision.actor.userId} decided ${result.decision.outcome} at ${result.decision.decidedAt}`, { decision: publicDecision(result.decision) });
+        const result = await updateProcess(
+          client,
+          task.workflowId,
+          completeTaskUpdate,
+          { taskId: task.taskKey, actor, ...body },
+          { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs },
+        );
+        if (
+          result.decision &&
+          !sameDecision(result.decision, {
+            outcome: body.outcome,
+            reasons: body.reasons,
+            attachments: body.attachments ?? [],
+            form: body.form ?? {},
+            actor,
+          })
+        ) {
+          throw new HttpProblem(
+            409,
+            'task-already-decided',
+            'This task was already decided otherwise',
+            `${result.decision.actor.userId} decided ${result.decision.outcome} at ${result.decision.decidedAt}`,
+            { decision: publicDecision(result.decision) },
+          );
         }
         req.log.info({ processId: task.processId, taskId: task.taskKey, outcome: result.outcome, actor }, 'task completed');
         res.json({ ...result, ...(result.decision ? { decision: publicDecision(result.decision) } : {}) });
@@ -176,7 +273,9 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
       responses: assignmentResponses,
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'release');
-        res.json(await assign(principal, task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }));
+        res.json(
+          await assign(principal, task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }),
+        );
       },
     }),
 
@@ -190,11 +289,28 @@ export function taskRoutes({ client, prisma, registry, updateDeadlineMs }: { cli
       responses: { ...assignmentResponses, 422: { description: 'the delegate does not hold the role' } },
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'delegate');
-        const eligible = await usersWithRole(prisma, task.council, task.role as Role, task.role === 'resident_rep' ? task.groupKey : undefined);
+        const eligible = await usersWithRole(
+          prisma,
+          task.council,
+          task.role as Role,
+          task.role === 'resident_rep' ? task.groupKey : undefined,
+        );
         if (!eligible.some((user) => user.id === body.to)) {
-          throw new HttpProblem(422, 'delegate-lacks-role', 'Cannot delegate to that user', `${body.to} does not hold the ${task.role} role in ${task.council}`);
+          throw new HttpProblem(
+            422,
+            'delegate-lacks-role',
+            'Cannot delegate to that user',
+            `${body.to} does not hold the ${task.role} role in ${task.council}`,
+          );
         }
-        res.json(await assign(principal, task, { taskId: task.taskKey, actor, assignee: body.to, ...(body.reason ? { reason: body.reason } : {}) }));
+        res.json(
+          await assign(principal, task, {
+            taskId: task.taskKey,
+            actor,
+            assignee: body.to,
+            ...(body.reason ? { reason: body.reason } : {}),
+          }),
+        );
       },
     }),
   ];

@@ -39,7 +39,9 @@ function grpcErrorIn(err: unknown): { code: number; details: string } | undefine
 
 /** Turns what the Temporal client throws into the HTTP problem a caller can act on; others pass through. */
 const messagesOf = (err: unknown): string =>
-  err instanceof Error ? `${err.message} ${(err as { details?: string }).details ?? ''} ${messagesOf((err as { cause?: unknown }).cause)}` : '';
+  err instanceof Error
+    ? `${err.message} ${(err as { details?: string }).details ?? ''} ${messagesOf((err as { cause?: unknown }).cause)}`
+    : '';
 
 export function problemFromTemporal(err: unknown, processId: string, refused = 'The decision'): unknown {
   // Temporal answers NOT_FOUND to an update of a run that has completed: the process exists, but has ended.
@@ -50,7 +52,11 @@ export function problemFromTemporal(err: unknown, processId: string, refused = '
     return new HttpProblem(404, 'process-not-found', 'No such process', `no process has the id ${processId}`);
   }
   if (isUnprocessedUpdate(err)) {
-    return unavailable('process-busy', 'The process did not take the request this time; send the same request again shortly', `process ${processId}`);
+    return unavailable(
+      'process-busy',
+      'The process did not take the request this time; send the same request again shortly',
+      `process ${processId}`,
+    );
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? '';
@@ -90,7 +96,13 @@ const TEMPORAL_PROBE_MS = 2_000;
  * call is abandoned with 503 `temporal-unavailable` (the client would otherwise retry for the whole
  * deadline). Temporal's refusals become HTTP problems.
  */
-export async function temporalCall<T>(client: Client, processId: string, call: () => Promise<T>, deadlineMs: number, refused?: string): Promise<T> {
+export async function temporalCall<T>(
+  client: Client,
+  processId: string,
+  call: () => Promise<T>,
+  deadlineMs: number,
+  refused?: string,
+): Promise<T> {
   const abandon = new AbortController();
   let watchdog: NodeJS.Timeout | undefined;
   // Settles only when Temporal is found unreachable; the call is then aborted (the client's own retries with it).
@@ -104,7 +116,10 @@ export async function temporalCall<T>(client: Client, processId: string, call: (
     }, TEMPORAL_WATCHDOG_MS);
   });
   try {
-    return await Promise.race([client.withAbortSignal(abandon.signal, () => client.withDeadline(Date.now() + deadlineMs, call)), unreachable]);
+    return await Promise.race([
+      client.withAbortSignal(abandon.signal, () => client.withDeadline(Date.now() + deadlineMs, call)),
+      unreachable,
+    ]);
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
     throw problemFromTemporal(err, processId, refused);
@@ -119,7 +134,8 @@ export async function temporalCall<T>(client: Client, processId: string, call: (
  * is not in the history and is not sent again, so sending it again is safe.
  */
 const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
-const isUnprocessedUpdate = (err: unknown): boolean => err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
+const isUnprocessedUpdate = (err: unknown): boolean =>
+  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE;
 /** How often an update Temporal refused as unprocessed is sent again before the caller is told to retry. */
 const UNPROCESSED_UPDATE_ATTEMPTS = 5;
 
@@ -129,7 +145,15 @@ export async function updateProcess<Ret, Arg>(
   processId: string,
   update: UpdateDefinition<Ret, [Arg]>,
   arg: Arg,
-  { updateId, deadlineMs = UPDATE_DEADLINE_MS, refused }: { updateId?: string; deadlineMs?: number; /** What a refusal's title says was refused, e.g. "The variation request". */ refused?: string } = {},
+  {
+    updateId,
+    deadlineMs = UPDATE_DEADLINE_MS,
+    refused,
+  }: {
+    updateId?: string;
+    deadlineMs?: number;
+    /** What a refusal's title says was refused, e.g. "The variation request". */ refused?: string;
+  } = {},
 ): Promise<Ret> {
   const deadline = Date.now() + deadlineMs;
   const send = () => client.workflow.getHandle(processId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
@@ -148,14 +172,19 @@ export async function updateProcess<Ret, Arg>(
 
 /** The process's own view of itself (its query), through the API's bound on queries at once. */
 export function queryProcessView(client: Client, processId: string, queries: Bulkhead): Promise<ProcessView> {
-  return queries(() => temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS));
+  return queries(() =>
+    temporalCall(client, processId, () => client.workflow.getHandle(processId).query(processViewQuery), QUERY_DEADLINE_MS),
+  );
 }
 
 /**
  * Where a process stands: an ended process's view as it wrote it with its end (reading it replays
  * nothing, however long its history), else its query.
  */
-export async function processView({ client, prisma, queries }: { client: Client; prisma: PrismaClient; queries: Bulkhead }, processId: string): Promise<ProcessView> {
+export async function processView(
+  { client, prisma, queries }: { client: Client; prisma: PrismaClient; queries: Bulkhead },
+  processId: string,
+): Promise<ProcessView> {
   const row = await prisma.processRecord.findUnique({ where: { id: processId }, select: { finalView: true } });
   if (row?.finalView) return row.finalView as unknown as ProcessView;
   return queryProcessView(client, processId, queries);

@@ -40,7 +40,10 @@ export interface BenchReport {
   memory: { open: number; rssKiB: number }[];
 }
 
-const number = (value: number | undefined, unit = ''): string => (value === undefined || Number.isNaN(value) ? '–' : `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)}${unit ? ` ${unit}` : ''}`);
+const number = (value: number | undefined, unit = ''): string =>
+  value === undefined || Number.isNaN(value)
+    ? '–'
+    : `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)}${unit ? ` ${unit}` : ''}`;
 
 export const ratioOf = (figure: Figure): number | undefined => (figure.bare ? figure.service / figure.bare : undefined);
 
@@ -70,7 +73,9 @@ export function renderMarkdown(report: BenchReport): string {
   const rows = report.figures.map((f) => {
     const ratio = ratioOf(f);
     const met = meets(f);
-    const achieved = f.achieved ? ` (achieved ${number(f.achieved.service, '/s')}${f.achieved.bare === undefined ? '' : ` vs ${number(f.achieved.bare, '/s')}`})` : '';
+    const achieved = f.achieved
+      ? ` (achieved ${number(f.achieved.service, '/s')}${f.achieved.bare === undefined ? '' : ` vs ${number(f.achieved.bare, '/s')}`})`
+      : '';
     return `| ${f.name} | ${number(f.service, f.unit)}${achieved} | ${f.bare === undefined ? '' : number(f.bare, f.unit)} | ${ratio === undefined ? '' : ratio.toFixed(2)} | ${describeTarget(f)} | ${met === undefined ? '' : met ? 'met' : '**missed**'} |`;
   });
   const latencyRows = report.figures
@@ -78,12 +83,20 @@ export function renderMarkdown(report: BenchReport): string {
     .flatMap((f) =>
       (['service', 'bare'] as const).flatMap((system) => {
         const l = f.latency?.[system];
-        return l ? [`| ${f.name} | ${system} | ${l.count} | ${l.errors} | ${l.timeouts} | ${number(l.p50)} | ${number(l.p90)} | ${number(l.p99)} | ${number(l.max)} |`] : [];
+        return l
+          ? [
+              `| ${f.name} | ${system} | ${l.count} | ${l.errors} | ${l.timeouts} | ${number(l.p50)} | ${number(l.p90)} | ${number(l.p99)} | ${number(l.max)} |`,
+            ]
+          : [];
       }),
     );
   const notes = report.figures.filter((f) => f.note).map((f) => `- ${f.name}: ${f.note}`);
   return [
-    `Measured ${report.at} in ${report.durationSeconds.toFixed(0)} s on ${report.machine.cpus}, ${report.machine.memoryGiB} GiB (${report.machine.platform}); ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Measured ${report.at} in ${report.durationSeconds.toFixed(0)} s on ${report.machine.cpus}, ${report.machine.memoryGiB} GiB (${report.machine.platform}); ${Object.entries(
+      report.versions,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '',
     '| figure | this service | bare Temporal | ratio | target | |',
     '|---|---|---|---|---|---|',
@@ -109,7 +122,9 @@ export function renderSvg(report: BenchReport): string {
     .flatMap((f) =>
       (['service', 'bare'] as const).flatMap((system) => {
         const l = f.latency?.[system];
-        return l ? [{ label: `${f.name} — ${system === 'service' ? 'this service' : 'bare Temporal'}`, p50: l.p50, p99: l.p99, system }] : [];
+        return l
+          ? [{ label: `${f.name} — ${system === 'service' ? 'this service' : 'bare Temporal'}`, p50: l.p50, p99: l.p99, system }]
+          : [];
       }),
     );
   const width = 980;
@@ -118,7 +133,8 @@ export function renderSvg(report: BenchReport): string {
   const top = 50;
   const height = top + bars.length * row + 40;
   const max = Math.max(10, ...bars.map((b) => (Number.isNaN(b.p99) ? 0 : b.p99)));
-  const scale = (ms: number) => (Number.isNaN(ms) || ms <= 0 ? 0 : (Math.log10(Math.max(1, ms)) / Math.log10(max * 1.2)) * (width - left - 20));
+  const scale = (ms: number) =>
+    Number.isNaN(ms) || ms <= 0 ? 0 : (Math.log10(Math.max(1, ms)) / Math.log10(max * 1.2)) * (width - left - 20);
   const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const ticks = [1, 10, 100, 1000, 10000].filter((t) => t <= max * 1.2);
   return [
@@ -126,7 +142,10 @@ export function renderSvg(report: BenchReport): string {
     `<title>Latency p50 and p99 (ms, log scale): this service against bare Temporal, ${escape(report.at)}</title>`,
     '<rect width="100%" height="100%" fill="white"/>',
     `<text x="10" y="20" font-size="14" font-weight="bold">Latency in ms, log scale: p50 (dark) and p99 (light); ${escape(report.at)}</text>`,
-    ...ticks.map((t) => `<line x1="${left + scale(t)}" y1="${top - 8}" x2="${left + scale(t)}" y2="${height - 30}" stroke="#ddd"/><text x="${left + scale(t)}" y="${height - 14}" text-anchor="middle">${t}</text>`),
+    ...ticks.map(
+      (t) =>
+        `<line x1="${left + scale(t)}" y1="${top - 8}" x2="${left + scale(t)}" y2="${height - 30}" stroke="#ddd"/><text x="${left + scale(t)}" y="${height - 14}" text-anchor="middle">${t}</text>`,
+    ),
     ...bars.map((b, k) => {
       const y = top + k * row;
       const colour = b.system === 'service' ? ['#1d70b8', '#9dc3e6'] : ['#505a5f', '#c4c9cc'];

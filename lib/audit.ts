@@ -103,14 +103,21 @@ export async function verifyAuditLog(prisma: PrismaClient): Promise<AuditVerific
   let prevHash = GENESIS;
   let expectedSeq = 1n;
   let entries = 0;
-  for (let cursor: bigint | undefined; ; ) {
-    const batch = await prisma.auditLog.findMany({ where: cursor === undefined ? {} : { seq: { gt: cursor } }, orderBy: { seq: 'asc' }, take: 1_000 });
+  for (let cursor: bigint | undefined; ;) {
+    const batch = await prisma.auditLog.findMany({
+      where: cursor === undefined ? {} : { seq: { gt: cursor } },
+      orderBy: { seq: 'asc' },
+      take: 1_000,
+    });
     if (batch.length === 0) return { intact: true, entries };
     for (const row of batch) {
       const seq = row.seq.toString();
-      if (row.seq !== expectedSeq) return { intact: false, entries, firstBroken: { seq, problem: `expected entry ${expectedSeq} here: an entry is missing` } };
-      if (row.prevHash !== prevHash) return { intact: false, entries, firstBroken: { seq, problem: 'does not point to the hash of the entry before it' } };
-      if (entryHash(row) !== row.hash) return { intact: false, entries, firstBroken: { seq, problem: 'its content does not match its hash: it was changed' } };
+      if (row.seq !== expectedSeq)
+        return { intact: false, entries, firstBroken: { seq, problem: `expected entry ${expectedSeq} here: an entry is missing` } };
+      if (row.prevHash !== prevHash)
+        return { intact: false, entries, firstBroken: { seq, problem: 'does not point to the hash of the entry before it' } };
+      if (entryHash(row) !== row.hash)
+        return { intact: false, entries, firstBroken: { seq, problem: 'its content does not match its hash: it was changed' } };
       prevHash = row.hash;
       expectedSeq += 1n;
       entries += 1;

@@ -2,9 +2,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port, e.g. localhost:7233');
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// connection URL');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgresql:// connection URL');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** What the worker and the API need: both must be told where Temporal and the database are. */
@@ -33,7 +31,10 @@ export const appConfigSchema = z.object({
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Where email goes; without it the worker logs each message instead of sending it. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('housing-governance <no-reply@localhost>'),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;

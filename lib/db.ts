@@ -12,7 +12,8 @@ export function createPrisma(databaseUrl: string): PrismaClient {
 
 // PostgreSQL down, restarting or unreachable (Prisma codes, driver errors, SQLSTATE class 57P), as
 // opposed to a query it refused: the first is for a caller to retry, the second is not.
-const UNAVAILABLE = /\b(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|57P01|57P02|57P03|DatabaseNotReachable)\b|Connection terminated|timeout exceeded when trying to connect|Can't reach database|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE =
+  /\b(P1001|P1002|P1017|P2024|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|57P01|57P02|57P03|DatabaseNotReachable)\b|Connection terminated|timeout exceeded when trying to connect|Can't reach database|the database system is (starting up|shutting down)/i;
 
 /** True when an error says the database could not be reached (try again later), not that it refused the request. */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -37,14 +37,29 @@ export const isoDateTime = z.iso.datetime({ offset: true });
  * A tally that can be true (a ballot, a consultation): no more taking part than were eligible, and no
  * more for and against than took part. A refusal names the field and the figures.
  */
-export function tallyThatCanBeTrue<S extends z.ZodObject>(schema: S, names: { eligible: string; tookPart: string; for: string; against: string }) {
+export function tallyThatCanBeTrue<S extends z.ZodObject>(
+  schema: S,
+  names: { eligible: string; tookPart: string; for: string; against: string },
+) {
   return schema.superRefine((tally, ctx) => {
     const n = tally as Record<string, number>;
     const [eligible, tookPart, forIt, against] = [n[names.eligible] ?? 0, n[names.tookPart] ?? 0, n[names.for] ?? 0, n[names.against] ?? 0];
-    if (tookPart > eligible) ctx.addIssue({ code: 'custom', path: [names.tookPart], message: `${names.tookPart} (${tookPart}) cannot be more than ${names.eligible} (${eligible})` });
-    if (forIt + against > tookPart) ctx.addIssue({ code: 'custom', path: [names.for], message: `${names.for} and ${names.against} together (${forIt + against}) cannot be more than ${names.tookPart} (${tookPart})` });
+    if (tookPart > eligible)
+      ctx.addIssue({
+        code: 'custom',
+        path: [names.tookPart],
+        message: `${names.tookPart} (${tookPart}) cannot be more than ${names.eligible} (${eligible})`,
+      });
+    if (forIt + against > tookPart)
+      ctx.addIssue({
+        code: 'custom',
+        path: [names.for],
+        message: `${names.for} and ${names.against} together (${forIt + against}) cannot be more than ${names.tookPart} (${tookPart})`,
+      });
   });
 }
 
 /** A calendar date of something that has happened: not after today in London. */
-export const pastDate = z.iso.date().refine((date) => date <= londonDate(new Date()), 'cannot be in the future: it records something that has happened');
+export const pastDate = z.iso
+  .date()
+  .refine((date) => date <= londonDate(new Date()), 'cannot be in the future: it records something that has happened');

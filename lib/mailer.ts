@@ -10,7 +10,9 @@ export interface Mailer {
  * messages are written to the log instead, which is what `npm start` does unless SMTP_URL is set.
  */
 export function createMailer(options: { smtpUrl?: string; from: string; log: (message: object) => void }): Mailer {
-  const transport: Transporter = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : nodemailer.createTransport({ jsonTransport: true });
+  const transport: Transporter = options.smtpUrl
+    ? nodemailer.createTransport(options.smtpUrl)
+    : nodemailer.createTransport({ jsonTransport: true });
   return {
     async send({ to, subject, text, messageId }) {
       const info = await transport.sendMail({ from: options.from, to, subject, text, messageId });

@@ -71,7 +71,13 @@ export function policyModel(registry: ProcessRegistry) {
      * Checks a council's new override against the defaults (throws the ZodError) and writes it, in one
      * transaction with `alongside` (its audit entry).
      */
-    async setPolicy(prisma: PrismaClient, council: string, override: PolicyOverride, updatedBy: string, alongside: Prisma.PrismaPromise<unknown>[] = []): Promise<CouncilPolicy> {
+    async setPolicy(
+      prisma: PrismaClient,
+      council: string,
+      override: PolicyOverride,
+      updatedBy: string,
+      alongside: Prisma.PrismaPromise<unknown>[] = [],
+    ): Promise<CouncilPolicy> {
       const policy = applyOverride(override);
       await prisma.$transaction([
         prisma.councilPolicy.upsert({

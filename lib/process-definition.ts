@@ -14,7 +14,14 @@ export type EmailTemplate = (process: ProcessRef, facts: Record<string, unknown>
 export interface ProcessActivityDependencies {
   prisma: PrismaClient;
   /** Writes an email of `event` (the engine's or a process's own template) for the outbox, in the caller's transaction. */
-  emailRow(input: { process: ProcessRef; event: string; dedupeKey: string; toRoles?: Role[]; toUsers?: string[]; facts: Record<string, unknown> }): Promise<Prisma.NotificationCreateManyArgs>;
+  emailRow(input: {
+    process: ProcessRef;
+    event: string;
+    dedupeKey: string;
+    toRoles?: Role[];
+    toUsers?: string[];
+    facts: Record<string, unknown>;
+  }): Promise<Prisma.NotificationCreateManyArgs>;
 }
 
 // What a process folder tells the service about itself (`workflows/<kind>/definition.ts`). The API,
@@ -160,5 +167,10 @@ export interface ProcessDefinition {
 
 /** What a process's workflow gets of a council's policy: the common part and its own section, nothing of other processes. */
 export function ownPolicy<K extends string, S>(policy: CommonPolicy & Record<string, unknown>, kind: K): CommonPolicy & Record<K, S> {
-  return { calendar: policy.calendar, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, escalation: policy.escalation, [kind]: policy[kind] as S } as CommonPolicy & Record<K, S>;
+  return {
+    calendar: policy.calendar,
+    reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
+    escalation: policy.escalation,
+    [kind]: policy[kind] as S,
+  } as CommonPolicy & Record<K, S>;
 }

@@ -17,7 +17,8 @@ const COMMON_PROCESS_PATHS = ['withdraw', 'cancel', 'timeline', 'documents', 'hi
 export class ProcessDefinitionError extends Error {}
 
 /** The component name of a task form in the API description. */
-export const taskFormId = (kind: string, taskKind: string, outcome?: string): string => `TaskForm.${kind}.${taskKind}${outcome ? `.${outcome}` : ''}`;
+export const taskFormId = (kind: string, taskKind: string, outcome?: string): string =>
+  `TaskForm.${kind}.${taskKind}${outcome ? `.${outcome}` : ''}`;
 
 /** The process definitions the service runs, looked up by kind, checked once when built. */
 export class ProcessRegistry {
@@ -64,7 +65,9 @@ export class ProcessRegistry {
 
   /** The kinds a caller can start with `POST /processes` (a child-only kind cannot). */
   startable(): (ProcessDefinition & { start: NonNullable<ProcessDefinition['start']> })[] {
-    return this.definitions.filter((d): d is ProcessDefinition & { start: NonNullable<ProcessDefinition['start']> } => d.start !== undefined);
+    return this.definitions.filter(
+      (d): d is ProcessDefinition & { start: NonNullable<ProcessDefinition['start']> } => d.start !== undefined,
+    );
   }
 
   /** The schema a task's `form` must pass for `outcome`; undefined for a task kind the process never declared. */
@@ -85,7 +88,9 @@ export class ProcessRegistry {
     const form = this.byKind.get(kind)?.taskForms[taskKind];
     if (!form) return {};
     const ref = (outcome?: string) => `#/components/schemas/${taskFormId(kind, taskKind, outcome)}`;
-    return isByOutcome(form) ? { ...Object.fromEntries(Object.keys(form.byOutcome).map((outcome) => [outcome, ref(outcome)])), '*': ref() } : { '*': ref() };
+    return isByOutcome(form)
+      ? { ...Object.fromEntries(Object.keys(form.byOutcome).map((outcome) => [outcome, ref(outcome)])), '*': ref() }
+      : { '*': ref() };
   }
 
   /** Every task form, named as the API description's components. */
@@ -103,7 +108,8 @@ export class ProcessRegistry {
   }
 }
 
-const isByOutcome = (form: TaskForm): form is Extract<TaskForm, { byOutcome: unknown }> => typeof form === 'object' && form !== null && 'byOutcome' in form;
+const isByOutcome = (form: TaskForm): form is Extract<TaskForm, { byOutcome: unknown }> =>
+  typeof form === 'object' && form !== null && 'byOutcome' in form;
 
 /** The service's processes. Tests build their own registry with fixture processes added. */
 export const PROCESSES = new ProcessRegistry(PROCESS_DEFINITIONS);

@@ -18,7 +18,10 @@ type FromThread = { result: ReplayResult; threadId: number } | { error: string }
  * event loop: the main thread only fetches histories and hands them over, one at a time, and gets each
  * result back as it comes. Yields the results in order, each with the id of the thread that replayed it.
  */
-export async function* replayOffThread(bundle: WorkflowBundle, inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>): AsyncGenerator<ReplayResult & { threadId: number }> {
+export async function* replayOffThread(
+  bundle: WorkflowBundle,
+  inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>,
+): AsyncGenerator<ReplayResult & { threadId: number }> {
   const thread = startThread(bundle);
   const answers: FromThread[] = [];
   let wake: (() => void) | undefined;
@@ -46,7 +49,10 @@ export async function* replayOffThread(bundle: WorkflowBundle, inputs: AsyncIter
   try {
     for await (const input of inputs) {
       // One run in the thread at a time: a council's thousands of histories are never all in memory.
-      const history = typeof (input.history as History).events?.[0]?.eventType === 'number' ? historyToJSON(input.history as History) : JSON.stringify(input.history);
+      const history =
+        typeof (input.history as History).events?.[0]?.eventType === 'number'
+          ? historyToJSON(input.history as History)
+          : JSON.stringify(input.history);
       thread.postMessage({ run: { ...input, history } } satisfies ToThread);
       const answer = await next();
       if ('error' in answer) throw new Error(`replay failed: ${answer.error}`);
@@ -92,7 +98,8 @@ async function serveReplays(): Promise<void> {
     telemetryOptions: FORWARD_CORE_LOGS,
   });
   try {
-    for await (const result of replayStream((workerData as { bundle: WorkflowBundle }).bundle, runs())) port.postMessage({ result, threadId } satisfies FromThread);
+    for await (const result of replayStream((workerData as { bundle: WorkflowBundle }).bundle, runs()))
+      port.postMessage({ result, threadId } satisfies FromThread);
   } catch (err) {
     port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies FromThread);
   }

@@ -27,9 +27,15 @@ async function* whileReplaying<T>(results: AsyncIterable<T>): AsyncGenerator<T> 
  * they are written, so the line's own time is matched against the replays' times. The API, which
  * replays for auditors, runs no other worker; a worker process never replays.
  */
-export function isReplayDivergenceLog(message: string, meta: Record<string | symbol, unknown> | undefined, timestampNanos?: bigint): boolean {
+export function isReplayDivergenceLog(
+  message: string,
+  meta: Record<string | symbol, unknown> | undefined,
+  timestampNanos?: bigint,
+): boolean {
   if (message !== 'Failing workflow task' || !/Nondetermin/i.test(String(meta?.failure ?? ''))) return false;
-  const at = Number((timestampNanos ?? (meta?.[Symbol.for('log_timestamp')] as bigint | undefined) ?? BigInt(Date.now()) * 1_000_000n) / 1_000_000n);
+  const at = Number(
+    (timestampNanos ?? (meta?.[Symbol.for('log_timestamp')] as bigint | undefined) ?? BigInt(Date.now()) * 1_000_000n) / 1_000_000n,
+  );
   // A millisecond either side for the clocks' granularity.
   return replayPeriods.some((period) => at >= period.from - 1 && at <= (period.to ?? Infinity) + 1);
 }
@@ -189,7 +195,10 @@ async function firstDivergentEvent(bundle: WorkflowBundle, history: History, wor
  * Replays runs against workflow code with one replay worker for all of them (not one per run), and
  * yields each result as it comes, so a council's thousands of histories stream and stay in bounds.
  */
-export async function* replayStream(bundle: WorkflowBundle, inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>): AsyncGenerator<RunReplay & { processId: string; workflowId: string }> {
+export async function* replayStream(
+  bundle: WorkflowBundle,
+  inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>,
+): AsyncGenerator<RunReplay & { processId: string; workflowId: string }> {
   const pending: (ReplayInput & { history: History })[] = [];
   async function* feed() {
     for await (const input of inputs) {
@@ -220,7 +229,11 @@ export const inputsOf = (processId: string, runs: { workflowId?: string; runId: 
  * Gathers replay results into a report for each process, in the order given (`processIds`, or as they
  * come); `progress` hears of each run as it is replayed.
  */
-export async function reportsOf(results: AsyncIterable<RunReplay & { processId: string }>, processIds: string[] = [], progress?: (run: RunReplay) => void | Promise<void>): Promise<ReplayReport[]> {
+export async function reportsOf(
+  results: AsyncIterable<RunReplay & { processId: string }>,
+  processIds: string[] = [],
+  progress?: (run: RunReplay) => void | Promise<void>,
+): Promise<ReplayReport[]> {
   const reports = new Map<string, ReplayReport>(processIds.map((processId) => [processId, { processId, deterministic: true, runs: [] }]));
   for await (const { processId, runId, deterministic, divergence } of results) {
     const run = { runId, deterministic, ...(divergence ? { divergence } : {}) };
@@ -234,7 +247,11 @@ export async function reportsOf(results: AsyncIterable<RunReplay & { processId: 
 }
 
 /** Replays the runs of one process; a divergence names its event. */
-export async function replayRuns(bundle: WorkflowBundle, processId: string, runs: { workflowId?: string; runId: string; history: History | unknown }[]): Promise<ReplayReport> {
+export async function replayRuns(
+  bundle: WorkflowBundle,
+  processId: string,
+  runs: { workflowId?: string; runId: string; history: History | unknown }[],
+): Promise<ReplayReport> {
   const [report] = await reportsOf(replayStream(bundle, inputsOf(processId, runs)), [processId]);
   return report as ReplayReport;
 }
@@ -242,6 +259,7 @@ export async function replayRuns(bundle: WorkflowBundle, processId: string, runs
 /** Every run of each process in turn, fetched as the replay needs them (for a council's batch). */
 export async function* runsOfProcesses(client: Client, processIds: Iterable<string>): AsyncGenerator<ReplayInput> {
   for (const processId of processIds) {
-    for (const run of await processRuns(client, processId)) yield { processId, workflowId: run.workflowId, runId: run.runId, history: run.history };
+    for (const run of await processRuns(client, processId))
+      yield { processId, workflowId: run.workflowId, runId: run.runId, history: run.history };
   }
 }

@@ -24,7 +24,11 @@ export function unstorableText(value: string, { multiLine }: { multiLine: boolea
 }
 
 /** The first string (or object key) in a parsed request part that cannot be accepted, with its path. */
-export function findUnstorableText(value: unknown, { multiLine }: { multiLine: boolean }, path: (string | number)[] = []): { path: (string | number)[]; message: string } | undefined {
+export function findUnstorableText(
+  value: unknown,
+  { multiLine }: { multiLine: boolean },
+  path: (string | number)[] = [],
+): { path: (string | number)[]; message: string } | undefined {
   if (typeof value === 'string') {
     const message = unstorableText(value, { multiLine });
     return message ? { path, message } : undefined;

@@ -16,9 +16,7 @@ export function londonDate(at: Date): string {
 
 /** Minutes London is ahead of UTC at an instant (0 or 60). */
 function londonOffsetMinutes(at: Date): number {
-  const name = londonOffsetFormat
-    .formatToParts(at)
-    .find((part) => part.type === 'timeZoneName')?.value;
+  const name = londonOffsetFormat.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value;
   const match = /GMT([+-]\d+)?/.exec(name ?? '');
   return match?.[1] ? Number(match[1]) * 60 : 0;
 }
@@ -34,7 +32,12 @@ const bankHolidaysByYear = new Map<number, Set<string>>();
 function bankHolidays(year: number): Set<string> {
   let dates = bankHolidaysByYear.get(year);
   if (!dates) {
-    dates = new Set(englandAndWales.getHolidays(year).filter((holiday) => holiday.type === 'public').map((holiday) => holiday.date.slice(0, 10)));
+    dates = new Set(
+      englandAndWales
+        .getHolidays(year)
+        .filter((holiday) => holiday.type === 'public')
+        .map((holiday) => holiday.date.slice(0, 10)),
+    );
     bankHolidaysByYear.set(year, dates);
   }
   return dates;
@@ -49,7 +52,7 @@ export function isWorkingDay(date: string): boolean {
 /** The London date `workingDays` working days after the date of `from`. */
 export function addWorkingDays(from: Date, workingDays: number): string {
   let date = londonDate(from);
-  for (let counted = 0; counted < workingDays; ) {
+  for (let counted = 0; counted < workingDays;) {
     date = addDays(date, 1);
     if (isWorkingDay(date)) counted += 1;
   }

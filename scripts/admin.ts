@@ -50,14 +50,19 @@ async function main(): Promise<void> {
     await prisma.$queryRaw`SELECT 1`;
   } catch {
     await prisma.$disconnect();
-    throw new Error(`cannot reach the database at ${withoutPassword(database.url)} (${database.from}).\nIs \`npm start\` running? Otherwise set DATABASE_URL to the service's database.`);
+    throw new Error(
+      `cannot reach the database at ${withoutPassword(database.url)} (${database.from}).\nIs \`npm start\` running? Otherwise set DATABASE_URL to the service's database.`,
+    );
   }
   // Changes made here are commands too: they go to the audit log under the operating-system user.
-  const audit = (action: string, details: Record<string, unknown>) => appendAudit(prisma, { actorUserId: `cli:${userInfo().username}`, action: `admin.${action}`, details });
+  const audit = (action: string, details: Record<string, unknown>) =>
+    appendAudit(prisma, { actorUserId: `cli:${userInfo().username}`, action: `admin.${action}`, details });
   try {
     switch (command) {
       case 'user': {
-        const user = z.object({ id, displayName: z.string().min(1), email: z.email().optional() }).parse({ id: args[0], displayName: values.name, email: values.email });
+        const user = z
+          .object({ id, displayName: z.string().min(1), email: z.email().optional() })
+          .parse({ id: args[0], displayName: values.name, email: values.email });
         await createUser(prisma, user);
         await audit('user', { userId: user.id, displayName: user.displayName, email: user.email });
         console.log(`user ${user.id} saved`);
@@ -68,7 +73,12 @@ async function main(): Promise<void> {
           .object({ userId: id, role: z.enum(ROLES), council, groupKey: z.string().default('') })
           .refine((g) => (g.role === 'resident_rep') === (g.groupKey !== ''), 'a resident_rep grant names its group (--group), and only it')
           // A group is named as people know it; its key is derived as the service derives it.
-          .parse({ userId: args[0], role: args[1], council: args[2], groupKey: values.group === undefined ? undefined : groupKeyOf(values.group) });
+          .parse({
+            userId: args[0],
+            role: args[1],
+            council: args[2],
+            groupKey: values.group === undefined ? undefined : groupKeyOf(values.group),
+          });
         await grantRole(prisma, grant.userId, grant);
         await audit('grant', grant);
         console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);
@@ -83,7 +93,11 @@ async function main(): Promise<void> {
       }
       case 'council': {
         const record = z.object({ slug: councilSlug, name: z.string().trim().min(1).max(200) }).parse({ slug: args[0], name: values.name });
-        await prisma.council.upsert({ where: { slug: record.slug }, create: { ...record, updatedAt: new Date() }, update: { name: record.name, updatedAt: new Date() } });
+        await prisma.council.upsert({
+          where: { slug: record.slug },
+          create: { ...record, updatedAt: new Date() },
+          update: { name: record.name, updatedAt: new Date() },
+        });
         await audit('council', record);
         console.log(`council ${record.slug} is "${record.name}"`);
         break;

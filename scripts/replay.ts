@@ -12,10 +12,15 @@ import { embeddedDatabaseUrl } from './lib/embedded-postgres';
 
 /** One line per run, as its replay finishes. */
 const line = (run: { processId: string; runId: string; deterministic: boolean; divergence?: { eventId?: number; message: string } }) =>
-  run.deterministic ? `${run.processId} ${run.runId}: deterministic` : `${run.processId} ${run.runId}: DIVERGES at event ${run.divergence?.eventId ?? '?'}: ${run.divergence?.message}`;
+  run.deterministic
+    ? `${run.processId} ${run.runId}: deterministic`
+    : `${run.processId} ${run.runId}: DIVERGES at event ${run.divergence?.eventId ?? '?'}: ${run.divergence?.message}`;
 
 async function main(): Promise<boolean> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { file: { type: 'string' }, council: { type: 'string' }, workflows: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { file: { type: 'string' }, council: { type: 'string' }, workflows: { type: 'string' } },
+  });
   const code = await workflowCode(undefined, values.workflows ? path.resolve(values.workflows) : undefined)();
   let inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>;
   let close = async () => undefined as unknown;
@@ -30,7 +35,9 @@ async function main(): Promise<boolean> {
     let ids = positionals;
     if (values.council) {
       const prisma = createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT));
-      ids = (await prisma.processRecord.findMany({ where: { council: values.council }, select: { id: true }, orderBy: { startedAt: 'asc' } })).map((r) => r.id);
+      ids = (
+        await prisma.processRecord.findMany({ where: { council: values.council }, select: { id: true }, orderBy: { startedAt: 'asc' } })
+      ).map((r) => r.id);
       await prisma.$disconnect();
     }
     if (ids.length === 0) throw new Error('name a process id, --file <history.json> or --council <council>');
@@ -50,7 +57,9 @@ async function main(): Promise<boolean> {
     await close();
   }
   const seconds = (Date.now() - started) / 1000;
-  console.error(`${runs} runs replayed in ${seconds.toFixed(1)} s (${(runs / Math.max(seconds, 0.001)).toFixed(0)}/s): ${ok ? 'all deterministic' : 'DIVERGENCES found'}`);
+  console.error(
+    `${runs} runs replayed in ${seconds.toFixed(1)} s (${(runs / Math.max(seconds, 0.001)).toFixed(0)}/s): ${ok ? 'all deterministic' : 'DIVERGENCES found'}`,
+  );
   return ok;
 }
 

@@ -22,7 +22,10 @@ const CHILD_STOP_GRACE_MS = 5_000;
 async function main(): Promise<void> {
   const config = parseConfig(launcherConfigSchema);
   const dataDir = path.resolve(PROJECT_ROOT, config.HG_DATA_DIR);
-  const stack: { postgres?: RunningPostgres; temporal?: DevServer; children: Map<string, ChildProcess>; restarters: Restarter[] } = { children: new Map(), restarters: [] };
+  const stack: { postgres?: RunningPostgres; temporal?: DevServer; children: Map<string, ChildProcess>; restarters: Restarter[] } = {
+    children: new Map(),
+    restarters: [],
+  };
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -61,7 +64,10 @@ async function main(): Promise<void> {
       databaseUrl = (stack.postgres as RunningPostgres | undefined)?.urlFor('housing_governance');
       // `npm run admin` finds this database here, whatever port it runs on.
       mkdirSync(path.dirname(RUNNING_DATABASE_FILE), { recursive: true });
-      writeFileSync(RUNNING_DATABASE_FILE, JSON.stringify({ url: databaseUrl, port: config.EMBEDDED_PG_PORT, startedAt: new Date().toISOString() }));
+      writeFileSync(
+        RUNNING_DATABASE_FILE,
+        JSON.stringify({ url: databaseUrl, port: config.EMBEDDED_PG_PORT, startedAt: new Date().toISOString() }),
+      );
     }
 
     let temporalAddress = config.TEMPORAL_ADDRESS;

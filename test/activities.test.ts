@@ -51,19 +51,37 @@ describe('engine activities, retried as Temporal would after a crash', () => {
     expect(await prisma.document.count({ where: { processId: process.processId } })).toBe(2);
   });
 
-  it('numbers documents of one kind made at the same moment (an SLA set\'s negotiations deciding at once) 1 to N, each once', async () => {
+  it("numbers documents of one kind made at the same moment (an SLA set's negotiations deciding at once) 1 to N, each once", async () => {
     const process = processRef();
     const env = new MockActivityEnvironment();
 
-    const made = (await Promise.all(Array.from({ length: 12 }, (_, i) => env.run(activities.generateDocument, documentInput(process, `decision-record:negotiation-${i}`))))) as { version: number }[];
+    const made = (await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        env.run(activities.generateDocument, documentInput(process, `decision-record:negotiation-${i}`)),
+      ),
+    )) as { version: number }[];
 
     expect(made.map((document) => document.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
   it('puts a task in the inbox, on the timeline and in the outbox once, however often it is retried', async () => {
     const process = processRef();
-    await prisma.appUser.create({ data: { id: `hm-${process.council}`, displayName: 'HM', email: `hm@${process.council}.test`, grants: { create: { council: process.council, role: 'housing_manager' } } } });
-    const task = { taskId: 'appoint-adviser', kind: 'appoint_adviser', title: 'Appoint an adviser', role: 'housing_manager' as const, outcomes: ['appoint'], openedAt: '2026-11-23T10:00:00.000Z' };
+    await prisma.appUser.create({
+      data: {
+        id: `hm-${process.council}`,
+        displayName: 'HM',
+        email: `hm@${process.council}.test`,
+        grants: { create: { council: process.council, role: 'housing_manager' } },
+      },
+    });
+    const task = {
+      taskId: 'appoint-adviser',
+      kind: 'appoint_adviser',
+      title: 'Appoint an adviser',
+      role: 'housing_manager' as const,
+      outcomes: ['appoint'],
+      openedAt: '2026-11-23T10:00:00.000Z',
+    };
     const env = new MockActivityEnvironment();
 
     await env.run(activities.taskOpened, { process, task });
@@ -77,13 +95,20 @@ describe('engine activities, retried as Temporal would after a crash', () => {
 
   it('records an email nobody can receive, rather than dropping it', async () => {
     const process = processRef();
-    const task = { taskId: 'sign', kind: 'sign', title: 'Sign', role: 'legal_services' as const, outcomes: ['sign'], openedAt: '2026-11-23T10:00:00.000Z' };
+    const task = {
+      taskId: 'sign',
+      kind: 'sign',
+      title: 'Sign',
+      role: 'legal_services' as const,
+      outcomes: ['sign'],
+      openedAt: '2026-11-23T10:00:00.000Z',
+    };
 
     await new MockActivityEnvironment().run(activities.taskOpened, { process, task });
 
-    expect(await prisma.notification.findMany({ where: { processId: process.processId }, select: { status: true, recipients: true } })).toEqual([
-      { status: 'no_recipients', recipients: [] },
-    ]);
+    expect(
+      await prisma.notification.findMany({ where: { processId: process.processId }, select: { status: true, recipients: true } }),
+    ).toEqual([{ status: 'no_recipients', recipients: [] }]);
   });
 });
 
@@ -106,11 +131,22 @@ describe('the outbox dispatcher', () => {
       close: () => smtp.close(),
     };
     const dedupeKey = `${process.processId}~appoint-adviser:decided`;
-    await prisma.notification.create({ data: { id: randomUUID(), dedupeKey, processId: process.processId, event: 'decision_made', recipients: [to], subject: 'Decision recorded', body: 'text', status: 'pending' } });
+    await prisma.notification.create({
+      data: {
+        id: randomUUID(),
+        dedupeKey,
+        processId: process.processId,
+        event: 'decision_made',
+        recipients: [to],
+        subject: 'Decision recorded',
+        body: 'text',
+        status: 'pending',
+      },
+    });
     try {
       await dispatchOutbox(prisma, losingFirstCommit, createLogger('test', 'silent'));
       await dispatchOutbox(prisma, losingFirstCommit, createLogger('test', 'silent'));
-      const sent = (await mailboxWait(mailbox, (mail) => mail.to.includes(to), 2));
+      const sent = await mailboxWait(mailbox, (mail) => mail.to.includes(to), 2);
 
       expect(sent.map((m) => m.messageId)).toEqual([messageIdOf(dedupeKey), messageIdOf(dedupeKey)]);
       expect((await prisma.notification.findUniqueOrThrow({ where: { dedupeKey } })).status).toBe('sent');

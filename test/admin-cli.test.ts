@@ -7,7 +7,10 @@ import { freePort } from '../scripts/lib/ports';
 import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
 
 const run = promisify(execFile);
-const adminWith = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'admin.ts'), ...args], { env: { ...process.env, ...env } });
+const adminWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'admin.ts'), ...args], {
+    env: { ...process.env, ...env },
+  });
 const admin = (...args: string[]) => adminWith({ DATABASE_URL: stack.databaseUrl }, ...args);
 
 let stack: TestStack;
@@ -28,7 +31,10 @@ describe('npm run admin', () => {
     const { stdout } = await admin('token', userId, '--label', 'first admin');
     const token = stdout.trim().split('\n').pop() as string;
 
-    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: { userId, email: '', token }, body: { reminderWorkingDaysBefore: 3 } });
+    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, {
+      as: { userId, email: '', token },
+      body: { reminderWorkingDaysBefore: 3 },
+    });
     expect(policy).toMatchObject({ status: 200, body: { reminderWorkingDaysBefore: 3 } });
     const stored = await stack.prisma.apiToken.findFirstOrThrow({ where: { userId } });
     expect(stored.tokenHash).not.toContain(token);
@@ -42,7 +48,9 @@ describe('npm run admin', () => {
     const council = uniqueCouncil();
     await admin('user', `rep-${council}`, '--name', 'Rita Rep');
 
-    await expect(admin('grant', `rep-${council}`, 'resident_rep', council)).rejects.toMatchObject({ stderr: expect.stringContaining('names its group') });
+    await expect(admin('grant', `rep-${council}`, 'resident_rep', council)).rejects.toMatchObject({
+      stderr: expect.stringContaining('names its group'),
+    });
     expect(await stack.prisma.roleGrant.count({ where: { userId: `rep-${council}` } })).toBe(0);
   });
 
@@ -60,10 +68,19 @@ describe('npm run admin', () => {
     const council = uniqueCouncil();
     await admin('user', `rep2-${council}`, '--name', 'Rita Rep');
 
-    const { stdout } = await admin('grant', `rep2-${council}`, 'resident_rep', council, '--group', 'Churchill Gardens Residents Association');
+    const { stdout } = await admin(
+      'grant',
+      `rep2-${council}`,
+      'resident_rep',
+      council,
+      '--group',
+      'Churchill Gardens Residents Association',
+    );
 
     expect(stdout).toContain('for churchill-gardens-residents-association');
-    expect(await stack.prisma.roleGrant.findFirstOrThrow({ where: { userId: `rep2-${council}` } })).toMatchObject({ groupKey: 'churchill-gardens-residents-association' });
+    expect(await stack.prisma.roleGrant.findFirstOrThrow({ where: { userId: `rep2-${council}` } })).toMatchObject({
+      groupKey: 'churchill-gardens-residents-association',
+    });
   });
 
   it('finds the database `npm start` noted in its data folder, and says plainly when there is none to reach', async () => {
@@ -73,7 +90,13 @@ describe('npm run admin', () => {
     const council = uniqueCouncil();
 
     await adminWith({ DATABASE_URL: '', HG_DATA_DIR: dataDir }, 'user', `noted-${council}`, '--name', 'Noted User');
-    const nowhere = adminWith({ DATABASE_URL: '', HG_DATA_DIR: path.join(dataDir, 'none'), EMBEDDED_PG_PORT: String(await freePort()) }, 'user', `lost-${council}`, '--name', 'Lost');
+    const nowhere = adminWith(
+      { DATABASE_URL: '', HG_DATA_DIR: path.join(dataDir, 'none'), EMBEDDED_PG_PORT: String(await freePort()) },
+      'user',
+      `lost-${council}`,
+      '--name',
+      'Lost',
+    );
 
     expect(await stack.prisma.appUser.count({ where: { id: `noted-${council}` } })).toBe(1);
     const failed = (await nowhere.catch((err: unknown) => err)) as { code: number; stderr: string };

@@ -32,7 +32,11 @@ function schemathesis(args: string[]): Promise<{ code: number | null; output: st
   return new Promise((resolve, reject) => {
     // In a folder of its own: schemathesis keeps a cache of what it found where it runs, and replays it.
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'hg-schemathesis-'));
-    const child = spawn(st, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    const child = spawn(st, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

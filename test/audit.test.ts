@@ -15,16 +15,27 @@ afterAll(async () => {
 });
 
 const verify = async () =>
-  (await callApi<{ intact: boolean; entries: number; firstBroken?: { seq: string; problem: string } }>(stack.baseUrl, 'GET', '/audit/verify', { as: cast.auditor })).body;
+  (
+    await callApi<{ intact: boolean; entries: number; firstBroken?: { seq: string; problem: string } }>(
+      stack.baseUrl,
+      'GET',
+      '/audit/verify',
+      { as: cast.auditor },
+    )
+  ).body;
 
 describe('the audit log', () => {
   // Each test has its own people and processes, and reads its own entries: they pass alone and in any order.
-  const entriesBy = (people: { userId: string }[]) => stack.prisma.auditLog.findMany({ where: { actorUserId: { in: people.map((p) => p.userId) } }, orderBy: { seq: 'asc' } });
+  const entriesBy = (people: { userId: string }[]) =>
+    stack.prisma.auditLog.findMany({ where: { actorUserId: { in: people.map((p) => p.userId) } }, orderBy: { seq: 'asc' } });
 
   it('records every command that changed state, with who did it, chained by hashes', async () => {
     const processId = await startLma(stack, cast);
     await completeTask(stack, await adviserTask(stack, processId, cast.housingManager), cast.housingManager, appointment);
-    await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: { reminderWorkingDaysBefore: 3 } });
+    await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
+      as: cast.programmeManager,
+      body: { reminderWorkingDaysBefore: 3 },
+    });
 
     const entries = await entriesBy([cast.rep, cast.housingManager, cast.programmeManager]);
     const result = await verify();
@@ -43,11 +54,16 @@ describe('the audit log', () => {
 
   it('cannot be changed or emptied by the application: the database refuses', async () => {
     const own = await lmaCast(stack);
-    await callApi(stack.baseUrl, 'PUT', `/councils/${own.council}/policy`, { as: own.programmeManager, body: { reminderWorkingDaysBefore: 2 } });
+    await callApi(stack.baseUrl, 'PUT', `/councils/${own.council}/policy`, {
+      as: own.programmeManager,
+      body: { reminderWorkingDaysBefore: 2 },
+    });
     const [first] = await entriesBy([own.programmeManager]);
     if (!first) throw new Error('the policy change was not audited');
 
-    await expect(stack.prisma.auditLog.update({ where: { seq: first.seq }, data: { action: 'nothing happened' } })).rejects.toThrow(/append-only/);
+    await expect(stack.prisma.auditLog.update({ where: { seq: first.seq }, data: { action: 'nothing happened' } })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(stack.prisma.auditLog.deleteMany({})).rejects.toThrow(/append-only/);
     await expect(stack.prisma.$executeRawUnsafe('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
     expect((await verify()).intact).toBe(true);
@@ -64,7 +80,11 @@ describe('the audit log', () => {
     expect((await viewOf(stack, processId, own.auditor)).decisions).toHaveLength(1);
     const entries = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actorUserId: own.housingManager.userId, actorRole: 'housing_manager', details: { taskId: 'appoint-adviser', outcome: 'appoint', form: appointment.form } });
+    expect(entries[0]).toMatchObject({
+      actorUserId: own.housingManager.userId,
+      actorRole: 'housing_manager',
+      details: { taskId: 'appoint-adviser', outcome: 'appoint', form: appointment.form },
+    });
   });
 
   it('refuses a second, different decision on a decided task with 409, and audits nothing for it', async () => {
@@ -73,10 +93,16 @@ describe('the audit log', () => {
     const taskId = await adviserTask(stack, processId, own.housingManager);
     await completeTask(stack, taskId, own.housingManager, appointment);
 
-    const again = await completeTask(stack, taskId, own.housingManager, { ...appointment, form: { adviserUserId: 'hm-eve', adviserName: 'Eve Adviser' } });
+    const again = await completeTask(stack, taskId, own.housingManager, {
+      ...appointment,
+      form: { adviserUserId: 'hm-eve', adviserName: 'Eve Adviser' },
+    });
 
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ type: expect.stringMatching(/task-already-decided$/), decision: { outcome: 'appoint', form: appointment.form } });
+    expect(again.body).toMatchObject({
+      type: expect.stringMatching(/task-already-decided$/),
+      decision: { outcome: 'appoint', form: appointment.form },
+    });
     const entries = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });
     expect(entries.map((entry) => entry.details)).toEqual([expect.objectContaining({ form: appointment.form })]);
   });
@@ -88,7 +114,10 @@ describe('the audit log', () => {
     const actor = { userId: own.housingManager.userId, role: 'housing_manager' as const, tokenId: 'token-of-the-dead-api' };
 
     // What the API sends before it could append anything itself; nothing runs after it.
-    await stack.client.workflow.getHandle(processId).executeUpdate(completeTaskUpdate, { args: [{ taskId: taskId.split('~')[1]!, actor, ...appointment }], updateId: `complete-task:appoint-adviser` });
+    await stack.client.workflow.getHandle(processId).executeUpdate(completeTaskUpdate, {
+      args: [{ taskId: taskId.split('~')[1]!, actor, ...appointment }],
+      updateId: `complete-task:appoint-adviser`,
+    });
 
     const entries = await stack.prisma.auditLog.findMany({ where: { processId }, orderBy: { seq: 'asc' } });
     expect(entries.map((entry) => [entry.action, entry.actorUserId, entry.tokenId])).toEqual([
@@ -100,7 +129,14 @@ describe('the audit log', () => {
   it('appends 50 policy changes sent at once, each once, the chain intact', async () => {
     const own = await lmaCast(stack);
 
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, k) => callApi(stack.baseUrl, 'PUT', `/councils/${own.council}/policy`, { as: own.programmeManager, body: { reminderWorkingDaysBefore: 1 + (k % 5) } })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        callApi(stack.baseUrl, 'PUT', `/councils/${own.council}/policy`, {
+          as: own.programmeManager,
+          body: { reminderWorkingDaysBefore: 1 + (k % 5) },
+        }),
+      ),
+    );
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
     expect(await stack.prisma.auditLog.count({ where: { action: 'policy.change', actorUserId: own.programmeManager.userId } })).toBe(50);
@@ -117,12 +153,20 @@ describe('the audit log', () => {
     // is put back afterwards, so the log is whole again for whatever runs next.
     const admin = new Client({ connectionString: stack.databaseUrl });
     await admin.connect();
-    const tamper = (outcome: string) => admin.query(`UPDATE audit_log SET details = jsonb_set(details, '{outcome}', $1::jsonb) WHERE seq = $2`, [JSON.stringify(outcome), decision.seq]);
+    const tamper = (outcome: string) =>
+      admin.query(`UPDATE audit_log SET details = jsonb_set(details, '{outcome}', $1::jsonb) WHERE seq = $2`, [
+        JSON.stringify(outcome),
+        decision.seq,
+      ]);
     try {
       await admin.query("SET session_replication_role = 'replica'");
       await tamper('reject');
       const result = await verify();
-      expect(result).toEqual({ intact: false, entries: await stack.prisma.auditLog.count({ where: { seq: { lt: decision.seq } } }), firstBroken: { seq: String(decision.seq), problem: 'its content does not match its hash: it was changed' } });
+      expect(result).toEqual({
+        intact: false,
+        entries: await stack.prisma.auditLog.count({ where: { seq: { lt: decision.seq } } }),
+        firstBroken: { seq: String(decision.seq), problem: 'its content does not match its hash: it was changed' },
+      });
     } finally {
       await tamper('appoint');
       await admin.end();

@@ -34,7 +34,8 @@ interface ExportedHistory {
   processId: string;
   runs: { runId: string; status: string; history: { events: { eventId: string; eventType: string }[] } }[];
 }
-const exportHistory = async () => (await callApi<ExportedHistory>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor })).body;
+const exportHistory = async () =>
+  (await callApi<ExportedHistory>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor })).body;
 
 describe('what an auditor can check', () => {
   it('exports the event history of every run, in the JSON the Temporal tools use, and it replays clean', async () => {
@@ -42,12 +43,21 @@ describe('what an auditor can check', () => {
 
     expect(exported.runs).toHaveLength(1);
     expect(exported.runs[0]!.history.events[0]).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' });
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, exported.runs[0]!.history, processId)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, exported.runs[0]!.history, processId),
+    ).resolves.toBeUndefined();
   });
 
   it('replays a process against the current code through the API, and every process of a council in a batch', async () => {
-    const single = await callApi<{ deterministic: boolean; runs: unknown[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
-    const batch = await callApi<{ deterministic: boolean; processes: { processId: string }[] }>(stack.baseUrl, 'POST', `/councils/${cast.council}/replay`, { as: cast.auditor });
+    const single = await callApi<{ deterministic: boolean; runs: unknown[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, {
+      as: cast.auditor,
+    });
+    const batch = await callApi<{ deterministic: boolean; processes: { processId: string }[] }>(
+      stack.baseUrl,
+      'POST',
+      `/councils/${cast.council}/replay`,
+      { as: cast.auditor },
+    );
 
     expect(single.body).toMatchObject({ deterministic: true, runs: [{ deterministic: true }] });
     expect(batch.body.deterministic).toBe(true);
@@ -58,7 +68,9 @@ describe('what an auditor can check', () => {
     // An API that answers at once: any replay is then a long one.
     const { baseUrl, close } = await stack.api({ replayAnswerWaitMs: 0 });
     try {
-      const asked = await callApi<{ replayId: string; status: string }>(baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+      const asked = await callApi<{ replayId: string; status: string }>(baseUrl, 'POST', `/processes/${processId}/replay`, {
+        as: cast.auditor,
+      });
       expect(asked.status).toBe(202);
       expect(asked.headers.get('location')).toBe(`/replays/${asked.body.replayId}`);
       expect(asked.body).toMatchObject({ status: 'running', processId, council: cast.council });
@@ -66,11 +78,20 @@ describe('what an auditor can check', () => {
       expect((await callApi(baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).status).toBe(200);
 
       const done = await eventually(async () => {
-        const job = await callApi<{ status: string; runsReplayed: number; runsDiverged: number; report: unknown }>(stack.baseUrl, 'GET', `/replays/${asked.body.replayId}`, { as: cast.auditor });
+        const job = await callApi<{ status: string; runsReplayed: number; runsDiverged: number; report: unknown }>(
+          stack.baseUrl,
+          'GET',
+          `/replays/${asked.body.replayId}`,
+          { as: cast.auditor },
+        );
         expect(job.body.status).toBe('done');
         return job.body;
       });
-      expect(done).toMatchObject({ runsReplayed: 1, runsDiverged: 0, report: { processId, deterministic: true, runs: [{ deterministic: true }] } });
+      expect(done).toMatchObject({
+        runsReplayed: 1,
+        runsDiverged: 0,
+        report: { processId, deterministic: true, runs: [{ deterministic: true }] },
+      });
       // To anyone but an auditor of its council, the replay does not exist.
       expect((await callApi(stack.baseUrl, 'GET', `/replays/${asked.body.replayId}`, { as: cast.programmeManager })).status).toBe(404);
     } finally {
@@ -78,7 +99,7 @@ describe('what an auditor can check', () => {
     }
   });
 
-  it('replays in a thread of its own, with the same results as in the API\'s thread', async () => {
+  it("replays in a thread of its own, with the same results as in the API's thread", async () => {
     const exported = await exportHistory();
     const inputs = exported.runs.map((r) => ({ processId, workflowId: processId, runId: r.runId, history: r.history }));
     const code = { codePath: testEnv('workflowBundle') };
@@ -87,7 +108,9 @@ describe('what an auditor can check', () => {
     for await (const result of replayOffThread(code, inputs)) offThread.push(result);
 
     expect(offThread.map(({ threadId }) => threadId)).not.toContain(threadId);
-    expect(offThread.map(({ runId, deterministic }) => ({ runId, deterministic }))).toEqual((await replayRuns(code, processId, exported.runs)).runs);
+    expect(offThread.map(({ runId, deterministic }) => ({ runId, deterministic }))).toEqual(
+      (await replayRuns(code, processId, exported.runs)).runs,
+    );
   });
 
   it('reports a deliberately changed workflow as divergent, at the first event it no longer produces', async () => {
@@ -103,22 +126,30 @@ describe('what an auditor can check', () => {
   });
 
   it("does not log a replay's divergence as a worker's warning (the report states it), but would a live worker's", async () => {
-    const [changed, { runs }] = await Promise.all([workflowCode(undefined, path.join(__dirname, 'fixtures', 'lma-changed'))(), exportHistory()]);
+    const [changed, { runs }] = await Promise.all([
+      workflowCode(undefined, path.join(__dirname, 'fixtures', 'lma-changed'))(),
+      exportHistory(),
+    ]);
     const started = Date.now();
     await replayRuns(changed, processId, runs);
     const during = Math.round((started + Date.now()) / 2);
-    const failure = { failure: 'Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: …" }), force_cause: NonDeterministicError }' };
+    const failure = {
+      failure: 'Failure { failure: Some(Failure { message: "[TMPRL1100] Nondeterminism error: …" }), force_cause: NonDeterministicError }',
+    };
     const nanos = (ms: number) => BigInt(ms) * 1_000_000n;
 
     expect(isReplayDivergenceLog('Failing workflow task', failure, nanos(during))).toBe(true);
     expect(isReplayDivergenceLog('Failing workflow task', failure, nanos(Date.now() + 60_000))).toBe(false);
-    expect(isReplayDivergenceLog('Failing workflow task', { failure: 'Failure { message: "activity timed out" }' }, nanos(during))).toBe(false);
+    expect(isReplayDivergenceLog('Failing workflow task', { failure: 'Failure { message: "activity timed out" }' }, nanos(during))).toBe(
+      false,
+    );
   });
 
   it('replays a history file from the command line, and fails with the divergent event against a changed workflow', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hg-history-')), 'history.json');
     writeFileSync(file, JSON.stringify((await exportHistory()).runs[0]!.history));
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'replay.ts'), ...args]);
+    const cli = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'replay.ts'), ...args]);
 
     const clean = await cli('--file', file);
     const divergent = cli('--file', file, '--workflows', path.join(__dirname, 'fixtures', 'lma-changed'));
@@ -128,13 +159,16 @@ describe('what an auditor can check', () => {
   }, 60_000);
 
   it('produces an evidence pack with the timeline, decisions, document hashes, rules, replay and audit checks', async () => {
-    const response = await fetch(`${stack.baseUrl}/processes/${processId}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+    const response = await fetch(`${stack.baseUrl}/processes/${processId}/evidence-pack`, {
+      headers: { authorization: `Bearer ${cast.auditor.token}` },
+    });
     // Long lines wrap in the PDF: compare with white space folded.
     const text = pdfText(Buffer.from(await response.arrayBuffer())).replace(/\s+/g, ' ');
     const [decisionRecord] = await stack.prisma.document.findMany({ where: { processId } });
 
     expect(response.headers.get('content-type')).toBe('application/pdf');
-    for (const heading of ['Timeline', 'Decisions', 'Documents and their SHA-256', 'Rules checked', 'Replay verification', 'Audit log']) expect(text).toContain(heading);
+    for (const heading of ['Timeline', 'Decisions', 'Documents and their SHA-256', 'Rules checked', 'Replay verification', 'Audit log'])
+      expect(text).toContain(heading);
     expect(text).toContain(`appoint-adviser: appoint by ${cast.housingManager.userId} (housing_manager)`);
     expect(text).toContain(decisionRecord!.sha256);
     expect(text).toContain('content matches');
@@ -151,7 +185,9 @@ describe('what an auditor can check', () => {
     ] as const) {
       expect((await callApi(stack.baseUrl, method, route, { as: cast.programmeManager })).status).toBe(403);
     }
-    expect((await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.auditor, body: { reasons: 'audit' } })).status).toBe(403);
+    expect(
+      (await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.auditor, body: { reasons: 'audit' } })).status,
+    ).toBe(403);
     expect(await stack.prisma.auditLog.count({ where: { actorUserId: cast.auditor.userId } })).toBe(0);
   });
 });

@@ -49,7 +49,9 @@ async function startWorkerProcess(): Promise<ChildProcess> {
  * Holds an exclusive lock on a table until released, so statements on it wait. A waiter is recognised
  * by the lock mode it asks for (pg_stat_activity may still show a session's previous statement).
  */
-async function lockTable(table: string): Promise<{ waitFor(mode: 'AccessShareLock' | 'RowExclusiveLock'): Promise<void>; release(): Promise<void> }> {
+async function lockTable(
+  table: string,
+): Promise<{ waitFor(mode: 'AccessShareLock' | 'RowExclusiveLock'): Promise<void>; release(): Promise<void> }> {
   const client = new Client({ connectionString: stack.databaseUrl });
   await client.connect();
   await client.query('BEGIN');
@@ -57,7 +59,10 @@ async function lockTable(table: string): Promise<{ waitFor(mode: 'AccessShareLoc
   return {
     waitFor: (mode) =>
       eventually(async () => {
-        const waiting = await client.query('SELECT 1 FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND mode = $2', [table, mode]);
+        const waiting = await client.query('SELECT 1 FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND mode = $2', [
+          table,
+          mode,
+        ]);
         if (waiting.rowCount === 0) throw new Error(`nothing waits for ${mode} on ${table} yet`);
       }),
     release: async () => {

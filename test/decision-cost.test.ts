@@ -25,7 +25,11 @@ function decisionCosts(events: HistoryEvent[]) {
     let start = index;
     while (start > 0 && !is(events[start], 'WORKFLOW_TASK_SCHEDULED')) start -= 1;
     let end = index;
-    while (end < events.length && events[end]?.workflowExecutionUpdateCompletedEventAttributes?.meta.updateId !== accepted.protocolInstanceId) end += 1;
+    while (
+      end < events.length &&
+      events[end]?.workflowExecutionUpdateCompletedEventAttributes?.meta.updateId !== accepted.protocolInstanceId
+    )
+      end += 1;
     const span = events.slice(start, end + 1);
     return [
       {
@@ -43,10 +47,17 @@ let costs: ReturnType<typeof decisionCosts> = [];
 beforeAll(async () => {
   stack = await startTestStack();
   const cast = await lmaCast(stack);
-  expect((await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: compressedLmaPolicy })).status).toBe(200);
+  expect(
+    (await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: compressedLmaPolicy }))
+      .status,
+  ).toBe(200);
   const processId = await driveToPreparingAgreement(stack, cast);
   await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { ...responsibilities });
-  await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', { insuredBy: 'group', cover: ['public_liability'], healthAndSafety: 'Gloves and kneeling mats' });
+  await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
+    insuredBy: 'group',
+    cover: ['public_liability'],
+    healthAndSafety: 'Gloves and kneeling mats',
+  });
   await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 64, against: 12 });
   await decideNext(stack, processId, 'sign_agreement', cast.rep, 'sign');
   await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');
@@ -70,6 +81,8 @@ describe('what a decision costs in Temporal', () => {
     expect(mean('localActivities')).toBeLessThanOrEqual(LIMITS.localActivities);
     expect(mean('events')).toBeLessThanOrEqual(LIMITS.events);
     // The figures docs/architecture.md states, printed for whoever updates them.
-    console.log(`per decision: ${mean('workflowTasks').toFixed(1)} workflow tasks, ${mean('events').toFixed(1)} events, ${mean('localActivities').toFixed(1)} local activities, ${mean('remoteActivities')} activities`);
+    console.log(
+      `per decision: ${mean('workflowTasks').toFixed(1)} workflow tasks, ${mean('events').toFixed(1)} events, ${mean('localActivities').toFixed(1)} local activities, ${mean('remoteActivities')} activities`,
+    );
   });
 });

@@ -29,7 +29,8 @@ interface InboxTask {
   dueAt: string | null;
 }
 const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
-const inbox = async (query: string, as = cast.housingManager) => (await callApi<{ items: InboxTask[]; total: number }>(stack.baseUrl, 'GET', `/tasks?${query}`, { as })).body;
+const inbox = async (query: string, as = cast.housingManager) =>
+  (await callApi<{ items: InboxTask[]; total: number }>(stack.baseUrl, 'GET', `/tasks?${query}`, { as })).body;
 /** A compressed policy: the adviser due in 4 working days of `workingDayMs`, a reminder 2 before. */
 const compressDeadlines = (workingDayMs: number) =>
   callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
@@ -81,7 +82,9 @@ describe('the task inbox', () => {
     expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}/timeline`, { as: cast.auditor })).status).toBe(200);
     expect((await completeTask(stack, taskId, cast.auditor, appointment)).status).toBe(403);
     expect((await callApi(stack.baseUrl, 'POST', `/tasks/${taskId}/claim`, { as: cast.auditor })).status).toBe(403);
-    expect((await callApi(stack.baseUrl, 'POST', '/processes', { as: cast.auditor, body: expressionOfInterest(`${cast.council}-x`) })).status).toBe(403);
+    expect(
+      (await callApi(stack.baseUrl, 'POST', '/processes', { as: cast.auditor, body: expressionOfInterest(`${cast.council}-x`) })).status,
+    ).toBe(403);
     expect((await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.auditor, body: {} })).status).toBe(403);
     expect((await viewOf(stack, processId, cast.auditor)).decisions).toEqual([]);
   });
@@ -96,7 +99,10 @@ describe('claiming and delegating a task', () => {
     const before = await settled(stack, processId);
     const byOther = await completeTask(stack, taskId, cast.secondHousingManager, appointment);
     const afterRefusal = await settled(stack, processId);
-    const toFinance = await callApi(stack.baseUrl, 'POST', `/tasks/${taskId}/delegate`, { as: cast.housingManager, body: { to: cast.finance.userId } });
+    const toFinance = await callApi(stack.baseUrl, 'POST', `/tasks/${taskId}/delegate`, {
+      as: cast.housingManager,
+      body: { to: cast.finance.userId },
+    });
     const delegated = await callApi(stack.baseUrl, 'POST', `/tasks/${taskId}/delegate`, {
       as: cast.housingManager,
       body: { to: cast.secondHousingManager.userId, reason: 'on leave' },
@@ -149,7 +155,9 @@ describe('deadlines', () => {
 
     // The decision cancelled the adviser task's reminder timer before it fired (the next task has its own).
     const events = (await stack.client.workflow.getHandle(processId).fetchHistory()).events ?? [];
-    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [],
+    );
     expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_CANCELED)).toHaveLength(1);
     expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_FIRED)).toHaveLength(0);
     expect(scheduled).not.toContain('taskReminded');
@@ -232,13 +240,28 @@ describe('finding processes', () => {
   it('finds processes by council, kind and stage, in the API and through Temporal search attributes', async () => {
     const processId = await startLma(stack, cast);
     await completeTask(stack, await adviserTask(stack, processId, cast.housingManager), cast.housingManager, appointment);
-    await eventually(async () => expect((await stack.prisma.processRecord.findUniqueOrThrow({ where: { id: processId } })).stage).toBe('outline_plan'));
+    await eventually(async () =>
+      expect((await stack.prisma.processRecord.findUniqueOrThrow({ where: { id: processId } })).stage).toBe('outline_plan'),
+    );
 
-    const atOutline = await callApi<{ items: { processId: string }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&kind=lma&stage=outline_plan`, { as: cast.programmeManager });
-    const atAdviser = await callApi<{ items: unknown[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&stage=adviser_appointment`, { as: cast.programmeManager });
+    const atOutline = await callApi<{ items: { processId: string }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes?council=${cast.council}&kind=lma&stage=outline_plan`,
+      { as: cast.programmeManager },
+    );
+    const atAdviser = await callApi<{ items: unknown[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes?council=${cast.council}&stage=adviser_appointment`,
+      { as: cast.programmeManager },
+    );
     const viaTemporal = await eventually(async () => {
       const found: string[] = [];
-      for await (const run of stack.client.workflow.list({ query: `Council = '${cast.council}' AND ProcessKind = 'lma' AND ProcessStage = 'outline_plan'` })) found.push(run.workflowId);
+      for await (const run of stack.client.workflow.list({
+        query: `Council = '${cast.council}' AND ProcessKind = 'lma' AND ProcessStage = 'outline_plan'`,
+      }))
+        found.push(run.workflowId);
       expect(found).toHaveLength(1);
       return found;
     });

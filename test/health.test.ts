@@ -33,7 +33,12 @@ describe('health endpoints', () => {
   it('reports not ready (503), naming the database, when the database cannot be reached', async () => {
     const nobodyListens = await freePort();
     const unreachable = createPrisma(`postgresql://nobody:nothing@127.0.0.1:${nobodyListens}/none`);
-    const app = createApp({ client: stack.client, prisma: unreachable, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue });
+    const app = createApp({
+      client: stack.client,
+      prisma: unreachable,
+      logger: createLogger('test', 'silent'),
+      taskQueue: stack.taskQueue,
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
@@ -57,7 +62,12 @@ describe('health endpoints', () => {
   });
 
   it('reports not ready while no worker polls its task queue', async () => {
-    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: `nobody-polls-${uniqueCouncil()}` });
+    const app = createApp({
+      client: stack.client,
+      prisma: stack.prisma,
+      logger: createLogger('test', 'silent'),
+      taskQueue: `nobody-polls-${uniqueCouncil()}`,
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
@@ -77,12 +87,30 @@ describe('health endpoints', () => {
     const processId = `permit:${council}:temporal-down`;
     const now = new Date();
     await stack.prisma.processRecord.create({
-      data: { id: processId, kind: 'permit', council, businessKey: processId, groupKey: '', stage: 'review', status: 'active', title: 'Temporal down', startedBy: manager.userId, startedAt: now, updatedAt: now },
+      data: {
+        id: processId,
+        kind: 'permit',
+        council,
+        businessKey: processId,
+        groupKey: '',
+        stage: 'review',
+        status: 'active',
+        title: 'Temporal down',
+        startedBy: manager.userId,
+        startedAt: now,
+        updatedAt: now,
+      },
     });
     // Nothing listens at this address: Temporal as it is while it is down.
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
     const downClient = new Client({ connection });
-    const app = createApp({ client: downClient, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES });
+    const app = createApp({
+      client: downClient,
+      prisma: stack.prisma,
+      logger: createLogger('test', 'silent'),
+      taskQueue: stack.taskQueue,
+      registry: TEST_PROCESSES,
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
@@ -92,9 +120,17 @@ describe('health endpoints', () => {
         ['POST', `/processes/${processId}/cancel`, { reasons: 'Temporal is down' }],
       ] as const) {
         const started = Date.now();
-        const answer = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, method, path, { as: manager, ...(body ? { body } : {}) });
+        const answer = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, method, path, {
+          as: manager,
+          ...(body ? { body } : {}),
+        });
 
-        expect({ path, status: answer.status, type: answer.body.type, retryAfter: answer.headers.get('retry-after') }).toEqual({ path, status: 503, type: expect.stringMatching(/temporal-unavailable$/), retryAfter: '5' });
+        expect({ path, status: answer.status, type: answer.body.type, retryAfter: answer.headers.get('retry-after') }).toEqual({
+          path,
+          status: 503,
+          type: expect.stringMatching(/temporal-unavailable$/),
+          retryAfter: '5',
+        });
         expect(Date.now() - started).toBeLessThan(5_000);
       }
     } finally {
@@ -112,14 +148,36 @@ describe('health endpoints', () => {
     await stack.client.workflow.start('permitApplication', { taskQueue: `nobody-${council}`, workflowId: processId, args: [{}] });
     const now = new Date();
     await stack.prisma.processRecord.create({
-      data: { id: processId, kind: 'permit', council, businessKey: processId, groupKey: '', stage: 'review', status: 'active', title: 'Stalled', startedBy: manager.userId, startedAt: now, updatedAt: now },
+      data: {
+        id: processId,
+        kind: 'permit',
+        council,
+        businessKey: processId,
+        groupKey: '',
+        stage: 'review',
+        status: 'active',
+        title: 'Stalled',
+        startedBy: manager.userId,
+        startedAt: now,
+        updatedAt: now,
+      },
     });
-    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, registry: TEST_PROCESSES, updateDeadlineMs: 1_000 });
+    const app = createApp({
+      client: stack.client,
+      prisma: stack.prisma,
+      logger: createLogger('test', 'silent'),
+      taskQueue: stack.taskQueue,
+      registry: TEST_PROCESSES,
+      updateDeadlineMs: 1_000,
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const cancelled = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, 'POST', `/processes/${processId}/cancel`, { as: manager, body: { reasons: 'Nobody answers' } });
+      const cancelled = await callApi<{ type: string }>(`http://127.0.0.1:${port}`, 'POST', `/processes/${processId}/cancel`, {
+        as: manager,
+        body: { reasons: 'Nobody answers' },
+      });
 
       expect(cancelled.status).toBe(503);
       expect(cancelled.contentType).toContain('application/problem+json');
@@ -147,9 +205,15 @@ describe('health endpoints', () => {
 
     expect(longUrl).toMatch(/^HTTP\/1\.1 431 /);
     expect(longUrl).toContain('Content-Type: application/problem+json');
-    expect(JSON.parse(longUrl.slice(longUrl.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, type: expect.stringMatching(/headers-too-large$/) });
+    expect(JSON.parse(longUrl.slice(longUrl.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 431,
+      type: expect.stringMatching(/headers-too-large$/),
+    });
     expect(badHeader).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(badHeader.slice(badHeader.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, type: expect.stringMatching(/malformed-request$/) });
+    expect(JSON.parse(badHeader.slice(badHeader.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 400,
+      type: expect.stringMatching(/malformed-request$/),
+    });
   });
 
   it('answers unknown routes with a 404 problem, and every response carries a request id', async () => {

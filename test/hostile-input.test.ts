@@ -41,7 +41,10 @@ describe('text no part of the service can store or send', () => {
 
     for (const path of paths) {
       for (const [name, bad] of Object.entries(HOSTILE)) {
-        const answer = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: own.rep, body: withString(body, path, () => bad) });
+        const answer = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+          as: own.rep,
+          body: withString(body, path, () => bad),
+        });
 
         expect({ field: path.join('.'), name, status: answer.status, named: answer.body.issues?.map((issue) => issue.path) }).toEqual({
           field: path.join('.'),
@@ -59,7 +62,10 @@ describe('text no part of the service can store or send', () => {
     const own = await lmaCast(stack);
     const body = expressionOfInterest(own.council);
 
-    const answer = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: own.rep, body: { ...body, group: { ...body.group, name: 'Churchill\nGardens' } } });
+    const answer = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+      as: own.rep,
+      body: { ...body, group: { ...body.group, name: 'Churchill\nGardens' } },
+    });
 
     expect(answer.status).toBe(400);
     expect(answer.body.issues.map((issue) => issue.path)).toContain('group.name');
@@ -73,7 +79,12 @@ describe('text no part of the service can store or send', () => {
 
     for (const path of stringPaths(decision)) {
       for (const [name, bad] of Object.entries(HOSTILE)) {
-        const answer = await completeTask(stack, taskId, own.housingManager, withString(decision, path, () => bad));
+        const answer = await completeTask(
+          stack,
+          taskId,
+          own.housingManager,
+          withString(decision, path, () => bad),
+        );
         expect({ field: path.join('.'), name, status: answer.status }).toEqual({ field: path.join('.'), name, status: 400 });
       }
     }
@@ -86,7 +97,9 @@ describe('text no part of the service can store or send', () => {
   });
 
   it('is refused in a query string or a path with 400, not a database error', async () => {
-    const inbox = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'GET', `/tasks?assignee=${encodeURIComponent('a\u0000b')}`, { as: cast.programmeManager });
+    const inbox = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'GET', `/tasks?assignee=${encodeURIComponent('a\u0000b')}`, {
+      as: cast.programmeManager,
+    });
     const process = await callApi(stack.baseUrl, 'GET', `/processes/${encodeURIComponent('lma:a\u0000b')}`, { as: cast.programmeManager });
 
     expect(inbox.status).toBe(400);
@@ -96,11 +109,17 @@ describe('text no part of the service can store or send', () => {
 
   it('is refused when the body is not UTF-8, instead of being stored with U+FFFD in its place', async () => {
     const own = await lmaCast(stack);
-    const json = Buffer.from(JSON.stringify(expressionOfInterest(own.council)).replace('Churchill Gardens Residents Association', 'Churchill Gardens XX'));
+    const json = Buffer.from(
+      JSON.stringify(expressionOfInterest(own.council)).replace('Churchill Gardens Residents Association', 'Churchill Gardens XX'),
+    );
     const at = json.indexOf('XX');
     json[at] = 0xc3; // a lead byte with no continuation
     json[at + 1] = 0x28;
-    const response = await fetch(`${stack.baseUrl}/processes`, { method: 'POST', headers: { authorization: `Bearer ${own.rep.token}`, 'content-type': 'application/json' }, body: json });
+    const response = await fetch(`${stack.baseUrl}/processes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${own.rep.token}`, 'content-type': 'application/json' },
+      body: json,
+    });
 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -113,12 +132,18 @@ describe('a body nested deeper than any request needs', () => {
   it('is refused with 400 problem+json before authentication, not a 500', async () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const unauthenticated = await callApi<{ type: string }>(stack.baseUrl, 'POST', '/processes', { rawBody: deep });
-    const asked = await callApi<{ type: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, rawBody: `{"kind":"lma","x":${deep}}` });
+    const asked = await callApi<{ type: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.programmeManager,
+      rawBody: `{"kind":"lma","x":${deep}}`,
+    });
 
     expect([unauthenticated.status, asked.status]).toEqual([400, 400]);
     expect(asked.body.type).toBe('urn:housing-governance:problem:body-too-deep');
     // Brackets inside strings are text, not nesting.
-    const text = await callApi(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'lma', note: '['.repeat(1_000) } });
+    const text = await callApi(stack.baseUrl, 'POST', '/processes', {
+      as: cast.programmeManager,
+      body: { kind: 'lma', note: '['.repeat(1_000) },
+    });
     expect(text.status).toBe(400);
     expect(text.body.type).toBe('urn:housing-governance:problem:validation-error');
   });
@@ -147,13 +172,26 @@ describe('access', () => {
     const processId = await startLma(stack, cast);
     const stranger = await lmaCast(stack);
 
-    const known = await callApi<Record<string, unknown>>(stack.baseUrl, 'GET', `/processes/${encodeURIComponent(processId)}`, { as: stranger.programmeManager });
-    const unknown = await callApi<Record<string, unknown>>(stack.baseUrl, 'GET', `/processes/${encodeURIComponent(`${processId}-none`)}`, { as: stranger.programmeManager });
-    const command = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/cancel`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
+    const known = await callApi<Record<string, unknown>>(stack.baseUrl, 'GET', `/processes/${encodeURIComponent(processId)}`, {
+      as: stranger.programmeManager,
+    });
+    const unknown = await callApi<Record<string, unknown>>(stack.baseUrl, 'GET', `/processes/${encodeURIComponent(`${processId}-none`)}`, {
+      as: stranger.programmeManager,
+    });
+    const command = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/cancel`, {
+      as: stranger.programmeManager,
+      body: { reasons: 'probing' },
+    });
 
     // A command another kind has, or one this kind cannot take, tells a stranger nothing either.
-    const withdraw = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/withdraw`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
-    const otherKinds = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/renegotiation-requests`, { as: stranger.programmeManager, body: { reasons: 'probing' } });
+    const withdraw = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/withdraw`, {
+      as: stranger.programmeManager,
+      body: { reasons: 'probing' },
+    });
+    const otherKinds = await callApi(stack.baseUrl, 'POST', `/processes/${encodeURIComponent(processId)}/renegotiation-requests`, {
+      as: stranger.programmeManager,
+      body: { reasons: 'probing' },
+    });
 
     expect([known.status, unknown.status, command.status, withdraw.status, otherKinds.status]).toEqual([404, 404, 404, 404, 404]);
     expect(otherKinds.body.type).toBe(unknown.body.type);

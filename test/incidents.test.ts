@@ -20,7 +20,14 @@ async function decisionThatCannotBeStored(cast: LmaCast): Promise<string> {
   const processId = await startLma(stack, cast);
   const taskId = await adviserTask(stack, processId, cast.housingManager);
   await stack.client.workflow.getHandle(processId).startUpdate(completeTaskUpdate, {
-    args: [{ taskId: taskId.split('~')[1]!, actor: { userId: cast.housingManager.userId, role: 'housing_manager' }, ...appointment, reasons: 'bad\u0000reasons' }],
+    args: [
+      {
+        taskId: taskId.split('~')[1]!,
+        actor: { userId: cast.housingManager.userId, role: 'housing_manager' },
+        ...appointment,
+        reasons: 'bad\u0000reasons',
+      },
+    ],
     waitForStage: WorkflowUpdateStage.ACCEPTED,
   });
   return processId;
@@ -29,7 +36,8 @@ async function decisionThatCannotBeStored(cast: LmaCast): Promise<string> {
 const incidentOf = async (processId: string, cast: LmaCast, attempts: number): Promise<Incident> =>
   eventually(async () => {
     const view = (await viewOf(stack, processId, cast.programmeManager)) as { incident?: Incident };
-    if (view.incident?.attempts !== attempts) throw new Error(`no incident with ${attempts} attempts yet: ${JSON.stringify(view.incident)}`);
+    if (view.incident?.attempts !== attempts)
+      throw new Error(`no incident with ${attempts} attempts yet: ${JSON.stringify(view.incident)}`);
     return view.incident;
   });
 
@@ -42,12 +50,23 @@ describe('a write that cannot succeed', () => {
 
     expect(incident).toMatchObject({ activity: 'recordDecision', since: expect.any(String) });
     expect(incident.message).toMatch(/^recordDecision: the data cannot be stored: PostgreSQL refused it \(22021: invalid byte sequence/);
-    const listed = await callApi<{ items: { processId: string; incident: Incident | null }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&incident=open`, { as: cast.programmeManager });
-    expect(listed.body.items).toEqual([expect.objectContaining({ processId, incident: expect.objectContaining({ activity: 'recordDecision' }) })]);
+    const listed = await callApi<{ items: { processId: string; incident: Incident | null }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes?council=${cast.council}&incident=open`,
+      { as: cast.programmeManager },
+    );
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ processId, incident: expect.objectContaining({ activity: 'recordDecision' }) }),
+    ]);
     const timeline = await timelineOf(stack, processId, cast.programmeManager);
     expect(timeline.map((entry) => entry.kind)).toContain('incident_opened');
     // The programme managers are told, once.
-    const told = await stack.mailbox.waitFor((m) => m.subject === `Process stopped: Local Management Agreement: Churchill Gardens Residents Association, Churchill Gardens` && m.text.includes(processId));
+    const told = await stack.mailbox.waitFor(
+      (m) =>
+        m.subject === `Process stopped: Local Management Agreement: Churchill Gardens Residents Association, Churchill Gardens` &&
+        m.text.includes(processId),
+    );
     expect(told.to).toEqual([cast.programmeManager.email]);
     expect(told.text).toContain('Stopped: recordDecision failed');
     // Nothing of the decision was half-written: the task is still open in the inbox.
@@ -65,9 +84,16 @@ describe('a write that cannot succeed', () => {
     expect(byOfficer.status).toBe(403);
     expect(retried.status).toBe(200);
     await incidentOf(processId, cast, 2);
-    expect(await stack.prisma.auditLog.count({ where: { processId, action: 'process.retry_incident', actorUserId: cast.programmeManager.userId } })).toBe(1);
+    expect(
+      await stack.prisma.auditLog.count({
+        where: { processId, action: 'process.retry_incident', actorUserId: cast.programmeManager.userId },
+      }),
+    ).toBe(1);
 
-    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'The decision cannot be recorded' } });
+    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'The decision cannot be recorded' },
+    });
 
     expect(cancelled.status).toBe(200);
     const row = await eventually(async () => {

@@ -77,7 +77,10 @@ describe('npm start', () => {
     const rep = await user('resident_rep', 'churchill-gardens-residents-association');
     const housingManager = await user('housing_manager');
     await prisma.$disconnect();
-    const started = await callApi<{ processId: string }>(launcher.baseUrl, 'POST', '/processes', { as: rep, body: expressionOfInterest(council) });
+    const started = await callApi<{ processId: string }>(launcher.baseUrl, 'POST', '/processes', {
+      as: rep,
+      body: expressionOfInterest(council),
+    });
     expect(started.status).toBe(201);
     const own = { ...stack, baseUrl: launcher.baseUrl };
     const taskId = await adviserTask(own, started.body.processId, housingManager);
@@ -112,7 +115,11 @@ describe('the embedded PostgreSQL', () => {
   /** A process of its own running the embedded PostgreSQL; resolves with it and its URL once ready. */
   const runPostgres = (folder: string, port: number) =>
     new Promise<{ child: ChildProcess; url: string; output: () => string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'embedded-postgres-child.ts'), folder, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(__dirname, 'support', 'embedded-postgres-child.ts'), folder, String(port)],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let output = '';
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();

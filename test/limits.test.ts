@@ -15,7 +15,13 @@ afterAll(async () => {
 });
 
 async function withApp<T>(options: Partial<AppDependencies>, use: (baseUrl: string) => Promise<T>): Promise<T> {
-  const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue, ...options });
+  const app = createApp({
+    client: stack.client,
+    prisma: stack.prisma,
+    logger: createLogger('test', 'silent'),
+    taskQueue: stack.taskQueue,
+    ...options,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   try {
@@ -87,7 +93,11 @@ describe('the bound on process-view queries', () => {
     // One query at a time and none queued: sixty at once cannot all be answered while the first is in
     // Temporal (a round trip and a workflow task), so without the bound this fails.
     await withApp({ queryLimit: { concurrent: 1, queued: 0 } }, async (baseUrl) => {
-      const answers = await Promise.all(Array.from({ length: 60 }, () => callApi(baseUrl, 'GET', `/processes/${encodeURIComponent(processId)}`, { as: cast.programmeManager })));
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, () =>
+          callApi(baseUrl, 'GET', `/processes/${encodeURIComponent(processId)}`, { as: cast.programmeManager }),
+        ),
+      );
 
       const statuses = new Set(answers.map((answer) => answer.status));
       expect([...statuses].every((status) => status === 200 || status === 503)).toBe(true);

@@ -20,21 +20,32 @@ afterAll(async () => {
   await stack.stop();
 });
 
-
 describe('an LMA expression of interest', () => {
   it('starts a process keyed by council, estate and group, and writes it to the process registry', async () => {
-    const response = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: expressionOfInterest(cast.council) });
+    const response = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: expressionOfInterest(cast.council),
+    });
 
     expect(response.status).toBe(201);
     expect(response.body.processId).toBe(`lma:${cast.council}:churchill-gardens:churchill-gardens-residents-association`);
     const row = await eventually(() => stack.prisma.processRecord.findUniqueOrThrow({ where: { id: response.body.processId } }));
-    expect(row).toMatchObject({ kind: 'lma', council: cast.council, stage: 'adviser_appointment', status: 'active', startedBy: cast.rep.userId });
+    expect(row).toMatchObject({
+      kind: 'lma',
+      council: cast.council,
+      stage: 'adviser_appointment',
+      status: 'active',
+      startedBy: cast.rep.userId,
+    });
   });
 
   it('can be withdrawn by the group before an adviser is appointed', async () => {
     const processId = await startLma(stack, cast);
 
-    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: { reasons: 'The committee has disbanded' } });
+    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, {
+      as: cast.rep,
+      body: { reasons: 'The committee has disbanded' },
+    });
 
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body).toEqual({ stage: 'withdrawn' });
@@ -47,7 +58,12 @@ describe('an LMA expression of interest', () => {
   it('refuses a variation request before there is an agreement, saying why', async () => {
     const processId = await startLma(stack, cast);
 
-    const early = await callApi<{ type: string; title: string; detail: string }>(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'More gardening' } });
+    const early = await callApi<{ type: string; title: string; detail: string }>(
+      stack.baseUrl,
+      'POST',
+      `/processes/${processId}/variation-requests`,
+      { as: cast.rep, body: { reasons: 'More gardening' } },
+    );
 
     // The process is running: the refusal says what was refused and why, not that the process ended.
     expect(early.status).toBe(409);
@@ -59,21 +75,40 @@ describe('an LMA expression of interest', () => {
   });
 
   it('answers with its first task, already in the housing managers inbox', async () => {
-    const response = await callApi<{ processId: string; stage: string; opened: { id: string; kind: string; role: string; dueAt: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+    const response = await callApi<{
+      processId: string;
+      stage: string;
+      opened: { id: string; kind: string; role: string; dueAt: string }[];
+    }>(stack.baseUrl, 'POST', '/processes', {
       as: cast.rep,
       body: expressionOfInterest(cast.council),
     });
 
     expect(response.status).toBe(201);
     expect(response.body.stage).toBe('adviser_appointment');
-    expect(response.body.opened).toEqual([expect.objectContaining({ id: `${response.body.processId}~appoint-adviser`, kind: 'appoint_adviser', role: 'housing_manager', dueAt: expect.any(String) })]);
-    const inbox = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', '/tasks?role=housing_manager', { as: cast.housingManager });
+    expect(response.body.opened).toEqual([
+      expect.objectContaining({
+        id: `${response.body.processId}~appoint-adviser`,
+        kind: 'appoint_adviser',
+        role: 'housing_manager',
+        dueAt: expect.any(String),
+      }),
+    ]);
+    const inbox = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', '/tasks?role=housing_manager', {
+      as: cast.housingManager,
+    });
     expect(inbox.body.items.map((task) => task.id)).toContain(`${response.body.processId}~appoint-adviser`);
   });
 
   it('returns the existing process, not a duplicate, when the same group applies again', async () => {
-    const first = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: expressionOfInterest(cast.council) });
-    const again = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: expressionOfInterest(cast.council) });
+    const first = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: expressionOfInterest(cast.council),
+    });
+    const again = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.programmeManager,
+      body: expressionOfInterest(cast.council),
+    });
 
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
@@ -87,7 +122,7 @@ describe('an LMA expression of interest', () => {
     expect(runs.map((run) => run.workflowId)).toEqual([first.body.processId]);
   });
 
-  it("is refused from a resident rep of another group, and from an officer who may not start processes", async () => {
+  it('is refused from a resident rep of another group, and from an officer who may not start processes', async () => {
     const otherRep = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'another-group' });
 
     const fromOtherGroup = await callApi(stack.baseUrl, 'POST', '/processes', { as: otherRep, body: expressionOfInterest(cast.council) });
@@ -105,7 +140,9 @@ describe('an LMA expression of interest', () => {
     const view = await viewOf(stack, processId, cast.housingManager);
 
     expect(view.stage).toBe('adviser_appointment');
-    expect(view.openTasks).toEqual([expect.objectContaining({ taskId: 'appoint-adviser', role: 'housing_manager', outcomes: ['appoint'] })]);
+    expect(view.openTasks).toEqual([
+      expect.objectContaining({ taskId: 'appoint-adviser', role: 'housing_manager', outcomes: ['appoint'] }),
+    ]);
     expect(view.startedBy).toEqual({ userId: cast.rep.userId, role: 'resident_rep' });
   });
 });
@@ -120,7 +157,14 @@ describe('the adviser appointment decision', () => {
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ taskId: 'appoint-adviser', outcome: 'appoint', stage: 'outline_plan' });
     // The answer lists the task the decision opened, and it is in the inbox already: no polling.
-    expect(decided.body.opened).toEqual([expect.objectContaining({ id: `${processId}~outline-plan-1`, kind: 'submit_outline_plan', role: 'resident_rep', dueAt: expect.any(String) })]);
+    expect(decided.body.opened).toEqual([
+      expect.objectContaining({
+        id: `${processId}~outline-plan-1`,
+        kind: 'submit_outline_plan',
+        role: 'resident_rep',
+        dueAt: expect.any(String),
+      }),
+    ]);
     const inbox = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${processId}`, { as: cast.auditor });
     expect(inbox.body.items.map((task) => task.id)).toEqual([`${processId}~outline-plan-1`]);
     const view = await viewOf(stack, processId, cast.auditor);
@@ -159,7 +203,10 @@ describe('the adviser appointment decision', () => {
     const refused = await completeTask(stack, taskId, cast.housingManager, { outcome: 'appoint', form: { adviserName: 'Dee Adviser' } });
 
     expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ type: 'urn:housing-governance:problem:validation-error', issues: [expect.objectContaining({ path: 'form.adviserUserId' })] });
+    expect(refused.body).toMatchObject({
+      type: 'urn:housing-governance:problem:validation-error',
+      issues: [expect.objectContaining({ path: 'form.adviserUserId' })],
+    });
     expect(await settled(stack, processId)).toBe(before);
   });
 
@@ -173,7 +220,9 @@ describe('the adviser appointment decision', () => {
     expect(second.body).toEqual(first.body);
     const history = await stack.client.workflow.getHandle(processId).fetchHistory();
     const accepted = (history.events ?? []).filter(
-      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED && event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
+      (event) =>
+        event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED &&
+        event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
     );
     expect(accepted).toHaveLength(1);
     expect((await viewOf(stack, processId, cast.auditor)).decisions).toHaveLength(1);
@@ -188,7 +237,10 @@ describe('the adviser appointment decision', () => {
 
     expect(decided.status).toBe(200);
     expect(decided.body).toMatchObject({ stage: 'outline_plan' });
-    expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ estate: 'Churchill Gardens', adviser: { name: 'Dee Adviser' } });
+    expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({
+      estate: 'Churchill Gardens',
+      adviser: { name: 'Dee Adviser' },
+    });
   });
 
   it('is read as 503 no-worker with Retry-After while no worker runs, not after waiting out its query, and again once one runs', async () => {
@@ -205,18 +257,24 @@ describe('the adviser appointment decision', () => {
     } finally {
       await stack.restartWorker();
     }
-    await eventually(async () => expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).status).toBe(200));
+    await eventually(async () =>
+      expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).status).toBe(200),
+    );
   });
 
   it('leaves a history that replays deterministically against the current workflow code', async () => {
     const processId = await startLma(stack, cast);
     const taskId = await adviserTask(stack, processId, cast.housingManager);
     await completeTask(stack, taskId, cast.housingManager, appointment);
-    await eventually(async () => expect((await stack.prisma.processRecord.findUniqueOrThrow({ where: { id: processId } })).stage).toBe('outline_plan'));
+    await eventually(async () =>
+      expect((await stack.prisma.processRecord.findUniqueOrThrow({ where: { id: processId } })).stage).toBe('outline_plan'),
+    );
     const history = await stack.client.workflow.getHandle(processId).fetchHistory();
 
     // The current version's histories for the replay suite are recorded by test/lma-lifecycle.test.ts.
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, processId)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: { codePath: testEnv('workflowBundle') } }, history, processId),
+    ).resolves.toBeUndefined();
   });
 });
 

@@ -3,7 +3,19 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
 import { eventually } from './support/eventually';
-import { compressedLmaPolicy, detailedPlan, driveToDetailedPlan, driveToPreparingAgreement, lmaCast, responsibilities, councilName, REP_NAME, TRAINING, SIGNATORY_NAME, type LmaCast } from './support/lma';
+import {
+  compressedLmaPolicy,
+  detailedPlan,
+  driveToDetailedPlan,
+  driveToPreparingAgreement,
+  lmaCast,
+  responsibilities,
+  councilName,
+  REP_NAME,
+  TRAINING,
+  SIGNATORY_NAME,
+  type LmaCast,
+} from './support/lma';
 import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask } from './support/tasks';
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
@@ -19,7 +31,10 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   cast = await lmaCast(stack);
-  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: compressedLmaPolicy });
+  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
+    as: cast.programmeManager,
+    body: compressedLmaPolicy,
+  });
   expect(policy.status).toBe(200);
 });
 afterAll(async () => {
@@ -39,7 +54,10 @@ const documentText = async (id: string) => {
   const bytes = Buffer.from(await response.arrayBuffer());
   if (response.status !== 200) throw new Error(`document ${id}: ${response.status} ${bytes.toString()}`);
   const text = pdfText(bytes);
-  if (!text) throw new Error(`document ${id}: no text found in ${bytes.length} bytes starting ${JSON.stringify(bytes.subarray(0, 200).toString('latin1'))}`);
+  if (!text)
+    throw new Error(
+      `document ${id}: no text found in ${bytes.length} bytes starting ${JSON.stringify(bytes.subarray(0, 200).toString('latin1'))}`,
+    );
   return text;
 };
 const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
@@ -65,7 +83,10 @@ async function prepareAndSign(processId: string): Promise<void> {
 async function runTerm(processId: string, term: number, outcome: 'renew' | 'vary' | 'terminate', reasons?: string): Promise<void> {
   const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
   expect(report.taskId).toBe(`report-t${term}-1`);
-  await completeTask(stack, report.id, cast.rep, { outcome: 'submit', form: { summary: `Term ${term}: all beds weeded, windows cleaned monthly` } });
+  await completeTask(stack, report.id, cast.rep, {
+    outcome: 'submit',
+    form: { summary: `Term ${term}: all beds weeded, windows cleaned monthly` },
+  });
   const review = await nextTask(stack, processId, 'annual_review', cast.housingManager);
   expect(review.taskId).toBe(`annual-review-t${term}`);
   const decided = await completeTask(stack, review.id, cast.housingManager, {
@@ -80,7 +101,9 @@ describe('a Local Management Agreement over its life', () => {
   it('goes from expression of interest to a signed agreement, two renewals (one varied) and a termination', async () => {
     const processId = await driveToPreparingAgreement(stack, cast);
     await prepareAndSign(processId);
-    expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ agreement: { services: detailedPlan, ...responsibilities } });
+    expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({
+      agreement: { services: detailedPlan, ...responsibilities },
+    });
 
     // Term 1: renewed as it is.
     await runTerm(processId, 1, 'renew');
@@ -90,7 +113,13 @@ describe('a Local Management Agreement over its life', () => {
     // The variation starts from the agreement in force: only the service that changes is sent.
     await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: [varied[0]] });
     await signBoth(processId);
-    await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({ agreement: { services: varied, ...responsibilities } }), 30_000);
+    await eventually(
+      async () =>
+        expect((await viewOf(stack, processId, cast.auditor)).details).toMatchObject({
+          agreement: { services: varied, ...responsibilities },
+        }),
+      30_000,
+    );
     // Term 3: terminated, with a notice to residents.
     await runTerm(processId, 3, 'terminate', 'The group is winding up');
 
@@ -104,7 +133,8 @@ describe('a Local Management Agreement over its life', () => {
     // Three runs of one process: each term after the first continued as new. Each replays cleanly.
     const runs = await eventually(async () => {
       const found: { runId: string; status: string; startTime: Date }[] = [];
-      for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${processId}'` })) found.push({ runId: run.runId, status: run.status.name, startTime: run.startTime });
+      for await (const run of stack.client.workflow.list({ query: `WorkflowId = '${processId}'` }))
+        found.push({ runId: run.runId, status: run.status.name, startTime: run.startTime });
       found.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
       expect(found.map((r) => r.status)).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
       return found;
@@ -117,7 +147,14 @@ describe('a Local Management Agreement over its life', () => {
     }
 
     // Payments: two instalments a term, on the agreed dates, the varied price in term 3.
-    const payments = (await callApi<{ items: { term: number; instalment: number; amountPence: number }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/payments`, { as: cast.auditor })).body.items;
+    const payments = (
+      await callApi<{ items: { term: number; instalment: number; amountPence: number }[] }>(
+        stack.baseUrl,
+        'GET',
+        `/processes/${processId}/payments`,
+        { as: cast.auditor },
+      )
+    ).body.items;
     expect(payments.map((p) => [p.term, p.instalment, p.amountPence])).toEqual([
       [1, 1, 100_000],
       [1, 2, 100_000],
@@ -134,7 +171,16 @@ describe('a Local Management Agreement over its life', () => {
     expect(documents.filter((d) => d.kind === 'consultation_notice')).toHaveLength(1);
     expect(documents.filter((d) => d.kind === 'termination_notice')).toHaveLength(1);
     const first = await documentText(agreements[0]!.id);
-    for (const part of ['Parties', 'Type, scope and duration of the work', 'Payment amount and payment dates', 'Specification', 'Responsibilities of the group', 'Responsibilities of the council', 'Insurance and public liability', 'Keeping receipts']) {
+    for (const part of [
+      'Parties',
+      'Type, scope and duration of the work',
+      'Payment amount and payment dates',
+      'Specification',
+      'Responsibilities of the group',
+      'Responsibilities of the council',
+      'Insurance and public liability',
+      'Keeping receipts',
+    ]) {
       expect(first).toContain(part);
     }
     expect(first).toContain('Churchill Gardens Residents Association');
@@ -143,7 +189,9 @@ describe('a Local Management Agreement over its life', () => {
     // As a council would send it: its name, money with thousands, dates in words, signatories by name.
     expect(first).toContain(`The council: ${councilName(cast.council)}`);
     expect(first).toContain('£2,000.00 a year');
-    expect(first).toMatch(/Duration: from \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/);
+    expect(first).toMatch(
+      /Duration: from \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/,
+    );
     expect(first).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     expect(first).toContain(`${REP_NAME}, for the residents' group`);
     expect(first).toContain(`${SIGNATORY_NAME}, for the council`);
@@ -156,8 +204,14 @@ describe('a Local Management Agreement over its life', () => {
     expect(third).toContain('£2,300.00 a year');
     // Three runs on, the process still states what the set-up recorded, and the evidence pack says it.
     const lastView = await viewOf(stack, processId, cast.auditor);
-    expect(lastView.details).toMatchObject({ training: TRAINING, consultation: { for: 64, against: 12, supported: true }, insurance: { insuredBy: 'group', cover: ['public_liability', 'theft', 'damage', 'injury'] } });
-    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+    expect(lastView.details).toMatchObject({
+      training: TRAINING,
+      consultation: { for: 64, against: 12, supported: true },
+      insurance: { insuredBy: 'group', cover: ['public_liability', 'theft', 'damage', 'injury'] },
+    });
+    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, {
+      headers: { authorization: `Bearer ${cast.auditor.token}` },
+    });
     const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/\s+/g, ' ');
     expect(packText).toContain('64 for, 12 against');
     expect(packText).not.toContain('0 for, 0 against');
@@ -177,8 +231,12 @@ describe('a Local Management Agreement over its life', () => {
     // Each payment instruction is on the timeline on its date, and finance and the group are told.
     const instructed = timeline.filter((e) => e.kind === 'payment_instructed');
     expect(instructed).toHaveLength(6);
-    expect(instructed[4]!.summary).toMatch(/^Payment instruction: £1,150\.00 to Churchill Gardens Residents Association on \d{1,2} [A-Z][a-z]+ \d{4} \(instalment 1 of 2, term 3\)$/);
-    const paymentEmail = await stack.mailbox.waitFor((m) => m.subject.startsWith('Payment instruction: £1,150.00') && m.text.includes(processId));
+    expect(instructed[4]!.summary).toMatch(
+      /^Payment instruction: £1,150\.00 to Churchill Gardens Residents Association on \d{1,2} [A-Z][a-z]+ \d{4} \(instalment 1 of 2, term 3\)$/,
+    );
+    const paymentEmail = await stack.mailbox.waitFor(
+      (m) => m.subject.startsWith('Payment instruction: £1,150.00') && m.text.includes(processId),
+    );
     expect(paymentEmail.to).toEqual([cast.finance.email, cast.rep.email].sort());
 
     // The programme manager and the group hear that it has finished.
@@ -188,13 +246,32 @@ describe('a Local Management Agreement over its life', () => {
 
   it('loops back to the group when the council asks for changes to the outline plan, with the reasons on the timeline', async () => {
     const rep = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'lisson-green-tra' });
-    const processId = (await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
-      as: rep,
-      body: { kind: 'lma', council: cast.council, estate: 'Lisson Green', group: { name: 'Lisson Green TRA', legalForm: 'residents_association' }, services: [{ service: 'estate_cleaning', scope: ['Block A'] }] },
-    })).body.processId;
-    await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', { adviserUserId: 'hm-dee', adviserName: 'Dee Adviser' });
+    const processId = (
+      await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+        as: rep,
+        body: {
+          kind: 'lma',
+          council: cast.council,
+          estate: 'Lisson Green',
+          group: { name: 'Lisson Green TRA', legalForm: 'residents_association' },
+          services: [{ service: 'estate_cleaning', scope: ['Block A'] }],
+        },
+      })
+    ).body.processId;
+    await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', {
+      adviserUserId: 'hm-dee',
+      adviserName: 'Dee Adviser',
+    });
     await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Clean Block A' });
-    await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'request_changes', {}, 'Say how often, and who does it');
+    await decideNext(
+      stack,
+      processId,
+      'reply_to_outline_plan',
+      cast.housingManager,
+      'request_changes',
+      {},
+      'Say how often, and who does it',
+    );
     await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Clean Block A twice a week, two residents' });
     await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'request_changes', {}, 'Include the bin store');
     await decideNext(stack, processId, 'submit_outline_plan', rep, 'submit', { summary: 'Block A and its bin store, twice a week' });
@@ -203,7 +280,10 @@ describe('a Local Management Agreement over its life', () => {
     const timeline = await timelineOf(processId);
 
     expect(round.taskId).toBe('outline-reply-3');
-    expect(timeline.filter((e) => e.outcome === 'request_changes').map((e) => e.reasons)).toEqual(['Say how often, and who does it', 'Include the bin store']);
+    expect(timeline.filter((e) => e.outcome === 'request_changes').map((e) => e.reasons)).toEqual([
+      'Say how often, and who does it',
+      'Include the bin store',
+    ]);
   }, 60_000);
 });
 
@@ -213,8 +293,12 @@ describe('monitoring during a term', () => {
     await prepareAndSign(processId);
     const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
 
-    const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith('Reminder: Monitoring report 1 of term 1') && m.text.includes(processId));
-    const escalation = await stack.mailbox.waitFor((m) => m.subject.startsWith('Overdue: Monitoring report 1 of term 1') && m.text.includes(processId));
+    const reminder = await stack.mailbox.waitFor(
+      (m) => m.subject.startsWith('Reminder: Monitoring report 1 of term 1') && m.text.includes(processId),
+    );
+    const escalation = await stack.mailbox.waitFor(
+      (m) => m.subject.startsWith('Overdue: Monitoring report 1 of term 1') && m.text.includes(processId),
+    );
 
     expect(reminder.to).toEqual([cast.rep.email]);
     expect(escalation.to).toEqual([cast.programmeManager.email]);
@@ -227,23 +311,38 @@ describe('a variation during a term', () => {
     // Days of a second: the term (100 days) outlasts the test.
     const slow = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
       as: cast.programmeManager,
-      body: { ...compressedLmaPolicy, calendar: { kind: 'compressed', workingDayMs: 1_000 }, lma: { ...compressedLmaPolicy.lma, consultationDays: 1, termDays: 100, annualReviewDaysBeforeEnd: 10 } },
+      body: {
+        ...compressedLmaPolicy,
+        calendar: { kind: 'compressed', workingDayMs: 1_000 },
+        lma: { ...compressedLmaPolicy.lma, consultationDays: 1, termDays: 100, annualReviewDaysBeforeEnd: 10 },
+      },
     });
     expect(slow.status).toBe(200);
     const processId = await driveToPreparingAgreement(stack, cast);
     await prepareAndSign(processId);
     await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).stage).toBe('operating'), 30_000);
 
-    const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.finance, body: { reasons: 'cheaper' } });
+    const byFinance = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, {
+      as: cast.finance,
+      body: { reasons: 'cheaper' },
+    });
     const askedAt = Date.now();
-    const requested = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.rep, body: { reasons: 'Add the grass by Oak House' } });
+    const requested = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, {
+      as: cast.rep,
+      body: { reasons: 'Add the grass by Oak House' },
+    });
     const answeredAt = Date.now();
     // The redraft names the variation, and so does the email that asks legal services for it.
     const redraft = await nextTask(stack, processId, 'draft_agreement', cast.legal);
     expect(redraft).toMatchObject({ title: 'Draft Variation 1 of the Community Cashback Agreement: Add the grass by Oak House' });
-    const asked = await stack.mailbox.waitFor((m) => m.subject.includes('Draft Variation 1 of the Community Cashback Agreement') && m.text.includes(processId));
+    const asked = await stack.mailbox.waitFor(
+      (m) => m.subject.includes('Draft Variation 1 of the Community Cashback Agreement') && m.text.includes(processId),
+    );
     expect(asked.to).toEqual([cast.legal.email]);
-    const twice = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, { as: cast.housingManager, body: { reasons: 'and the bins' } });
+    const twice = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/variation-requests`, {
+      as: cast.housingManager,
+      body: { reasons: 'and the bins' },
+    });
     const varied = [{ ...detailedPlan[0], annualPayment: 160_000 }, detailedPlan[1]];
     await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: varied, ...responsibilities });
     await signBoth(processId);
@@ -256,7 +355,9 @@ describe('a variation during a term', () => {
       expect(found.details).not.toHaveProperty('variationInProgress');
       return found;
     });
-    expect(view.details).toMatchObject({ agreement: { services: [expect.objectContaining({ service: 'gardening', annualPayment: 160_000 }), expect.anything()] } });
+    expect(view.details).toMatchObject({
+      agreement: { services: [expect.objectContaining({ service: 'gardening', annualPayment: 160_000 }), expect.anything()] },
+    });
     const agreements = (await documentsOf(processId)).filter((d) => d.kind === 'community_cashback_agreement');
     expect(agreements.map((d) => d.version)).toEqual([1, 2]);
     const variedText = await documentText(agreements[1]!.id);
@@ -283,29 +384,49 @@ describe('the detailed plan (§1.5)', () => {
     expect(JSON.stringify(noQuotes.body)).toContain('form.services.1.quotes');
     expect(noTraining.status).toBe(400);
     expect(JSON.stringify(noTraining.body)).toContain('form.training');
-    expect((await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: detailedPlan, training: TRAINING } })).status).toBe(200);
+    expect(
+      (await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: detailedPlan, training: TRAINING } })).status,
+    ).toBe(200);
   }, 60_000);
 });
 
 describe('the rules of signing a Community Cashback Agreement', () => {
   it('refuses signing before consultation support, before a formal body, and with a service outside the agreed scope, naming each rule', async () => {
     const processId = await driveToPreparingAgreement(stack, cast, 'none');
-    const outOfScope = [...detailedPlan, { service: 'minor_repairs', scope: ['Elm House'], standards: 'Small repairs within a week', annualPayment: 30_000, deliveryMode: 'employ' }];
+    const outOfScope = [
+      ...detailedPlan,
+      {
+        service: 'minor_repairs',
+        scope: ['Elm House'],
+        standards: 'Small repairs within a week',
+        annualPayment: 30_000,
+        deliveryMode: 'employ',
+      },
+    ];
     await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { services: outOfScope, ...responsibilities });
     const signing = await nextTask(stack, processId, 'sign_agreement', cast.rep);
     const sign = () => completeTask(stack, signing.id, cast.rep, { outcome: 'sign' });
 
     // Refused in the update's validator: no update is accepted into the history (timers may still fire).
     const acceptedUpdates = async () =>
-      ((await stack.client.workflow.getHandle(processId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      ((await stack.client.workflow.getHandle(processId).fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length;
     const before = await acceptedUpdates();
     const noSupportYet = await sign();
     expect(await acceptedUpdates()).toBe(before);
 
     await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 30, against: 10 });
     const noFormalBody = await sign();
-    await decideNext(stack, processId, 'register_formal_body', cast.rep, 'registered', { legalForm: 'community_interest_company', reference: 'CIC 12345678' });
-    await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', { insuredBy: 'council', cover: ['public_liability'], healthAndSafety: 'Site induction' });
+    await decideNext(stack, processId, 'register_formal_body', cast.rep, 'registered', {
+      legalForm: 'community_interest_company',
+      reference: 'CIC 12345678',
+    });
+    await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
+      insuredBy: 'council',
+      cover: ['public_liability'],
+      healthAndSafety: 'Site induction',
+    });
     const outsideScope = await sign();
 
     expect(noSupportYet).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
@@ -315,7 +436,11 @@ describe('the rules of signing a Community Cashback Agreement', () => {
     expect(outsideScope.status).toBe(409);
     expect(outsideScope.body.detail).toMatch(/^LMA-R4: .*minor_repairs/);
     // The same rules answer at the process's rules report, with their sources.
-    const rules = (await callApi<{ rules: { rule: string; source: string; outcome: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, { as: cast.housingManager })).body.rules;
+    const rules = (
+      await callApi<{ rules: { rule: string; source: string; outcome: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/rules`, {
+        as: cast.housingManager,
+      })
+    ).body.rules;
     expect(rules.map((r) => [r.rule.slice(0, 6), r.source, r.outcome])).toEqual([
       ['LMA-R1', 'PROCESSES.md §1.7', 'met'],
       ['LMA-R2', 'PROCESSES.md §1.8', 'met'],
@@ -333,10 +458,16 @@ describe('the rules of signing a Community Cashback Agreement', () => {
       expect(view.stage).toBe('operating');
       return view;
     });
-    expect(operating.details).toMatchObject({ group: { legalForm: 'community_interest_company', registration: 'CIC 12345678' }, consultation: { for: 30, against: 10, supported: true }, agreement: { services: detailedPlan, ...responsibilities } });
+    expect(operating.details).toMatchObject({
+      group: { legalForm: 'community_interest_company', registration: 'CIC 12345678' },
+      consultation: { for: 30, against: 10, supported: true },
+      agreement: { services: detailedPlan, ...responsibilities },
+    });
     // The agreement names the formal body by the registration entered at step 8.
     const agreement = (await documentsOf(processId)).find((d) => d.kind === 'community_cashback_agreement');
-    expect((await documentText(agreement!.id)).replace(/·?\s+/g, ' ')).toContain('(community interest company, registered as CIC 12345678)');
+    expect((await documentText(agreement!.id)).replace(/·?\s+/g, ' ')).toContain(
+      '(community interest company, registered as CIC 12345678)',
+    );
   }, 60_000);
 
   it('ends the process when the consultation does not show enough support, withdrawing the open tasks', async () => {
@@ -351,7 +482,9 @@ describe('the rules of signing a Community Cashback Agreement', () => {
       return found;
     });
     expect(view.stage).toBe('not_supported');
-    const tasks = await stack.prisma.task.findMany({ where: { processId, kind: { in: ['draft_agreement', 'confirm_insurance_and_safety'] } } });
+    const tasks = await stack.prisma.task.findMany({
+      where: { processId, kind: { in: ['draft_agreement', 'confirm_insurance_and_safety'] } },
+    });
     expect(tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
   }, 60_000);
 });
@@ -361,10 +494,19 @@ describe('ending an LMA early', () => {
     const processId = await driveToPreparingAgreement(stack, cast);
     await nextTask(stack, processId, 'draft_agreement', cast.legal);
 
-    const byAuditor = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.auditor, body: { reasons: 'no' } });
+    const byAuditor = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, {
+      as: cast.auditor,
+      body: { reasons: 'no' },
+    });
     const withoutReasons = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: {} });
-    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: { reasons: 'Not enough volunteers' } });
-    const again = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'too late' } });
+    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, {
+      as: cast.rep,
+      body: { reasons: 'Not enough volunteers' },
+    });
+    const again = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'too late' },
+    });
 
     expect(byAuditor.status).toBe(403);
     expect(withoutReasons.status).toBe(400);
@@ -378,7 +520,10 @@ describe('ending an LMA early', () => {
   it('lets the council cancel, with reasons on the timeline', async () => {
     const processId = await driveToPreparingAgreement(stack, cast);
 
-    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'Estate to be redeveloped' } });
+    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'Estate to be redeveloped' },
+    });
 
     expect(cancelled).toMatchObject({ status: 200, body: { stage: 'cancelled' } });
     const last = (await timelineOf(processId)).at(-1);

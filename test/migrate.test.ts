@@ -70,7 +70,9 @@ describe('the migration runner', () => {
           findMany(args: { take: number }): Promise<unknown[]>;
         };
         // Every table starts empty but the audit log's head, which starts at the chain's genesis.
-        await expect(delegate.findMany({ take: 1 })).resolves.toEqual(model === 'AuditHead' ? [{ id: 1, seq: 0n, hash: '0'.repeat(64), prevHash: '0'.repeat(64) }] : []);
+        await expect(delegate.findMany({ take: 1 })).resolves.toEqual(
+          model === 'AuditHead' ? [{ id: 1, seq: 0n, hash: '0'.repeat(64), prevHash: '0'.repeat(64) }] : [],
+        );
       }
     } finally {
       await prisma.$disconnect();

@@ -24,7 +24,9 @@ function mountedRoutes(app: Express): string[] {
   const found: string[] = [];
   const walk = (layers: Layer[]) => {
     for (const layer of layers) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) found.push(`${method} ${layer.route.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method} ${layer.route.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
       else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -45,18 +47,29 @@ describe('the OpenAPI description at /openapi.json', () => {
     const documented = Object.entries(body.paths)
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`))
       .sort();
-    const app = createApp({ client: stack.client, prisma: stack.prisma, logger: createLogger('test', 'silent'), taskQueue: stack.taskQueue });
+    const app = createApp({
+      client: stack.client,
+      prisma: stack.prisma,
+      logger: createLogger('test', 'silent'),
+      taskQueue: stack.taskQueue,
+    });
 
     expect(documented).toEqual(mountedRoutes(app));
-    expect(documented).toEqual(expect.arrayContaining(['post /tasks/{id}/complete', 'get /tasks', 'get /processes/{id}/timeline', 'get /documents/{id}']));
+    expect(documented).toEqual(
+      expect.arrayContaining(['post /tasks/{id}/complete', 'get /tasks', 'get /processes/{id}/timeline', 'get /documents/{id}']),
+    );
   });
 
   it('gives the request body of a route the schema the route validates with', async () => {
-    const { body } = await callApi<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> } }>> }>(
-      stack.baseUrl,
-      'GET',
-      '/openapi.json',
-    );
+    const { body } = await callApi<{
+      paths: Record<
+        string,
+        Record<
+          string,
+          { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> } }
+        >
+      >;
+    }>(stack.baseUrl, 'GET', '/openapi.json');
     const complete = body.paths['/tasks/{id}/complete']?.post?.requestBody?.content['application/json']?.schema;
 
     expect(complete?.required).toEqual(['outcome']);
@@ -65,23 +78,32 @@ describe('the OpenAPI description at /openapi.json', () => {
 
   it("documents each task kind's form as a component, and the completion body points at them", async () => {
     type Schema = { required?: string[]; properties?: Record<string, { anyOf?: { $ref: string }[] }> };
-    const { body } = await callApi<{ components: { schemas: Record<string, Schema> }; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> }>(
-      stack.baseUrl,
-      'GET',
-      '/openapi.json',
-    );
+    const { body } = await callApi<{
+      components: { schemas: Record<string, Schema> };
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+    }>(stack.baseUrl, 'GET', '/openapi.json');
     const forms = body.components.schemas;
 
     expect(forms['TaskForm.lma.appoint_adviser']?.required?.sort()).toEqual(['adviserName', 'adviserUserId']);
     expect(forms['TaskForm.lma.reply_to_outline_plan.accept']?.required).toEqual(['indicativePayments']);
     // The fixture process the tests register has its forms documented too: nothing in the API names a kind.
     expect(forms['TaskForm.permit.inspect_works']?.required).toEqual(['finding']);
-    const refs = body.paths['/tasks/{id}/complete']?.post?.requestBody?.content['application/json']?.schema.properties?.form?.anyOf?.map((ref) => ref.$ref) ?? [];
-    expect(refs.sort()).toEqual(Object.keys(forms).map((id) => `#/components/schemas/${id}`).sort());
+    const refs =
+      body.paths['/tasks/{id}/complete']?.post?.requestBody?.content['application/json']?.schema.properties?.form?.anyOf?.map(
+        (ref) => ref.$ref,
+      ) ?? [];
+    expect(refs.sort()).toEqual(
+      Object.keys(forms)
+        .map((id) => `#/components/schemas/${id}`)
+        .sort(),
+    );
   });
 
-  it('states the edge\'s storable-text rule in its patterns: text a pattern allows is text the edge accepts, and no other', () => {
-    const patterns = { multiLine: new RegExp(STORABLE_TEXT_PATTERN.multiLine, 'u'), oneLine: new RegExp(STORABLE_TEXT_PATTERN.oneLine, 'u') };
+  it("states the edge's storable-text rule in its patterns: text a pattern allows is text the edge accepts, and no other", () => {
+    const patterns = {
+      multiLine: new RegExp(STORABLE_TEXT_PATTERN.multiLine, 'u'),
+      oneLine: new RegExp(STORABLE_TEXT_PATTERN.oneLine, 'u'),
+    };
     const loneSurrogate = /\p{Cs}/u;
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 12 }), fc.boolean(), (text, multiLine) => {
@@ -95,15 +117,25 @@ describe('the OpenAPI description at /openapi.json', () => {
 
   it('gives every text field of a body, a path and a query the storable-text pattern', async () => {
     type Schema = { pattern?: string; allOf?: { pattern?: string }[]; properties?: Record<string, Schema> };
-    const { body } = await callApi<{ paths: Record<string, Record<string, { parameters: { name: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> } }>> }>(stack.baseUrl, 'GET', '/openapi.json');
+    const { body } = await callApi<{
+      paths: Record<
+        string,
+        Record<string, { parameters: { name: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema: Schema }> } }>
+      >;
+    }>(stack.baseUrl, 'GET', '/openapi.json');
     const withdraw = body.paths['/processes/{id}/withdraw']?.post;
     const tasks = body.paths['/tasks']?.get;
     // A field with a pattern of its own keeps it and gets the rule beside it.
     const patternsOf = (schema?: Schema) => [schema?.pattern, ...(schema?.allOf ?? []).map((part) => part.pattern)];
 
-    expect(patternsOf(withdraw?.requestBody?.content['application/json']?.schema.properties?.reasons)).toContain(STORABLE_TEXT_PATTERN.multiLine);
+    expect(patternsOf(withdraw?.requestBody?.content['application/json']?.schema.properties?.reasons)).toContain(
+      STORABLE_TEXT_PATTERN.multiLine,
+    );
     expect(patternsOf(tasks?.parameters.find((p) => p.name === 'assignee')?.schema)).toEqual([STORABLE_TEXT_PATTERN.oneLine]);
-    expect(patternsOf(withdraw?.parameters.find((p) => p.name === 'id')?.schema)).toEqual([expect.stringMatching(/~|:/), STORABLE_TEXT_PATTERN.oneLine]);
+    expect(patternsOf(withdraw?.parameters.find((p) => p.name === 'id')?.schema)).toEqual([
+      expect.stringMatching(/~|:/),
+      STORABLE_TEXT_PATTERN.oneLine,
+    ]);
   });
 
   it('answers a method a path does not take with 405 and the methods it does', async () => {

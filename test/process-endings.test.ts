@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const viewOf = async (processId: string) => callApi<ProcessView>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor });
-const cancel = (processId: string) => callApi<{ stage: string }>(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'The council has chosen a stock transfer instead' } });
+const cancel = (processId: string) =>
+  callApi<{ stage: string }>(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+    as: cast.programmeManager,
+    body: { reasons: 'The council has chosen a stock transfer instead' },
+  });
 
 /** An ALMO launched and waiting for its inspection date. */
 async function launchedAlmo(): Promise<{ processId: string; inspectionTask: string }> {
@@ -37,7 +41,10 @@ describe('a process the council cancels', () => {
     expect(cancelled).toMatchObject({ status: 200, body: { stage: 'cancelled' } });
     expect((await viewOf(processId)).body).toMatchObject({ status: 'cancelled', stage: 'cancelled', openTasks: [] });
     expect(await stack.prisma.task.count({ where: { processId, status: 'open' } })).toBe(0);
-    expect((await timelineOf(stack, processId, cast.auditor)).at(-1)).toMatchObject({ kind: 'process_finished', summary: 'Cancelled by the council: The council has chosen a stock transfer instead' });
+    expect((await timelineOf(stack, processId, cast.auditor)).at(-1)).toMatchObject({
+      kind: 'process_finished',
+      summary: 'Cancelled by the council: The council has chosen a stock transfer instead',
+    });
     const late = await completeTask(stack, inspectionTask, cast.liaison, { outcome: 'schedule', form: { inspectionDate: '2027-06-01' } });
     expect(late.status).toBe(409);
     const replay = await callApi<{ deterministic: boolean }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
@@ -64,7 +71,9 @@ describe('a process the council cancels', () => {
     // Someone with no role for it learns nothing of it, not even that it exists.
     const stranger = await stack.user({ council: 'another-council', role: 'programme_manager' });
     expect((await callApi(stack.baseUrl, 'GET', `/processes/${processId}`, { as: stranger })).status).toBe(404);
-    expect((await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: stranger, body: { reasons: 'probing' } })).status).toBe(404);
+    expect(
+      (await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: stranger, body: { reasons: 'probing' } })).status,
+    ).toBe(404);
     expect(await stack.prisma.auditLog.count({ where: { processId, action: 'process.cancel' } })).toBe(1);
   }, 120_000);
 });

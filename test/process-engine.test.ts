@@ -66,24 +66,41 @@ const start = async () => {
   expect(response.status).toBe(201);
   return response.body;
 };
-const complete = (taskId: string, as: TestUser, body: unknown) => callApi<Problem & { stage: string; opened: Opened[] }>(stack.baseUrl, 'POST', `/tasks/${taskId}/complete`, { as, body });
+const complete = (taskId: string, as: TestUser, body: unknown) =>
+  callApi<Problem & { stage: string; opened: Opened[] }>(stack.baseUrl, 'POST', `/tasks/${taskId}/complete`, { as, body });
 const inboxOf = async (processId: string, status = 'open') =>
-  (await callApi<{ items: { id: string; kind: string; status: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${processId}&status=${status}`, { as: cast.auditor })).body.items;
+  (
+    await callApi<{ items: { id: string; kind: string; status: string }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/tasks?process=${processId}&status=${status}`,
+      { as: cast.auditor },
+    )
+  ).body.items;
 const viewOf = (processId: string) => viewAs(stack, processId, cast.auditor);
 const decisionsInHistory = async (processId: string) =>
   ((await stack.client.workflow.getHandle(processId).fetchHistory()).events ?? []).filter(
-    (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED && event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
+    (event) =>
+      event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED &&
+      event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'completeTask',
   ).length;
 
 describe('a process on the shared frame', () => {
   it('can be withdrawn by the group at its first stage: it ends and its task leaves the inbox', async () => {
     const { processId, opened } = await start();
 
-    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, { as: cast.rep, body: { reasons: 'We found another way' } });
+    const withdrawn = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/withdraw`, {
+      as: cast.rep,
+      body: { reasons: 'We found another way' },
+    });
 
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body).toEqual({ stage: 'withdrawn' });
-    expect(await viewOf(processId)).toMatchObject({ stage: 'withdrawn', status: 'withdrawn', details: { endedBecause: 'Withdrawn by the group: We found another way' } });
+    expect(await viewOf(processId)).toMatchObject({
+      stage: 'withdrawn',
+      status: 'withdrawn',
+      details: { endedBecause: 'Withdrawn by the group: We found another way' },
+    });
     expect(await inboxOf(processId)).toEqual([]);
     expect((await inboxOf(processId, 'cancelled')).map((task) => task.id)).toEqual([opened[0]?.id]);
     // The task is closed for good: deciding it now is refused.
@@ -95,12 +112,18 @@ describe('a process on the shared frame', () => {
     const { processId } = await start();
 
     const byGroup = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.rep, body: { reasons: 'no' } });
-    const byCouncil = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'The block is to be demolished' } });
+    const byCouncil = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'The block is to be demolished' },
+    });
 
     expect(byGroup.status).toBe(403);
     expect(byCouncil.status).toBe(200);
     expect(await viewOf(processId)).toMatchObject({ stage: 'cancelled', status: 'cancelled' });
-    const again = await callApi<Problem>(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'twice' } });
+    const again = await callApi<Problem>(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'twice' },
+    });
     expect(again.status).toBe(409);
   });
 });
@@ -109,11 +132,18 @@ describe("the task book's refusals, through the API", () => {
   it('answers a step that is not open yet with 409 and what the process waits for, not 404; a stranger still learns nothing', async () => {
     const { processId } = await start();
 
-    const early = await complete(`${processId}~inspection-inspect`, cast.housingManager, { outcome: 'satisfactory', form: { finding: 'Sound' } });
+    const early = await complete(`${processId}~inspection-inspect`, cast.housingManager, {
+      outcome: 'satisfactory',
+      form: { finding: 'Sound' },
+    });
     const stranger = await stack.user({ council: 'another-council', role: 'housing_manager' });
     const probing = await complete(`${processId}~inspection-inspect`, stranger, { outcome: 'satisfactory', form: { finding: 'Sound' } });
 
-    expect([early.status, early.body.type, early.body.title]).toEqual([409, expect.stringMatching(/:task-not-open-yet$/), 'This step is not open yet']);
+    expect([early.status, early.body.type, early.body.title]).toEqual([
+      409,
+      expect.stringMatching(/:task-not-open-yet$/),
+      'This step is not open yet',
+    ]);
     expect(early.body.detail).toContain('it waits for: Review the alteration request (housing_manager)');
     expect(probing.status).toBe(404);
   });
@@ -154,10 +184,18 @@ describe("the task book's refusals, through the API", () => {
   it('ends the process when the request is rejected with reasons', async () => {
     const { processId, opened } = await start();
 
-    const rejected = await complete(opened[0]?.id ?? '', cast.housingManager, { outcome: 'reject', reasons: 'Listed building', form: { reference: 'P-2' } });
+    const rejected = await complete(opened[0]?.id ?? '', cast.housingManager, {
+      outcome: 'reject',
+      reasons: 'Listed building',
+      form: { reference: 'P-2' },
+    });
 
     expect(rejected.status).toBe(200);
-    expect(await viewOf(processId)).toMatchObject({ stage: 'refused', status: 'completed', details: { endedBecause: 'Refused: Listed building' } });
+    expect(await viewOf(processId)).toMatchObject({
+      stage: 'refused',
+      status: 'completed',
+      details: { endedBecause: 'Refused: Listed building' },
+    });
   });
 });
 
@@ -169,10 +207,15 @@ describe('a child workflow of a process', () => {
 
     // The parent's decision started the child; its answer lists the child's task, already in the inbox.
     expect(approved.status).toBe(200);
-    expect(approved.body.opened).toEqual([expect.objectContaining({ id: `${processId}~inspection-inspect`, kind: 'inspect_works', role: 'legal_services' })]);
+    expect(approved.body.opened).toEqual([
+      expect.objectContaining({ id: `${processId}~inspection-inspect`, kind: 'inspect_works', role: 'legal_services' }),
+    ]);
     expect((await inboxOf(processId)).map((task) => task.id)).toEqual([`${processId}~inspection-inspect`]);
 
-    const inspected = await complete(`${processId}~inspection-inspect`, cast.legal, { outcome: 'satisfactory', form: { finding: 'Door fitted to standard' } });
+    const inspected = await complete(`${processId}~inspection-inspect`, cast.legal, {
+      outcome: 'satisfactory',
+      form: { finding: 'Door fitted to standard' },
+    });
     expect(inspected.status).toBe(200);
 
     const timeline = await timelineOf(stack, processId, cast.auditor);
@@ -184,15 +227,30 @@ describe('a child workflow of a process', () => {
       expect.arrayContaining([
         expect.objectContaining({ kind: 'works_approved', summary: 'Works approved under permit P-7' }),
         expect.objectContaining({ kind: 'task_opened', taskId: 'inspection-inspect' }),
-        expect.objectContaining({ kind: 'decision', taskId: 'inspection-inspect', actor: expect.objectContaining({ userId: cast.legal.userId }) }),
+        expect.objectContaining({
+          kind: 'decision',
+          taskId: 'inspection-inspect',
+          actor: expect.objectContaining({ userId: cast.legal.userId }),
+        }),
         expect.objectContaining({ kind: 'note', summary: 'Inspection done: Door fitted to standard' }),
       ]),
     );
     const audited = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.complete' } });
     expect(audited.map((entry) => (entry.details as { taskId: string }).taskId).sort()).toEqual(['inspection-inspect', 'review']);
     // An auditor's history export holds the child's run with the parent's.
-    await eventually(async () => expect(await viewOf(processId)).toMatchObject({ stage: 'granted', status: 'completed', details: { inspection: 'Door fitted to standard' } }));
-    const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as: cast.auditor });
+    await eventually(async () =>
+      expect(await viewOf(processId)).toMatchObject({
+        stage: 'granted',
+        status: 'completed',
+        details: { inspection: 'Door fitted to standard' },
+      }),
+    );
+    const history = await callApi<{ runs: { workflowId: string; history: unknown }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes/${processId}/history`,
+      { as: cast.auditor },
+    );
     expect(history.body.runs.map((run) => run.workflowId).sort()).toEqual([processId, `${processId}:inspection`]);
     // `RECORD_HISTORIES=frame npm test` records the frame's runs, parent and child, for the replay suite.
     if (recording('frame')) {

@@ -16,7 +16,15 @@ describe('the process registry', () => {
   });
 
   it('refuses a process that takes a path every process has, or a kind defined twice', () => {
-    expect(() => new ProcessRegistry([{ ...permitDefinition, reads: [{ path: 'timeline', summary: 'x', response: permitDefinition.policy.schema, load: async () => ({}) }] }])).toThrow(/'timeline' is a path every process has/);
+    expect(
+      () =>
+        new ProcessRegistry([
+          {
+            ...permitDefinition,
+            reads: [{ path: 'timeline', summary: 'x', response: permitDefinition.policy.schema, load: async () => ({}) }],
+          },
+        ]),
+    ).toThrow(/'timeline' is a path every process has/);
     expect(() => new ProcessRegistry([permitDefinition, permitDefinition])).toThrow(/defined twice/);
   });
 
@@ -24,8 +32,13 @@ describe('the process registry', () => {
     const policies = policyModel(new ProcessRegistry([...PROCESS_DEFINITIONS, permitDefinition]));
 
     expect(policies.defaults).toMatchObject({ lma: { adviserAppointmentWorkingDays: 10 }, permit: { reviewWorkingDays: 5 } });
-    expect(policies.applyOverride({ permit: { reviewWorkingDays: 2 } })).toMatchObject({ permit: { reviewWorkingDays: 2 }, lma: { termDays: 365 } });
-    expect(() => policies.applyOverride({ lma: { termDays: 30, annualReviewDaysBeforeEnd: 60 } })).toThrow(/the annual review must open before the term ends/);
+    expect(policies.applyOverride({ permit: { reviewWorkingDays: 2 } })).toMatchObject({
+      permit: { reviewWorkingDays: 2 },
+      lma: { termDays: 365 },
+    });
+    expect(() => policies.applyOverride({ lma: { termDays: 30, annualReviewDaysBeforeEnd: 60 } })).toThrow(
+      /the annual review must open before the term ends/,
+    );
   });
 
   it("finds every definition's workflow among those the worker registers (a definition naming another fails here, not at a start)", () => {

@@ -28,9 +28,18 @@ describe('a run whose local activities finish in another order than they started
 
     // Before the fix, most such runs (3 in 4 here) had two timers fire in one workflow task and could not replay.
     expect(await stack.runsThatDoNotReplay()).toEqual([]);
-    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, { as: cast.programmeManager, body: { reasons: 'Replay test done' } });
+    const cancelled = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
+      as: cast.programmeManager,
+      body: { reasons: 'Replay test done' },
+    });
     expect(cancelled.status).toBe(200);
     await eventually(async () => expect((await viewOf(stack, processId, cast.auditor)).status).toBe('cancelled'));
-    await recordRuns(stack, 'frame', processId, cast.auditor, (workflowId) => `${CURRENT_FRAME_VERSION}-one-local-activity-at-a-time-almo-${runName(processId, workflowId)}`);
+    await recordRuns(
+      stack,
+      'frame',
+      processId,
+      cast.auditor,
+      (workflowId) => `${CURRENT_FRAME_VERSION}-one-local-activity-at-a-time-almo-${runName(processId, workflowId)}`,
+    );
   });
 });

@@ -18,7 +18,15 @@ const DAY_MS = 100;
 const compressedSlaPolicy = {
   calendar: { kind: 'compressed', workingDayMs: DAY_MS },
   reminderWorkingDaysBefore: 1,
-  sla: { benchmarkWorkingDays: 15, responseWorkingDays: 15, maxRounds: 3, retractionNoticeMonths: 6, termMonths: 24, renegotiationMonthsBeforeExpiry: 6, deadlockDecisionWorkingDays: 15 },
+  sla: {
+    benchmarkWorkingDays: 15,
+    responseWorkingDays: 15,
+    maxRounds: 3,
+    retractionNoticeMonths: 6,
+    termMonths: 24,
+    renegotiationMonthsBeforeExpiry: 6,
+    deadlockDecisionWorkingDays: 15,
+  },
 };
 
 interface SlaCast {
@@ -45,9 +53,17 @@ beforeEach(async () => {
     almoBoard: await stack.user({ council, role: 'almo_board', name: 'Ann Lee' }),
     cabinet: await stack.user({ council, role: 'cabinet' }),
     auditor: await stack.user({ council: '*', role: 'auditor' }),
-    leads: { legal: await lead('Head of Legal'), it: await lead('Head of IT'), hr: await lead('Head of HR'), payroll: await lead('Payroll Manager') },
+    leads: {
+      legal: await lead('Head of Legal'),
+      it: await lead('Head of IT'),
+      hr: await lead('Head of HR'),
+      payroll: await lead('Payroll Manager'),
+    },
   };
-  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: cast.programmeManager, body: compressedSlaPolicy });
+  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, {
+    as: cast.programmeManager,
+    body: compressedSlaPolicy,
+  });
   expect(policy.status).toBe(200);
 });
 afterAll(async () => {
@@ -55,13 +71,34 @@ afterAll(async () => {
 });
 
 const kpis = [{ measure: 'advice within 5 working days', target: '95%' }];
-const terms = (annualChargePence: number, unitCostPence: number, unit: string, kpiList = kpis) => ({ annualChargePence, unitCostPence, unit, kpis: kpiList });
+const terms = (annualChargePence: number, unitCostPence: number, unit: string, kpiList = kpis) => ({
+  annualChargePence,
+  unitCostPence,
+  unit,
+  kpis: kpiList,
+});
 const slaSet = (opts: { services?: string[]; opens?: string; currentExpiry?: string } = {}) => {
   const all = {
-    legal: { service: 'legal', serviceLead: { userId: cast.leads.legal.userId, name: cast.leads.legal.name }, terms: terms(12_000_000, 6_000, 'hour of legal advice', []) },
-    it: { service: 'it', serviceLead: { userId: cast.leads.it.userId, name: cast.leads.it.name }, terms: terms(20_000_000, 40_000, 'user a year') },
-    hr: { service: 'hr', serviceLead: { userId: cast.leads.hr.userId, name: cast.leads.hr.name }, terms: terms(8_000_000, 5_000, 'employee a year') },
-    payroll: { service: 'payroll', serviceLead: { userId: cast.leads.payroll.userId, name: cast.leads.payroll.name }, terms: terms(3_000_000, 500, 'payslip') },
+    legal: {
+      service: 'legal',
+      serviceLead: { userId: cast.leads.legal.userId, name: cast.leads.legal.name },
+      terms: terms(12_000_000, 6_000, 'hour of legal advice', []),
+    },
+    it: {
+      service: 'it',
+      serviceLead: { userId: cast.leads.it.userId, name: cast.leads.it.name },
+      terms: terms(20_000_000, 40_000, 'user a year'),
+    },
+    hr: {
+      service: 'hr',
+      serviceLead: { userId: cast.leads.hr.userId, name: cast.leads.hr.name },
+      terms: terms(8_000_000, 5_000, 'employee a year'),
+    },
+    payroll: {
+      service: 'payroll',
+      serviceLead: { userId: cast.leads.payroll.userId, name: cast.leads.payroll.name },
+      terms: terms(3_000_000, 500, 'payslip'),
+    },
   } as const;
   return {
     kind: 'sla',
@@ -80,17 +117,18 @@ async function startSla(body: ReturnType<typeof slaSet>, as: TestUser = cast.pro
   return started.body.processId;
 }
 
-const viewOf = async (processId: string) => (await callApi<ProcessView<SlaDetails>>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+const viewOf = async (processId: string) =>
+  (await callApi<ProcessView<SlaDetails>>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
 
 const openTask = async (processId: string, taskId: string, as: TestUser) => (await openTaskOf(stack, processId, taskId, as)).id;
-const decide = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) => decideTask(stack, processId, taskId, as, outcome, form, reasons);
+const decide = (processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) =>
+  decideTask(stack, processId, taskId, as, outcome, form, reasons);
 
 const quality = [{ measure: 'satisfaction with advice', value: '71%', benchmark: '80%' }];
 const signOff = {
   almo: { signatory: 'Ann Lee', post: 'Chair of the board' },
   council: { signatory: 'Priya Shah', post: 'Director of Resources' },
 };
-
 
 const documentsOf = (processId: string) => documentsOfProcess(stack, processId, cast.auditor);
 const documentText = (id: string) => documentTextOf(stack, id, cast.auditor);
@@ -99,19 +137,34 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
   it('benchmarks four services, negotiates them at once to four outcomes (one by deadlock), signs off and reports the impact', async () => {
     const processId = await startSla(slaSet());
     expect(processId).toBe(`sla:${cast.council}:riverside-homes`);
-    const again = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', { as: cast.almoBoard, body: slaSet() });
+    const again = await callApi<{ processId: string; created: boolean }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.almoBoard,
+      body: slaSet(),
+    });
     expect(again).toMatchObject({ status: 200, body: { processId, created: false } });
 
     // §4.2: each service benchmarked against a quartile, or market tested.
-    await decide(processId, 'c1-benchmark-legal', cast.almoBoard, 'benchmark', { quartile: 4, comparatorUnitCostPence: 4_500, qualityMeasures: quality });
+    await decide(processId, 'c1-benchmark-legal', cast.almoBoard, 'benchmark', {
+      quartile: 4,
+      comparatorUnitCostPence: 4_500,
+      qualityMeasures: quality,
+    });
     await decide(processId, 'c1-benchmark-it', cast.almoBoard, 'market_test', {
       quotes: [
         { supplier: 'Shared IT Ltd', annualChargePence: 15_000_000, unitCostPence: 30_000 },
         { supplier: 'Cloudwise', annualChargePence: 17_000_000, unitCostPence: 34_000 },
       ],
     });
-    await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: 5_000, qualityMeasures: quality });
-    await decide(processId, 'c1-benchmark-payroll', cast.almoBoard, 'benchmark', { quartile: 3, comparatorUnitCostPence: 400, qualityMeasures: quality });
+    await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', {
+      quartile: 2,
+      comparatorUnitCostPence: 5_000,
+      qualityMeasures: quality,
+    });
+    await decide(processId, 'c1-benchmark-payroll', cast.almoBoard, 'benchmark', {
+      quartile: 3,
+      comparatorUnitCostPence: 400,
+      qualityMeasures: quality,
+    });
 
     const negotiating = await eventually(async () => {
       const view = await viewOf(processId);
@@ -131,7 +184,8 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(briefText).toContain('Market tested: Shared IT Ltd £150,000.00 a year at £300.00 per user a year');
 
     // SLA-R4 by construction: sign-off is not open while the services have no outcome, and says what it waits for.
-    const signOffTask = (side: 'almo' | 'council', round = 1) => inboxTaskId(processId, `c1-sign-off-${side}${round > 1 ? `-${round}` : ''}`);
+    const signOffTask = (side: 'almo' | 'council', round = 1) =>
+      inboxTaskId(processId, `c1-sign-off-${side}${round > 1 ? `-${round}` : ''}`);
     const tooEarly = await completeTask(stack, signOffTask('council'), cast.programmeManager, { outcome: 'sign', form: signOff.council });
     expect(tooEarly).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:task-not-open-yet' } });
     expect(tooEarly.body.detail).toContain("Legal services: the ALMO's proposal (round 1 of 3) (almo_board)");
@@ -140,12 +194,23 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     await decide(processId, 'c1-hr-r1-almo', cast.almoBoard, 'renew_as_is');
     await decide(processId, 'c1-hr-r1-council', cast.leads.hr, 'accept');
     // IT: retracted; the ALMO buys it elsewhere after six months' notice.
-    await decide(processId, 'c1-it-r1-almo', cast.almoBoard, 'retract', { buyingFrom: 'Shared IT Ltd' }, 'The market test shows a quarter off the unit cost');
+    await decide(
+      processId,
+      'c1-it-r1-almo',
+      cast.almoBoard,
+      'retract',
+      { buyingFrom: 'Shared IT Ltd' },
+      'The market test shows a quarter off the unit cost',
+    );
     // Legal: revised after two rounds; its first response is late (reminded, then escalated).
     await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'propose', { terms: terms(10_000_000, 5_000, 'hour of legal advice') });
     // The set's view shows where each negotiation stands: legal waits on its service lead.
     await eventually(async () =>
-      expect((await viewOf(processId)).details.services.find((s) => s.key === 'legal')?.negotiation).toEqual({ round: 1, awaiting: 'council', lastProposal: { by: 'almo', terms: terms(10_000_000, 5_000, 'hour of legal advice') } }),
+      expect((await viewOf(processId)).details.services.find((s) => s.key === 'legal')?.negotiation).toEqual({
+        round: 1,
+        awaiting: 'council',
+        lastProposal: { by: 'almo', terms: terms(10_000_000, 5_000, 'hour of legal advice') },
+      }),
     );
     const lateTitle = "Legal services: respond to the ALMO's proposal (round 1 of 3)";
     const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Reminder: ${lateTitle}`) && m.text.includes(processId));
@@ -153,33 +218,83 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(reminder.to).toEqual([cast.leads.legal.email]);
     expect(overdue.to).toEqual([cast.programmeManager.email]);
     // Only the named service lead answers for the service.
-    const byAnotherLead = await completeTask(stack, await openTask(processId, 'c1-legal-r1-council', cast.leads.hr), cast.leads.hr, { outcome: 'accept' });
+    const byAnotherLead = await completeTask(stack, await openTask(processId, 'c1-legal-r1-council', cast.leads.hr), cast.leads.hr, {
+      outcome: 'accept',
+    });
     expect(byAnotherLead.status).toBe(403);
-    await decide(processId, 'c1-legal-r1-council', cast.leads.legal, 'counter', { terms: terms(11_000_000, 5_500, 'hour of legal advice') });
+    await decide(processId, 'c1-legal-r1-council', cast.leads.legal, 'counter', {
+      terms: terms(11_000_000, 5_500, 'hour of legal advice'),
+    });
     await decide(processId, 'c1-legal-r2-almo', cast.almoBoard, 'propose', { terms: terms(10_500_000, 5_250, 'hour of legal advice') });
     await decide(processId, 'c1-legal-r2-council', cast.leads.legal, 'accept');
     // Payroll: deadlocked by the service lead, escalated to the chief executives, whose decision binds.
     await decide(processId, 'c1-payroll-r1-almo', cast.almoBoard, 'propose', { terms: terms(2_400_000, 400, 'payslip') });
-    await decide(processId, 'c1-payroll-r1-council', cast.leads.payroll, 'declare_deadlock', {}, 'Below cost: payroll cannot run at £4.00 a payslip');
+    await decide(
+      processId,
+      'c1-payroll-r1-council',
+      cast.leads.payroll,
+      'declare_deadlock',
+      {},
+      'Below cost: payroll cannot run at £4.00 a payslip',
+    );
 
     const withoutPayroll = await completeTask(stack, signOffTask('almo'), cast.almoBoard, { outcome: 'sign', form: signOff.almo });
     expect(withoutPayroll.status).toBe(409);
-    expect(withoutPayroll.body.detail).toContain('Payroll: record the binding decision of the chief executives on the deadlock (programme_manager)');
+    expect(withoutPayroll.body.detail).toContain(
+      'Payroll: record the binding decision of the chief executives on the deadlock (programme_manager)',
+    );
 
-    await decide(processId, 'c1-payroll-deadlock', cast.programmeManager, 'revise', { forumMembers: 'the chief executives of the council and of Riverside Homes', minuteReference: 'CEX/2027/04', terms: terms(2_700_000, 450, 'payslip') }, 'Meet in the middle; payroll to be market tested again next cycle');
+    await decide(
+      processId,
+      'c1-payroll-deadlock',
+      cast.programmeManager,
+      'revise',
+      {
+        forumMembers: 'the chief executives of the council and of Riverside Homes',
+        minuteReference: 'CEX/2027/04',
+        terms: terms(2_700_000, 450, 'payslip'),
+      },
+      'Meet in the middle; payroll to be market tested again next cycle',
+    );
     // Sign-off opens with every outcome in, due like any wait for a person.
     const signing = await openTaskOf(stack, processId, 'c1-sign-off-almo', cast.almoBoard);
     expect((await stack.prisma.task.findUniqueOrThrow({ where: { id: signing.id } })).dueAt).not.toBeNull();
     await decide(processId, 'c1-sign-off-almo', cast.almoBoard, 'sign', signOff.almo);
     // The council asks for HR to be negotiated again instead of signing: the board's signature is void,
     // HR's negotiation opens anew, and both sign again once it has an outcome.
-    const unknownService = await attemptTask(stack, processId, 'c1-sign-off-council', cast.programmeManager, 'request_changes', { ...signOff.council, service: 'catering' }, 'No such service');
-    expect(unknownService).toMatchObject({ status: 409, body: { detail: 'request_changes names one of the set\'s services: legal, it, hr, payroll' } });
-    await decide(processId, 'c1-sign-off-council', cast.programmeManager, 'request_changes', { ...signOff.council, service: 'hr' }, 'HR should carry a KPI on recruitment times');
+    const unknownService = await attemptTask(
+      stack,
+      processId,
+      'c1-sign-off-council',
+      cast.programmeManager,
+      'request_changes',
+      { ...signOff.council, service: 'catering' },
+      'No such service',
+    );
+    expect(unknownService).toMatchObject({
+      status: 409,
+      body: { detail: "request_changes names one of the set's services: legal, it, hr, payroll" },
+    });
+    await decide(
+      processId,
+      'c1-sign-off-council',
+      cast.programmeManager,
+      'request_changes',
+      { ...signOff.council, service: 'hr' },
+      'HR should carry a KPI on recruitment times',
+    );
     const changing = await viewOf(processId);
-    expect(changing).toMatchObject({ stage: 'negotiating', details: { signOff: {}, changesRequested: [{ side: 'council', serviceKey: 'hr', reasons: 'HR should carry a KPI on recruitment times' }] } });
+    expect(changing).toMatchObject({
+      stage: 'negotiating',
+      details: {
+        signOff: {},
+        changesRequested: [{ side: 'council', serviceKey: 'hr', reasons: 'HR should carry a KPI on recruitment times' }],
+      },
+    });
     expect(changing.details.services.find((s) => s.key === 'hr')?.outcome).toBeUndefined();
-    await decide(processId, 'c1-hr-n2-r1-almo', cast.almoBoard, 'propose', { terms: terms(8_000_000, 5_000, 'employee a year', [{ measure: 'posts filled within 8 weeks', target: '90%' }]) });
+    await decide(processId, 'c1-hr-n2-r1-almo', cast.almoBoard, 'propose', {
+      terms: terms(8_000_000, 5_000, 'employee a year', [{ measure: 'posts filled within 8 weeks', target: '90%' }]),
+    });
     await decide(processId, 'c1-hr-n2-r1-council', cast.leads.hr, 'accept');
     await decide(processId, 'c1-sign-off-almo-2', cast.almoBoard, 'sign', signOff.almo);
     await decide(processId, 'c1-sign-off-council-2', cast.programmeManager, 'sign', signOff.council);
@@ -192,19 +307,32 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     // Each party hears of each decision that concerns it: the IT lead of the retraction (they had no
     // task in it); the ALMO board of a lead's acceptance, the forum's decision and the sign-off; every
     // lead that the set is signed.
-    const decisionEmail = (subject: string) => stack.mailbox.waitFor((m) => m.subject === `Decision recorded: ${subject}` && m.text.includes(processId));
+    const decisionEmail = (subject: string) =>
+      stack.mailbox.waitFor((m) => m.subject === `Decision recorded: ${subject}` && m.text.includes(processId));
     expect((await decisionEmail("IT: the ALMO's proposal (round 1 of 3) — retract")).to).toContain(cast.leads.it.email);
-    expect((await decisionEmail("Human resources: respond to the ALMO's offer to renew as it is (round 1 of 3) — accept")).to).toContain(cast.almoBoard.email);
+    expect((await decisionEmail("Human resources: respond to the ALMO's offer to renew as it is (round 1 of 3) — accept")).to).toContain(
+      cast.almoBoard.email,
+    );
     const forum = await decisionEmail('Payroll: record the binding decision of the chief executives on the deadlock — revise');
     expect(forum.to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.payroll.email]));
     const councilSigned = await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — sign`);
-    expect((await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — request changes`)).to).toEqual(expect.arrayContaining([cast.almoBoard.email, cast.leads.hr.email]));
+    expect((await decisionEmail(`Sign off the SLAs with ${ALMO} for the council (a director) — request changes`)).to).toEqual(
+      expect.arrayContaining([cast.almoBoard.email, cast.leads.hr.email]),
+    );
     expect(councilSigned.to).toEqual(expect.arrayContaining([cast.almoBoard.email, ...Object.values(cast.leads).map((l) => l.email)]));
 
     const outcomes = Object.fromEntries(inForce.details.services.map((s) => [s.key, s.outcome]));
-    expect(outcomes.hr).toMatchObject({ kind: 'revised', rounds: 1, terms: { annualChargePence: 8_000_000, kpis: [{ measure: 'posts filled within 8 weeks' }] } });
+    expect(outcomes.hr).toMatchObject({
+      kind: 'revised',
+      rounds: 1,
+      terms: { annualChargePence: 8_000_000, kpis: [{ measure: 'posts filled within 8 weeks' }] },
+    });
     expect(outcomes.legal).toMatchObject({ kind: 'revised', rounds: 2, terms: { annualChargePence: 10_500_000, unitCostPence: 5_250 } });
-    expect(outcomes.payroll).toMatchObject({ kind: 'revised', terms: { annualChargePence: 2_700_000 }, deadlock: { declaredBy: 'council', forum: 'chief_executives', minuteReference: 'CEX/2027/04' } });
+    expect(outcomes.payroll).toMatchObject({
+      kind: 'revised',
+      terms: { annualChargePence: 2_700_000 },
+      deadlock: { declaredBy: 'council', forum: 'chief_executives', minuteReference: 'CEX/2027/04' },
+    });
     expect(outcomes.it).toMatchObject({ kind: 'retracted', retraction: { noticeMonths: 6, buyingFrom: 'Shared IT Ltd' } });
     // Six months' notice from the retraction (a compressed month is 30 days of 100 ms).
     expect(Date.parse(outcomes.it!.retraction!.noticeEndsAt) - Date.parse(outcomes.it!.decidedAt)).toBe(6 * 30 * DAY_MS);
@@ -217,8 +345,15 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       ['hr', 8_000_000, 8_000_000, 0],
       ['payroll', 3_000_000, 2_700_000, -300_000],
     ]);
-    expect(impact).toMatchObject({ totalBeforePence: 43_000_000, totalAfterPence: 21_200_000, totalChangePence: -21_800_000, totalChangePercent: -50.7 });
-    expect(impact.boughtElsewhere).toEqual([{ key: 'it', name: 'IT', noticeEndsAt: outcomes.it!.retraction!.noticeEndsAt, buyingFrom: 'Shared IT Ltd' }]);
+    expect(impact).toMatchObject({
+      totalBeforePence: 43_000_000,
+      totalAfterPence: 21_200_000,
+      totalChangePence: -21_800_000,
+      totalChangePercent: -50.7,
+    });
+    expect(impact.boughtElsewhere).toEqual([
+      { key: 'it', name: 'IT', noticeEndsAt: outcomes.it!.retraction!.noticeEndsAt, buyingFrom: 'Shared IT Ltd' },
+    ]);
     // The next renegotiation is scheduled six months before the new SLAs expire.
     const agreement = inForce.details.agreement!;
     expect(Date.parse(agreement.expiresOn) - Date.parse(agreement.effectiveFrom)).toBe(24 * 30 * DAY_MS);
@@ -227,17 +362,37 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     // One SLA per service kept, a retraction notice, the summary and the impact report.
     const documents = await documentsOf(processId);
     // A decision record states a proposal's terms as a person reads them: in pounds and words, not JSON in pence.
-    const payrollProposal = await documentText(documents.find((d) => d.kind === 'decision_record' && d.title.startsWith("Decision record: Payroll: the ALMO's proposal"))!.id);
+    const payrollProposal = await documentText(
+      documents.find((d) => d.kind === 'decision_record' && d.title.startsWith("Decision record: Payroll: the ALMO's proposal"))!.id,
+    );
     expect(payrollProposal).toContain('Terms: annual charge £24,000.00, unit cost £4.00, unit payslip');
     expect(payrollProposal).not.toMatch(/Pence|[{}"]/);
-    expect(documents.filter((d) => d.kind === 'service_level_agreement').map((d) => d.title).sort()).toEqual(['Service Level Agreement: Human resources', 'Service Level Agreement: Legal services', 'Service Level Agreement: Payroll']);
+    expect(
+      documents
+        .filter((d) => d.kind === 'service_level_agreement')
+        .map((d) => d.title)
+        .sort(),
+    ).toEqual(['Service Level Agreement: Human resources', 'Service Level Agreement: Legal services', 'Service Level Agreement: Payroll']);
     const legalSla = await documentText(documents.find((d) => d.title === 'Service Level Agreement: Legal services')!.id);
-    for (const part of [`The council: ${councilName(cast.council)}`, `The ALMO: ${ALMO}`, '£105,000.00 a year', 'Unit cost: £52.50 per hour of legal advice', 'advice within 5 working days: 95%', 'Effective date:', 'Revised terms agreed after 2 rounds.', 'Council service lead: Head of Legal', 'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes, signed on ', `Priya Shah, Director of Resources, for ${councilName(cast.council)}, signed on `]) {
+    for (const part of [
+      `The council: ${councilName(cast.council)}`,
+      `The ALMO: ${ALMO}`,
+      '£105,000.00 a year',
+      'Unit cost: £52.50 per hour of legal advice',
+      'advice within 5 working days: 95%',
+      'Effective date:',
+      'Revised terms agreed after 2 rounds.',
+      'Council service lead: Head of Legal',
+      'Ann Lee, Chair of the board, for the ALMO board of Riverside Homes, signed on ',
+      `Priya Shah, Director of Resources, for ${councilName(cast.council)}, signed on `,
+    ]) {
       expect(legalSla).toContain(part);
     }
     expect(legalSla).toMatch(/From \d{1,2} [A-Z][a-z]+ \d{4} to \d{1,2} [A-Z][a-z]+ \d{4} \(24 months\)/);
     const payrollSla = await documentText(documents.find((d) => d.title === 'Service Level Agreement: Payroll')!.id);
-    expect(payrollSla).toContain('Decided on a deadlock by the chief executives (the chief executives of the council and of Riverside Homes), minute CEX/2027/04; the decision binds.');
+    expect(payrollSla).toContain(
+      'Decided on a deadlock by the chief executives (the chief executives of the council and of Riverside Homes), minute CEX/2027/04; the decision binds.',
+    );
     const notice = await documentText(documents.find((d) => d.kind === 'sla_retraction_notice')!.id);
     expect(notice).toContain('The ALMO stops buying IT from the council and buys it from Shared IT Ltd.');
     expect(notice).toContain('The market test shows a quarter off the unit cost');
@@ -251,8 +406,15 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     // The timeline tells each negotiation's turns and outcomes, the deadlock and its escalation.
     const timeline = await timelineOf(stack, processId, cast.auditor);
     const summaries = timeline.map((e) => e.summary);
-    expect(summaries).toContain('Outcome: IT: retracted; the ALMO buys it elsewhere (Shared IT Ltd) after 6 months\' notice, ending ' + new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(new Date(outcomes.it!.retraction!.noticeEndsAt)));
-    expect(summaries.find((s) => s.startsWith('Payroll: deadlock'))).toBe('Payroll: deadlock (declared by the council: Below cost: payroll cannot run at £4.00 a payslip); escalated to the chief executives');
+    expect(summaries).toContain(
+      "Outcome: IT: retracted; the ALMO buys it elsewhere (Shared IT Ltd) after 6 months' notice, ending " +
+        new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(
+          new Date(outcomes.it!.retraction!.noticeEndsAt),
+        ),
+    );
+    expect(summaries.find((s) => s.startsWith('Payroll: deadlock'))).toBe(
+      'Payroll: deadlock (declared by the council: Below cost: payroll cannot run at £4.00 a payslip); escalated to the chief executives',
+    );
     expect(timeline.filter((e) => e.kind === 'decision' && e.taskId?.startsWith('c1-legal-')).map((e) => [e.taskId, e.outcome])).toEqual([
       ['c1-legal-r1-almo', 'propose'],
       ['c1-legal-r1-council', 'counter'],
@@ -268,16 +430,28 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       ]),
     );
     // The evidence pack states how each rule of the process stood.
-    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
+    const pack = await fetch(`${stack.baseUrl}/processes/${encodeURIComponent(processId)}/evidence-pack`, {
+      headers: { authorization: `Bearer ${cast.auditor.token}` },
+    });
     const packText = pdfText(Buffer.from(await pack.arrayBuffer())).replace(/·?\s+/g, ' ');
-    expect(packText).toContain('Payroll: revised by the chief executives (Meet in the middle; payroll to be market tested again next cycle)');
+    expect(packText).toContain(
+      'Payroll: revised by the chief executives (Meet in the middle; payroll to be market tested again next cycle)',
+    );
     expect(packText).toContain('Legal services: revised after 2 rounds');
     // Found by council, kind and stage.
-    const found = await callApi<{ items: { processId: string }[] }>(stack.baseUrl, 'GET', `/processes?council=${cast.council}&kind=sla&stage=in_force`, { as: cast.programmeManager });
+    const found = await callApi<{ items: { processId: string }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes?council=${cast.council}&kind=sla&stage=in_force`,
+      { as: cast.programmeManager },
+    );
     expect(found.body.items.map((p) => p.processId)).toEqual([processId]);
 
     // §4.1 "or a party asks": the ALMO board asks to renegotiate now; the next cycle opens at once.
-    const asked = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, { as: cast.almoBoard, body: { reasons: 'Payroll to be market tested again' } });
+    const asked = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, {
+      as: cast.almoBoard,
+      body: { reasons: 'Payroll to be market tested again' },
+    });
     expect(asked).toMatchObject({ status: 200, body: { stage: 'in_force', cycle: 1 } });
     await openTask(processId, 'c2-benchmark-legal', cast.almoBoard);
     const cycle2 = await viewOf(processId);
@@ -290,14 +464,19 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     ]);
 
     // Every run replays; `RECORD_HISTORIES=sla npm test` records the finished ones for the replay suite.
-    const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, { as: cast.auditor });
+    const replay = await callApi<{ runs: { deterministic: boolean }[] }>(stack.baseUrl, 'POST', `/processes/${processId}/replay`, {
+      as: cast.auditor,
+    });
     expect(replay.body.runs.length).toBe(7);
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
     await recordRuns(stack, 'sla', processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
 
   it('deadlocks a negotiation whose rounds run out, and a joint board–cabinet meeting decides it', async () => {
-    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: { ...compressedSlaPolicy, sla: { ...compressedSlaPolicy.sla, maxRounds: 2, deadlockForum: 'joint_board_cabinet' } } });
+    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
+      as: cast.programmeManager,
+      body: { ...compressedSlaPolicy, sla: { ...compressedSlaPolicy.sla, maxRounds: 2, deadlockForum: 'joint_board_cabinet' } },
+    });
     expect(policy.status).toBe(200);
     // Started by the ALMO board, to open six months before the SLAs in force expire, or when a party asks.
     const processId = await startSla(slaSet({ services: ['hr'], opens: 'ahead_of_expiry', currentExpiry: '2030-01-01' }), cast.almoBoard);
@@ -307,41 +486,89 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       return view;
     });
     expect(waiting.stage).toBe('awaiting_negotiation');
-    const byLead = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, { as: cast.leads.hr, body: { reasons: 'now' } });
+    const byLead = await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, {
+      as: cast.leads.hr,
+      body: { reasons: 'now' },
+    });
     expect(byLead.status).toBe(403);
-    expect((await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, { as: cast.programmeManager, body: { reasons: 'HR restructure' } })).status).toBe(200);
+    expect(
+      (
+        await callApi(stack.baseUrl, 'POST', `/processes/${processId}/renegotiation-requests`, {
+          as: cast.programmeManager,
+          body: { reasons: 'HR restructure' },
+        })
+      ).status,
+    ).toBe(200);
 
-    await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: 5_000, qualityMeasures: quality });
+    await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', {
+      quartile: 2,
+      comparatorUnitCostPence: 5_000,
+      qualityMeasures: quality,
+    });
     await decide(processId, 'c1-hr-r1-almo', cast.almoBoard, 'propose', { terms: terms(7_000_000, 4_400, 'employee a year') });
     await decide(processId, 'c1-hr-r1-council', cast.leads.hr, 'counter', { terms: terms(7_800_000, 4_900, 'employee a year') });
-    const noTerms = await completeTask(stack, await openTask(processId, 'c1-hr-r2-almo', cast.almoBoard), cast.almoBoard, { outcome: 'propose', form: {} });
+    const noTerms = await completeTask(stack, await openTask(processId, 'c1-hr-r2-almo', cast.almoBoard), cast.almoBoard, {
+      outcome: 'propose',
+      form: {},
+    });
     expect(noTerms.status).toBe(400);
     expect(JSON.stringify(noTerms.body)).toContain('form.terms');
     await decide(processId, 'c1-hr-r2-almo', cast.almoBoard, 'propose', { terms: terms(7_200_000, 4_500, 'employee a year') });
     // The last round's counter-proposal runs the rounds out.
     const lastRound = await openTask(processId, 'c1-hr-r2-council', cast.leads.hr);
-    expect((await callApi<{ items: { id: string; title: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${encodeURIComponent(processId)}&status=open`, { as: cast.leads.hr })).body.items.find((t) => t.id === lastRound)?.title).toContain('a counter-proposal now deadlocks it');
+    expect(
+      (
+        await callApi<{ items: { id: string; title: string }[] }>(
+          stack.baseUrl,
+          'GET',
+          `/tasks?process=${encodeURIComponent(processId)}&status=open`,
+          { as: cast.leads.hr },
+        )
+      ).body.items.find((t) => t.id === lastRound)?.title,
+    ).toContain('a counter-proposal now deadlocks it');
     await decide(processId, 'c1-hr-r2-council', cast.leads.hr, 'counter', { terms: terms(7_600_000, 4_800, 'employee a year') });
 
     // Recorded by democratic services, with reasons; the existing terms stand.
-    const withoutReasons = await completeTask(stack, await openTask(processId, 'c1-hr-deadlock', cast.cabinet), cast.cabinet, { outcome: 'renew_as_is', form: { forumMembers: 'Board and cabinet' } });
+    const withoutReasons = await completeTask(stack, await openTask(processId, 'c1-hr-deadlock', cast.cabinet), cast.cabinet, {
+      outcome: 'renew_as_is',
+      form: { forumMembers: 'Board and cabinet' },
+    });
     expect(withoutReasons.status).toBe(400);
-    await decide(processId, 'c1-hr-deadlock', cast.cabinet, 'renew_as_is', { forumMembers: 'Riverside Homes board and the council cabinet', minuteReference: 'JBC 12' }, 'No case for change made out');
+    await decide(
+      processId,
+      'c1-hr-deadlock',
+      cast.cabinet,
+      'renew_as_is',
+      { forumMembers: 'Riverside Homes board and the council cabinet', minuteReference: 'JBC 12' },
+      'No case for change made out',
+    );
     // The set moves to sign-off once the negotiation, having answered the decision, has ended.
     const view = await eventually(async () => {
       const found = await viewOf(processId);
       expect(found.stage).toBe('sign_off');
       return found;
     });
-    expect(view.details.services[0]?.outcome).toMatchObject({ kind: 'renewed', rounds: 2, terms: { annualChargePence: 8_000_000 }, deadlock: { declaredBy: 'rounds_ran_out', forum: 'joint_board_cabinet', reasons: 'No case for change made out' } });
+    expect(view.details.services[0]?.outcome).toMatchObject({
+      kind: 'renewed',
+      rounds: 2,
+      terms: { annualChargePence: 8_000_000 },
+      deadlock: { declaredBy: 'rounds_ran_out', forum: 'joint_board_cabinet', reasons: 'No case for change made out' },
+    });
   }, 90_000);
 
   it('opens the next renegotiation by itself, the policy’s months before the new SLAs expire', async () => {
     // A term of two months of 3 s; renegotiation one month before the end.
-    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: { ...compressedSlaPolicy, sla: { ...compressedSlaPolicy.sla, termMonths: 2, renegotiationMonthsBeforeExpiry: 1 } } });
+    const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {
+      as: cast.programmeManager,
+      body: { ...compressedSlaPolicy, sla: { ...compressedSlaPolicy.sla, termMonths: 2, renegotiationMonthsBeforeExpiry: 1 } },
+    });
     expect(policy.status).toBe(200);
     const processId = await startSla({ ...slaSet({ services: ['payroll'] }), purpose: 'first_agreement' });
-    await decide(processId, 'c1-benchmark-payroll', cast.almoBoard, 'benchmark', { quartile: 1, comparatorUnitCostPence: 600, qualityMeasures: quality });
+    await decide(processId, 'c1-benchmark-payroll', cast.almoBoard, 'benchmark', {
+      quartile: 1,
+      comparatorUnitCostPence: 600,
+      qualityMeasures: quality,
+    });
     await decide(processId, 'c1-payroll-r1-almo', cast.almoBoard, 'renew_as_is');
     await decide(processId, 'c1-payroll-r1-council', cast.leads.payroll, 'accept');
     await decide(processId, 'c1-sign-off-almo', cast.almoBoard, 'sign', signOff.almo);
@@ -350,9 +577,15 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
 
     await openTask(processId, 'c2-benchmark-payroll', cast.almoBoard);
     const view = await viewOf(processId);
-    expect(view.details).toMatchObject({ cycle: 2, purpose: 'renegotiation', previousCycles: [{ cycle: 1, outcomes: [{ key: 'payroll', kind: 'renewed' }] }] });
+    expect(view.details).toMatchObject({
+      cycle: 2,
+      purpose: 'renegotiation',
+      previousCycles: [{ cycle: 1, outcomes: [{ key: 'payroll', kind: 'renewed' }] }],
+    });
     // It opened on its timer (a month after sign-off), not at once.
-    const opened = (await timelineOf(stack, processId, cast.auditor)).find((e) => e.summary.startsWith('Negotiation opens (1 month before the SLAs expire)'));
+    const opened = (await timelineOf(stack, processId, cast.auditor)).find((e) =>
+      e.summary.startsWith('Negotiation opens (1 month before the SLAs expire)'),
+    );
     expect(Date.parse(opened!.at) - signedAt).toBeGreaterThanOrEqual(30 * DAY_MS - 500);
   }, 90_000);
 });
@@ -360,14 +593,32 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
 describe('starting an SLA set', () => {
   it('refuses a service lead who is no service_lead of the council, naming the field: their tasks would be for nobody', async () => {
     const body = slaSet({ services: ['legal', 'hr'] });
-    const nobody = { ...body, services: [body.services[0], { ...body.services[1], serviceLead: { userId: 'nobody-at-all', name: 'Nobody' } }] };
-    const notALead = { ...body, services: [{ ...body.services[0], serviceLead: { userId: cast.almoBoard.userId, name: 'Ann Lee' } }, body.services[1]] };
+    const nobody = {
+      ...body,
+      services: [body.services[0], { ...body.services[1], serviceLead: { userId: 'nobody-at-all', name: 'Nobody' } }],
+    };
+    const notALead = {
+      ...body,
+      services: [{ ...body.services[0], serviceLead: { userId: cast.almoBoard.userId, name: 'Ann Lee' } }, body.services[1]],
+    };
 
-    const refused = await callApi<{ issues: { path: string; code: string; message: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: nobody });
-    const refusedToo = await callApi<{ issues: { path: string; code: string }[] }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: notALead });
+    const refused = await callApi<{ issues: { path: string; code: string; message: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.programmeManager,
+      body: nobody,
+    });
+    const refusedToo = await callApi<{ issues: { path: string; code: string }[] }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.programmeManager,
+      body: notALead,
+    });
 
     expect(refused.status).toBe(400);
-    expect(refused.body.issues).toEqual([expect.objectContaining({ path: 'services.1.serviceLead.userId', code: 'not_a_user_with_role', message: expect.stringContaining('nobody-at-all is not a user holding the service_lead role') })]);
+    expect(refused.body.issues).toEqual([
+      expect.objectContaining({
+        path: 'services.1.serviceLead.userId',
+        code: 'not_a_user_with_role',
+        message: expect.stringContaining('nobody-at-all is not a user holding the service_lead role'),
+      }),
+    ]);
     expect([refusedToo.status, refusedToo.body.issues[0]?.path]).toEqual([400, 'services.0.serviceLead.userId']);
     expect(await stack.prisma.processRecord.count({ where: { council: cast.council } })).toBe(0);
   });
@@ -384,10 +635,22 @@ describe("a decision's answer and the ids the service hands out", () => {
     // The negotiations are child workflows: their first tasks are in the answer, and already in the inbox.
     expect(last.opened.map((t) => t.taskId)).toEqual(expect.arrayContaining(['c1-legal-r1-almo', 'c1-hr-r1-almo']));
     // The set's view says what its negotiations wait for, and from whom.
-    const view = (await callApi<ProcessView<SlaDetails> & { waitingFor: { taskId: string; role: string; ofChild: boolean; workflowId: string }[] }>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor })).body;
+    const view = (
+      await callApi<ProcessView<SlaDetails> & { waitingFor: { taskId: string; role: string; ofChild: boolean; workflowId: string }[] }>(
+        stack.baseUrl,
+        'GET',
+        `/processes/${processId}`,
+        { as: cast.auditor },
+      )
+    ).body;
     expect(view.waitingFor).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ taskId: 'c1-legal-r1-almo', role: 'almo_board', ofChild: true, workflowId: expect.stringContaining(processId) }),
+        expect.objectContaining({
+          taskId: 'c1-legal-r1-almo',
+          role: 'almo_board',
+          ofChild: true,
+          workflowId: expect.stringContaining(processId),
+        }),
         expect.objectContaining({ taskId: 'c1-hr-r1-almo', role: 'almo_board', ofChild: true }),
       ]),
     );
@@ -401,11 +664,22 @@ describe("a decision's answer and the ids the service hands out", () => {
   }, 60_000);
 
   it('takes back every task id it lists, a call centre’s (call_centre) among them', async () => {
-    const lead = { ...(await stack.user({ council: cast.council, role: 'service_lead', name: 'Contact Centre Manager' })), name: 'Contact Centre Manager' };
-    const body = { ...slaSet({ services: ['legal'] }), services: [{ service: 'call_centre', serviceLead: { userId: lead.userId, name: lead.name }, terms: terms(5_000_000, 300, 'call') }] };
+    const lead = {
+      ...(await stack.user({ council: cast.council, role: 'service_lead', name: 'Contact Centre Manager' })),
+      name: 'Contact Centre Manager',
+    };
+    const body = {
+      ...slaSet({ services: ['legal'] }),
+      services: [{ service: 'call_centre', serviceLead: { userId: lead.userId, name: lead.name }, terms: terms(5_000_000, 300, 'call') }],
+    };
     const processId = await startSla(body as unknown as ReturnType<typeof slaSet>);
     const inbox = await eventually(async () => {
-      const page = await callApi<{ items: { id: string; taskId: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${encodeURIComponent(processId)}`, { as: cast.almoBoard });
+      const page = await callApi<{ items: { id: string; taskId: string }[] }>(
+        stack.baseUrl,
+        'GET',
+        `/tasks?process=${encodeURIComponent(processId)}`,
+        { as: cast.almoBoard },
+      );
       expect(page.body.items.length).toBeGreaterThan(0);
       return page.body.items;
     });

@@ -48,8 +48,20 @@ describe('the impact report', () => {
   it('counts a retracted service as no income from the end of its notice, and a rise as a rise', () => {
     const report = impactOf(
       [
-        service('a', 10_000, { kind: 'retracted', retraction: { reasons: 'cheaper elsewhere', noticeMonths: 6, noticeEndsAt: '2027-10-01T00:00:00.000Z' }, rounds: 1, decidedBy: by, decidedAt: '2027-04-01T00:00:00.000Z' }),
-        service('b', 20_000, { kind: 'revised', terms: { annualChargePence: 25_000, unitCostPence: 120, unit: 'unit', kpis: [] }, rounds: 2, decidedBy: by, decidedAt: '2027-04-01T00:00:00.000Z' }),
+        service('a', 10_000, {
+          kind: 'retracted',
+          retraction: { reasons: 'cheaper elsewhere', noticeMonths: 6, noticeEndsAt: '2027-10-01T00:00:00.000Z' },
+          rounds: 1,
+          decidedBy: by,
+          decidedAt: '2027-04-01T00:00:00.000Z',
+        }),
+        service('b', 20_000, {
+          kind: 'revised',
+          terms: { annualChargePence: 25_000, unitCostPence: 120, unit: 'unit', kpis: [] },
+          rounds: 2,
+          decidedBy: by,
+          decidedAt: '2027-04-01T00:00:00.000Z',
+        }),
       ],
       '2027-06-01T00:00:00.000Z',
     );
@@ -57,6 +69,12 @@ describe('the impact report', () => {
       ['a', 0, -10_000, '2027-10-01T00:00:00.000Z'],
       ['b', 25_000, 5_000, '2027-06-01T00:00:00.000Z'],
     ]);
-    expect(report).toMatchObject({ totalBeforePence: 30_000, totalAfterPence: 25_000, totalChangePence: -5_000, totalChangePercent: -16.7, boughtElsewhere: [{ key: 'a', noticeEndsAt: '2027-10-01T00:00:00.000Z' }] });
+    expect(report).toMatchObject({
+      totalBeforePence: 30_000,
+      totalAfterPence: 25_000,
+      totalChangePence: -5_000,
+      totalChangePercent: -16.7,
+      boughtElsewhere: [{ key: 'a', noticeEndsAt: '2027-10-01T00:00:00.000Z' }],
+    });
   });
 });

@@ -26,12 +26,25 @@ describe("Temporal's errors as a caller sees them", () => {
   });
 
   it('answers a command to a process that has completed with 409', () => {
-    expect(problemFromTemporal(wrapped(status.FAILED_PRECONDITION, 'workflow execution already completed'), 'lma:westminster:x:y')).toMatchObject({ status: 409, slug: 'process-closed' });
+    expect(
+      problemFromTemporal(wrapped(status.FAILED_PRECONDITION, 'workflow execution already completed'), 'lma:westminster:x:y'),
+    ).toMatchObject({ status: 409, slug: 'process-closed' });
   });
 
   it('answers an update Temporal refused as not processed by the worker (never accepted, so safe to send again) with 503 and Retry-After', () => {
-    const unprocessed = new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: 'UnprocessedUpdate', message: "Workflow Update is rejected because it wasn't processed by worker.", nonRetryable: true }));
+    const unprocessed = new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      ApplicationFailure.create({
+        type: 'UnprocessedUpdate',
+        message: "Workflow Update is rejected because it wasn't processed by worker.",
+        nonRetryable: true,
+      }),
+    );
 
-    expect(problemFromTemporal(unprocessed, 'sla:westminster:x')).toMatchObject({ status: 503, slug: 'process-busy', retryAfterSeconds: 5 });
+    expect(problemFromTemporal(unprocessed, 'sla:westminster:x')).toMatchObject({
+      status: 503,
+      slug: 'process-busy',
+      retryAfterSeconds: 5,
+    });
   });
 });

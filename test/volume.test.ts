@@ -46,11 +46,23 @@ describe('each kind at its largest stays far inside Temporal’s limits on one e
     const programmeManager = await stack.user({ council, role: 'programme_manager', name: 'Sam Patel' });
     const almoBoard = await stack.user({ council, role: 'almo_board', name: 'Ann Lee' });
     const lead = await stack.user({ council, role: 'service_lead', name: 'Head of Services' });
-    expect((await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: programmeManager, body: { sla: { maxRounds: 10 } } })).status).toBe(200);
+    expect(
+      (await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, { as: programmeManager, body: { sla: { maxRounds: 10 } } }))
+        .status,
+    ).toBe(200);
     const named = ['legal', 'it', 'hr', 'finance', 'payroll', 'call_centre'].map((service) => ({ service, key: service, name: undefined }));
-    const others = Array.from({ length: 14 }, (_, i) => ({ service: 'other', name: `Shared service ${i + 1}`, key: `other-shared-service-${i + 1}` }));
+    const others = Array.from({ length: 14 }, (_, i) => ({
+      service: 'other',
+      name: `Shared service ${i + 1}`,
+      key: `other-shared-service-${i + 1}`,
+    }));
     const services: { service: string; key: string; name: string | undefined }[] = [...named, ...others];
-    const terms = (pence: number) => ({ annualChargePence: pence, unitCostPence: 5_000, unit: 'unit', kpis: [{ measure: 'answered within 5 working days', target: '95%' }] });
+    const terms = (pence: number) => ({
+      annualChargePence: pence,
+      unitCostPence: 5_000,
+      unit: 'unit',
+      kpis: [{ measure: 'answered within 5 working days', target: '95%' }],
+    });
     const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
       as: programmeManager,
       body: {
@@ -58,7 +70,12 @@ describe('each kind at its largest stays far inside Temporal’s limits on one e
         council,
         almo: 'Riverside Homes',
         purpose: 'renegotiation',
-        services: services.map(({ service, name }) => ({ service, ...(name ? { name } : {}), serviceLead: { userId: lead.userId, name: 'Head of Services' }, terms: terms(10_000_000) })),
+        services: services.map(({ service, name }) => ({
+          service,
+          ...(name ? { name } : {}),
+          serviceLead: { userId: lead.userId, name: 'Head of Services' },
+          terms: terms(10_000_000),
+        })),
       },
     });
     expect(started.status).toBe(201);
@@ -66,16 +83,31 @@ describe('each kind at its largest stays far inside Temporal’s limits on one e
 
     await Promise.all(
       services.map(async ({ key }) => {
-        await decide(stack, processId, `c1-benchmark-${key}`, almoBoard, 'benchmark', { quartile: 3, comparatorUnitCostPence: 4_000, qualityMeasures: [{ measure: 'satisfaction', value: '70%', benchmark: '80%' }] });
+        await decide(stack, processId, `c1-benchmark-${key}`, almoBoard, 'benchmark', {
+          quartile: 3,
+          comparatorUnitCostPence: 4_000,
+          qualityMeasures: [{ measure: 'satisfaction', value: '70%', benchmark: '80%' }],
+        });
         for (let round = 1; round <= 10; round += 1) {
           await decide(stack, processId, `c1-${key}-r${round}-almo`, almoBoard, 'propose', { terms: terms(10_000_000 - round * 100_000) });
           await decide(stack, processId, `c1-${key}-r${round}-council`, lead, 'counter', { terms: terms(9_000_000 - round * 50_000) });
         }
-        await decide(stack, processId, `c1-${key}-deadlock`, programmeManager, 'renew_as_is', { forumMembers: 'The chief executives of the council and the ALMO' }, 'Renewed as it is while the market is tested');
+        await decide(
+          stack,
+          processId,
+          `c1-${key}-deadlock`,
+          programmeManager,
+          'renew_as_is',
+          { forumMembers: 'The chief executives of the council and the ALMO' },
+          'Renewed as it is while the market is tested',
+        );
       }),
     );
     await decide(stack, processId, 'c1-sign-off-almo', almoBoard, 'sign', { signatory: 'Ann Lee', post: 'Chair of the board' });
-    await decide(stack, processId, 'c1-sign-off-council', programmeManager, 'sign', { signatory: 'Priya Shah', post: 'Director of Resources' });
+    await decide(stack, processId, 'c1-sign-off-council', programmeManager, 'sign', {
+      signatory: 'Priya Shah',
+      post: 'Director of Resources',
+    });
     await eventually(async () => {
       const view = await callApi<ProcessView>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: programmeManager });
       expect(view.body.stage).toBe('in_force');
@@ -83,11 +115,20 @@ describe('each kind at its largest stays far inside Temporal’s limits on one e
 
     const runs = await runSizes(processId);
     const largest = runs.reduce((a, b) => (b.events > a.events ? b : a));
-    console.log(`largest run: ${largest.workflowId}: ${largest.events} events, ${Math.round(largest.bytes / 1024)} KiB, ${largest.updates} updates, ${largest.signals} signals`);
+    console.log(
+      `largest run: ${largest.workflowId}: ${largest.events} events, ${Math.round(largest.bytes / 1024)} KiB, ${largest.updates} updates, ${largest.signals} signals`,
+    );
     // The set and its twenty negotiations.
     expect(runs.length).toBeGreaterThanOrEqual(21);
     for (const run of runs) {
-      expect({ workflowId: run.workflowId, withinATenth: run.events < LIMITS.events / 10 && run.bytes < LIMITS.bytes / 10 && run.updates < LIMITS.updates / 10 && run.signals < LIMITS.signals / 10 }).toEqual({ workflowId: run.workflowId, withinATenth: true });
+      expect({
+        workflowId: run.workflowId,
+        withinATenth:
+          run.events < LIMITS.events / 10 &&
+          run.bytes < LIMITS.bytes / 10 &&
+          run.updates < LIMITS.updates / 10 &&
+          run.signals < LIMITS.signals / 10,
+      }).toEqual({ workflowId: run.workflowId, withinATenth: true });
     }
     // The set carried the most: every negotiation's progress came to it as a signal.
     const set = runs.find((run) => run.workflowId === processId);

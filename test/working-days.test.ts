@@ -31,6 +31,8 @@ describe('working days in England and Wales', () => {
       dueAt: '2026-11-23T09:00:01.000Z',
       reminderAt: '2026-11-23T09:00:00.500Z',
     });
-    expect(deadlineFor('2026-11-23T09:00:00.000Z', 1, 2, { kind: 'compressed', workingDayMs: 500 })).toEqual({ dueAt: '2026-11-23T09:00:00.500Z' });
+    expect(deadlineFor('2026-11-23T09:00:00.000Z', 1, 2, { kind: 'compressed', workingDayMs: 500 })).toEqual({
+      dueAt: '2026-11-23T09:00:00.500Z',
+    });
   });
 });

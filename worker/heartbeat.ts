@@ -55,6 +55,8 @@ export async function runWithHeartbeat(worker: Worker, prisma: PrismaClient, log
   } finally {
     clearInterval(timer);
     clearInterval(first);
-    await prisma.$executeRaw`DELETE FROM worker_heartbeat WHERE task_queue = ${taskQueue} AND identity = ${identity}`.catch(() => undefined);
+    await prisma.$executeRaw`DELETE FROM worker_heartbeat WHERE task_queue = ${taskQueue} AND identity = ${identity}`.catch(
+      () => undefined,
+    );
   }
 }

@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   Runtime.install({ logger: temporalLoggerFrom(logger), telemetryOptions: FORWARD_CORE_LOGS });
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, log: (message) => logger.info(message, 'email (no SMTP_URL set, not sent)') });
+  const mailer = createMailer({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    log: (message) => logger.info(message, 'email (no SMTP_URL set, not sent)'),
+  });
   const stopDispatcher = startOutboxDispatcher(prisma, mailer, logger);
   try {
     const worker = await createWorker({

@@ -19,7 +19,8 @@ interface PendingRow {
  * An email's Message-ID, from its outbox key: a message sent again (delivery is at least once) is
  * recognisably the same one, to a mail client and to whoever reads the outbox.
  */
-export const messageIdOf = (dedupeKey: string): string => `<${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}@housing-governance>`;
+export const messageIdOf = (dedupeKey: string): string =>
+  `<${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 40)}@housing-governance>`;
 
 /**
  * Sends the notification outbox. Each row is locked while it is sent and marked sent in the same
@@ -28,25 +29,34 @@ export const messageIdOf = (dedupeKey: string): string => `<${createHash('sha256
  */
 export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logger: Logger): Promise<number> {
   let sent = 0;
-  for (let more = true; more; ) {
-    more = await prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<PendingRow[]>`
+  for (let more = true; more;) {
+    more = await prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<PendingRow[]>`
         SELECT id, dedupe_key, recipients, subject, body, attempts FROM notification
         WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-      for (const row of rows) {
-        try {
-          await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
-          await tx.notification.update({ where: { id: row.id }, data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 } });
-          sent += 1;
-        } catch (err) {
-          const attempts = row.attempts + 1;
-          const lastError = err instanceof Error ? err.message : String(err);
-          logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');
-          await tx.notification.update({ where: { id: row.id }, data: { attempts, lastError, status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' } });
+        for (const row of rows) {
+          try {
+            await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
+            await tx.notification.update({
+              where: { id: row.id },
+              data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 },
+            });
+            sent += 1;
+          } catch (err) {
+            const attempts = row.attempts + 1;
+            const lastError = err instanceof Error ? err.message : String(err);
+            logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');
+            await tx.notification.update({
+              where: { id: row.id },
+              data: { attempts, lastError, status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' },
+            });
+          }
         }
-      }
-      return rows.length === BATCH;
-    }, { timeout: 60_000 });
+        return rows.length === BATCH;
+      },
+      { timeout: 60_000 },
+    );
   }
   return sent;
 }

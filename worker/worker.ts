@@ -14,8 +14,15 @@ export interface WorkerSetup extends ActivityDependencies {
   interceptors?: WorkerOptions['interceptors'];
 }
 
-
-export async function createWorker({ connection, namespace, taskQueue, workflowBundlePath, maxCachedWorkflows, interceptors, ...deps }: WorkerSetup): Promise<Worker> {
+export async function createWorker({
+  connection,
+  namespace,
+  taskQueue,
+  workflowBundlePath,
+  maxCachedWorkflows,
+  interceptors,
+  ...deps
+}: WorkerSetup): Promise<Worker> {
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = workflowBundlePath
     ? { workflowBundle: { codePath: workflowBundlePath } }
     : { workflowsPath: WORKFLOWS_PATH };

@@ -60,8 +60,9 @@ export async function stopLeftoverPostgres(dataDir: string, timeoutMs = 30_000):
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return undefined;
   process.kill(pid, 'SIGINT');
-  for (const deadline = Date.now() + timeoutMs; isAlive(pid); ) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) left running on ${dataDir} did not stop within ${timeoutMs / 1000}s`);
+  for (const deadline = Date.now() + timeoutMs; isAlive(pid);) {
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL (pid ${pid}) left running on ${dataDir} did not stop within ${timeoutMs / 1000}s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return pid;

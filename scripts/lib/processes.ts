@@ -11,7 +11,12 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
 }
 
 /** Polls `probe` until it resolves, or fails with the last error after `timeoutMs`. */
-export async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs: number, gaveUp?: () => string | undefined): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<unknown>,
+  timeoutMs: number,
+  gaveUp?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -25,5 +30,7 @@ export async function waitFor(what: string, probe: () => Promise<unknown>, timeo
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  throw new Error(`${what} was not ready within ${timeoutMs / 1000}s: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  throw new Error(
+    `${what} was not ready within ${timeoutMs / 1000}s: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
 }

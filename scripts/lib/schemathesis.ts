@@ -23,8 +23,14 @@ export function ensureSchemathesis(): string {
   if (!python) throw new Error(`schemathesis ${SCHEMATHESIS_VERSION} needs Python 3 with venv: install python3 and python3-venv`);
   console.log(`[setup] installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI`);
   const run = (command: string, args: string[]) =>
-    spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore', PIP_DISABLE_PIP_VERSION_CHECK: '1' } }).status === 0;
-  if (!run(python, ['-m', 'venv', target]) || !run(path.join(target, 'bin', 'pip'), ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`])) {
+    spawnSync(command, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+    }).status === 0;
+  if (
+    !run(python, ['-m', 'venv', target]) ||
+    !run(path.join(target, 'bin', 'pip'), ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`])
+  ) {
     throw new Error(`could not install schemathesis ${SCHEMATHESIS_VERSION} (python3 -m venv, then pip install): see the lines above`);
   }
   writeFileSync(installed, SCHEMATHESIS_VERSION);

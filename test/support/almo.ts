@@ -62,23 +62,44 @@ export const monthsAfter = (date: string, months: number) => {
   d.setUTCMonth(d.getUTCMonth() + months);
   return d.toISOString().slice(0, 10);
 };
-export const daysAfter = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+export const daysAfter = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export async function startAlmo(stack: TestStack, cast: AlmoCast, almo = ALMO): Promise<string> {
-  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.programmeManager, body: { kind: 'almo', council: cast.council, almo, stock: { dwellings: 9_000, leaseholders: 1_200 } } });
+  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+    as: cast.programmeManager,
+    body: { kind: 'almo', council: cast.council, almo, stock: { dwellings: 9_000, leaseholders: 1_200 } },
+  });
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   return started.body.processId;
 }
 
 /** The appraisal, the adviser and the method (a ballot), up to the test of opinion's result. */
 export async function driveToTestResult(stack: TestStack, cast: AlmoCast, processId: string): Promise<void> {
-  await decide(stack, processId, 'options-appraisal', cast.cabinet, 'almo', { minuteReference: 'CAB/2026/41' }, 'Only an ALMO closes the Decent Homes funding gap with local support');
-  await decide(stack, processId, 'tenants-adviser', cast.programmeManager, 'appoint', { adviser: 'Jo Fairweather', organisation: 'Tenants First Advice' });
+  await decide(
+    stack,
+    processId,
+    'options-appraisal',
+    cast.cabinet,
+    'almo',
+    { minuteReference: 'CAB/2026/41' },
+    'Only an ALMO closes the Decent Homes funding gap with local support',
+  );
+  await decide(stack, processId, 'tenants-adviser', cast.programmeManager, 'appoint', {
+    adviser: 'Jo Fairweather',
+    organisation: 'Tenants First Advice',
+  });
   await decide(stack, processId, 'test-of-opinion-method', cast.programmeManager, 'ballot');
 }
 
 export const SUPPORTED_BALLOT = { eligible: 9_000, votesCast: 5_400, for: 3_900, against: 1_500 };
-export const ROUND_3_BID = { round: 3, dwellings: 9_000, borrowingApprovalPence: 12_000_000_00, hraAllowancePence: 3_500_000_00, buildingCostsModel: 'BCM-2026-07' };
+export const ROUND_3_BID = {
+  round: 3,
+  dwellings: 9_000,
+  borrowingApprovalPence: 12_000_000_00,
+  hraAllowancePence: 3_500_000_00,
+  buildingCostsModel: 'BCM-2026-07',
+};
 
 /** From the start to the set-up workstreams, with a supported ballot and a round 3 bid. */
 export async function driveToSetUp(stack: TestStack, cast: AlmoCast, processId: string): Promise<void> {
@@ -94,19 +115,37 @@ export const BOARD = [
   { name: 'Dr Ruth Hale', place: 'independent' },
 ];
 const services = (cast: AlmoCast) => [
-  { service: 'legal', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [{ measure: 'advice within 5 working days', target: '95%' }] } },
-  { service: 'it', serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' }, terms: { annualChargePence: 20_000_000, unitCostPence: 40_000, unit: 'user a year', kpis: [] } },
+  {
+    service: 'legal',
+    serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' },
+    terms: {
+      annualChargePence: 12_000_000,
+      unitCostPence: 6_000,
+      unit: 'hour of legal advice',
+      kpis: [{ measure: 'advice within 5 working days', target: '95%' }],
+    },
+  },
+  {
+    service: 'it',
+    serviceLead: { userId: cast.legalLead.userId, name: 'Head of Legal' },
+    terms: { annualChargePence: 20_000_000, unitCostPence: 40_000, unit: 'user a year', kpis: [] },
+  },
 ];
 
 /** Every workstream but operational readiness's branding, with SLAs for legal and IT as first agreements. */
 export async function driveWorkstreams(stack: TestStack, cast: AlmoCast, processId: string): Promise<void> {
-  const d = (taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}) => decide(stack, processId, taskId, as, outcome, form);
+  const d = (taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}) =>
+    decide(stack, processId, taskId, as, outcome, form);
   await d('hra-finance', cast.finance, 'agree', { summary: 'Ring-fenced HRA; management fee set in the business plan' });
   await d('hra-almo-board', cast.almoBoard, 'agree', { summary: 'Agreed by the board on 3 March' });
   await d('central-services', cast.programmeManager, 'submit', { services: services(cast) });
   // The SLA process runs as a child: its tasks are this process's.
   for (const key of ['legal', 'it']) {
-    await d(`sla-c1-benchmark-${key}`, cast.almoBoard, 'benchmark', { quartile: 2, comparatorUnitCostPence: key === 'legal' ? 5_500 : 38_000, qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }] });
+    await d(`sla-c1-benchmark-${key}`, cast.almoBoard, 'benchmark', {
+      quartile: 2,
+      comparatorUnitCostPence: key === 'legal' ? 5_500 : 38_000,
+      qualityMeasures: [{ measure: 'satisfaction', value: '80%', benchmark: '78%' }],
+    });
   }
   for (const key of ['legal', 'it']) {
     await d(`sla-c1-${key}-r1-almo`, cast.almoBoard, 'renew_as_is');
@@ -117,7 +156,8 @@ export async function driveWorkstreams(stack: TestStack, cast: AlmoCast, process
   await d('management-agreement', cast.legal, 'approve', { reference: 'MA-2027-01' });
   await d('shadow-board', cast.programmeManager, 'constitute', { members: BOARD });
   await d('board-training', cast.almoBoard, 'done', { summary: 'Two-day induction by the NFA' });
-  for (const item of ['staff-transfer', 'it', 'offices']) await d(`readiness-${item}`, cast.housingManager, 'ready', { summary: `${item} ready` });
+  for (const item of ['staff-transfer', 'it', 'offices'])
+    await d(`readiness-${item}`, cast.housingManager, 'ready', { summary: `${item} ready` });
 }
 
 /** An ALMO set up, consented and launched today. */

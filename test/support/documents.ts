@@ -4,7 +4,14 @@ import { callApi, type TestStack, type TestUser } from './stack';
 // A process's documents as an auditor reads them: the list, and each PDF's text.
 
 export const documentsOf = async (stack: TestStack, processId: string, as: TestUser) =>
-  (await callApi<{ items: { id: string; kind: string; title: string; sha256: string; public: boolean }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as })).body.items;
+  (
+    await callApi<{ items: { id: string; kind: string; title: string; sha256: string; public: boolean }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes/${processId}/documents`,
+      { as },
+    )
+  ).body.items;
 
 /** A document's text with its white space folded to single spaces (pdfkit breaks lines where it likes). */
 export async function documentText(stack: TestStack, id: string, as: TestUser): Promise<string> {

@@ -6,7 +6,11 @@ import { callApi, type TestStack, type TestUser } from './stack';
 // (test/replay.test.ts): `lma`, `sla`, `almo`, `optionsreview`, or `frame` for the shared frame's.
 
 /** Whether this run records histories of `kind`. */
-export const recording = (kind: string): boolean => (process.env.RECORD_HISTORIES ?? '').split(',').map((k) => k.trim()).includes(kind);
+export const recording = (kind: string): boolean =>
+  (process.env.RECORD_HISTORIES ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .includes(kind);
 
 /**
  * Writes one history under test/histories/. Refuses to overwrite a file there: a committed history is
@@ -18,7 +22,8 @@ export function writeHistory(file: string, content: string): void {
   try {
     writeFileSync(target, content, { flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`test/histories/${file}.json exists: a committed history is never re-recorded; record this version under a new name`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new Error(`test/histories/${file}.json exists: a committed history is never re-recorded; record this version under a new name`);
     throw err;
   }
 }
@@ -27,9 +32,20 @@ export function writeHistory(file: string, content: string): void {
  * When this run records `kind`, writes each finished run of a process (its children's included), as
  * the auditors' export gives it, with its workflow id; `fileOf` names each run's file, or skips it.
  */
-export async function recordRuns(stack: TestStack, kind: string, processId: string, as: TestUser, fileOf: (workflowId: string) => string | undefined): Promise<void> {
+export async function recordRuns(
+  stack: TestStack,
+  kind: string,
+  processId: string,
+  as: TestUser,
+  fileOf: (workflowId: string) => string | undefined,
+): Promise<void> {
   if (!recording(kind)) return;
-  const exported = await callApi<{ runs: { workflowId: string; status: string; history: unknown }[] }>(stack.baseUrl, 'GET', `/processes/${processId}/history`, { as });
+  const exported = await callApi<{ runs: { workflowId: string; status: string; history: unknown }[] }>(
+    stack.baseUrl,
+    'GET',
+    `/processes/${processId}/history`,
+    { as },
+  );
   for (const run of exported.body.runs.filter((r) => r.status !== 'RUNNING')) {
     const file = fileOf(run.workflowId);
     if (file) writeHistory(file, JSON.stringify({ workflowId: run.workflowId, history: run.history }));
@@ -37,4 +53,5 @@ export async function recordRuns(stack: TestStack, kind: string, processId: stri
 }
 
 /** A run's name within its process: `process` for the process itself, else the child's id after the process's. */
-export const runName = (processId: string, workflowId: string): string => (workflowId === processId ? 'process' : workflowId.slice(processId.length + 1).replace(/:/g, '-'));
+export const runName = (processId: string, workflowId: string): string =>
+  workflowId === processId ? 'process' : workflowId.slice(processId.length + 1).replace(/:/g, '-');

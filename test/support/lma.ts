@@ -50,7 +50,10 @@ export async function lmaCast(stack: TestStack): Promise<LmaCast> {
 
 export async function startLma(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
   const body = expressionOfInterest(cast.council);
-  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', { as: cast.rep, body: { ...body, group: { ...body.group, legalForm } } });
+  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+    as: cast.rep,
+    body: { ...body, group: { ...body.group, legalForm } },
+  });
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   return started.body.processId;
 }
@@ -58,7 +61,9 @@ export async function startLma(stack: TestStack, cast: LmaCast, legalForm = 'res
 /** The inbox id of the adviser appointment, once the task is in the inbox. */
 export async function adviserTask(stack: TestStack, processId: string, as: TestUser): Promise<string> {
   return eventually(async () => {
-    const inbox = await callApi<{ items: { id: string; processId: string }[] }>(stack.baseUrl, 'GET', '/tasks?role=housing_manager', { as });
+    const inbox = await callApi<{ items: { id: string; processId: string }[] }>(stack.baseUrl, 'GET', '/tasks?role=housing_manager', {
+      as,
+    });
     const task = inbox.body.items.find((item) => item.processId === processId);
     if (!task) throw new Error(`task of ${processId} not in the inbox yet`);
     return task.id;
@@ -66,7 +71,13 @@ export async function adviserTask(stack: TestStack, processId: string, as: TestU
 }
 
 export const detailedPlan = [
-  { service: 'gardening', scope: ['flowerbeds by Elm House'], standards: 'Beds weeded weekly from March to October', annualPayment: 120_000, deliveryMode: 'residents' },
+  {
+    service: 'gardening',
+    scope: ['flowerbeds by Elm House'],
+    standards: 'Beds weeded weekly from March to October',
+    annualPayment: 120_000,
+    deliveryMode: 'residents',
+  },
   {
     service: 'window_cleaning',
     scope: ['Elm House', 'Oak House'],
@@ -103,8 +114,16 @@ export async function driveToPreparingAgreement(stack: TestStack, cast: LmaCast,
 export async function driveToDetailedPlan(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
   const processId = await startLma(stack, cast, legalForm);
   await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, 'appoint', appointment.form);
-  await decideNext(stack, processId, 'submit_outline_plan', cast.rep, 'submit', { summary: 'We will look after the flowerbeds and the windows' });
-  await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'accept', { indicativePayments: { gardening: 120_000, window_cleaning: 80_000 } });
-  await decideNext(stack, processId, 'report_test_of_support', cast.rep, 'submit', { meetingsHeld: 2, householdsContacted: 120, skillsAssessment: 'Two gardeners, one bookkeeper' });
+  await decideNext(stack, processId, 'submit_outline_plan', cast.rep, 'submit', {
+    summary: 'We will look after the flowerbeds and the windows',
+  });
+  await decideNext(stack, processId, 'reply_to_outline_plan', cast.housingManager, 'accept', {
+    indicativePayments: { gardening: 120_000, window_cleaning: 80_000 },
+  });
+  await decideNext(stack, processId, 'report_test_of_support', cast.rep, 'submit', {
+    meetingsHeld: 2,
+    householdsContacted: 120,
+    skillsAssessment: 'Two gardeners, one bookkeeper',
+  });
   return processId;
 }

@@ -43,7 +43,9 @@ export interface TestStack {
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
   workerEnvironment(): NodeJS.ProcessEnv;
   /** Another API on this stack's worker and database, with settings of its own (no rate limit, a replay answered at once). */
-  api(settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>>): Promise<{ baseUrl: string; close(): void }>;
+  api(
+    settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>>,
+  ): Promise<{ baseUrl: string; close(): void }>;
   /** The runs on this stack's task queue that do not replay against the code they ran on (none, or a race). */
   runsThatDoNotReplay(): Promise<string[]>;
   /** Stops everything, after replaying every run the stack's processes produced: a run that cannot replay fails the file. */
@@ -91,7 +93,15 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   const workerConnection = await NativeConnection.connect({ address });
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
     if (!inProcessWorker) return undefined;
-    const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, workflowBundlePath: testEnv('workflowBundle'), prisma, registry: TEST_PROCESSES, ...(interceptors ? { interceptors } : {}) });
+    const worker = await createWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: testEnv('workflowBundle'),
+      prisma,
+      registry: TEST_PROCESSES,
+      ...(interceptors ? { interceptors } : {}),
+    });
     return { worker, running: runWithHeartbeat(worker, prisma, logger) };
   };
   let current = await runWorker();
@@ -102,7 +112,15 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const serve = async (settings: Partial<AppDependencies> = {}) => {
-    const app = createApp({ client, prisma, logger, taskQueue, workflowBundlePath: testEnv('workflowBundle'), registry: TEST_PROCESSES, ...settings });
+    const app = createApp({
+      client,
+      prisma,
+      logger,
+      taskQueue,
+      workflowBundlePath: testEnv('workflowBundle'),
+      registry: TEST_PROCESSES,
+      ...settings,
+    });
     const listening = await new Promise<Server>((resolve) => {
       const started = app.listen(0, '127.0.0.1', () => resolve(started));
     });
@@ -192,7 +210,9 @@ async function runsThatDoNotReplay(client: Client, taskQueue: string): Promise<s
     mkdirSync(DIVERGED_DIR, { recursive: true });
     writeFileSync(file, JSON.stringify({ workflowId: result.workflowId, history: historyJson(histories.get(result.runId) as History) }));
     histories.delete(result.runId);
-    diverged.push(`${result.workflowId} (${result.runId}) at event ${result.divergence?.eventId ?? '?'}: ${result.divergence?.message ?? ''} [history: ${file}]`);
+    diverged.push(
+      `${result.workflowId} (${result.runId}) at event ${result.divergence?.eventId ?? '?'}: ${result.divergence?.message ?? ''} [history: ${file}]`,
+    );
   }
   return diverged;
 }
@@ -223,5 +243,10 @@ export async function callApi<T = Record<string, unknown>>(
   if (payload !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    headers: response.headers,
+    body: (text ? JSON.parse(text) : {}) as T,
+  };
 }

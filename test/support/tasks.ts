@@ -7,9 +7,19 @@ import { callApi, type TestStack, type TestUser } from './stack';
 // by id (where several of a kind are open at once), decided, and what the process then shows.
 
 /** Waits for the task with this id to be open in the process's inbox for `as`, and returns its inbox row. */
-export async function openTask(stack: TestStack, processId: string, taskId: string, as: TestUser): Promise<{ id: string; taskId: string; title: string }> {
+export async function openTask(
+  stack: TestStack,
+  processId: string,
+  taskId: string,
+  as: TestUser,
+): Promise<{ id: string; taskId: string; title: string }> {
   return eventually(async () => {
-    const inbox = await callApi<{ items: { id: string; taskId: string; title: string }[] }>(stack.baseUrl, 'GET', `/tasks?process=${encodeURIComponent(processId)}&status=open&page_size=100`, { as });
+    const inbox = await callApi<{ items: { id: string; taskId: string; title: string }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/tasks?process=${encodeURIComponent(processId)}&status=open&page_size=100`,
+      { as },
+    );
     const task = inbox.body.items.find((item) => item.taskId === taskId);
     if (!task) throw new Error(`${taskId} not open yet (open: ${inbox.body.items.map((i) => i.taskId).join(', ')})`);
     return task;
@@ -17,12 +27,28 @@ export async function openTask(stack: TestStack, processId: string, taskId: stri
 }
 
 /** Sends a decision on the task with this id, once it is open, and answers the API's response whatever it is. */
-export async function attempt(stack: TestStack, processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) {
+export async function attempt(
+  stack: TestStack,
+  processId: string,
+  taskId: string,
+  as: TestUser,
+  outcome: string,
+  form: Record<string, unknown> = {},
+  reasons?: string,
+) {
   return completeTask(stack, (await openTask(stack, processId, taskId, as)).id, as, { outcome, form, ...(reasons ? { reasons } : {}) });
 }
 
 /** Decides the task with this id; fails unless the API accepts the decision. */
-export async function decide(stack: TestStack, processId: string, taskId: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) {
+export async function decide(
+  stack: TestStack,
+  processId: string,
+  taskId: string,
+  as: TestUser,
+  outcome: string,
+  form: Record<string, unknown> = {},
+  reasons?: string,
+) {
   const response = await attempt(stack, processId, taskId, as, outcome, form, reasons);
   if (response.status !== 200) throw new Error(`${taskId} ${outcome}: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
@@ -70,15 +96,34 @@ interface OpenTask {
 /** Waits for an open task of `kind` in this process, for `as`'s role, and returns it. */
 export async function nextTask(stack: TestStack, processId: string, kind: string, as: TestUser): Promise<OpenTask> {
   return eventually(async () => {
-    const inbox = await callApi<{ items: OpenTask[] }>(stack.baseUrl, 'GET', `/tasks?status=open&page_size=100${as.role ? `&role=${as.role}` : ''}`, { as });
+    const inbox = await callApi<{ items: OpenTask[] }>(
+      stack.baseUrl,
+      'GET',
+      `/tasks?status=open&page_size=100${as.role ? `&role=${as.role}` : ''}`,
+      { as },
+    );
     const task = inbox.body.items.find((item) => item.processId === processId && item.kind === kind);
-    if (!task) throw new Error(`no open ${kind} for ${processId} yet (open: ${inbox.body.items.filter((i) => i.processId === processId).map((i) => i.kind).join(', ')})`);
+    if (!task)
+      throw new Error(
+        `no open ${kind} for ${processId} yet (open: ${inbox.body.items
+          .filter((i) => i.processId === processId)
+          .map((i) => i.kind)
+          .join(', ')})`,
+      );
     return task;
   }, 30_000);
 }
 
 /** Waits for the next task of `kind` and decides it; fails unless the API accepts the decision. */
-export async function decideNext(stack: TestStack, processId: string, kind: string, as: TestUser, outcome: string, form: Record<string, unknown> = {}, reasons?: string) {
+export async function decideNext(
+  stack: TestStack,
+  processId: string,
+  kind: string,
+  as: TestUser,
+  outcome: string,
+  form: Record<string, unknown> = {},
+  reasons?: string,
+) {
   const task = await nextTask(stack, processId, kind, as);
   const response = await completeTask(stack, task.id, as, { outcome, form, ...(reasons ? { reasons } : {}) });
   if (response.status !== 200) throw new Error(`${kind} ${outcome}: ${response.status} ${JSON.stringify(response.body)}`);

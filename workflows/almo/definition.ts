@@ -3,7 +3,21 @@ import { count, councilSlug, longText, oneLine, oneLineName, tallyThatCanBeTrue 
 import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
 import type { SlaPolicy } from '../sla/policy';
 import { centralServiceSchema, eachServiceOnce, serviceLeadsNamed } from '../sla/definition';
-import { ALMO_EXPORTS, ALMO_KIND, ALMO_STAGES, TEST_OF_OPINION_METHOD_TASK, ALMO_TASK_KINDS, BOARD_PLACES, INSPECTION_PROSPECTS, OTHER_EVENT_KINDS, SUPPORT_RULES, almoBusinessKey, type AlmoDetails, type AlmoStartInput, type AlmoTaskKind } from './messages';
+import {
+  ALMO_EXPORTS,
+  ALMO_KIND,
+  ALMO_STAGES,
+  TEST_OF_OPINION_METHOD_TASK,
+  ALMO_TASK_KINDS,
+  BOARD_PLACES,
+  INSPECTION_PROSPECTS,
+  OTHER_EVENT_KINDS,
+  SUPPORT_RULES,
+  almoBusinessKey,
+  type AlmoDetails,
+  type AlmoStartInput,
+  type AlmoTaskKind,
+} from './messages';
 import { ALMO_POLICY_DEFAULTS, type AlmoPolicy } from './policy';
 import { almoRulesReport } from './rules';
 
@@ -33,22 +47,42 @@ const taskForms: ProcessDefinition['taskForms'] & Record<AlmoTaskKind, unknown> 
   decide_stock_option: minute,
   appoint_tenants_adviser: z.object({ adviser: oneLineName, organisation: oneLineName }).strict(),
   choose_test_of_opinion_method: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
-  record_test_of_opinion_result: tallyThatCanBeTrue(z.object({ eligible: count, votesCast: count, for: count, against: count }).strict(), { eligible: 'eligible', tookPart: 'votesCast', for: 'for', against: 'against' }),
+  record_test_of_opinion_result: tallyThatCanBeTrue(z.object({ eligible: count, votesCast: count, for: count, against: count }).strict(), {
+    eligible: 'eligible',
+    tookPart: 'votesCast',
+    for: 'for',
+    against: 'against',
+  }),
   record_decent_homes_bid: z
     .object({
       round: z.number().int().min(1).max(20),
       dwellings: count,
       borrowingApprovalPence: allocationPence,
       hraAllowancePence: allocationPence,
-      buildingCostsModel: oneLine.optional().meta({ description: 'the Building Costs Model (a document reference), required from round 3 on' }),
+      buildingCostsModel: oneLine
+        .optional()
+        .meta({ description: 'the Building Costs Model (a document reference), required from round 3 on' }),
     })
     .strict(),
   agree_hra_arrangements: summary,
   list_central_services: z
-    .object({ services: z.array(centralServiceSchema).min(1).max(20).refine(eachServiceOnce, 'each service appears once (name the `other` ones apart)') })
+    .object({
+      services: z
+        .array(centralServiceSchema)
+        .min(1)
+        .max(20)
+        .refine(eachServiceOnce, 'each service appears once (name the `other` ones apart)'),
+    })
     .strict(),
   approve_management_agreement: z.object({ reference: oneLine, termYears: z.number().int().min(1).max(30).optional() }).strict(),
-  constitute_shadow_board: z.object({ members: z.array(z.object({ name: oneLineName, place: z.enum(BOARD_PLACES) }).strict()).min(3).max(30) }).strict(),
+  constitute_shadow_board: z
+    .object({
+      members: z
+        .array(z.object({ name: oneLineName, place: z.enum(BOARD_PLACES) }).strict())
+        .min(3)
+        .max(30),
+    })
+    .strict(),
   complete_board_training: summary,
   confirm_operational_readiness: summary,
   submit_section_27_application: summary,
@@ -56,10 +90,18 @@ const taskForms: ProcessDefinition['taskForms'] & Record<AlmoTaskKind, unknown> 
   decide_after_section_27_refusal: minute,
   launch_almo: z.object({ goLiveDate: date }).strict(),
   schedule_inspection: z
-    .object({ inspectionDate: date, otherEvents: z.array(z.object({ kind: z.enum(OTHER_EVENT_KINDS), name: oneLineName, date }).strict()).max(50).optional() })
+    .object({
+      inspectionDate: date,
+      otherEvents: z
+        .array(z.object({ kind: z.enum(OTHER_EVENT_KINDS), name: oneLineName, date }).strict())
+        .max(50)
+        .optional(),
+    })
     .strict(),
   review_inspection_clash: z.object({ note: longText.optional() }).strict(),
-  record_inspection_result: z.object({ stars: z.number().int().min(0).max(3), prospects: z.enum(INSPECTION_PROSPECTS), reportReference: oneLine }).strict(),
+  record_inspection_result: z
+    .object({ stars: z.number().int().min(0).max(3), prospects: z.enum(INSPECTION_PROSPECTS), reportReference: oneLine })
+    .strict(),
   decide_after_inspection: { byOutcome: { improvement_plan: minute.extend({ plan: longText }) }, otherwise: minute },
   review_management_agreement: nothing,
 };
@@ -109,8 +151,10 @@ export const almoDefinition: ProcessDefinition = {
     schema: policySection,
     defaults: { ...ALMO_POLICY_DEFAULTS },
     check: (section) => {
-      if ((section.inspectionEarliestMonths as number) > (section.inspectionLatestMonths as number)) return { field: 'inspectionEarliestMonths', message: 'the earliest inspection month comes before the latest' };
-      if ((section.reviewNoticeMonths as number) >= (section.managementAgreementTermYears as number) * 12) return { field: 'reviewNoticeMonths', message: 'the review must open before the Management Agreement ends' };
+      if ((section.inspectionEarliestMonths as number) > (section.inspectionLatestMonths as number))
+        return { field: 'inspectionEarliestMonths', message: 'the earliest inspection month comes before the latest' };
+      if ((section.reviewNoticeMonths as number) >= (section.managementAgreementTermYears as number) * 12)
+        return { field: 'reviewNoticeMonths', message: 'the review must open before the Management Agreement ends' };
       return undefined;
     },
   },
@@ -118,7 +162,9 @@ export const almoDefinition: ProcessDefinition = {
   taskForms,
   // The central services' leads negotiate their SLAs: each a service_lead of the council, as at an SLA's start.
   exports: { [ALMO_EXPORTS.originalTestOfOpinion]: { decisionOf: TEST_OF_OPINION_METHOD_TASK } },
-  formNamedPeople: { list_central_services: (form: { services: { serviceLead: { userId: string } }[] }) => serviceLeadsNamed(form.services, ['services']) },
+  formNamedPeople: {
+    list_central_services: (form: { services: { serviceLead: { userId: string } }[] }) => serviceLeadsNamed(form.services, ['services']),
+  },
   rulesReport: (details, policy) => almoRulesReport(details as AlmoDetails, policy?.[ALMO_KIND] as AlmoPolicy | undefined),
   documents: {
     decision_record: 'the record of each decision: who, when, the outcome, reasons and details',

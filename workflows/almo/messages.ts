@@ -12,7 +12,12 @@ export const ALMO_KIND = 'almo';
 // PROCESSES.md §2.1: the stock options a council appraises.
 export const STOCK_OPTIONS = ['almo', 'stock_transfer', 'pfi', 'retain'] as const;
 export type StockOption = (typeof STOCK_OPTIONS)[number];
-export const STOCK_OPTION_NAMES: Record<StockOption, string> = { almo: 'an ALMO', stock_transfer: 'stock transfer (LSVT)', pfi: 'PFI', retain: 'retention' };
+export const STOCK_OPTION_NAMES: Record<StockOption, string> = {
+  almo: 'an ALMO',
+  stock_transfer: 'stock transfer (LSVT)',
+  pfi: 'PFI',
+  retain: 'retention',
+};
 // §2.2: how tenants' opinion is tested; a later options review reads it (rule R1).
 export const TEST_OF_OPINION_METHODS = ['ballot', 'survey', 'other'] as const;
 export type TestOfOpinionMethod = (typeof TEST_OF_OPINION_METHODS)[number];
@@ -114,7 +119,17 @@ export interface AlmoDetails {
     method?: TestOfOpinionMethod;
     description?: string;
     adviser?: { name: string; organisation: string };
-    result?: { eligible: number; votesCast: number; for: number; against: number; turnoutPercent: number; rule: SupportRule; supported: boolean; recordedBy: Actor; recordedAt: string };
+    result?: {
+      eligible: number;
+      votesCast: number;
+      for: number;
+      against: number;
+      turnoutPercent: number;
+      rule: SupportRule;
+      supported: boolean;
+      recordedBy: Actor;
+      recordedAt: string;
+    };
   };
   decentHomes?: {
     round: number;
@@ -128,8 +143,21 @@ export interface AlmoDetails {
   };
   workstreams: Record<Workstream, { name: string; owner: string; done: boolean; doneAt?: string; detail?: string }>;
   hra?: { finance?: string; almoBoard?: string };
-  slas?: { effectiveFrom: string; expiresOn: string; services: { name: string; outcome: string; annualChargePence?: number }[]; documentIds: string[] };
-  managementAgreement?: { reference: string; termYears: number; approvedBy: Actor; start?: string; end?: string; reviewOpensAt?: string; endedBy?: ManagementAgreementEnded };
+  slas?: {
+    effectiveFrom: string;
+    expiresOn: string;
+    services: { name: string; outcome: string; annualChargePence?: number }[];
+    documentIds: string[];
+  };
+  managementAgreement?: {
+    reference: string;
+    termYears: number;
+    approvedBy: Actor;
+    start?: string;
+    end?: string;
+    reviewOpensAt?: string;
+    endedBy?: ManagementAgreementEnded;
+  };
   shadowBoard?: { members: { name: string; place: BoardPlace }[]; training?: string };
   readiness?: Partial<Record<ReadinessItem, string>>;
   section27?: { applications: number; documentId?: string; decision?: 'granted' | 'refused'; decidedAt?: string; reasons?: string };

@@ -13,7 +13,11 @@ const dayOf = (date: string): number => Math.floor(Date.parse(`${date.slice(0, 1
 export const daysApart = (a: string, b: string): number => Math.abs(dayOf(a) - dayOf(b));
 
 /** §2.2: whether a test of opinion supports the ALMO under the council's rule, and its turnout. */
-export function testOfOpinionSupports(result: { eligible: number; votesCast: number; for: number }, rule: SupportRule, minimumTurnoutPercent: number): { supported: boolean; turnoutPercent: number } {
+export function testOfOpinionSupports(
+  result: { eligible: number; votesCast: number; for: number },
+  rule: SupportRule,
+  minimumTurnoutPercent: number,
+): { supported: boolean; turnoutPercent: number } {
   const turnoutPercent = result.eligible === 0 ? 0 : Math.round((1000 * result.votesCast) / result.eligible) / 10;
   const base = rule === 'majority_of_votes_cast' ? result.votesCast : result.eligible;
   return { supported: turnoutPercent >= minimumTurnoutPercent && result.for * 2 > base, turnoutPercent };
@@ -24,7 +28,10 @@ export function resultProblem(form: Record<string, unknown> | undefined): string
   const n = (key: string) => form?.[key];
   const ok = ['eligible', 'votesCast', 'for', 'against'].every((k) => Number.isInteger(n(k)) && (n(k) as number) >= 0);
   if (!ok) return 'ALMO-R1: a result states those eligible, the votes cast, for and against (PROCESSES.md §2.2)';
-  if ((n('for') as number) + (n('against') as number) > (n('votesCast') as number) || (n('votesCast') as number) > (n('eligible') as number)) {
+  if (
+    (n('for') as number) + (n('against') as number) > (n('votesCast') as number) ||
+    (n('votesCast') as number) > (n('eligible') as number)
+  ) {
     return 'ALMO-R1: for and against cannot exceed the votes cast, nor the votes cast those eligible (PROCESSES.md §2.2)';
   }
   return undefined;
@@ -43,8 +50,10 @@ export function bidProblem(form: Record<string, unknown> | undefined, policy: Al
 export function shadowBoardProblem(members: { place?: unknown }[] | undefined, leaseholders: number): string | undefined {
   const places = new Set((members ?? []).map((m) => m?.place as BoardPlace));
   const missing = (['tenant', 'council', 'independent'] as BoardPlace[]).filter((p) => !places.has(p));
-  if (missing.length) return `ALMO-R3: a shadow board has tenant, council and independent members; it has no ${missing.join(', ')} member (PROCESSES.md §2.4d)`;
-  if (leaseholders > 0 && !places.has('leaseholder')) return `ALMO-R3: the stock has ${leaseholders} leaseholders, so the shadow board has at least one leaseholder place (PROCESSES.md §2.4d)`;
+  if (missing.length)
+    return `ALMO-R3: a shadow board has tenant, council and independent members; it has no ${missing.join(', ')} member (PROCESSES.md §2.4d)`;
+  if (leaseholders > 0 && !places.has('leaseholder'))
+    return `ALMO-R3: the stock has ${leaseholders} leaseholders, so the shadow board has at least one leaseholder place (PROCESSES.md §2.4d)`;
   return undefined;
 }
 
@@ -59,7 +68,9 @@ export function launchRefusal(details: AlmoDetails, goLiveDate?: unknown): strin
   if (!open.length && consent) {
     // An ALMO cannot have gone live before the consent that lets it.
     const consentedOn = calendarDateOf(details.section27?.decidedAt ?? '');
-    return typeof goLiveDate === 'string' && goLiveDate < consentedOn ? `ALMO-R4: the go-live date cannot be before Section 27 consent, granted on ${calendarDateInWords(consentedOn)} (PROCESSES.md §2.5-2.6)` : undefined;
+    return typeof goLiveDate === 'string' && goLiveDate < consentedOn
+      ? `ALMO-R4: the go-live date cannot be before Section 27 consent, granted on ${calendarDateInWords(consentedOn)} (PROCESSES.md §2.5-2.6)`
+      : undefined;
   }
   const waiting = [...open, ...(consent ? [] : ['Section 27 consent'])];
   return `ALMO-R4: launch needs every set-up workstream done and Section 27 consent; still open: ${waiting.join(', ')} (PROCESSES.md §2.4-2.6)`;
@@ -103,13 +114,19 @@ export function almoRulesReport(details: AlmoDetails, policy?: AlmoPolicy): Rule
       rule: 'ALMO-R4 launch only with every workstream done and Section 27 consent',
       source: 'PROCESSES.md §2.4-2.6',
       outcome: details.launch ? 'met' : 'not reached',
-      detail: details.launch ? `launched on ${details.launch.goLiveDate}` : `still open: ${[...open, ...(details.section27?.decision === 'granted' ? [] : ['Section 27 consent'])].join(', ') || 'nothing'}`,
+      detail: details.launch
+        ? `launched on ${details.launch.goLiveDate}`
+        : `still open: ${[...open, ...(details.section27?.decision === 'granted' ? [] : ['Section 27 consent'])].join(', ') || 'nothing'}`,
     },
     {
       rule: `ALMO-R5 Decent Homes funding released only after Section 27 consent and at least ${policy ? `${policy.passingStars} stars at inspection` : 'the passing stars'}`,
       source: 'PROCESSES.md §2.3, §2.8',
       outcome: bid?.released ? 'met' : last?.result ? 'not met' : 'not reached',
-      detail: bid?.released ? `released after ${last?.result?.stars} stars` : last?.result ? `${last.result.stars} stars at inspection ${last.round}` : 'no inspection yet',
+      detail: bid?.released
+        ? `released after ${last?.result?.stars} stars`
+        : last?.result
+          ? `${last.result.stars} stars at inspection ${last.round}`
+          : 'no inspection yet',
     },
   ];
 }

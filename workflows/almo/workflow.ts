@@ -46,7 +46,9 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     details: {
       almo: input.almo,
       stock: input.stock,
-      workstreams: Object.fromEntries(Object.entries(WORKSTREAMS).map(([key, w]) => [key, { name: w.name, owner: w.owner, done: false }])) as AlmoDetails['workstreams'],
+      workstreams: Object.fromEntries(
+        Object.entries(WORKSTREAMS).map(([key, w]) => [key, { name: w.name, owner: w.owner, done: false }]),
+      ) as AlmoDetails['workstreams'],
       inspections: [],
       improvementPlans: [],
     },
@@ -58,8 +60,18 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   let agreementEnded: ManagementAgreementEnded | undefined;
   // The SLA workstream is done once its child's SLAs are signed off: told before that sign-off answers.
   const slasSignedOff = (signed: SignedOffSlas) => {
-    details.slas = { effectiveFrom: signed.effectiveFrom, expiresOn: signed.expiresOn, services: signed.services, documentIds: signed.documentIds };
-    details.workstreams.slas = { ...details.workstreams.slas, done: true, doneAt: details.workstreams.slas.doneAt ?? workflowNow(), detail: `signed off for ${signed.services.length} service(s), ${inPounds(signed.totalAfterPence)} a year, to ${dateInWords(signed.expiresOn)}` };
+    details.slas = {
+      effectiveFrom: signed.effectiveFrom,
+      expiresOn: signed.expiresOn,
+      services: signed.services,
+      documentIds: signed.documentIds,
+    };
+    details.workstreams.slas = {
+      ...details.workstreams.slas,
+      done: true,
+      doneAt: details.workstreams.slas.doneAt ?? workflowNow(),
+      detail: `signed off for ${signed.services.length} service(s), ${inPounds(signed.totalAfterPence)} a year, to ${dateInWords(signed.expiresOn)}`,
+    };
   };
   setHandler(slasSignedOffSignal, slasSignedOff);
   setHandler(managementAgreementEndedSignal, (ended) => {
@@ -70,7 +82,12 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   });
 
   const workstreamDone = async (workstream: Workstream, detail: string, actor?: DecisionRecord['actor']) => {
-    details.workstreams[workstream] = { ...details.workstreams[workstream], done: true, doneAt: details.workstreams[workstream].doneAt ?? workflowNow(), detail };
+    details.workstreams[workstream] = {
+      ...details.workstreams[workstream],
+      done: true,
+      doneAt: details.workstreams[workstream].doneAt ?? workflowNow(),
+      detail,
+    };
     await frame.note(`Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
   };
 
@@ -90,11 +107,21 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
         await Promise.all(ctx.beside);
         return decided;
       });
-      await finish(ALMO_STAGES.agreementReviewed, 'completed', `Management Agreement reviewed: ${reviewed.outcome.replace(/_/g, ' ')} (${reviewed.reasons ?? ''})`, reviewed.actor);
+      await finish(
+        ALMO_STAGES.agreementReviewed,
+        'completed',
+        `Management Agreement reviewed: ${reviewed.outcome.replace(/_/g, ' ')} (${reviewed.reasons ?? ''})`,
+        reviewed.actor,
+      );
     } catch (err) {
       if (!(isCancellation(err) && agreementEnded)) throw err;
       const ended = agreementEnded;
-      await finish(ALMO_STAGES.agreementEnded, 'completed', `Management Agreement ended on ${onDate(ended.endsOn)} by the options review ${ended.reviewProcessId}: ${ended.reasons}`, ended.by);
+      await finish(
+        ALMO_STAGES.agreementEnded,
+        'completed',
+        `Management Agreement ended on ${onDate(ended.endsOn)} by the options review ${ended.reviewProcessId}: ${ended.reasons}`,
+        ended.by,
+      );
     }
   });
 }

@@ -25,7 +25,8 @@ export interface ProcessRef {
 }
 
 /** The workflow a task's decision goes to, and the kind whose task forms check it. */
-export const taskOwner = (process: ProcessRef): { workflowId: string; kind: ProcessKind } => process.owner ?? { workflowId: process.processId, kind: process.kind };
+export const taskOwner = (process: ProcessRef): { workflowId: string; kind: ProcessKind } =>
+  process.owner ?? { workflowId: process.processId, kind: process.kind };
 
 /**
  * Error types an activity throws when retrying cannot help (data PostgreSQL refuses): the activity
@@ -34,7 +35,15 @@ export const taskOwner = (process: ProcessRef): { workflowId: string; kind: Proc
 export const NON_RETRYABLE_ACTIVITY_ERRORS = ['InvalidProcessData'] as const;
 
 /** The engine's own emails; a process adds its own templates in its definition (`emails`). */
-export const NOTIFICATION_EVENTS = ['task_opened', 'reminder', 'escalation', 'decision_made', 'process_finished', 'incident_opened', 'process_notice'] as const;
+export const NOTIFICATION_EVENTS = [
+  'task_opened',
+  'reminder',
+  'escalation',
+  'decision_made',
+  'process_finished',
+  'incident_opened',
+  'process_notice',
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface TaskOpenedInput {

@@ -1,8 +1,21 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { workflowNow } from './clock';
 import { dateTimeInWords, formInWords, inWords } from './format';
-import { NON_RETRYABLE_ACTIVITY_ERRORS, type AuditedCommand, type DocumentSection, type ProcessEventInput, type ProcessRef } from './engine-types';
+import {
+  NON_RETRYABLE_ACTIVITY_ERRORS,
+  type AuditedCommand,
+  type DocumentSection,
+  type ProcessEventInput,
+  type ProcessRef,
+} from './engine-types';
 import type { CommonPolicy } from './policy';
 import type { ProcessRegistryEntry } from './process';
 import type { Actor, Role } from './roles';
@@ -12,14 +25,22 @@ type Activities = ReturnType<typeof createActivities>;
 
 // Each kind of activity gets the timeout and retries its work needs. Writes and documents retry a
 // database outage until it ends (nothing is lost); a calculation that fails will fail again.
-const retryUntilDone = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] };
+const retryUntilDone = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS],
+};
 export const ACTIVITY_OPTIONS = {
   /** One quick transaction on the read models; short, so work lost with a killed worker is retried soon. */
   readModelWrite: { startToCloseTimeout: '10 seconds', retry: retryUntilDone },
   /** Renders a PDF (milliseconds) and stores it once; short, as a killed worker's attempt is retried only after it. */
   document: { startToCloseTimeout: '15 seconds', retry: retryUntilDone },
   /** Pure computation (working-day arithmetic): a few attempts cover a lost worker, not a bug. */
-  calculation: { startToCloseTimeout: '5 seconds', retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] } },
+  calculation: {
+    startToCloseTimeout: '5 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] },
+  },
 } satisfies Record<string, ActivityOptions>;
 
 type ActivityKind = keyof typeof ACTIVITY_OPTIONS;
@@ -62,7 +83,10 @@ export interface ActivityCounter {
  * variation request, answered while the task it opened was being written). One at a time, each
  * resolution comes alone, live and on replay. Runs from before keep their concurrent writes.
  */
-export function countedActivities(counter: ActivityCounter, { local, oneAtATime = false }: { local: boolean; oneAtATime?: boolean }): Activities {
+export function countedActivities(
+  counter: ActivityCounter,
+  { local, oneAtATime = false }: { local: boolean; oneAtATime?: boolean },
+): Activities {
   const settle = () => {
     counter.inFlight -= 1;
   };
@@ -100,7 +124,9 @@ export type IncidentGuard = <T>(activity: string, call: () => Promise<T>) => Pro
  */
 export function failureThatCannotSucceed(err: unknown): ApplicationFailure | undefined {
   const failure = err instanceof ActivityFailure ? err.cause : err;
-  return failure instanceof ApplicationFailure && (NON_RETRYABLE_ACTIVITY_ERRORS as readonly string[]).includes(failure.type ?? '') ? failure : undefined;
+  return failure instanceof ApplicationFailure && (NON_RETRYABLE_ACTIVITY_ERRORS as readonly string[]).includes(failure.type ?? '')
+    ? failure
+    : undefined;
 }
 
 /**
@@ -130,7 +156,11 @@ export function processEngine(
     sections: [
       {
         heading: 'Decision',
-        lines: [`Outcome: ${inWords(decision.outcome)}`, `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${inWords(decision.actor.role)})` : `${decision.actor.userId} (${inWords(decision.actor.role)})`}`, `Decided at: ${dateTimeInWords(decision.decidedAt)}`],
+        lines: [
+          `Outcome: ${inWords(decision.outcome)}`,
+          `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${inWords(decision.actor.role)})` : `${decision.actor.userId} (${inWords(decision.actor.role)})`}`,
+          `Decided at: ${dateTimeInWords(decision.decidedAt)}`,
+        ],
       },
       ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
       ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: formInWords(decision.form) }] : []),
@@ -146,12 +176,21 @@ export function processEngine(
     },
     cancelled: (task, why) => activities.taskCancelled({ process, task, at: workflowNow(), why }),
     assigned: (task, input, sequence) =>
-      activities.taskAssigned({ process, task, actor: input.actor, assignee: input.assignee, at: workflowNow(), sequence, ...(input.reason ? { reason: input.reason } : {}) }),
+      activities.taskAssigned({
+        process,
+        task,
+        actor: input.actor,
+        assignee: input.assignee,
+        at: workflowNow(),
+        sequence,
+        ...(input.reason ? { reason: input.reason } : {}),
+      }),
   };
   const hooks: TaskHooks = local
     ? {
         // One local activity each way: the task opened with its deadline worked out, the decision recorded with its document.
-        opened: (task) => activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
+        opened: (task) =>
+          activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
         decided: async (task, decision) => {
           await activities.recordDecision({ process, task, decision, stage: stage(), document: decisionRecord(task, decision) });
         },
@@ -162,7 +201,12 @@ export function processEngine(
           const deadline =
             task.dueInWorkingDays === undefined
               ? {}
-              : await activities.deadlineFor({ openedAt: task.openedAt, workingDays: task.dueInWorkingDays, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar });
+              : await activities.deadlineFor({
+                  openedAt: task.openedAt,
+                  workingDays: task.dueInWorkingDays,
+                  reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
+                  calendar: policy.calendar,
+                });
           await activities.taskOpened({ process, task: { ...task, ...deadline } });
           return deadline;
         },
@@ -195,8 +239,14 @@ export function processEngine(
     });
   };
 
-  const unguardedDocument = (key: string, step: string, kind: string, title: string, sections: DocumentSection[], { public: isPublic = false }: { public?: boolean } = {}) =>
-    activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections, ...(isPublic ? { public: true } : {}) });
+  const unguardedDocument = (
+    key: string,
+    step: string,
+    kind: string,
+    title: string,
+    sections: DocumentSection[],
+    { public: isPublic = false }: { public?: boolean } = {},
+  ) => activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections, ...(isPublic ? { public: true } : {}) });
 
   if (!guard) return { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
   return {

@@ -40,7 +40,8 @@ const fieldInWords = (name: string): string =>
     .replace(/\bkpis\b/, 'KPIs');
 const valueInWords = (name: string, value: unknown): string => {
   if (value === null || value === undefined) return 'none';
-  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? calendarDateInWords(value) : CODE.test(value) ? inWords(value) : value;
+  if (typeof value === 'string')
+    return /^\d{4}-\d{2}-\d{2}$/.test(value) ? calendarDateInWords(value) : CODE.test(value) ? inWords(value) : value;
   if (typeof value === 'number') return name.endsWith('Pence') ? inPounds(value) : COUNT.format(value);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((item) => valueInWords(name, item)).join('; ');

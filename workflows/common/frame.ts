@@ -35,7 +35,6 @@ import { businessKeyKey, councilKey, processKindKey, processStageKey } from './s
 import { TASK_REFUSALS, TaskBook, publicDecision, refuse, type OpenedTask } from './tasks';
 import { storableLine } from './text';
 
-
 /** The stages every process can end in early. */
 export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
 
@@ -134,7 +133,14 @@ export function processFrame<Details extends object, Kind extends string = strin
   const registryEntry = (): ProcessRegistryEntry => (status === 'active' || parent ? header() : { ...header(), finalView: view() });
   const ref: ProcessRef = parent
     ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
-    : { processId, kind: options.kind, council: options.council, groupKey: options.groupKey, title: options.title, ...(options.parties?.length ? { parties: options.parties } : {}) };
+    : {
+        processId,
+        kind: options.kind,
+        council: options.council,
+        groupKey: options.groupKey,
+        title: options.title,
+        ...(options.parties?.length ? { parties: options.parties } : {}),
+      };
   const counter: ActivityCounter = { inFlight: 0 };
   const version = frameVersion(options);
   const { local, oneAtATime, withIncidents, endsAfterChildren } = version;
@@ -143,7 +149,16 @@ export function processFrame<Details extends object, Kind extends string = strin
   let retryRequested: Actor | undefined;
   const engine = options.withoutEngine
     ? undefined
-    : processEngine(activities, ref, options.policy, parent ? undefined : registryEntry, () => stage, keyPrefix, local, withIncidents ? guardAgainstIncidents : undefined);
+    : processEngine(
+        activities,
+        ref,
+        options.policy,
+        parent ? undefined : registryEntry,
+        () => stage,
+        keyPrefix,
+        local,
+        withIncidents ? guardAgainstIncidents : undefined,
+      );
   const settled = () => counter.inFlight === 0;
   // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
   const reported: OpenedTask[] = [];
@@ -190,10 +205,26 @@ export function processFrame<Details extends object, Kind extends string = strin
   });
 
   /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
-  const record = (kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished', because: string, actor?: Actor, command?: AuditedCommand, notify?: Role[]): Promise<void> => {
+  const record = (
+    kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished',
+    because: string,
+    actor?: Actor,
+    command?: AuditedCommand,
+    notify?: Role[],
+  ): Promise<void> => {
     // The start is the command of whoever started the process: audited with its first entry.
-    const audited = command ?? (kind === 'process_started' && actor ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } } : undefined);
-    return engine ? engine.event(kind, because, { ...(actor ? { actor } : {}), ...(audited ? { command: audited } : {}), ...(notify ? { notify } : {}) }) : activities.recordProcess(registryEntry());
+    const audited =
+      command ??
+      (kind === 'process_started' && actor
+        ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } }
+        : undefined);
+    return engine
+      ? engine.event(kind, because, {
+          ...(actor ? { actor } : {}),
+          ...(audited ? { command: audited } : {}),
+          ...(notify ? { notify } : {}),
+        })
+      : activities.recordProcess(registryEntry());
   };
 
   /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
@@ -205,7 +236,13 @@ export function processFrame<Details extends object, Kind extends string = strin
   };
 
   let finished = false;
-  const finish = async (next: string, nextStatus: ProcessStatus, because: string, actor?: Actor, command?: AuditedCommand): Promise<void> => {
+  const finish = async (
+    next: string,
+    nextStatus: ProcessStatus,
+    because: string,
+    actor?: Actor,
+    command?: AuditedCommand,
+  ): Promise<void> => {
     // Tasks being withdrawn (and children ending) finish first, so the timeline ends with the end of the process.
     await condition(withdrawn);
     (details as { endedBecause?: string }).endedBecause = because;
@@ -222,14 +259,17 @@ export function processFrame<Details extends object, Kind extends string = strin
   const lifecycle = new CancellationScope();
   if (!parent) {
     const endings = [
-      ...(options.withdrawnBy ? [{ update: withdrawUpdate, role: options.withdrawnBy.role, stage: ENDED_EARLY.withdrawn, status: 'withdrawn' as const }] : []),
+      ...(options.withdrawnBy
+        ? [{ update: withdrawUpdate, role: options.withdrawnBy.role, stage: ENDED_EARLY.withdrawn, status: 'withdrawn' as const }]
+        : []),
       { update: cancelUpdate, role: 'programme_manager' as Role, stage: ENDED_EARLY.cancelled, status: 'cancelled' as const },
     ];
     for (const end of endings) {
       command(end.update, {
         roles: [end.role],
         whoMay: `only the ${end.role} role can do this`,
-        notNow: () => (status !== 'active' || ending ? { type: TASK_REFUSALS.processEnded, message: 'the process has already ended' } : undefined),
+        notNow: () =>
+          status !== 'active' || ending ? { type: TASK_REFUSALS.processEnded, message: 'the process has already ended' } : undefined,
         reasonsRequired: true,
         handle: async (input) => {
           ending = { stage: end.stage, status: end.status, input };
@@ -256,7 +296,12 @@ export function processFrame<Details extends object, Kind extends string = strin
         incident = { activity, message: storableLine(failure.message, 500), since: incident?.since ?? workflowNow(), attempts };
         retryRequested = undefined;
         updatedAt = workflowNow();
-        await engine?.incidentEvent('incident_opened', `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`).catch(() => undefined);
+        await engine
+          ?.incidentEvent(
+            'incident_opened',
+            `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`,
+          )
+          .catch(() => undefined);
         await condition(() => retryRequested !== undefined || ending !== undefined);
         if (!retryRequested) {
           // Ended instead: the incident goes with the step that waited on it.
@@ -266,7 +311,12 @@ export function processFrame<Details extends object, Kind extends string = strin
         const by = retryRequested;
         incident = undefined;
         updatedAt = workflowNow();
-        await engine?.incidentEvent('incident_retried', `${activity} tried again`, { actor: by, command: { action: 'process.retry_incident', details: { activity } } }).catch(() => undefined);
+        await engine
+          ?.incidentEvent('incident_retried', `${activity} tried again`, {
+            actor: by,
+            command: { action: 'process.retry_incident', details: { activity } },
+          })
+          .catch(() => undefined);
       }
     }
   }
@@ -281,7 +331,8 @@ export function processFrame<Details extends object, Kind extends string = strin
       {
         validator: (input) => {
           if (!incident) refuse(TASK_REFUSALS.ruleViolation, 'the process has no incident to retry');
-          if (input?.actor?.role !== 'programme_manager') refuse(TASK_REFUSALS.actorNotAllowed, 'only the programme_manager role can retry an incident');
+          if (input?.actor?.role !== 'programme_manager')
+            refuse(TASK_REFUSALS.actorNotAllowed, 'only the programme_manager role can retry an incident');
         },
       },
     );
@@ -302,7 +353,8 @@ export function processFrame<Details extends object, Kind extends string = strin
         throw err;
       }
       const end = ending;
-      const who = end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
+      const who =
+        end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
       await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor, {
         action: end.status === 'withdrawn' ? 'process.withdraw' : 'process.cancel',
         details: { reasons: end.input.reasons, stage: end.stage },
@@ -315,7 +367,11 @@ export function processFrame<Details extends object, Kind extends string = strin
     const running = steps();
     await condition(settled);
     const parentWorkflowId = workflowInfo().parent?.workflowId;
-    if (parentWorkflowId) await getExternalWorkflowHandle(parentWorkflowId).signal(childSettledSignal, { workflowId: processId, opened: tasks.openedSince(new Set()) });
+    if (parentWorkflowId)
+      await getExternalWorkflowHandle(parentWorkflowId).signal(childSettledSignal, {
+        workflowId: processId,
+        opened: tasks.openedSince(new Set()),
+      });
     await running;
   };
 
@@ -389,7 +445,8 @@ export function processFrame<Details extends object, Kind extends string = strin
         const rule = spec.refuseWhen?.(input);
         if (rule) refuse(TASK_REFUSALS.ruleViolation, rule);
         if (!spec.roles.includes(input?.actor?.role)) refuse(TASK_REFUSALS.actorNotAllowed, spec.whoMay);
-        if (spec.reasonsRequired && (typeof input.reasons !== 'string' || input.reasons.trim() === '')) refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
+        if (spec.reasonsRequired && (typeof input.reasons !== 'string' || input.reasons.trim() === ''))
+          refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
         const problem = spec.checkInput?.(input);
         if (problem) refuse(TASK_REFUSALS.invalidForm, problem);
       },
@@ -410,7 +467,14 @@ export function processFrame<Details extends object, Kind extends string = strin
   const stepScope = () => new CancellationScope({ parent: lifecycle, cancellable: true });
 
   /** `public`: readable at its link without signing in (terms of reference the guidance says are public). */
-  const document = (key: string, step: string, kind: string, title: string, sections: DocumentSection[], options: { public?: boolean } = {}) => {
+  const document = (
+    key: string,
+    step: string,
+    kind: string,
+    title: string,
+    sections: DocumentSection[],
+    options: { public?: boolean } = {},
+  ) => {
     if (!engine) throw new Error('documents need the engine core');
     return engine.document(parent ? `${keyPrefix}${key}` : key, step, kind, title, sections, options);
   };
@@ -455,7 +519,9 @@ export interface StepContext<Details extends object, Kind extends string> {
   finish: ProcessFrame<Details, Kind>['finish'];
 }
 
-export const stepContextOf = <Details extends object, Kind extends string>(frame: ProcessFrame<Details, Kind>): StepContext<Details, Kind> => ({
+export const stepContextOf = <Details extends object, Kind extends string>(
+  frame: ProcessFrame<Details, Kind>,
+): StepContext<Details, Kind> => ({
   frame,
   details: frame.details,
   tasks: frame.tasks,

@@ -63,4 +63,5 @@ export function monthsLater(calendar: WorkingCalendar, iso: string, months: numb
  * in the real calendar, whatever calendar the process's periods run on (an inspection a year after a
  * launch is a date on the calendar, compressed tests or not).
  */
-export const dateMonthsLater = (date: string, months: number): string => monthsLater({ kind: 'england-and-wales' }, `${date.slice(0, 10)}T00:00:00.000Z`, months).slice(0, 10);
+export const dateMonthsLater = (date: string, months: number): string =>
+  monthsLater({ kind: 'england-and-wales' }, `${date.slice(0, 10)}T00:00:00.000Z`, months).slice(0, 10);

@@ -1,4 +1,12 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  defineUpdate,
+  isCancellation,
+  setHandler,
+} from '@temporalio/workflow';
 import { millisUntil, workflowNow } from './clock';
 import { person, type Actor, type Role } from './roles';
 
@@ -219,7 +227,13 @@ export class TaskBook<Kind extends string = string> {
         if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision };
         await condition(options.settled);
         const reported = options.reported?.().slice(reportedBefore) ?? [];
-        return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision, opened: [...this.openedSince(openBefore), ...reported] };
+        return {
+          taskId: task.taskId,
+          outcome: decision.outcome,
+          stage: this.currentStage(),
+          decision,
+          opened: [...this.openedSince(openBefore), ...reported],
+        };
       },
       { validator: (input) => this.validateCompletion(input) },
     );
@@ -261,9 +275,14 @@ export class TaskBook<Kind extends string = string> {
    * refuses decisions the process's rules forbid at the moment they are made. When the enclosing
    * cancellation scope is cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
    */
-  async decide(spec: TaskSpec & { kind: Kind }, apply: (decision: DecisionRecord) => Promise<void> = nothingToApply, guard?: DecisionGuard): Promise<DecisionRecord> {
+  async decide(
+    spec: TaskSpec & { kind: Kind },
+    apply: (decision: DecisionRecord) => Promise<void> = nothingToApply,
+    guard?: DecisionGuard,
+  ): Promise<DecisionRecord> {
     // A step overtaken before its task opened opens nothing (no inbox row, no email).
-    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure(`task ${spec.taskId} not opened: its step was cancelled`);
+    if (CancellationScope.current().consideredCancelled)
+      throw new CancelledFailure(`task ${spec.taskId} not opened: its step was cancelled`);
     this.deciding += 1;
     try {
       return await this.openAndDecide(spec, apply, guard);
@@ -277,7 +296,11 @@ export class TaskBook<Kind extends string = string> {
     return this.deciding === 0;
   }
 
-  private async openAndDecide(spec: TaskSpec, apply: (decision: DecisionRecord) => Promise<void>, guard?: DecisionGuard): Promise<DecisionRecord> {
+  private async openAndDecide(
+    spec: TaskSpec,
+    apply: (decision: DecisionRecord) => Promise<void>,
+    guard?: DecisionGuard,
+  ): Promise<DecisionRecord> {
     const task: TaskView = { ...spec, openedAt: workflowNow() };
     this.open.set(spec.taskId, task);
     if (guard) this.guards.set(spec.taskId, guard);

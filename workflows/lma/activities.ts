@@ -33,14 +33,26 @@ export const paymentEmail = (_process: ProcessRef, facts: Record<string, unknown
   const payment = facts.payment as PaymentFacts;
   return {
     subject: `Payment instruction: ${inPounds(payment.amountPence)} to ${payment.payee} on ${dateInWords(payment.dueOn)}`,
-    body: [`Pay ${inPounds(payment.amountPence)} to ${payment.payee} on ${dateInWords(payment.dueOn)}.`, `This is instalment ${payment.instalment} of ${payment.of} for term ${payment.term} of the agreement.`],
+    body: [
+      `Pay ${inPounds(payment.amountPence)} to ${payment.payee} on ${dateInWords(payment.dueOn)}.`,
+      `This is instalment ${payment.instalment} of ${payment.of} for term ${payment.term} of the agreement.`,
+    ],
   };
 };
 
 /** The payment instructions of an LMA, by term and instalment: its `payments` read. */
 export async function paymentsOf(prisma: PrismaClient, processId: string) {
   const rows = await prisma.paymentInstruction.findMany({ where: { processId }, orderBy: [{ term: 'asc' }, { instalment: 'asc' }] });
-  return { items: rows.map((p) => ({ term: p.term, instalment: p.instalment, of: p.of, amountPence: p.amountPence, dueOn: p.dueOn.toISOString(), payee: p.payee })) };
+  return {
+    items: rows.map((p) => ({
+      term: p.term,
+      instalment: p.instalment,
+      of: p.of,
+      amountPence: p.amountPence,
+      dueOn: p.dueOn.toISOString(),
+      payee: p.payee,
+    })),
+  };
 }
 
 export function createLmaActivities({ prisma, emailRow }: ProcessActivityDependencies) {
@@ -51,10 +63,32 @@ export function createLmaActivities({ prisma, emailRow }: ProcessActivityDepende
      */
     async recordPaymentInstruction(input: PaymentInstructionInput): Promise<void> {
       const id = `${input.processId}:t${input.term}:p${input.instalment}`;
-      const record = await prisma.processRecord.findUniqueOrThrow({ where: { id: input.processId }, select: { kind: true, council: true, groupKey: true, title: true } });
-      const process = { processId: input.processId, kind: record.kind, council: record.council, groupKey: record.groupKey, title: record.title };
-      const payment: PaymentFacts = { amountPence: input.amountPence, payee: input.payee, dueOn: input.dueOn, instalment: input.instalment, of: input.of, term: input.term };
-      const email = await emailRow({ process, event: 'payment_instructed', dedupeKey: `${id}:instructed`, toRoles: ['finance', 'resident_rep'], facts: { payment } });
+      const record = await prisma.processRecord.findUniqueOrThrow({
+        where: { id: input.processId },
+        select: { kind: true, council: true, groupKey: true, title: true },
+      });
+      const process = {
+        processId: input.processId,
+        kind: record.kind,
+        council: record.council,
+        groupKey: record.groupKey,
+        title: record.title,
+      };
+      const payment: PaymentFacts = {
+        amountPence: input.amountPence,
+        payee: input.payee,
+        dueOn: input.dueOn,
+        instalment: input.instalment,
+        of: input.of,
+        term: input.term,
+      };
+      const email = await emailRow({
+        process,
+        event: 'payment_instructed',
+        dedupeKey: `${id}:instructed`,
+        toRoles: ['finance', 'resident_rep'],
+        facts: { payment },
+      });
       await prisma.$transaction([
         prisma.paymentInstruction.createMany({ data: [{ id, ...input, dueOn: new Date(input.dueOn) }], skipDuplicates: true }),
         appendTimeline(prisma, {

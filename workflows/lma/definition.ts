@@ -59,7 +59,10 @@ const serviceTerms = z
     quotes: z.array(contractorQuote).max(10).optional(),
   })
   .strict()
-  .refine((s) => s.deliveryMode !== 'contractor' || (s.quotes?.length ?? 0) > 0, { message: 'a service a contractor delivers lists its contractor quotes (PROCESSES.md §1.5)', path: ['quotes'] });
+  .refine((s) => s.deliveryMode !== 'contractor' || (s.quotes?.length ?? 0) > 0, {
+    message: 'a service a contractor delivers lists its contractor quotes (PROCESSES.md §1.5)',
+    path: ['quotes'],
+  });
 const nothing = z.object({}).strict();
 
 // What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
@@ -69,28 +72,52 @@ const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> =
   submit_outline_plan: z.object({ summary: text }).strict(),
   reply_to_outline_plan: {
     byOutcome: {
-      accept: z.object({ comments: text.optional(), indicativePayments: z.partialRecord(z.enum(LMA_SERVICES), pence), notProvidedToday: z.array(z.enum(LMA_SERVICES)).optional() }).strict(),
+      accept: z
+        .object({
+          comments: text.optional(),
+          indicativePayments: z.partialRecord(z.enum(LMA_SERVICES), pence),
+          notProvidedToday: z.array(z.enum(LMA_SERVICES)).optional(),
+        })
+        .strict(),
     },
     otherwise: z.object({ comments: text.optional() }).strict(),
   },
   budget_availability: nothing,
   report_test_of_support: z.object({ meetingsHeld: count, householdsContacted: count, skillsAssessment: text }).strict(),
-  submit_detailed_plan: z.object({ services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length), training: text.meta({ description: 'the training or help the group needs to deliver the plan (§1.5)' }) }).strict(),
+  submit_detailed_plan: z
+    .object({
+      services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length),
+      training: text.meta({ description: 'the training or help the group needs to deliver the plan (§1.5)' }),
+    })
+    .strict(),
   approve_detailed_plan: nothing,
-  confirm_insurance_and_safety: z.object({ insuredBy: z.enum(['council', 'group']), cover: z.array(z.enum(['public_liability', 'theft', 'damage', 'injury'])).min(1), healthAndSafety: text }).strict(),
+  confirm_insurance_and_safety: z
+    .object({
+      insuredBy: z.enum(['council', 'group']),
+      cover: z.array(z.enum(['public_liability', 'theft', 'damage', 'injury'])).min(1),
+      healthAndSafety: text,
+    })
+    .strict(),
   record_consultation_result: z.object({ for: count, against: count, noReply: count.optional() }).strict(),
   register_formal_body: z.object({ legalForm: z.enum(['residents_association', 'community_interest_company']), reference: text }).strict(),
   draft_agreement: z
     .object({
-      services: z
-        .array(serviceTerms)
+      services: z.array(serviceTerms).min(1).max(LMA_SERVICES.length).optional().meta({
+        description:
+          'only the services that differ from what the draft starts from (the approved detailed plan, or the agreement in force), each in full; absent: none differ',
+      }),
+      removeServices: z
+        .array(z.enum(LMA_SERVICES))
         .min(1)
         .max(LMA_SERVICES.length)
         .optional()
-        .meta({ description: 'only the services that differ from what the draft starts from (the approved detailed plan, or the agreement in force), each in full; absent: none differ' }),
-      removeServices: z.array(z.enum(LMA_SERVICES)).min(1).max(LMA_SERVICES.length).optional().meta({ description: 'services the agreement leaves out' }),
-      groupResponsibilities: text.optional().meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
-      councilResponsibilities: text.optional().meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
+        .meta({ description: 'services the agreement leaves out' }),
+      groupResponsibilities: text
+        .optional()
+        .meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
+      councilResponsibilities: text
+        .optional()
+        .meta({ description: 'required in a first draft; a variation keeps those in force unless given' }),
     })
     .strict(),
   sign_agreement: nothing,
@@ -111,7 +138,6 @@ const policySection = z
     annualReviewDaysBeforeEnd: z.number().int().min(1).max(365),
   })
   .strict();
-
 
 export const lmaDefinition: ProcessDefinition = {
   kind: LMA_KIND,
@@ -163,7 +189,16 @@ export const lmaDefinition: ProcessDefinition = {
       path: 'payments',
       summary: 'Payment instructions of an LMA, by term and instalment',
       response: z.object({
-        items: z.array(z.object({ term: z.number(), instalment: z.number(), of: z.number(), amountPence: z.number(), dueOn: isoDateTime, payee: z.string() })),
+        items: z.array(
+          z.object({
+            term: z.number(),
+            instalment: z.number(),
+            of: z.number(),
+            amountPence: z.number(),
+            dueOn: isoDateTime,
+            payee: z.string(),
+          }),
+        ),
       }),
       load: paymentsOf,
     },

@@ -21,11 +21,15 @@ export function outsideScope(terms: ServiceScope[], agreed: ServiceScope[]): str
 
 /** §1.5: the services a contractor delivers that list no contractor quote. */
 export function withoutQuotes(services: ServiceTerms[]): string[] {
-  return services.filter((s) => s.deliveryMode === 'contractor' && !(s.quotes?.length)).map((s) => s.service);
+  return services.filter((s) => s.deliveryMode === 'contractor' && !s.quotes?.length).map((s) => s.service);
 }
 
 /** Why the Community Cashback Agreement may not be signed yet, or nothing if it may. */
-export function signingRefusal(details: LmaDetails, agreedScope: ServiceTerms[] | undefined, insuranceConfirmed: boolean): string | undefined {
+export function signingRefusal(
+  details: LmaDetails,
+  agreedScope: ServiceTerms[] | undefined,
+  insuranceConfirmed: boolean,
+): string | undefined {
   if (!details.consultation?.supported) {
     return 'LMA-R1: the formal consultation of affected residents has not yet shown enough support (PROCESSES.md §1.7)';
   }
@@ -80,13 +84,19 @@ export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOut
       rule: 'LMA-R3 insurance and health & safety',
       source: 'PROCESSES.md §1.6',
       outcome: details.insurance ? 'met' : 'not reached',
-      detail: details.insurance ? `insured by ${details.insurance.insuredBy}${details.insurance.cover ? `; cover: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}` : ''}` : 'not yet confirmed',
+      detail: details.insurance
+        ? `insured by ${details.insurance.insuredBy}${details.insurance.cover ? `; cover: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}` : ''}`
+        : 'not yet confirmed',
     },
     {
       rule: 'LMA-R4 agreement within the agreed scope',
       source: 'PROCESSES.md §1.2 (partial scope)',
       outcome: details.agreement ? (outside.length ? 'not met' : 'met') : 'not reached',
-      detail: details.agreement ? (outside.length ? `outside: ${outside.join('; ')}` : 'every service and area agreed') : 'no agreement drafted yet',
+      detail: details.agreement
+        ? outside.length
+          ? `outside: ${outside.join('; ')}`
+          : 'every service and area agreed'
+        : 'no agreement drafted yet',
     },
   ];
 }

@@ -4,7 +4,17 @@ import { processFrame } from '../common/frame';
 import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS } from '../common/tasks';
-import { LMA_KIND, LMA_STAGES, LMA_WITHDRAWN_BY, lmaBusinessKey, lmaGroupKey, requestVariationUpdate, type LmaDetails, type LmaStartInput, type LmaTaskKind } from './messages';
+import {
+  LMA_KIND,
+  LMA_STAGES,
+  LMA_WITHDRAWN_BY,
+  lmaBusinessKey,
+  lmaGroupKey,
+  requestVariationUpdate,
+  type LmaDetails,
+  type LmaStartInput,
+  type LmaTaskKind,
+} from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
 import { appointAdviser } from './steps/adviser';
 import { agreementDocument } from './steps/agreement';
@@ -31,11 +41,21 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     policy,
     details: {
       estate: input.estate,
-      group: { name: input.group.name, legalForm: carry?.legalForm ?? input.group.legalForm, ...(carry?.registration ? { registration: carry.registration } : {}) },
+      group: {
+        name: input.group.name,
+        legalForm: carry?.legalForm ?? input.group.legalForm,
+        ...(carry?.registration ? { registration: carry.registration } : {}),
+      },
       services: input.services,
       // What the set-up recorded, as it recorded it; a carry from before the figures were carried says
       // only what its signed agreement proves (support was shown), never figures it does not have.
-      ...(carry ? { adviser: carry.adviser, consultation: carry.consultation ?? { supported: true }, insurance: carry.insurance ?? { insuredBy: carry.insuredBy } } : {}),
+      ...(carry
+        ? {
+            adviser: carry.adviser,
+            consultation: carry.consultation ?? { supported: true },
+            insurance: carry.insurance ?? { insuredBy: carry.insuredBy },
+          }
+        : {}),
       ...(carry?.training ? { training: carry.training } : {}),
     },
     withdrawnBy: LMA_WITHDRAWN_BY,
@@ -49,13 +69,23 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     roles: ['resident_rep', 'housing_manager'],
     whoMay: 'the group or its housing manager asks for a variation',
     notNow: (stage) =>
-      stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview ? { type: TASK_REFUSALS.notNow, message: `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})` } : undefined,
-    refuseWhen: () => (details.variationInProgress ? `variation ${details.variationInProgress.number} is still being drafted and signed` : undefined),
+      stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview
+        ? {
+            type: TASK_REFUSALS.notNow,
+            message: `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})`,
+          }
+        : undefined,
+    refuseWhen: () =>
+      details.variationInProgress ? `variation ${details.variationInProgress.number} is still being drafted and signed` : undefined,
     reasonsRequired: true,
     handle: async (request) => {
       ctx.variationRequest = request;
       ctx.variations += 1;
-      details.variationInProgress = { number: ctx.variations, requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) }, reasons: request.reasons };
+      details.variationInProgress = {
+        number: ctx.variations,
+        requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) },
+        reasons: request.reasons,
+      };
       await frame.engine?.event('variation_requested', `Variation ${ctx.variations} requested: ${request.reasons}`, {
         actor: request.actor,
         command: { action: 'process.request_variation', details: { reasons: request.reasons, variation: ctx.variations } },
@@ -77,7 +107,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       if (!signed) return;
       const termStart = workflowNow();
       const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
-      const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) => later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)));
+      const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) =>
+        later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)),
+      );
       const document = await agreementDocument(ctx, 1, signed.terms, termStart, paymentDates, signed.signedBy);
       return runTerm(ctx, 1, termStart, signed.terms, document.documentId);
     }

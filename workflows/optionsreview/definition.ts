@@ -30,7 +30,9 @@ const startBody = z
       .object({ method: z.enum(ORIGINAL_METHODS), evidence: oneLine.meta({ description: 'a document reference' }) })
       .strict()
       .optional()
-      .meta({ description: 'how tenants were asked before the original transfer (rule R1), where this service did not run the establishment' }),
+      .meta({
+        description: 'how tenants were asked before the original transfer (rule R1), where this service did not run the establishment',
+      }),
   })
   .strict();
 type StartBody = z.infer<typeof startBody>;
@@ -39,7 +41,9 @@ const nothing = z.object({}).strict();
 const summary = z.object({ summary: longText }).strict();
 const minute = z.object({ minuteReference: oneLine }).strict();
 /** The council's decision: its minute and the day of the meeting that took it. */
-const councilDecision = minute.extend({ meetingDate: pastDate.meta({ description: 'the day of the council (cabinet) meeting that decided' }) });
+const councilDecision = minute.extend({
+  meetingDate: pastDate.meta({ description: 'the day of the council (cabinet) meeting that decided' }),
+});
 const measures = z.object({ complaintsPerMonth: count, repairSatisfactionPercent: z.number().min(0).max(100) }).strict();
 /** Funding for an ALMO runs to millions of pounds: up to £100bn, in pence. */
 const fundingPence = z.number().int().min(0).max(10_000_000_000_000);
@@ -50,7 +54,9 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
   record_original_test_of_opinion: z.object({ evidence: oneLine }).strict(),
   notify_department: z.object({ notifiedOn: pastDate, reference: oneLine }).strict(),
   record_department_acknowledgement: z.object({ reference: oneLine }).strict(),
-  publish_terms_of_reference: z.object({ aims: longText, timescales: longText, process: longText, shortlistingCriteria: longText, decisionCriteria: longText }).strict(),
+  publish_terms_of_reference: z
+    .object({ aims: longText, timescales: longText, process: longText, shortlistingCriteria: longText, decisionCriteria: longText })
+    .strict(),
   engage_tenants_and_almo: z.object({ tenantsInvited: longText, adviserOffered: longText, almoInvited: longText }).strict(),
   assess_options: z
     .object({
@@ -60,25 +66,54 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
       noValidationReason: longText.optional(),
     })
     .strict()
-    .refine((f) => f.externalValidation !== undefined || f.noValidationReason !== undefined, { message: 'an external validation, or the reason for none [21]', path: ['externalValidation'] }),
+    .refine((f) => f.externalValidation !== undefined || f.noValidationReason !== undefined, {
+      message: 'an external validation, or the reason for none [21]',
+      path: ['externalValidation'],
+    }),
   shortlist_options: z
     .object({
-      options: z.array(z.object({ option: z.enum(REVIEW_OPTIONS), name: oneLineName, pros: longText, cons: longText, impactOnResidents: longText }).strict()).min(2).max(10),
+      options: z
+        .array(
+          z
+            .object({ option: z.enum(REVIEW_OPTIONS), name: oneLineName, pros: longText, cons: longText, impactOnResidents: longText })
+            .strict(),
+        )
+        .min(2)
+        .max(10),
       recommended: z.enum(REVIEW_OPTIONS),
       reasons: longText,
     })
     .strict()
-    .refine((f) => f.options.some((o) => o.option === f.recommended), { message: 'the recommended option is one of the shortlisted options [22]', path: ['recommended'] }),
-  ratify_continued_funding: minute.extend({ fundingStreams: z.array(z.object({ source: oneLineName, amountPence: fundingPence }).strict()).min(1).max(20) }),
-  approve_consultation_material: z.object({ reference: oneLine, accurateAndImpartial: z.literal(true).meta({ description: 'R4 [17]: the information to tenants is accurate and impartial' }) }).strict(),
+    .refine((f) => f.options.some((o) => o.option === f.recommended), {
+      message: 'the recommended option is one of the shortlisted options [22]',
+      path: ['recommended'],
+    }),
+  ratify_continued_funding: minute.extend({
+    fundingStreams: z
+      .array(z.object({ source: oneLineName, amountPence: fundingPence }).strict())
+      .min(1)
+      .max(20),
+  }),
+  approve_consultation_material: z
+    .object({
+      reference: oneLine,
+      accurateAndImpartial: z.literal(true).meta({ description: 'R4 [17]: the information to tenants is accurate and impartial' }),
+    })
+    .strict(),
   appoint_consultation_overseer: z.object({ organisation: oneLineName }).strict(),
   open_consultation: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
-  record_consultation_result: tallyThatCanBeTrue(z.object({ eligible: count, responses: count, forRecommended: count, against: count }).strict(), { eligible: 'eligible', tookPart: 'responses', for: 'forRecommended', against: 'against' }),
+  record_consultation_result: tallyThatCanBeTrue(
+    z.object({ eligible: count, responses: count, forRecommended: count, against: count }).strict(),
+    { eligible: 'eligible', tookPart: 'responses', for: 'forRecommended', against: 'against' },
+  ),
   record_council_decision: {
     byOutcome: {
       in_house: councilDecision
         .extend({ transferDate: z.iso.date().meta({ description: 'when the service comes in-house: on or after the meeting' }) })
-        .refine((f) => f.transferDate >= f.meetingDate, { message: "cannot be before the council's decision (meetingDate)", path: ['transferDate'] }),
+        .refine((f) => f.transferDate >= f.meetingDate, {
+          message: "cannot be before the council's decision (meetingDate)",
+          path: ['transferDate'],
+        }),
     },
     otherwise: councilDecision,
   },
@@ -89,7 +124,12 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
 
 const workingDays = z.number().int().min(1).max(365);
 const policySection = z
-  .object({ notifyDepartmentWorkingDays: workingDays, councilStepWorkingDays: workingDays, consultationDays: z.number().int().min(1).max(365), listeningMonths: z.number().int().min(1).max(60) })
+  .object({
+    notifyDepartmentWorkingDays: workingDays,
+    councilStepWorkingDays: workingDays,
+    consultationDays: z.number().int().min(1).max(365),
+    listeningMonths: z.number().int().min(1).max(60),
+  })
   .strict();
 
 export const optionsReviewDefinition: ProcessDefinition = {
@@ -123,7 +163,13 @@ export const optionsReviewDefinition: ProcessDefinition = {
         .object({
           channel: oneLine.meta({ description: 'e.g. drop-in, phone, estate walkabout' }),
           summary: longText,
-          people: z.number().int().min(1).max(100_000).optional().meta({ description: 'how many residents the contact stands for (an event of 40); 1 when absent' }),
+          people: z
+            .number()
+            .int()
+            .min(1)
+            .max(100_000)
+            .optional()
+            .meta({ description: 'how many residents the contact stands for (an event of 40); 1 when absent' }),
         })
         .strict(),
       roles: ['housing_manager'],

@@ -17,7 +17,11 @@ export const CONSULTATION_METHODS = ['ballot', 'full_survey', 'other'] as const;
 export type ConsultationMethod = (typeof CONSULTATION_METHODS)[number];
 export const REVIEW_OPTIONS = ['keep_almo', 'in_house', 'other'] as const;
 export type ReviewOption = (typeof REVIEW_OPTIONS)[number];
-export const REVIEW_OPTION_NAMES: Record<ReviewOption, string> = { keep_almo: 'keep the ALMO', in_house: 'bring the service in-house', other: 'another option' };
+export const REVIEW_OPTION_NAMES: Record<ReviewOption, string> = {
+  keep_almo: 'keep the ALMO',
+  in_house: 'bring the service in-house',
+  other: 'another option',
+};
 /** §3.8: the handover before the service is in-house, each its own task and owner. */
 export const HANDOVER_ITEMS = {
   staff: { name: 'staff', role: 'programme_manager' },
@@ -85,13 +89,32 @@ export interface OptionsReviewDetails {
   termsOfReference?: { documentId: string; publishedAt: string };
   engagement?: { tenantsInvited: string; adviserOffered: string; almoInvited: string };
   appraisal?: { costBenefit: string; risks: Record<string, string>; externalValidation?: string; noValidationReason?: string };
-  shortlist?: { options: { option: ReviewOption; name: string; pros: string; cons: string; impactOnResidents: string }[]; recommended: ReviewOption; reasons: string };
+  shortlist?: {
+    options: { option: ReviewOption; name: string; pros: string; cons: string; impactOnResidents: string }[];
+    recommended: ReviewOption;
+    reasons: string;
+  };
   /** R2: the funding streams for keeping the ALMO and the council decision ratifying them. */
   funding?: { streams: { source: string; amountPence: number }[]; minuteReference: string; ratifiedBy: Actor };
   material?: { reference: string; accurateAndImpartial: boolean; approvedBy: Actor };
   overseer?: { organisation: string };
-  consultation?: { method: ConsultationMethod; description?: string; opensAt: string; closesAt: string; result?: { eligible: number; responses: number; forRecommended: number; against: number } };
-  decision?: { option: ReviewOption; minuteReference: string; /** The council (cabinet) meeting that decided; runs from before have none. */ meetingDate?: string; reasons: string; decidedBy: Actor; decidedAt: string; documentId?: string; transferDate?: string };
+  consultation?: {
+    method: ConsultationMethod;
+    description?: string;
+    opensAt: string;
+    closesAt: string;
+    result?: { eligible: number; responses: number; forRecommended: number; against: number };
+  };
+  decision?: {
+    option: ReviewOption;
+    minuteReference: string;
+    /** The council (cabinet) meeting that decided; runs from before have none. */ meetingDate?: string;
+    reasons: string;
+    decidedBy: Actor;
+    decidedAt: string;
+    documentId?: string;
+    transferDate?: string;
+  };
   handover?: Partial<Record<HandoverItem, string>>;
   agreementEnded?: { establishmentProcessId: string; signalled: boolean; /** Why the establishment could not be told. */ notTold?: string };
   listening?: {
@@ -120,10 +143,13 @@ export const AGREEMENT_END_NOT_TOLD = 'agreement_end_not_told';
 /** The timeline kind of a resident's contact: a note (definition `notes`), not a workflow update. */
 export const RESIDENT_CONTACT_NOTE = 'resident_contact';
 /** Runs from before contacts were notes took each as this update; it stays for them. */
-export const recordResidentContactUpdate = defineUpdate<{ stage: string; contacts: number }, [ResidentContactInput]>('recordResidentContact');
+export const recordResidentContactUpdate = defineUpdate<{ stage: string; contacts: number }, [ResidentContactInput]>(
+  'recordResidentContact',
+);
 
 /** PROCESSES.md "Common to all": one options review per council and ALMO at a time. */
-export const optionsReviewBusinessKey = (input: { council: string; almo: string }): string => `${OPTIONS_REVIEW_KIND}:${input.council}:${slugOf(input.almo)}`;
+export const optionsReviewBusinessKey = (input: { council: string; almo: string }): string =>
+  `${OPTIONS_REVIEW_KIND}:${input.council}:${slugOf(input.almo)}`;
 
 /**
  * [19-20]: the review's project group, where tenants' representatives sit from the outset. Its name is

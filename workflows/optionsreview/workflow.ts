@@ -50,9 +50,14 @@ export async function optionsReview(input: OptionsReviewStartInput): Promise<voi
   frame.command(recordResidentContactUpdate, {
     roles: ['housing_manager'],
     whoMay: 'a housing manager records resident contacts',
-    notNow: (stage) => (stage !== OPTIONS_REVIEW_STAGES.listening || !details.listening ? { type: TASK_REFUSALS.ruleViolation, message: 'resident contacts are recorded during the listening programme' } : undefined),
+    notNow: (stage) =>
+      stage !== OPTIONS_REVIEW_STAGES.listening || !details.listening
+        ? { type: TASK_REFUSALS.ruleViolation, message: 'resident contacts are recorded during the listening programme' }
+        : undefined,
     checkInput: (contact) =>
-      typeof contact.channel !== 'string' || !contact.channel.trim() || typeof contact.summary !== 'string' || !contact.summary.trim() ? 'a contact has its channel and a summary' : undefined,
+      typeof contact.channel !== 'string' || !contact.channel.trim() || typeof contact.summary !== 'string' || !contact.summary.trim()
+        ? 'a contact has its channel and a summary'
+        : undefined,
     handle: async (contact) => {
       const listening = details.listening as NonNullable<OptionsReviewDetails['listening']>;
       listening.contacts.push({ channel: contact.channel, summary: contact.summary, at: workflowNow(), by: person(contact.actor) });

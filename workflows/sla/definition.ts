@@ -26,7 +26,14 @@ import { slaRulesReport } from './rules';
 const kpi = z.object({ measure: oneLine, target: oneLine }).strict();
 const unitCost = z.number().int().min(1).max(100_000_000);
 /** Terms in force may have no KPIs (§4: early SLAs often avoided quality control); proposed terms state them. */
-const termsInForce = z.object({ annualChargePence: pence, unitCostPence: unitCost, unit: oneLine.meta({ description: 'what a unit is, e.g. "hour of legal advice"' }), kpis: z.array(kpi).max(20) }).strict();
+const termsInForce = z
+  .object({
+    annualChargePence: pence,
+    unitCostPence: unitCost,
+    unit: oneLine.meta({ description: 'what a unit is, e.g. "hour of legal advice"' }),
+    kpis: z.array(kpi).max(20),
+  })
+  .strict();
 const proposedTerms = termsInForce.extend({ kpis: z.array(kpi).min(1).max(20) });
 
 /** A central service of an SLA set, as a start body (or another process's form) lists it. */
@@ -34,7 +41,9 @@ export const centralServiceSchema = z
   .object({
     service: z.enum(CENTRAL_SERVICES),
     name: oneLineName.optional().meta({ description: "the service's name; required for `other`" }),
-    serviceLead: z.object({ userId: userId.meta({ description: "the user id of the council's service_lead who negotiates it" }), name: oneLineName }).strict(),
+    serviceLead: z
+      .object({ userId: userId.meta({ description: "the user id of the council's service_lead who negotiates it" }), name: oneLineName })
+      .strict(),
     terms: termsInForce,
   })
   .strict()
@@ -42,10 +51,15 @@ export const centralServiceSchema = z
 
 /** The service leads a list of services names (at `path` in the request): each must be a service_lead of the council. */
 export const serviceLeadsNamed = (services: { serviceLead: { userId: string } }[], path: (string | number)[]): NamedPerson[] =>
-  services.map((service, index) => ({ path: [...path, index, 'serviceLead', 'userId'], userId: service.serviceLead.userId, role: 'service_lead' as const }));
+  services.map((service, index) => ({
+    path: [...path, index, 'serviceLead', 'userId'],
+    userId: service.serviceLead.userId,
+    role: 'service_lead' as const,
+  }));
 
 /** Each service once (the `other` ones named apart). */
-export const eachServiceOnce = (services: z.infer<typeof centralServiceSchema>[]): boolean => new Set(services.map((s) => serviceKeyOf(s.service, s.name))).size === services.length;
+export const eachServiceOnce = (services: z.infer<typeof centralServiceSchema>[]): boolean =>
+  new Set(services.map((s) => serviceKeyOf(s.service, s.name))).size === services.length;
 
 const startBody = z
   .object({
@@ -53,31 +67,55 @@ const startBody = z
     council: councilSlug,
     almo: oneLineName.meta({ description: "the ALMO's name, e.g. CityWest Homes" }),
     purpose: z.enum(SLA_PURPOSES),
-    opens: z.enum(SLA_OPENING).default('now').meta({ description: "`now`, or `ahead_of_expiry`: the policy's months before `currentExpiry`" }),
+    opens: z
+      .enum(SLA_OPENING)
+      .default('now')
+      .meta({ description: "`now`, or `ahead_of_expiry`: the policy's months before `currentExpiry`" }),
     currentExpiry: z.iso.date().optional().meta({ description: 'when the SLAs in force expire' }),
     services: z.array(centralServiceSchema).min(1).max(20),
   })
   .strict()
-  .refine((b) => b.opens !== 'ahead_of_expiry' || b.currentExpiry !== undefined, { message: 'opening ahead of expiry needs the expiry date', path: ['currentExpiry'] })
+  .refine((b) => b.opens !== 'ahead_of_expiry' || b.currentExpiry !== undefined, {
+    message: 'opening ahead of expiry needs the expiry date',
+    path: ['currentExpiry'],
+  })
   .refine((b) => eachServiceOnce(b.services), { message: 'each service appears once (name the `other` ones apart)', path: ['services'] });
 type StartBody = z.infer<typeof startBody>;
 
-
 const nothing = z.object({}).strict();
 const qualityMeasure = z.object({ measure: oneLine, value: oneLine, benchmark: oneLine }).strict();
-const deadlockDecision = z.object({ forumMembers: oneLineName.meta({ description: 'who decided, e.g. "the chief executives of the council and the ALMO"' }), minuteReference: oneLine.optional() }).strict();
+const deadlockDecision = z
+  .object({
+    forumMembers: oneLineName.meta({ description: 'who decided, e.g. "the chief executives of the council and the ALMO"' }),
+    minuteReference: oneLine.optional(),
+  })
+  .strict();
 
 /** Who signs (or asks for changes) for a side. */
-const signatory = z.object({ signatory: oneLineName, post: oneLineName.meta({ description: 'e.g. "Chair of the board", "Director of Resources"' }) }).strict();
+const signatory = z
+  .object({ signatory: oneLineName, post: oneLineName.meta({ description: 'e.g. "Chair of the board", "Director of Resources"' }) })
+  .strict();
 
 // What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
 // cannot load zod); these give the caller the field-by-field errors and the API description.
 const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> = {
   benchmark_service: {
     byOutcome: {
-      benchmark: z.object({ quartile: z.number().int().min(1).max(4), comparatorUnitCostPence: unitCost, qualityMeasures: z.array(qualityMeasure).min(1).max(20) }).strict(),
+      benchmark: z
+        .object({
+          quartile: z.number().int().min(1).max(4),
+          comparatorUnitCostPence: unitCost,
+          qualityMeasures: z.array(qualityMeasure).min(1).max(20),
+        })
+        .strict(),
       market_test: z
-        .object({ quotes: z.array(z.object({ supplier: oneLineName, annualChargePence: pence, unitCostPence: unitCost }).strict()).min(1).max(10), qualityMeasures: z.array(qualityMeasure).max(20).optional() })
+        .object({
+          quotes: z
+            .array(z.object({ supplier: oneLineName, annualChargePence: pence, unitCostPence: unitCost }).strict())
+            .min(1)
+            .max(10),
+          qualityMeasures: z.array(qualityMeasure).max(20).optional(),
+        })
         .strict(),
     },
     otherwise: nothing,
@@ -88,12 +126,17 @@ const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> =
   },
   respond_to_sla_proposal: { byOutcome: { counter: z.object({ terms: proposedTerms }).strict() }, otherwise: nothing },
   decide_sla_deadlock: {
-    byOutcome: { revise: deadlockDecision.extend({ terms: proposedTerms }), retract: deadlockDecision.extend({ buyingFrom: oneLineName.optional() }) },
+    byOutcome: {
+      revise: deadlockDecision.extend({ terms: proposedTerms }),
+      retract: deadlockDecision.extend({ buyingFrom: oneLineName.optional() }),
+    },
     otherwise: deadlockDecision,
   },
   sign_off_slas: {
     byOutcome: {
-      request_changes: signatory.extend({ service: oneLine.meta({ description: 'the key of the service whose terms are to be negotiated again (e.g. legal)' }) }),
+      request_changes: signatory.extend({
+        service: oneLine.meta({ description: 'the key of the service whose terms are to be negotiated again (e.g. legal)' }),
+      }),
     },
     otherwise: signatory,
   },

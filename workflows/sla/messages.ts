@@ -31,7 +31,10 @@ export type SlaOpening = (typeof SLA_OPENING)[number];
 /** §4.4: who decides a deadlock, per the council's policy; their decision binds. */
 export const DEADLOCK_FORUMS = ['chief_executives', 'joint_board_cabinet'] as const;
 export type DeadlockForum = (typeof DEADLOCK_FORUMS)[number];
-export const DEADLOCK_FORUM_NAMES: Record<DeadlockForum, string> = { chief_executives: 'the chief executives', joint_board_cabinet: 'a joint board–cabinet meeting' };
+export const DEADLOCK_FORUM_NAMES: Record<DeadlockForum, string> = {
+  chief_executives: 'the chief executives',
+  joint_board_cabinet: 'a joint board–cabinet meeting',
+};
 /** Who records the forum's decision: democratic services for a joint meeting, the programme office for the chief executives. */
 export const DEADLOCK_RECORDED_BY: Record<DeadlockForum, Role> = { chief_executives: 'programme_manager', joint_board_cabinet: 'cabinet' };
 
@@ -46,7 +49,13 @@ export const SLA_STAGES = {
   cancelled: 'cancelled',
 } as const;
 
-export const SLA_TASK_KINDS = ['benchmark_service', 'propose_sla_terms', 'respond_to_sla_proposal', 'decide_sla_deadlock', 'sign_off_slas'] as const;
+export const SLA_TASK_KINDS = [
+  'benchmark_service',
+  'propose_sla_terms',
+  'respond_to_sla_proposal',
+  'decide_sla_deadlock',
+  'sign_off_slas',
+] as const;
 export type SlaTaskKind = (typeof SLA_TASK_KINDS)[number];
 
 /** A key performance indicator of a service and its target, e.g. "advice given within 5 working days", "95%". */
@@ -89,7 +98,14 @@ export interface MarketQuote {
 
 /** §4.2: a service benchmarked against a quartile, or market tested with quotes. */
 export type ServiceBenchmark =
-  | { method: 'benchmark'; quartile: number; comparatorUnitCostPence: number; qualityMeasures: QualityMeasure[]; recordedBy: Actor; recordedAt: string }
+  | {
+      method: 'benchmark';
+      quartile: number;
+      comparatorUnitCostPence: number;
+      qualityMeasures: QualityMeasure[];
+      recordedBy: Actor;
+      recordedAt: string;
+    }
   | { method: 'market_test'; quotes: MarketQuote[]; qualityMeasures: QualityMeasure[]; recordedBy: Actor; recordedAt: string };
 
 /** The value-for-money gap of a service: what it costs over its comparator, a year and as a share. */
@@ -155,7 +171,15 @@ export interface Signature {
 
 /** §4.6: the change in income to each council central service ("hollowing out", source 8.3). */
 export interface ImpactReport {
-  services: { key: string; name: string; outcome: ServiceOutcome['kind']; beforePence: number; afterPence: number; changePence: number; from: string }[];
+  services: {
+    key: string;
+    name: string;
+    outcome: ServiceOutcome['kind'];
+    beforePence: number;
+    afterPence: number;
+    changePence: number;
+    from: string;
+  }[];
   totalBeforePence: number;
   totalAfterPence: number;
   totalChangePence: number;
@@ -237,7 +261,9 @@ export interface RenegotiationRequestInput {
   actor: Actor;
   reasons: string;
 }
-export const requestRenegotiationUpdate = defineUpdate<{ stage: string; cycle: number }, [RenegotiationRequestInput]>('requestRenegotiation');
+export const requestRenegotiationUpdate = defineUpdate<{ stage: string; cycle: number }, [RenegotiationRequestInput]>(
+  'requestRenegotiation',
+);
 
 /** The input of one service's negotiation, a child workflow of the SLA set's process. */
 export interface ServiceNegotiationInput {
@@ -252,10 +278,16 @@ export interface ServiceNegotiationInput {
 }
 
 /** The service's key in the set: `other` services by their name. */
-export const serviceKeyOf = (service: CentralService, name?: string): string => (service === 'other' ? `other-${slugOf(name ?? '')}` : service);
+export const serviceKeyOf = (service: CentralService, name?: string): string =>
+  service === 'other' ? `other-${slugOf(name ?? '')}` : service;
 
 /** A service as a start body or a form lists it, with its key in the set and its name. */
-export const slaServiceOf = (s: { service: CentralService; name?: string | undefined; serviceLead: SlaService['serviceLead']; terms: SlaTerms }): SlaService => ({
+export const slaServiceOf = (s: {
+  service: CentralService;
+  name?: string | undefined;
+  serviceLead: SlaService['serviceLead'];
+  terms: SlaTerms;
+}): SlaService => ({
   key: serviceKeyOf(s.service, s.name),
   service: s.service,
   name: s.name ?? CENTRAL_SERVICE_NAMES[s.service],

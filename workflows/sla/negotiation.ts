@@ -2,7 +2,19 @@ import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, wor
 import { processFrame } from '../common/frame';
 import { monthsLater } from '../common/policy';
 import { type DecisionRecord, formField } from '../common/tasks';
-import { DEADLOCK_FORUM_NAMES, DEADLOCK_RECORDED_BY, type DeadlockDecision, type NegotiationProgress, negotiationProgressSignal, type ServiceNegotiationInput, type ServiceOutcome, SLA_KIND, SLA_STAGES, type SlaTaskKind, type SlaTerms } from './messages';
+import {
+  DEADLOCK_FORUM_NAMES,
+  DEADLOCK_RECORDED_BY,
+  type DeadlockDecision,
+  type NegotiationProgress,
+  negotiationProgressSignal,
+  type ServiceNegotiationInput,
+  type ServiceOutcome,
+  SLA_KIND,
+  SLA_STAGES,
+  type SlaTaskKind,
+  type SlaTerms,
+} from './messages';
 import { termsProblem } from './rules';
 import { outcomeInWords } from './words';
 
@@ -37,7 +49,9 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
   const progress = async (update: Omit<NegotiationProgress, 'serviceKey'>) => {
     if (!parentId) return;
     const payload = { serviceKey: service.key, ...update };
-    await (progressTracked ? frame.signal(parentId, negotiationProgressSignal, payload) : getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, payload));
+    await (progressTracked
+      ? frame.signal(parentId, negotiationProgressSignal, payload)
+      : getExternalWorkflowHandle(parentId).signal(negotiationProgressSignal, payload));
   };
   const termsOf = (decision: DecisionRecord) => decision.form.terms as SlaTerms;
   const retraction = (decision: DecisionRecord, rounds: number, deadlock?: DeadlockDecision): ServiceOutcome => ({
@@ -53,8 +67,15 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
     decidedBy: decision.actor,
     decidedAt: decision.decidedAt,
   });
-  const checkTerms = (termsOutcome: string) => (attempt: { outcome: string; form?: Record<string, unknown> }) => (attempt.outcome === termsOutcome ? termsProblem(attempt.form?.terms) : undefined);
-  const context = { service: service.name, almo: input.almo, current: service.terms, ...(input.gap ? { valueForMoneyGap: input.gap } : {}), maxRounds: max };
+  const checkTerms = (termsOutcome: string) => (attempt: { outcome: string; form?: Record<string, unknown> }) =>
+    attempt.outcome === termsOutcome ? termsProblem(attempt.form?.terms) : undefined;
+  const context = {
+    service: service.name,
+    almo: input.almo,
+    current: service.terms,
+    ...(input.gap ? { valueForMoneyGap: input.gap } : {}),
+    maxRounds: max,
+  };
 
   let outcome: ServiceOutcome | undefined;
   let deadlock: { declaredBy: DeadlockDecision['declaredBy']; reasons: string } | undefined;
@@ -80,7 +101,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
         undefined,
         checkTerms('propose'),
       );
-      if (almo.outcome === 'accept_counter') outcome = { kind: 'revised', terms: counter as SlaTerms, rounds: round, decidedBy: almo.actor, decidedAt: almo.decidedAt };
+      if (almo.outcome === 'accept_counter')
+        outcome = { kind: 'revised', terms: counter as SlaTerms, rounds: round, decidedBy: almo.actor, decidedAt: almo.decidedAt };
       else if (almo.outcome === 'retract') outcome = retraction(almo, round);
       else if (almo.outcome === 'declare_deadlock') deadlock = { declaredBy: 'almo', reasons: almo.reasons ?? '' };
       if (outcome || deadlock) break;
@@ -103,7 +125,8 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
         undefined,
         checkTerms('counter'),
       );
-      if (lead.outcome === 'accept') outcome = { kind: asIs ? 'renewed' : 'revised', terms: proposal, rounds: round, decidedBy: lead.actor, decidedAt: lead.decidedAt };
+      if (lead.outcome === 'accept')
+        outcome = { kind: asIs ? 'renewed' : 'revised', terms: proposal, rounds: round, decidedBy: lead.actor, decidedAt: lead.decidedAt };
       else if (lead.outcome === 'declare_deadlock') deadlock = { declaredBy: 'council', reasons: lead.reasons ?? '' };
       else {
         counter = termsOf(lead);
@@ -116,9 +139,16 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
       // §4.4: the forum the policy names decides, and its decision binds.
       const forum = sla.deadlockForum;
       const declared = deadlock;
-      const by = declared.declaredBy === 'rounds_ran_out' ? 'the rounds ran out' : `declared by the ${declared.declaredBy === 'almo' ? 'ALMO' : 'council'}`;
+      const by =
+        declared.declaredBy === 'rounds_ran_out'
+          ? 'the rounds ran out'
+          : `declared by the ${declared.declaredBy === 'almo' ? 'ALMO' : 'council'}`;
       await frame.note(`${service.name}: deadlock (${by}: ${declared.reasons}); escalated to ${DEADLOCK_FORUM_NAMES[forum]}`);
-      await progress({ round: rounds, awaiting: 'deadlock_decision', ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}) });
+      await progress({
+        round: rounds,
+        awaiting: 'deadlock_decision',
+        ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}),
+      });
       const decision = await tasks.decide(
         {
           taskId: frame.taskId('deadlock'),
@@ -148,7 +178,14 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
       outcome =
         decision.outcome === 'retract'
           ? retraction(decision, rounds, decided)
-          : { kind: decision.outcome === 'revise' ? 'revised' : 'renewed', terms: decision.outcome === 'revise' ? termsOf(decision) : service.terms, rounds, deadlock: decided, decidedBy: decision.actor, decidedAt: decision.decidedAt };
+          : {
+              kind: decision.outcome === 'revise' ? 'revised' : 'renewed',
+              terms: decision.outcome === 'revise' ? termsOf(decision) : service.terms,
+              rounds,
+              deadlock: decided,
+              decidedBy: decision.actor,
+              decidedAt: decision.decidedAt,
+            };
     }
     const ended = outcome as ServiceOutcome;
     // The set has the outcome before the decision that settled it answers (its sign-off may follow at once).

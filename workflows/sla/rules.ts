@@ -1,6 +1,14 @@
 import type { RuleOutcome } from '../common/rules';
 import type { SlaPolicy } from './policy';
-import { DEADLOCK_FORUM_NAMES, type ImpactReport, type ServiceBenchmark, type SlaDetails, type SlaServiceState, type SlaTerms, type ValueForMoneyGap } from './messages';
+import {
+  DEADLOCK_FORUM_NAMES,
+  type ImpactReport,
+  type ServiceBenchmark,
+  type SlaDetails,
+  type SlaServiceState,
+  type SlaTerms,
+  type ValueForMoneyGap,
+} from './messages';
 
 // The rules and sums of PROCESSES.md §4 (source 004: 5.2, 7.7, 8.3), each named with its source, so a
 // refusal tells the officer which rule and why, and every figure a document states is worked out once.
@@ -12,8 +20,12 @@ export const roundsInWords = (n: number): string => (n === 1 ? '1 round' : `${n}
 const percentOf = (part: number, of: number): number => (of === 0 ? 0 : Math.round((1000 * part) / of) / 10);
 
 /** §4.2: the unit cost a service is measured against: the benchmark quartile's, or the cheapest market quote's. */
-export function comparatorUnitCost(benchmark: Pick<ServiceBenchmark, 'method'> & Partial<{ comparatorUnitCostPence: number; quotes: { unitCostPence: number }[] }>): number {
-  return benchmark.method === 'benchmark' ? (benchmark.comparatorUnitCostPence ?? 0) : Math.min(...(benchmark.quotes ?? []).map((q) => q.unitCostPence));
+export function comparatorUnitCost(
+  benchmark: Pick<ServiceBenchmark, 'method'> & Partial<{ comparatorUnitCostPence: number; quotes: { unitCostPence: number }[] }>,
+): number {
+  return benchmark.method === 'benchmark'
+    ? (benchmark.comparatorUnitCostPence ?? 0)
+    : Math.min(...(benchmark.quotes ?? []).map((q) => q.unitCostPence));
 }
 
 /**
@@ -36,7 +48,9 @@ export const servicesWithoutOutcome = (services: SlaServiceState[]): string[] =>
 /** Why the SLAs may not be signed off yet, or nothing if they may. */
 export function signOffRefusal(services: SlaServiceState[]): string | undefined {
   const open = servicesWithoutOutcome(services);
-  return open.length ? `SLA-R4: sign-off needs an outcome for every service; still without one: ${open.join(', ')} (PROCESSES.md §4.5)` : undefined;
+  return open.length
+    ? `SLA-R4: sign-off needs an outcome for every service; still without one: ${open.join(', ')} (PROCESSES.md §4.5)`
+    : undefined;
 }
 
 /** Terms as the workflow checks a form (the API checks it field by field): a charge, a unit cost, a unit and KPIs. */
@@ -51,7 +65,9 @@ export function termsProblem(terms: unknown): string | undefined {
     typeof t.unit === 'string' &&
     Array.isArray(t.kpis) &&
     t.kpis.length > 0;
-  return ok ? undefined : 'SLA-R2: proposed terms state the annual charge and unit cost in pence, the unit and at least one KPI (PROCESSES.md §4.4)';
+  return ok
+    ? undefined
+    : 'SLA-R2: proposed terms state the annual charge and unit cost in pence, the unit and at least one KPI (PROCESSES.md §4.4)';
 }
 
 /**
@@ -64,7 +80,15 @@ export function impactOf(services: SlaServiceState[], effectiveFrom: string): Im
     const beforePence = s.terms.annualChargePence;
     const afterPence = outcome?.kind === 'retracted' ? 0 : (outcome?.terms?.annualChargePence ?? beforePence);
     const from = outcome?.kind === 'retracted' ? (outcome.retraction?.noticeEndsAt ?? effectiveFrom) : effectiveFrom;
-    return { key: s.key, name: s.name, outcome: outcome?.kind ?? 'renewed', beforePence, afterPence, changePence: afterPence - beforePence, from };
+    return {
+      key: s.key,
+      name: s.name,
+      outcome: outcome?.kind ?? 'renewed',
+      beforePence,
+      afterPence,
+      changePence: afterPence - beforePence,
+      from,
+    };
   });
   const totalBeforePence = rows.reduce((sum, r) => sum + r.beforePence, 0);
   const totalAfterPence = rows.reduce((sum, r) => sum + r.afterPence, 0);
@@ -76,7 +100,12 @@ export function impactOf(services: SlaServiceState[], effectiveFrom: string): Im
     totalChangePercent: percentOf(totalAfterPence - totalBeforePence, totalBeforePence),
     boughtElsewhere: services
       .filter((s) => s.outcome?.kind === 'retracted')
-      .map((s) => ({ key: s.key, name: s.name, noticeEndsAt: s.outcome?.retraction?.noticeEndsAt ?? '', ...(s.outcome?.retraction?.buyingFrom ? { buyingFrom: s.outcome.retraction.buyingFrom } : {}) })),
+      .map((s) => ({
+        key: s.key,
+        name: s.name,
+        noticeEndsAt: s.outcome?.retraction?.noticeEndsAt ?? '',
+        ...(s.outcome?.retraction?.buyingFrom ? { buyingFrom: s.outcome.retraction.buyingFrom } : {}),
+      })),
   };
 }
 
@@ -92,7 +121,10 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
       rule: 'SLA-R1 every service benchmarked or market tested before negotiation',
       source: 'PROCESSES.md §4.2; source 004 7.7',
       outcome: unbenchmarked.length === 0 ? 'met' : 'not reached',
-      detail: unbenchmarked.length === 0 ? services.map((s) => `${s.name}: gap ${s.gap ? `${s.gap.percent}%` : 'none'}`).join('; ') : `not yet: ${unbenchmarked.join(', ')}`,
+      detail:
+        unbenchmarked.length === 0
+          ? services.map((s) => `${s.name}: gap ${s.gap ? `${s.gap.percent}%` : 'none'}`).join('; ')
+          : `not yet: ${unbenchmarked.join(', ')}`,
     },
     {
       rule: policy
@@ -100,7 +132,9 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
         : 'SLA-R2 at most the policy’s rounds of proposal and counter-proposal, then deadlock',
       source: 'PROCESSES.md §4.3',
       outcome: negotiated.length ? 'met' : 'not reached',
-      detail: negotiated.length ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${roundsInWords(s.outcome?.rounds ?? 0)}`).join('; ') : 'no negotiation has ended yet',
+      detail: negotiated.length
+        ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${roundsInWords(s.outcome?.rounds ?? 0)}`).join('; ')
+        : 'no negotiation has ended yet',
     },
     {
       rule: policy
@@ -109,14 +143,23 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
       source: 'PROCESSES.md §4.4',
       outcome: deadlocked.length ? 'met' : 'not reached',
       detail: deadlocked.length
-        ? deadlocked.map((s) => `${s.name}: ${s.outcome?.kind} by ${DEADLOCK_FORUM_NAMES[s.outcome?.deadlock?.forum ?? 'chief_executives']} (${s.outcome?.deadlock?.reasons})`).join('; ')
+        ? deadlocked
+            .map(
+              (s) =>
+                `${s.name}: ${s.outcome?.kind} by ${DEADLOCK_FORUM_NAMES[s.outcome?.deadlock?.forum ?? 'chief_executives']} (${s.outcome?.deadlock?.reasons})`,
+            )
+            .join('; ')
         : 'no deadlock',
     },
     {
       rule: 'SLA-R4 sign-off only once every service has an outcome',
       source: 'PROCESSES.md §4.5',
       outcome: details.agreement ? 'met' : open.length ? 'not reached' : 'met',
-      detail: details.agreement ? `signed off ${details.agreement.signedOffAt}` : open.length ? `still without an outcome: ${open.join(', ')}` : 'every service has an outcome',
+      detail: details.agreement
+        ? `signed off ${details.agreement.signedOffAt}`
+        : open.length
+          ? `still without an outcome: ${open.join(', ')}`
+          : 'every service has an outcome',
     },
   ];
 }

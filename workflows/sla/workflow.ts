@@ -58,7 +58,9 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       services: (carry?.services ?? input.services).map((s) => ({ ...s })),
       signOff: {},
       previousCycles: carry?.previousCycles ?? [],
-      ...(carry?.requestedBy ? { renegotiationRequested: { by: carry.requestedBy.actor, reasons: carry.requestedBy.reasons, at: workflowNow() } } : {}),
+      ...(carry?.requestedBy
+        ? { renegotiationRequested: { by: carry.requestedBy.actor, reasons: carry.requestedBy.reasons, at: workflowNow() } }
+        : {}),
     },
   });
   const ctx = slaSetOf(input, frame);
@@ -68,15 +70,25 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   frame.command(requestRenegotiationUpdate, {
     roles: ['programme_manager', 'almo_board'],
     whoMay: 'the council (programme_manager) or the ALMO board asks for a renegotiation',
-    notNow: (stage) => (stage !== SLA_STAGES.awaitingNegotiation && stage !== SLA_STAGES.inForce ? { type: TASK_REFUSALS.ruleViolation, message: `the SLAs are being negotiated now (stage ${stage})` } : undefined),
-    refuseWhen: () => (details.renegotiationRequested && frame.stage() === SLA_STAGES.awaitingNegotiation ? 'a renegotiation has already been asked for' : undefined),
+    notNow: (stage) =>
+      stage !== SLA_STAGES.awaitingNegotiation && stage !== SLA_STAGES.inForce
+        ? { type: TASK_REFUSALS.ruleViolation, message: `the SLAs are being negotiated now (stage ${stage})` }
+        : undefined,
+    refuseWhen: () =>
+      details.renegotiationRequested && frame.stage() === SLA_STAGES.awaitingNegotiation
+        ? 'a renegotiation has already been asked for'
+        : undefined,
     reasonsRequired: true,
     handle: async (request) => {
       details.renegotiationRequested = { by: person(request.actor), reasons: request.reasons, at: workflowNow() };
-      await frame.engine?.event('renegotiation_requested', `Renegotiation asked for by the ${request.actor.role === 'almo_board' ? 'ALMO board' : 'council'}: ${request.reasons}`, {
-        actor: request.actor,
-        command: { action: 'process.request_renegotiation', details: { reasons: request.reasons, cycle } },
-      });
+      await frame.engine?.event(
+        'renegotiation_requested',
+        `Renegotiation asked for by the ${request.actor.role === 'almo_board' ? 'ALMO board' : 'council'}: ${request.reasons}`,
+        {
+          actor: request.actor,
+          command: { action: 'process.request_renegotiation', details: { reasons: request.reasons, cycle } },
+        },
+      );
       return { stage: frame.stage(), cycle };
     },
   });
@@ -101,13 +113,20 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   await frame.run(async () => {
     await frame.record(
       carry || parent ? 'stage_changed' : 'process_started',
-      carry ? `Cycle ${cycle} of the SLAs with ${input.almo}` : `SLA set of ${input.almo} with ${council}: ${services.map((s) => s.name).join(', ')}`,
+      carry
+        ? `Cycle ${cycle} of the SLAs with ${input.almo}`
+        : `SLA set of ${input.almo} with ${council}: ${services.map((s) => s.name).join(', ')}`,
       carry ? undefined : input.startedBy,
     );
     // §4.1: negotiation opens on demand, or the policy's months before the SLAs in force expire.
-    if (!carry && input.opens === 'ahead_of_expiry' && expiry) await opensAt(monthsLater(policy.calendar, expiry, -sla.renegotiationMonthsBeforeExpiry));
+    if (!carry && input.opens === 'ahead_of_expiry' && expiry)
+      await opensAt(monthsLater(policy.calendar, expiry, -sla.renegotiationMonthsBeforeExpiry));
     const requested = details.renegotiationRequested;
-    const why = requested ? `asked for by ${requested.by.role}: ${requested.reasons}` : carry || input.opens === 'ahead_of_expiry' ? `${monthsInWords(sla.renegotiationMonthsBeforeExpiry)} before the SLAs expire` : `started by ${input.startedBy.role}`;
+    const why = requested
+      ? `asked for by ${requested.by.role}: ${requested.reasons}`
+      : carry || input.opens === 'ahead_of_expiry'
+        ? `${monthsInWords(sla.renegotiationMonthsBeforeExpiry)} before the SLAs expire`
+        : `started by ${input.startedBy.role}`;
     await moveTo(SLA_STAGES.benchmarking, `Negotiation opens (${why}); each service is benchmarked or market tested`);
 
     await Promise.all(services.map((service) => benchmark(ctx, service)));
@@ -132,7 +151,12 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       signedOff = {
         effectiveFrom,
         expiresOn,
-        services: services.map((s) => ({ key: s.key, name: s.name, outcome: (s.outcome as ServiceOutcome).kind, ...(s.outcome?.terms ? { annualChargePence: s.outcome.terms.annualChargePence } : {}) })),
+        services: services.map((s) => ({
+          key: s.key,
+          name: s.name,
+          outcome: (s.outcome as ServiceOutcome).kind,
+          ...(s.outcome?.terms ? { annualChargePence: s.outcome.terms.annualChargePence } : {}),
+        })),
         documentIds,
         totalAfterPence: details.impact?.totalAfterPence ?? 0,
       };
@@ -151,7 +175,10 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       return;
     }
     const nextOpens = monthsLater(policy.calendar, expiresOn, -sla.renegotiationMonthsBeforeExpiry);
-    await moveTo(SLA_STAGES.inForce, `SLAs signed off: in force from ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)}; the next renegotiation opens on ${dateInWords(nextOpens)}`);
+    await moveTo(
+      SLA_STAGES.inForce,
+      `SLAs signed off: in force from ${dateInWords(effectiveFrom)} to ${dateInWords(expiresOn)}; the next renegotiation opens on ${dateInWords(nextOpens)}`,
+    );
 
     // A durable timer per SLA set: the next cycle opens ahead of the new expiry, or when a party asks.
     await opensAt(nextOpens);
@@ -165,7 +192,14 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
       expiresOn,
       previousCycles: [
         ...details.previousCycles,
-        { cycle, signedOffAt, effectiveFrom, expiresOn, outcomes: services.map((s) => ({ key: s.key, kind: (s.outcome as ServiceOutcome).kind })), totalChangePence: details.impact?.totalChangePence ?? 0 },
+        {
+          cycle,
+          signedOffAt,
+          effectiveFrom,
+          expiresOn,
+          outcomes: services.map((s) => ({ key: s.key, kind: (s.outcome as ServiceOutcome).kind })),
+          totalChangePence: details.impact?.totalChangePence ?? 0,
+        },
       ],
       ...(asked ? { requestedBy: { actor: asked.by, reasons: asked.reasons } } : {}),
     };
@@ -174,6 +208,5 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   });
   return signedOff;
 }
-
 
 export { slaServiceNegotiation } from './negotiation';

@@ -25,7 +25,11 @@ export async function bid(ctx: Establishment): Promise<void> {
         ...(typeof d.form.buildingCostsModel === 'string' ? { buildingCostsModel: d.form.buildingCostsModel } : {}),
         conditions: { section27Consent: 'outstanding', twoStarInspection: 'outstanding' },
       };
-      await moveTo(ALMO_STAGES.setUp, `Decent Homes bid, round ${String(d.form.round)}: provisional allocation recorded; set-up begins`, d.actor);
+      await moveTo(
+        ALMO_STAGES.setUp,
+        `Decent Homes bid, round ${String(d.form.round)}: provisional allocation recorded; set-up begins`,
+        d.actor,
+      );
     },
     (attempt) => bidProblem(attempt.form, p),
   );

@@ -27,7 +27,11 @@ export interface Establishment extends StepContext<AlmoDetails, AlmoTaskKind> {
   slasSignedOff(signed: SignedOffSlas): void;
 }
 
-export function establishmentOf(input: AlmoStartInput, frame: Establishment['frame'], done: Pick<Establishment, 'workstreamDone' | 'slasSignedOff'>): Establishment {
+export function establishmentOf(
+  input: AlmoStartInput,
+  frame: Establishment['frame'],
+  done: Pick<Establishment, 'workstreamDone' | 'slasSignedOff'>,
+): Establishment {
   const council = input.councilName ?? input.council;
   return {
     ...stepContextOf(frame),
@@ -38,7 +42,14 @@ export function establishmentOf(input: AlmoStartInput, frame: Establishment['fra
     p: input.policy.almo,
     step: input.policy.almo.councilStepWorkingDays,
     council,
-    parties: { heading: 'Parties', lines: [`The council: ${council}`, `The ALMO: ${input.almo}`, `The stock: ${input.stock.dwellings} dwellings, ${input.stock.leaseholders} leaseholders`] },
+    parties: {
+      heading: 'Parties',
+      lines: [
+        `The council: ${council}`,
+        `The ALMO: ${input.almo}`,
+        `The stock: ${input.stock.dwellings} dwellings, ${input.stock.leaseholders} leaseholders`,
+      ],
+    },
     beside: [],
   };
 }

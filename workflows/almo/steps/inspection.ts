@@ -9,7 +9,10 @@ import { type Establishment, onDate } from './context';
 /** §2.7-2.8: the inspection (and any re-inspection) until the funding is released or the council withdraws. */
 export async function inspections(ctx: Establishment, goLiveDate: string): Promise<void> {
   const { input, frame, details, tasks, moveTo, p, step, parties, beside } = ctx;
-  let expected = { from: dateMonthsLater(goLiveDate, p.inspectionEarliestMonths), to: dateMonthsLater(goLiveDate, p.inspectionLatestMonths) };
+  let expected = {
+    from: dateMonthsLater(goLiveDate, p.inspectionEarliestMonths),
+    to: dateMonthsLater(goLiveDate, p.inspectionLatestMonths),
+  };
   for (let round = 1; ; round += 1) {
     await moveTo(ALMO_STAGES.inspection, round === 1 ? 'Inspection preparation' : `Re-inspection ${round - 1} preparation`);
     let inspection: Inspection | undefined;
@@ -27,32 +30,43 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
       async (d) => {
         const date = formField(d, 'inspectionDate');
         const otherEvents = (d.form.otherEvents as OtherEvent[] | undefined) ?? [];
-        inspection = { round, date, expected, outsideExpectedWindow: date < expected.from || date > expected.to, otherEvents, clashes: clashesWith(date, otherEvents, p.inspectionFatigueDays) };
+        inspection = {
+          round,
+          date,
+          expected,
+          outsideExpectedWindow: date < expected.from || date > expected.to,
+          otherEvents,
+          clashes: clashesWith(date, otherEvents, p.inspectionFatigueDays),
+        };
         details.inspections.push(inspection);
       },
       (attempt) => {
         // An inspection of the ALMO follows its launch, and a re-inspection the inspection before it.
         const after = details.inspections.at(-1)?.date ?? goLiveDate;
         const date = attempt.form?.inspectionDate;
-        return typeof date === 'string' && date < after ? `the ${round === 1 ? 'inspection' : 're-inspection'} cannot be before ${round === 1 ? `the launch on ${onDate(goLiveDate)}` : `the inspection on ${onDate(after)}`}` : undefined;
+        return typeof date === 'string' && date < after
+          ? `the ${round === 1 ? 'inspection' : 're-inspection'} cannot be before ${round === 1 ? `the launch on ${onDate(goLiveDate)}` : `the inspection on ${onDate(after)}`}`
+          : undefined;
       },
     );
     const current = inspection as Inspection;
     if (current.clashes.length) {
       // §2.7 [9.1] "inspection fatigue": flagged to the programme manager, beside the inspection.
-      const clashes = current.clashes.map((c) => `${c.name} (${c.kind.replace(/_/g, ' ')}) on ${onDate(c.date)}, ${c.daysApart} days apart`).join('; ');
-      await frame.note(`Inspection fatigue: the inspection on ${onDate(current.date)} is within ${p.inspectionFatigueDays} days of ${clashes}`);
-      const flagged = tasks.decide(
-        {
-          taskId: `inspection-${round}-clash`,
-          kind: 'review_inspection_clash',
-          title: `Inspection fatigue: the inspection on ${onDate(current.date)} clashes with ${current.clashes.map((c) => c.name).join(', ')}`,
-          role: 'programme_manager',
-          outcomes: ['noted', 'dates_moved'],
-          data: { inspectionDate: current.date, clashes: current.clashes },
-          dueInWorkingDays: step,
-        },
+      const clashes = current.clashes
+        .map((c) => `${c.name} (${c.kind.replace(/_/g, ' ')}) on ${onDate(c.date)}, ${c.daysApart} days apart`)
+        .join('; ');
+      await frame.note(
+        `Inspection fatigue: the inspection on ${onDate(current.date)} is within ${p.inspectionFatigueDays} days of ${clashes}`,
       );
+      const flagged = tasks.decide({
+        taskId: `inspection-${round}-clash`,
+        kind: 'review_inspection_clash',
+        title: `Inspection fatigue: the inspection on ${onDate(current.date)} clashes with ${current.clashes.map((c) => c.name).join(', ')}`,
+        role: 'programme_manager',
+        outcomes: ['noted', 'dates_moved'],
+        data: { inspectionDate: current.date, clashes: current.clashes },
+        dueInWorkingDays: step,
+      });
       beside.push(flagged);
       void flagged.catch(() => undefined);
     }
@@ -67,42 +81,90 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
         data: { inspectionDate: current.date, passingStars: p.passingStars },
       },
       async (d) => {
-        current.result = { stars: Number(d.form.stars), prospects: formField(d, 'prospects'), reportReference: formField(d, 'reportReference'), recordedBy: d.actor, recordedAt: d.decidedAt };
+        current.result = {
+          stars: Number(d.form.stars),
+          prospects: formField(d, 'prospects'),
+          reportReference: formField(d, 'reportReference'),
+          recordedBy: d.actor,
+          recordedAt: d.decidedAt,
+        };
       },
       (attempt) => {
         // A result cannot be recorded (nor its outcome dated) before the inspection took place.
-        if (calendarDateOf(workflowNow()) < current.date) return `the inspection is on ${onDate(current.date)}: its result can be recorded from that day`;
-        return Number.isInteger(attempt.form?.stars) && (attempt.form?.stars as number) >= 0 && (attempt.form?.stars as number) <= 3 ? undefined : 'ALMO-R5: an inspection result is a star rating from 0 to 3 (PROCESSES.md §2.8)';
+        if (calendarDateOf(workflowNow()) < current.date)
+          return `the inspection is on ${onDate(current.date)}: its result can be recorded from that day`;
+        return Number.isInteger(attempt.form?.stars) && (attempt.form?.stars as number) >= 0 && (attempt.form?.stars as number) <= 3
+          ? undefined
+          : 'ALMO-R5: an inspection result is a star rating from 0 to 3 (PROCESSES.md §2.8)';
       },
     );
     const stars = current.result?.stars ?? 0;
     const passed = stars >= p.passingStars;
-    await frame.document(`inspection-outcome-${round}`, 'inspection', 'inspection_outcome', `Housing Inspectorate inspection of ${input.almo}${round > 1 ? ` (re-inspection ${round - 1})` : ''}`, [
-      parties,
-      { heading: 'Inspection', lines: [`Date: ${onDate(current.date)}`, `Report: ${current.result?.reportReference}`, ...(current.outsideExpectedWindow && round === 1 ? [`Outside the expected window of ${onDate(expected.from)} to ${onDate(expected.to)}`] : [])] },
-      { heading: 'Result', lines: [`${stars} star${stars === 1 ? '' : 's'}; prospects for improvement: ${current.result?.prospects}`, passed ? 'The Decent Homes funding is released.' : `Below ${p.passingStars} stars: an improvement plan and a re-inspection, or the council withdraws from the programme.`] },
-      { heading: 'Recorded', lines: [`by ${result.actorName ?? result.actor.userId} on ${dateInWords(result.decidedAt)}`] },
-    ]);
+    await frame.document(
+      `inspection-outcome-${round}`,
+      'inspection',
+      'inspection_outcome',
+      `Housing Inspectorate inspection of ${input.almo}${round > 1 ? ` (re-inspection ${round - 1})` : ''}`,
+      [
+        parties,
+        {
+          heading: 'Inspection',
+          lines: [
+            `Date: ${onDate(current.date)}`,
+            `Report: ${current.result?.reportReference}`,
+            ...(current.outsideExpectedWindow && round === 1
+              ? [`Outside the expected window of ${onDate(expected.from)} to ${onDate(expected.to)}`]
+              : []),
+          ],
+        },
+        {
+          heading: 'Result',
+          lines: [
+            `${stars} star${stars === 1 ? '' : 's'}; prospects for improvement: ${current.result?.prospects}`,
+            passed
+              ? 'The Decent Homes funding is released.'
+              : `Below ${p.passingStars} stars: an improvement plan and a re-inspection, or the council withdraws from the programme.`,
+          ],
+        },
+        { heading: 'Recorded', lines: [`by ${result.actorName ?? result.actor.userId} on ${dateInWords(result.decidedAt)}`] },
+      ],
+    );
     const bidNow = details.decentHomes;
     if (passed && bidNow) {
       const total = bidNow.borrowingApprovalPence + bidNow.hraAllowancePence;
       bidNow.conditions.twoStarInspection = 'met';
       bidNow.released = { at: workflowNow(), totalPence: total };
-      await frame.document('funding-release-letter', 'inspection', 'funding_release_letter', `Decent Homes funding released: ${input.almo}`, [
-        parties,
-        {
-          heading: 'Funding released',
-          lines: [
-            `The Decent Homes funding of round ${bidNow.round} is released: ${inPounds(total)} in all.`,
-            `Borrowing approval: ${inPounds(bidNow.borrowingApprovalPence)}`,
-            `HRA allowance: ${inPounds(bidNow.hraAllowancePence)}`,
-            `For ${bidNow.dwellings} dwellings.`,
-          ],
-        },
-        { heading: 'Conditions met', lines: [`Section 27 consent granted on ${dateInWords(details.section27?.decidedAt ?? '')}`, `Housing Inspectorate: ${stars} stars (inspection of ${onDate(current.date)})`] },
-      ]);
+      await frame.document(
+        'funding-release-letter',
+        'inspection',
+        'funding_release_letter',
+        `Decent Homes funding released: ${input.almo}`,
+        [
+          parties,
+          {
+            heading: 'Funding released',
+            lines: [
+              `The Decent Homes funding of round ${bidNow.round} is released: ${inPounds(total)} in all.`,
+              `Borrowing approval: ${inPounds(bidNow.borrowingApprovalPence)}`,
+              `HRA allowance: ${inPounds(bidNow.hraAllowancePence)}`,
+              `For ${bidNow.dwellings} dwellings.`,
+            ],
+          },
+          {
+            heading: 'Conditions met',
+            lines: [
+              `Section 27 consent granted on ${dateInWords(details.section27?.decidedAt ?? '')}`,
+              `Housing Inspectorate: ${stars} stars (inspection of ${onDate(current.date)})`,
+            ],
+          },
+        ],
+      );
       // §2.8: released, the letter written, and those who act on the money told.
-      await moveTo(ALMO_STAGES.operating, `${stars} stars: the Decent Homes funding of ${inPounds(total)} is released`, result.actor, ['finance', 'almo_board', 'programme_manager']);
+      await moveTo(ALMO_STAGES.operating, `${stars} stars: the Decent Homes funding of ${inPounds(total)} is released`, result.actor, [
+        'finance',
+        'almo_board',
+        'programme_manager',
+      ]);
       return;
     }
     const next = await tasks.decide(
@@ -118,7 +180,10 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
         dueInWorkingDays: step,
       },
       undefined,
-      (attempt) => (attempt.outcome === 'improvement_plan' && !(typeof attempt.form?.plan === 'string' && attempt.form.plan.trim()) ? 'ALMO-R5: an improvement plan is set out (PROCESSES.md §2.8)' : undefined),
+      (attempt) =>
+        attempt.outcome === 'improvement_plan' && !(typeof attempt.form?.plan === 'string' && attempt.form.plan.trim())
+          ? 'ALMO-R5: an improvement plan is set out (PROCESSES.md §2.8)'
+          : undefined,
     );
     if (next.outcome === 'withdraw_from_programme') {
       if (details.decentHomes) details.decentHomes.conditions.twoStarInspection = 'withdrawn';
@@ -128,6 +193,10 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
     details.improvementPlans.push({ afterRound: round, plan: formField(next, 'plan'), decidedBy: next.actor });
     const reinspection = dateMonthsLater(current.date, p.reinspectionMonths);
     expected = { from: reinspection, to: reinspection };
-    await moveTo(ALMO_STAGES.improvement, `Improvement plan agreed; a re-inspection is expected around ${onDate(reinspection)}`, next.actor);
+    await moveTo(
+      ALMO_STAGES.improvement,
+      `Improvement plan agreed; a re-inspection is expected around ${onDate(reinspection)}`,
+      next.actor,
+    );
   }
 }

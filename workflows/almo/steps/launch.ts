@@ -21,12 +21,26 @@ export async function launched(ctx: Establishment): Promise<Agreement & { end: s
   const notice = await frame.document('launch-notice', 'launch', 'launch_notice', `${input.almo} is launched`, [
     parties,
     { heading: 'Launch', lines: [`${input.almo} manages the council's homes from ${onDate(launch.goLiveDate)}.`] },
-    { heading: 'Management Agreement', lines: [`${agreement.reference}: a ${agreement.termYears}-year term from ${dateInWords(start)} to ${dateInWords(end)}; its review opens on ${dateInWords(reviewOpensAt)}.`] },
+    {
+      heading: 'Management Agreement',
+      lines: [
+        `${agreement.reference}: a ${agreement.termYears}-year term from ${dateInWords(start)} to ${dateInWords(end)}; its review opens on ${dateInWords(reviewOpensAt)}.`,
+      ],
+    },
     { heading: 'Shadow board', lines: (details.shadowBoard?.members ?? []).map((m) => `${m.name} (${m.place})`) },
-    { heading: 'SLAs', lines: (details.slas?.services ?? []).map((s) => `${s.name}: ${s.outcome}${s.annualChargePence === undefined ? '' : `, ${inPounds(s.annualChargePence)} a year`}`) },
+    {
+      heading: 'SLAs',
+      lines: (details.slas?.services ?? []).map(
+        (s) => `${s.name}: ${s.outcome}${s.annualChargePence === undefined ? '' : `, ${inPounds(s.annualChargePence)} a year`}`,
+      ),
+    },
   ]);
   launch.documentId = notice.documentId;
-  await moveTo(ALMO_STAGES.launched, `Launched on ${onDate(launch.goLiveDate)}; the Management Agreement runs to ${dateInWords(end)}`, launch.launchedBy);
+  await moveTo(
+    ALMO_STAGES.launched,
+    `Launched on ${onDate(launch.goLiveDate)}; the Management Agreement runs to ${dateInWords(end)}`,
+    launch.launchedBy,
+  );
   return { ...agreement, end, reviewOpensAt };
 }
 

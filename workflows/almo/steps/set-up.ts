@@ -43,7 +43,10 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         dueInWorkingDays: step,
       },
       undefined,
-      (attempt) => (Array.isArray(attempt.form?.services) && attempt.form.services.length > 0 ? undefined : 'ALMO-R6: the SLA workstream lists at least one central service (PROCESSES.md §2.4b)'),
+      (attempt) =>
+        Array.isArray(attempt.form?.services) && attempt.form.services.length > 0
+          ? undefined
+          : 'ALMO-R6: the SLA workstream lists at least one central service (PROCESSES.md §2.4b)',
     );
     const services: SlaService[] = (listed.form.services as Parameters<typeof slaServiceOf>[0][]).map(slaServiceOf);
     // §2.4b: the SLA process negotiates the first agreements, as a child of this one.
@@ -55,7 +58,12 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
       opens: 'now',
       services,
       startedBy: listed.actor,
-      policy: { calendar: policy.calendar, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, escalation: policy.escalation, sla: policy.sla },
+      policy: {
+        calendar: policy.calendar,
+        reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
+        escalation: policy.escalation,
+        sla: policy.sla,
+      },
       parent: frame.ref,
     });
     const signed = await sla.result();
@@ -76,7 +84,11 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         dueInWorkingDays: step,
       },
       async (d) => {
-        details.managementAgreement = { reference: formField(d, 'reference'), termYears: typeof d.form.termYears === 'number' ? d.form.termYears : p.managementAgreementTermYears, approvedBy: d.actor };
+        details.managementAgreement = {
+          reference: formField(d, 'reference'),
+          termYears: typeof d.form.termYears === 'number' ? d.form.termYears : p.managementAgreementTermYears,
+          approvedBy: d.actor,
+        };
       },
     );
     await workstreamDone('managementAgreement', `approved, ${details.managementAgreement?.termYears}-year term`, approved.actor);
@@ -139,66 +151,83 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
   const scope = new CancellationScope();
   const section27 = async () => {
     for (let n = 1; ; n += 1) {
-      const submitted = await tasks.decide(
-        {
-          taskId: `section-27-application-${n}`,
-          kind: 'submit_section_27_application',
-          title: n === 1 ? 'Apply for Section 27 consent' : `Apply again for Section 27 consent (application ${n})`,
-          role: 'programme_manager',
-          outcomes: ['submit'],
-          requiredFormFields: ['summary'],
-          dueInWorkingDays: step,
-        },
+      const submitted = await tasks.decide({
+        taskId: `section-27-application-${n}`,
+        kind: 'submit_section_27_application',
+        title: n === 1 ? 'Apply for Section 27 consent' : `Apply again for Section 27 consent (application ${n})`,
+        role: 'programme_manager',
+        outcomes: ['submit'],
+        requiredFormFields: ['summary'],
+        dueInWorkingDays: step,
+      });
+      const pack = await frame.document(
+        `section-27-pack-${n}`,
+        'section_27',
+        'section_27_application_pack',
+        `Section 27 application (Housing Act 1985): ${input.almo}${n > 1 ? `, application ${n}` : ''}`,
+        [
+          parties,
+          { heading: 'The application', lines: [formField(submitted, 'summary')] },
+          {
+            heading: 'Stock options appraisal',
+            lines: [`The cabinet chose an ALMO (minute ${details.appraisal?.minuteReference}): ${details.appraisal?.reasons}`],
+          },
+          {
+            heading: "Tenants' test of opinion",
+            lines: [
+              `${details.testOfOpinion?.method}: ${details.testOfOpinion?.result?.for} for, ${details.testOfOpinion?.result?.against} against, turnout ${details.testOfOpinion?.result?.turnoutPercent}%`,
+            ],
+          },
+          {
+            heading: 'Decent Homes bid',
+            lines: [
+              `Round ${details.decentHomes?.round}, ${details.decentHomes?.dwellings} dwellings`,
+              `Borrowing approval ${inPounds(details.decentHomes?.borrowingApprovalPence ?? 0)}; HRA allowance ${inPounds(details.decentHomes?.hraAllowancePence ?? 0)}`,
+              ...(details.decentHomes?.buildingCostsModel ? [`Building Costs Model: ${details.decentHomes.buildingCostsModel}`] : []),
+            ],
+          },
+          {
+            heading: 'Set-up workstreams',
+            lines: Object.values(details.workstreams).map((w) => `${w.name}: ${w.done ? `done (${w.detail})` : 'in hand'}`),
+          },
+        ],
       );
-      const pack = await frame.document(`section-27-pack-${n}`, 'section_27', 'section_27_application_pack', `Section 27 application (Housing Act 1985): ${input.almo}${n > 1 ? `, application ${n}` : ''}`, [
-        parties,
-        { heading: 'The application', lines: [formField(submitted, 'summary')] },
-        { heading: 'Stock options appraisal', lines: [`The cabinet chose an ALMO (minute ${details.appraisal?.minuteReference}): ${details.appraisal?.reasons}`] },
-        { heading: "Tenants' test of opinion", lines: [`${details.testOfOpinion?.method}: ${details.testOfOpinion?.result?.for} for, ${details.testOfOpinion?.result?.against} against, turnout ${details.testOfOpinion?.result?.turnoutPercent}%`] },
-        {
-          heading: 'Decent Homes bid',
-          lines: [
-            `Round ${details.decentHomes?.round}, ${details.decentHomes?.dwellings} dwellings`,
-            `Borrowing approval ${inPounds(details.decentHomes?.borrowingApprovalPence ?? 0)}; HRA allowance ${inPounds(details.decentHomes?.hraAllowancePence ?? 0)}`,
-            ...(details.decentHomes?.buildingCostsModel ? [`Building Costs Model: ${details.decentHomes.buildingCostsModel}`] : []),
-          ],
-        },
-        { heading: 'Set-up workstreams', lines: Object.values(details.workstreams).map((w) => `${w.name}: ${w.done ? `done (${w.detail})` : 'in hand'}`) },
-      ]);
       details.section27 = { applications: n, documentId: pack.documentId };
       // §2.5 [7.1]: delays are common; chased before, and escalated at, the policy's weeks.
-      const decision = await tasks.decide(
-        {
-          taskId: `section-27-decision-${n}`,
-          kind: 'record_section_27_decision',
-          title: `Record the Secretary of State's decision on Section 27 consent${n > 1 ? ` (application ${n})` : ''}`,
-          role: 'liaison',
-          outcomes: ['granted', 'refused'],
-          reasonsRequiredFor: ['refused'],
-          data: { applicationPack: pack.documentId },
-          dueInWorkingDays: p.section27DecisionWeeks * 5,
-          escalateTo: 'programme_manager',
-        },
-      );
-      details.section27 = { applications: n, documentId: pack.documentId, decision: decision.outcome as 'granted' | 'refused', decidedAt: decision.decidedAt, ...(decision.reasons ? { reasons: decision.reasons } : {}) };
+      const decision = await tasks.decide({
+        taskId: `section-27-decision-${n}`,
+        kind: 'record_section_27_decision',
+        title: `Record the Secretary of State's decision on Section 27 consent${n > 1 ? ` (application ${n})` : ''}`,
+        role: 'liaison',
+        outcomes: ['granted', 'refused'],
+        reasonsRequiredFor: ['refused'],
+        data: { applicationPack: pack.documentId },
+        dueInWorkingDays: p.section27DecisionWeeks * 5,
+        escalateTo: 'programme_manager',
+      });
+      details.section27 = {
+        applications: n,
+        documentId: pack.documentId,
+        decision: decision.outcome as 'granted' | 'refused',
+        decidedAt: decision.decidedAt,
+        ...(decision.reasons ? { reasons: decision.reasons } : {}),
+      };
       if (decision.outcome === 'granted') {
         if (details.decentHomes) details.decentHomes.conditions.section27Consent = 'met';
         await frame.note('Section 27 consent granted', decision.actor);
         return;
       }
-      const next = await tasks.decide(
-        {
-          taskId: `section-27-refused-${n}`,
-          kind: 'decide_after_section_27_refusal',
-          title: 'Section 27 consent was refused: end the programme, or apply again',
-          role: 'cabinet',
-          outcomes: ['end_programme', 'apply_again'],
-          reasonsRequiredFor: ['end_programme', 'apply_again'],
-          requiredFormFields: ['minuteReference'],
-          data: { refusal: decision.reasons },
-          dueInWorkingDays: step,
-        },
-      );
+      const next = await tasks.decide({
+        taskId: `section-27-refused-${n}`,
+        kind: 'decide_after_section_27_refusal',
+        title: 'Section 27 consent was refused: end the programme, or apply again',
+        role: 'cabinet',
+        outcomes: ['end_programme', 'apply_again'],
+        reasonsRequiredFor: ['end_programme', 'apply_again'],
+        requiredFormFields: ['minuteReference'],
+        data: { refusal: decision.reasons },
+        dueInWorkingDays: step,
+      });
       if (next.outcome === 'end_programme') {
         ended = next;
         scope.cancel();
@@ -228,7 +257,12 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
   } catch (err) {
     if (!(isCancellation(err) && ended)) throw err;
     const end = ended;
-    await finish(ALMO_STAGES.section27Refused, 'completed', `Section 27 consent refused; the council ended the programme: ${end.reasons ?? ''}`, end.actor);
+    await finish(
+      ALMO_STAGES.section27Refused,
+      'completed',
+      `Section 27 consent refused; the council ended the programme: ${end.reasons ?? ''}`,
+      end.actor,
+    );
     return false;
   }
 }

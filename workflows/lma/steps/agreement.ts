@@ -44,7 +44,11 @@ export async function draftAndSign(
       },
       async (decision) => {
         terms = {
-          services: draftedServices(base.services, decision.form.services as ServiceTerms[] | undefined, decision.form.removeServices as string[] | undefined),
+          services: draftedServices(
+            base.services,
+            decision.form.services as ServiceTerms[] | undefined,
+            decision.form.removeServices as string[] | undefined,
+          ),
           groupResponsibilities: text(decision, 'groupResponsibilities'),
           councilResponsibilities: text(decision, 'councilResponsibilities'),
         };
@@ -52,7 +56,11 @@ export async function draftAndSign(
         previous = terms;
       },
       (attempt) =>
-        draftedServices(base.services, attempt.form?.services as ServiceTerms[] | undefined, attempt.form?.removeServices as string[] | undefined).length === 0
+        draftedServices(
+          base.services,
+          attempt.form?.services as ServiceTerms[] | undefined,
+          attempt.form?.removeServices as string[] | undefined,
+        ).length === 0
           ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
           : undefined,
     );
@@ -95,7 +103,15 @@ export async function draftAndSign(
 }
 
 /** The signed agreement as a document: everything §1.9 and the source list, as a council would send it. */
-export function agreementDocument(ctx: Agreement, term: number, terms: AgreementTerms, termStart: string, paymentDates: string[], signedBy: Actor[], variation?: Variation & { number: number }) {
+export function agreementDocument(
+  ctx: Agreement,
+  term: number,
+  terms: AgreementTerms,
+  termStart: string,
+  paymentDates: string[],
+  signedBy: Actor[],
+  variation?: Variation & { number: number },
+) {
   const { input, frame, details, policy } = ctx;
   const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
   const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation.number}`;
@@ -138,7 +154,9 @@ export function agreementDocument(ctx: Agreement, term: number, terms: Agreement
       heading: 'Payment amount and payment dates',
       lines: paymentDates.length
         ? [`${inPounds(total)} a year, paid in ${paymentDates.length} instalments on:`, ...paymentDates.map(dateInWords)]
-        : [`${inPounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`],
+        : [
+            `${inPounds(total)} a year, from the instalment after this variation to the end of the term, on the dates of the term's agreement`,
+          ],
     },
     { heading: 'Specification', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.standards}`) },
     { heading: 'Responsibilities of the group', lines: [terms.groupResponsibilities] },
@@ -151,7 +169,12 @@ export function agreementDocument(ctx: Agreement, term: number, terms: Agreement
         'The group must hold insurance and public liability cover for theft, damage and injury.',
       ],
     },
-    { heading: 'Keeping receipts', lines: ['The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.'] },
+    {
+      heading: 'Keeping receipts',
+      lines: [
+        'The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.',
+      ],
+    },
     { heading: 'Signed', lines: signedBy.map(who) },
   ]);
 }

@@ -43,7 +43,10 @@ export function agreementOf(input: LmaStartInput, frame: Agreement['frame'], pol
 export const later = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 
 /** How the agreement names each signatory's capacity. */
-export const SIGNING_AS: Partial<Record<Actor['role'], string>> = { resident_rep: "for the residents' group", programme_manager: 'for the council' };
+export const SIGNING_AS: Partial<Record<Actor['role'], string>> = {
+  resident_rep: "for the residents' group",
+  programme_manager: 'for the council',
+};
 
 /** A variation as its tasks, emails and agreement name it: which one, why, asked for by whom. */
 export interface Variation {

@@ -15,18 +15,16 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
   // §1.3 outline plan and the council's reply with indicative payments, changes requested any number of times.
   let notProvided: string[] = [];
   for (let round = 1; ; round += 1) {
-    await tasks.decide(
-      {
-        taskId: `outline-plan-${round}`,
-        kind: 'submit_outline_plan',
-        title: 'Submit the outline plan',
-        role: 'resident_rep',
-        outcomes: ['submit'],
-        requiredFormFields: ['summary'],
-        data: { services: details.services },
-        dueInWorkingDays: groupStep,
-      },
-    );
+    await tasks.decide({
+      taskId: `outline-plan-${round}`,
+      kind: 'submit_outline_plan',
+      title: 'Submit the outline plan',
+      role: 'resident_rep',
+      outcomes: ['submit'],
+      requiredFormFields: ['summary'],
+      data: { services: details.services },
+      dueInWorkingDays: groupStep,
+    });
     const reply = await tasks.decide(
       {
         taskId: `outline-reply-${round}`,
@@ -52,18 +50,16 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
   // §1.3: a service the council does not provide today needs a budget availability decision.
   if (notProvided.length > 0) {
     await moveTo(LMA_STAGES.budgetDecision, `Budget decision needed for: ${notProvided.join(', ')}`);
-    const budget = await tasks.decide(
-      {
-        taskId: 'budget-availability',
-        kind: 'budget_availability',
-        title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
-        role: 'finance',
-        outcomes: ['available', 'not_available'],
-        reasonsRequiredFor: ['not_available'],
-        data: { services: notProvided, indicativePayments: details.indicativePayments },
-        dueInWorkingDays: councilStep,
-      },
-    );
+    const budget = await tasks.decide({
+      taskId: 'budget-availability',
+      kind: 'budget_availability',
+      title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
+      role: 'finance',
+      outcomes: ['available', 'not_available'],
+      reasonsRequiredFor: ['not_available'],
+      data: { services: notProvided, indicativePayments: details.indicativePayments },
+      dueInWorkingDays: councilStep,
+    });
     if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
     if (details.services.length === 0) {
       await finish(LMA_STAGES.noServices, 'completed', 'No budget for any of the services asked for', budget.actor);
@@ -72,17 +68,15 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
   }
   // §1.4 test of local support.
   await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
-  await tasks.decide(
-    {
-      taskId: 'test-of-support',
-      kind: 'report_test_of_support',
-      title: 'Report the test of local support',
-      role: 'resident_rep',
-      outcomes: ['submit'],
-      requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'],
-      dueInWorkingDays: groupStep,
-    },
-  );
+  await tasks.decide({
+    taskId: 'test-of-support',
+    kind: 'report_test_of_support',
+    title: 'Report the test of local support',
+    role: 'resident_rep',
+    outcomes: ['submit'],
+    requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'],
+    dueInWorkingDays: groupStep,
+  });
   // §1.5 detailed plan and specification, within the agreed scope.
   await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
   let plan: ServiceTerms[] | undefined;
@@ -102,22 +96,23 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
       (attempt) => {
         const services = (attempt.form?.services as ServiceTerms[] | undefined) ?? [];
         const outside = outsideScope(services, details.services);
-        if (outside.length) return `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
+        if (outside.length)
+          return `LMA-R4: the plan covers services outside the agreed scope: ${outside.join('; ')} (PROCESSES.md §1.2, partial scope)`;
         const unquoted = withoutQuotes(services);
-        return unquoted.length ? `LMA-R6: a service a contractor delivers needs its contractor quotes: ${unquoted.join(', ')} (PROCESSES.md §1.5)` : undefined;
+        return unquoted.length
+          ? `LMA-R6: a service a contractor delivers needs its contractor quotes: ${unquoted.join(', ')} (PROCESSES.md §1.5)`
+          : undefined;
       },
     );
-    const review = await tasks.decide(
-      {
-        taskId: `detailed-plan-review-${round}`,
-        kind: 'approve_detailed_plan',
-        title: 'Approve the detailed plan and specification',
-        role: 'housing_manager',
-        outcomes: ['approve', 'request_changes'],
-        data: { plan: submitted.form.services },
-        dueInWorkingDays: councilStep,
-      },
-    );
+    const review = await tasks.decide({
+      taskId: `detailed-plan-review-${round}`,
+      kind: 'approve_detailed_plan',
+      title: 'Approve the detailed plan and specification',
+      role: 'housing_manager',
+      outcomes: ['approve', 'request_changes'],
+      data: { plan: submitted.form.services },
+      dueInWorkingDays: councilStep,
+    });
     if (review.outcome === 'approve') {
       plan = submitted.form.services as ServiceTerms[];
       if (typeof submitted.form.training === 'string') details.training = submitted.form.training;
@@ -150,7 +145,13 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
     const opened = workflowNow();
     const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
     await frame.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
-      { heading: 'What is proposed', lines: [`${input.group.name} proposes to run these services under a Local Management Agreement:`, ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
+      {
+        heading: 'What is proposed',
+        lines: [
+          `${input.group.name} proposes to run these services under a Local Management Agreement:`,
+          ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`),
+        ],
+      },
       { heading: 'How to respond', lines: [`The consultation is open from ${dateInWords(opened)} until ${dateInWords(closes)}.`] },
     ]);
     await sleepUntil(closes);
@@ -189,17 +190,39 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         dueInWorkingDays: groupStep,
       },
       async (decision) => {
-        details.group = { ...details.group, legalForm: formField(decision, 'legalForm') as LegalForm, registration: formField(decision, 'reference') };
+        details.group = {
+          ...details.group,
+          legalForm: formField(decision, 'legalForm') as LegalForm,
+          registration: formField(decision, 'reference'),
+        };
       },
     );
   };
   try {
-    const [, , , signed] = await preparing.run(() => Promise.all([insurance(), consultation(), formalBody(), draftAndSign(ctx, '', () => ({ services: plan ?? [] }), () => plan, () => insured)]));
+    const [, , , signed] = await preparing.run(() =>
+      Promise.all([
+        insurance(),
+        consultation(),
+        formalBody(),
+        draftAndSign(
+          ctx,
+          '',
+          () => ({ services: plan ?? [] }),
+          () => plan,
+          () => insured,
+        ),
+      ]),
+    );
     return signed;
   } catch (err) {
     if (!(isCancellation(err) && notSupported)) throw err;
     const result = notSupported as DecisionRecord;
-    await finish(LMA_STAGES.notSupported, 'completed', `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`, result.actor);
+    await finish(
+      LMA_STAGES.notSupported,
+      'completed',
+      `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`,
+      result.actor,
+    );
     return undefined;
   }
 }

@@ -9,7 +9,13 @@ import { agreementDocument, draftAndSign } from './agreement';
 import { type Agreement, later } from './context';
 
 /** §1.10-11: one term of operation, then the annual review's outcome. */
-export async function runTerm(ctx: Agreement, term: number, termStart: string, terms: AgreementTerms, agreementDocumentId: string): Promise<void> {
+export async function runTerm(
+  ctx: Agreement,
+  term: number,
+  termStart: string,
+  terms: AgreementTerms,
+  agreementDocumentId: string,
+): Promise<void> {
   const { input, frame, details, tasks, moveTo, finish, processId, startedAt, policy, carry, groupStep, councilStep } = ctx;
   const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
   const termEnd = later(termStart, termMs);
@@ -27,7 +33,16 @@ export async function runTerm(ctx: Agreement, term: number, termStart: string, t
       const total = current.services.reduce((sum, s) => sum + s.annualPayment, 0);
       // The last instalment takes the pennies that do not divide evenly.
       const amount = k < instalments - 1 ? Math.floor(total / instalments) : total - Math.floor(total / instalments) * (instalments - 1);
-      await frame.ownActivities<LmaActivities>().recordPaymentInstruction({ processId, council: input.council, term, instalment: k + 1, of: instalments, amountPence: amount, dueOn, payee: input.group.name });
+      await frame.ownActivities<LmaActivities>().recordPaymentInstruction({
+        processId,
+        council: input.council,
+        term,
+        instalment: k + 1,
+        of: instalments,
+        amountPence: amount,
+        dueOn,
+        payee: input.group.name,
+      });
     }
   };
   const reports = async () => {
@@ -35,19 +50,17 @@ export async function runTerm(ctx: Agreement, term: number, termStart: string, t
     await Promise.all(
       Array.from({ length: periods - 1 }, async (_, i) => {
         await sleepUntil(later(termStart, Math.floor(((i + 1) * termMs) / periods)));
-        await tasks.decide(
-          {
-            taskId: `report-t${term}-${i + 1}`,
-            kind: 'submit_monitoring_report',
-            title: `Monitoring report ${i + 1} of term ${term}, with receipts`,
-            role: 'resident_rep',
-            outcomes: ['submit'],
-            requiredFormFields: ['summary'],
-            dueInWorkingDays: groupStep,
-            // §1.10: a late report escalates past the adviser (a housing manager) to the adviser's manager.
-            escalateTo: 'programme_manager',
-          },
-        );
+        await tasks.decide({
+          taskId: `report-t${term}-${i + 1}`,
+          kind: 'submit_monitoring_report',
+          title: `Monitoring report ${i + 1} of term ${term}, with receipts`,
+          role: 'resident_rep',
+          outcomes: ['submit'],
+          requiredFormFields: ['summary'],
+          dueInWorkingDays: groupStep,
+          // §1.10: a late report escalates past the adviser (a housing manager) to the adviser's manager.
+          escalateTo: 'programme_manager',
+        });
       }),
     );
   };
@@ -61,11 +74,18 @@ export async function runTerm(ctx: Agreement, term: number, termStart: string, t
       const number = ctx.variations;
       ctx.variationRequest = undefined;
       const requested = details.variationInProgress;
-      const varied = await draftAndSign(ctx, `t${term}-v${number}-`, () => current, () => details.detailedPlan ?? terms.services, () => true, {
-        name: `Variation ${number}`,
-        reasons: requested?.reasons ?? '',
-        ...(requested ? { requestedBy: requested.requestedBy } : {}),
-      });
+      const varied = await draftAndSign(
+        ctx,
+        `t${term}-v${number}-`,
+        () => current,
+        () => details.detailedPlan ?? terms.services,
+        () => true,
+        {
+          name: `Variation ${number}`,
+          reasons: requested?.reasons ?? '',
+          ...(requested ? { requestedBy: requested.requestedBy } : {}),
+        },
+      );
       current = varied.terms;
       const document = await agreementDocument(ctx, term, current, termStart, [], varied.signedBy, {
         number,
@@ -81,33 +101,51 @@ export async function runTerm(ctx: Agreement, term: number, termStart: string, t
   const review = async () => {
     await sleepUntil(later(termEnd, -calendarDaysMs(policy.calendar, policy.lma.annualReviewDaysBeforeEnd)));
     await moveTo(LMA_STAGES.annualReview, `Annual review of term ${term}`);
-    const decision = await tasks.decide(
-      {
-        taskId: `annual-review-t${term}`,
-        kind: 'annual_review',
-        title: `Annual review of term ${term}: renew, vary or terminate`,
-        role: 'housing_manager',
-        outcomes: ['renew', 'vary', 'terminate'],
-        reasonsRequiredFor: ['vary', 'terminate'],
-        requiredFormFields: ['performance', 'satisfaction'],
-        data: { agreement: terms, termEnd },
-        dueInWorkingDays: councilStep,
-      },
-    );
+    const decision = await tasks.decide({
+      taskId: `annual-review-t${term}`,
+      kind: 'annual_review',
+      title: `Annual review of term ${term}: renew, vary or terminate`,
+      role: 'housing_manager',
+      outcomes: ['renew', 'vary', 'terminate'],
+      reasonsRequiredFor: ['vary', 'terminate'],
+      requiredFormFields: ['performance', 'satisfaction'],
+      data: { agreement: terms, termEnd },
+      dueInWorkingDays: councilStep,
+    });
     outcome = decision.outcome as typeof outcome;
     if (outcome === 'vary') {
-      const varied = await draftAndSign(ctx, `t${term + 1}-`, () => current, () => details.detailedPlan ?? terms.services, () => true, {
-        name: `Variation for term ${term + 1}`,
-        reasons: decision.reasons ?? '',
-        requestedBy: decision.actor,
-      });
+      const varied = await draftAndSign(
+        ctx,
+        `t${term + 1}-`,
+        () => current,
+        () => details.detailedPlan ?? terms.services,
+        () => true,
+        {
+          name: `Variation for term ${term + 1}`,
+          reasons: decision.reasons ?? '',
+          requestedBy: decision.actor,
+        },
+      );
       reviewedTerms = varied.terms;
     }
     if (outcome === 'terminate') {
-      await frame.document(`termination-notice:t${term}`, 'annual_review', 'termination_notice', 'Notice to residents: the Local Management Agreement ends', [
-        { heading: 'Notice', lines: [`The agreement with ${input.group.name} for ${input.estate} ends on ${dateInWords(termEnd)}.`, 'From then the council provides these services again:', ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`)] },
-        { heading: 'Reasons', lines: [decision.reasons ?? ''] },
-      ]);
+      await frame.document(
+        `termination-notice:t${term}`,
+        'annual_review',
+        'termination_notice',
+        'Notice to residents: the Local Management Agreement ends',
+        [
+          {
+            heading: 'Notice',
+            lines: [
+              `The agreement with ${input.group.name} for ${input.estate} ends on ${dateInWords(termEnd)}.`,
+              'From then the council provides these services again:',
+              ...terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`),
+            ],
+          },
+          { heading: 'Reasons', lines: [decision.reasons ?? ''] },
+        ],
+      );
     }
     await moveTo(LMA_STAGES.operating, `Annual review: ${outcome}`, decision.actor);
   };

@@ -7,7 +7,10 @@ import type { Consultation, Review } from './context';
 export async function consultTenants(r: Review): Promise<Consultation> {
   const { details, tasks, step, moveTo } = r;
   const consultation = details.consultation as NonNullable<OptionsReviewDetails['consultation']>;
-  await moveTo(OPTIONS_REVIEW_STAGES.consultation, `The consultation opens (${consultation.method.replace(/_/g, ' ')}), overseen by ${details.overseer?.organisation}, until ${dateInWords(consultation.closesAt)}`);
+  await moveTo(
+    OPTIONS_REVIEW_STAGES.consultation,
+    `The consultation opens (${consultation.method.replace(/_/g, ' ')}), overseen by ${details.overseer?.organisation}, until ${dateInWords(consultation.closesAt)}`,
+  );
   await sleepUntil(consultation.closesAt);
   await tasks.decide(
     {
@@ -21,7 +24,12 @@ export async function consultTenants(r: Review): Promise<Consultation> {
       dueInWorkingDays: step,
     },
     async (d) => {
-      consultation.result = { eligible: Number(d.form.eligible), responses: Number(d.form.responses), forRecommended: Number(d.form.forRecommended), against: Number(d.form.against) };
+      consultation.result = {
+        eligible: Number(d.form.eligible),
+        responses: Number(d.form.responses),
+        forRecommended: Number(d.form.forRecommended),
+        against: Number(d.form.against),
+      };
     },
   );
   await r.acknowledgement;

@@ -46,8 +46,13 @@ export function reviewOf(input: OptionsReviewStartInput, frame: Review['frame'])
 export type Consultation = NonNullable<OptionsReviewDetails['consultation']>;
 
 /** A refusal for a date people entered (YYYY-MM-DD) that comes before `earliest`: what it records cannot have happened then. */
-export const notBefore = (date: unknown, earliest: string, refusal: string) => (typeof date === 'string' && date < earliest ? refusal : undefined);
+export const notBefore = (date: unknown, earliest: string, refusal: string) =>
+  typeof date === 'string' && date < earliest ? refusal : undefined;
 export const onDate = calendarDateInWords;
-export const text = (decision: DecisionRecord, field: string) => (typeof decision.form[field] === 'string' ? (decision.form[field] as string) : undefined);
-export const measures = (decision: DecisionRecord): ServiceMeasures => ({ complaintsPerMonth: Number(decision.form.complaintsPerMonth), repairSatisfactionPercent: Number(decision.form.repairSatisfactionPercent) });
+export const text = (decision: DecisionRecord, field: string) =>
+  typeof decision.form[field] === 'string' ? (decision.form[field] as string) : undefined;
+export const measures = (decision: DecisionRecord): ServiceMeasures => ({
+  complaintsPerMonth: Number(decision.form.complaintsPerMonth),
+  repairSatisfactionPercent: Number(decision.form.repairSatisfactionPercent),
+});
 export const RULES_IN_WORDS = Object.values(OPTIONS_REVIEW_RULES).map((r) => `${r.rule} (${r.source})`);

@@ -34,30 +34,74 @@ export async function decideTheFuture(r: Review, consultation: Consultation): Pr
       };
     },
     (attempt) => {
-      if (attempt.outcome === 'keep_almo' && !details.funding) return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
-      if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate)) return '§3.8: bringing the service in-house sets the transfer date';
+      if (attempt.outcome === 'keep_almo' && !details.funding)
+        return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
+      if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate))
+        return '§3.8: bringing the service in-house sets the transfer date';
       const closed = calendarDateOf(consultation.closesAt);
       return (
-        notBefore(attempt.form?.meetingDate, closed, `the council decides after the consultation, which closed on ${onDate(closed)}: its meeting cannot be before that`) ??
-        notBefore(attempt.form?.transferDate, String(attempt.form?.meetingDate), "the service cannot come in-house before the council's decision to bring it in-house (meetingDate)")
+        notBefore(
+          attempt.form?.meetingDate,
+          closed,
+          `the council decides after the consultation, which closed on ${onDate(closed)}: its meeting cannot be before that`,
+        ) ??
+        notBefore(
+          attempt.form?.transferDate,
+          String(attempt.form?.meetingDate),
+          "the service cannot come in-house before the council's decision to bring it in-house (meetingDate)",
+        )
       );
     },
   );
   const chosen = decision.outcome as ReviewOption;
   const result = consultation.result;
-  const notice = await frame.document('decision-notice', 'council_decision', 'decision_notice', `The future of ${input.almo}: the council's decision`, [
-    parties,
-    { heading: 'Decision', lines: [`The council decided to ${REVIEW_OPTION_NAMES[chosen]}.`, details.decision?.meetingDate ? `Decided at the meeting of ${onDate(details.decision.meetingDate)}, minute ${details.decision.minuteReference}` : `Minute: ${details.decision?.minuteReference}, recorded on ${dateInWords(decision.decidedAt)}`, ...(details.decision?.transferDate ? [`The service comes in-house on ${onDate(details.decision.transferDate)}.`] : [])] },
-    { heading: 'Reasons', lines: [decision.reasons ?? ''] },
-    { heading: 'The consultation', lines: [`${consultation.method.replace(/_/g, ' ')}, overseen by ${details.overseer?.organisation}: ${result?.forRecommended} for the recommended option (${REVIEW_OPTION_NAMES[details.shortlist?.recommended ?? 'other']}), ${result?.against} against, of ${result?.responses} responses from ${result?.eligible} tenants`] },
-    ...(chosen === 'keep_almo' && details.funding
-      ? [{ heading: 'Funding for the ALMO', lines: [...details.funding.streams.map((s) => `${s.source}: ${inPounds(s.amountPence)}`), `Ratified by the council, minute ${details.funding.minuteReference}.`] }]
-      : []),
-    { heading: 'This is a public document', lines: [`Published on ${dateInWords(decision.decidedAt)}.`] },
-  ], { public: true });
+  const notice = await frame.document(
+    'decision-notice',
+    'council_decision',
+    'decision_notice',
+    `The future of ${input.almo}: the council's decision`,
+    [
+      parties,
+      {
+        heading: 'Decision',
+        lines: [
+          `The council decided to ${REVIEW_OPTION_NAMES[chosen]}.`,
+          details.decision?.meetingDate
+            ? `Decided at the meeting of ${onDate(details.decision.meetingDate)}, minute ${details.decision.minuteReference}`
+            : `Minute: ${details.decision?.minuteReference}, recorded on ${dateInWords(decision.decidedAt)}`,
+          ...(details.decision?.transferDate ? [`The service comes in-house on ${onDate(details.decision.transferDate)}.`] : []),
+        ],
+      },
+      { heading: 'Reasons', lines: [decision.reasons ?? ''] },
+      {
+        heading: 'The consultation',
+        lines: [
+          `${consultation.method.replace(/_/g, ' ')}, overseen by ${details.overseer?.organisation}: ${result?.forRecommended} for the recommended option (${REVIEW_OPTION_NAMES[details.shortlist?.recommended ?? 'other']}), ${result?.against} against, of ${result?.responses} responses from ${result?.eligible} tenants`,
+        ],
+      },
+      ...(chosen === 'keep_almo' && details.funding
+        ? [
+            {
+              heading: 'Funding for the ALMO',
+              lines: [
+                ...details.funding.streams.map((s) => `${s.source}: ${inPounds(s.amountPence)}`),
+                `Ratified by the council, minute ${details.funding.minuteReference}.`,
+              ],
+            },
+          ]
+        : []),
+      { heading: 'This is a public document', lines: [`Published on ${dateInWords(decision.decidedAt)}.`] },
+    ],
+    { public: true },
+  );
   if (details.decision) details.decision.documentId = notice.documentId;
   if (chosen !== 'in_house') {
-    await finish(chosen === 'keep_almo' ? OPTIONS_REVIEW_STAGES.almoKept : OPTIONS_REVIEW_STAGES.otherOption, 'completed', `The council decided to ${REVIEW_OPTION_NAMES[chosen]}: ${decision.reasons ?? ''}`, decision.actor);
+    await finish(
+      chosen === 'keep_almo' ? OPTIONS_REVIEW_STAGES.almoKept : OPTIONS_REVIEW_STAGES.otherOption,
+      'completed',
+      `The council decided to ${REVIEW_OPTION_NAMES[chosen]}: ${decision.reasons ?? ''}`,
+      decision.actor,
+    );
     return undefined;
   }
   return decision;

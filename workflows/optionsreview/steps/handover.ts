@@ -8,7 +8,11 @@ import { onDate, type Review } from './context';
 export async function handOver(r: Review, decision: DecisionRecord): Promise<{ transferDate: string; listensFromTransfer: boolean }> {
   const { frame, details, tasks, step, establishmentId, moveTo } = r;
   const transferDate = details.decision?.transferDate ?? '';
-  await moveTo(OPTIONS_REVIEW_STAGES.handover, `The service comes in-house on ${onDate(transferDate)}; the handover begins`, decision.actor);
+  await moveTo(
+    OPTIONS_REVIEW_STAGES.handover,
+    `The service comes in-house on ${onDate(transferDate)}; the handover begins`,
+    decision.actor,
+  );
   await Promise.all(
     (Object.entries(HANDOVER_ITEMS) as [HandoverItem, (typeof HANDOVER_ITEMS)[HandoverItem]][]).map(([item, { name, role }]) =>
       tasks.decide(
@@ -27,13 +31,21 @@ export async function handOver(r: Review, decision: DecisionRecord): Promise<{ t
           if (item !== 'management_agreement' || details.original?.from !== 'almo_establishment') return;
           details.agreementEnded = { establishmentProcessId: establishmentId, signalled: false };
           try {
-            await frame.signal(establishmentId, managementAgreementEndedSignal, { reviewProcessId: frame.processId, endsOn: transferDate, by: d.actor, reasons: decision.reasons ?? '' });
+            await frame.signal(establishmentId, managementAgreementEndedSignal, {
+              reviewProcessId: frame.processId,
+              endsOn: transferDate,
+              by: d.actor,
+              reasons: decision.reasons ?? '',
+            });
             details.agreementEnded.signalled = true;
           } catch (err) {
             // Seen, not swallowed: the establishment could not be told (it has already ended).
             details.agreementEnded.notTold = err instanceof Error ? err.message : String(err);
             if (patched('agreement-end-failure-recorded')) {
-              await frame.engine?.event(AGREEMENT_END_NOT_TOLD, `The ALMO establishment ${establishmentId} could not be told that its Management Agreement ends: ${details.agreementEnded.notTold}`);
+              await frame.engine?.event(
+                AGREEMENT_END_NOT_TOLD,
+                `The ALMO establishment ${establishmentId} could not be told that its Management Agreement ends: ${details.agreementEnded.notTold}`,
+              );
             }
           }
         },
@@ -42,6 +54,8 @@ export async function handOver(r: Review, decision: DecisionRecord): Promise<{ t
   );
   // From this version the listening programme begins on the transfer date (runs from before began it at once).
   const listensFromTransfer = patched('listening-from-transfer');
-  await frame.note(`Handover done: the service is in-house from ${onDate(transferDate)}${listensFromTransfer ? ', when the listening programme begins' : ''}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`);
+  await frame.note(
+    `Handover done: the service is in-house from ${onDate(transferDate)}${listensFromTransfer ? ', when the listening programme begins' : ''}${details.agreementEnded?.signalled ? `; the Management Agreement of ${establishmentId} is ended` : ''}`,
+  );
   return { transferDate, listensFromTransfer };
 }

@@ -11,7 +11,11 @@ export async function listenToResidents(r: Review, transferDate: string, listens
   const { input, frame, details, tasks, p, step, parties, policy, activities, moveTo, finish } = r;
   if (listensFromTransfer) await sleepUntil(startOfDate(transferDate));
   const opensAt = workflowNow();
-  const listening = { opensAt, closesAt: monthsLater(policy.calendar, opensAt, p.listeningMonths), contacts: [] as NonNullable<OptionsReviewDetails['listening']>['contacts'] };
+  const listening = {
+    opensAt,
+    closesAt: monthsLater(policy.calendar, opensAt, p.listeningMonths),
+    contacts: [] as NonNullable<OptionsReviewDetails['listening']>['contacts'],
+  };
   details.listening = listening;
   await moveTo(OPTIONS_REVIEW_STAGES.listening, `The listening programme runs until ${dateInWords(listening.closesAt)}`);
   await tasks.decide(
@@ -47,18 +51,41 @@ export async function listenToResidents(r: Review, transferDate: string, listens
   const before = heard?.before as ServiceMeasures;
   const after = heard?.after as ServiceMeasures;
   // Contacts are notes on the timeline, counted here (runs from before held each one in the workflow).
-  const tally = patched('resident-contacts-as-notes') ? await activities.timelineTally({ processId: frame.processId, kind: RESIDENT_CONTACT_NOTE, groupBy: 'channel', sumOf: 'people' }) : undefined;
+  const tally = patched('resident-contacts-as-notes')
+    ? await activities.timelineTally({ processId: frame.processId, kind: RESIDENT_CONTACT_NOTE, groupBy: 'channel', sumOf: 'people' })
+    : undefined;
   if (tally && heard) heard.heard = tally;
-  const contactsHeard = tally ? `${tally.total} residents heard in ${tally.entries} contacts.` : `${heard?.contacts.length ?? 0} residents' contacts heard.`;
+  const contactsHeard = tally
+    ? `${tally.total} residents heard in ${tally.entries} contacts.`
+    : `${heard?.contacts.length ?? 0} residents' contacts heard.`;
   const told = tally
-    ? tally.groups.map((g) => `${g.key}: ${g.total} residents in ${g.entries} contacts`).concat(tally.entries ? ['Each contact, with what was said, is on the process timeline.'] : [])
+    ? tally.groups
+        .map((g) => `${g.key}: ${g.total} residents in ${g.entries} contacts`)
+        .concat(tally.entries ? ['Each contact, with what was said, is on the process timeline.'] : [])
     : (heard?.contacts ?? []).map((c) => `${c.channel}: ${c.summary}`);
-  const report = await frame.document('listening-report', 'listening_programme', 'listening_programme_report', `Listening programme: ${input.almo}'s homes back in-house`, [
-    parties,
-    { heading: 'The programme', lines: [`From ${dateInWords(listening.opensAt)} to ${dateInWords(listening.closesAt)}; the service in-house from ${onDate(transferDate)}.`, contactsHeard] },
-    { heading: 'What residents told us', lines: told.length ? told : ['none recorded'] },
-    { heading: 'Before and after', lines: measuresInWords(before, after) },
-  ]);
+  const report = await frame.document(
+    'listening-report',
+    'listening_programme',
+    'listening_programme_report',
+    `Listening programme: ${input.almo}'s homes back in-house`,
+    [
+      parties,
+      {
+        heading: 'The programme',
+        lines: [
+          `From ${dateInWords(listening.opensAt)} to ${dateInWords(listening.closesAt)}; the service in-house from ${onDate(transferDate)}.`,
+          contactsHeard,
+        ],
+      },
+      { heading: 'What residents told us', lines: told.length ? told : ['none recorded'] },
+      { heading: 'Before and after', lines: measuresInWords(before, after) },
+    ],
+  );
   if (details.listening) details.listening.reportId = report.documentId;
-  await finish(OPTIONS_REVIEW_STAGES.inHouse, 'completed', `In-house from ${onDate(transferDate)}; the listening programme heard ${tally ? tally.total : (heard?.contacts.length ?? 0)} residents`, closing.actor);
+  await finish(
+    OPTIONS_REVIEW_STAGES.inHouse,
+    'completed',
+    `In-house from ${onDate(transferDate)}; the listening programme heard ${tally ? tally.total : (heard?.contacts.length ?? 0)} residents`,
+    closing.actor,
+  );
 }

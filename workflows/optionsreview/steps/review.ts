@@ -3,7 +3,14 @@ import { ALMO_EXPORTS, ALMO_KIND, TEST_OF_OPINION_METHOD_TASK } from '../../almo
 import { dateInWords } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import { formField } from '../../common/tasks';
-import { CONSULTATION_METHODS, type ConsultationMethod, type OptionsReviewDetails, ORIGINAL_METHODS, type OriginalMethod, type ReviewOption } from '../messages';
+import {
+  CONSULTATION_METHODS,
+  type ConsultationMethod,
+  type OptionsReviewDetails,
+  ORIGINAL_METHODS,
+  type OriginalMethod,
+  type ReviewOption,
+} from '../messages';
 import { consultationRefusal, materialRefusal, r3Refusal } from '../rules';
 import { notBefore, onDate, type Review, RULES_IN_WORDS, text } from './context';
 
@@ -60,7 +67,12 @@ export async function notifyDepartment(r: Review) {
     async (d) => {
       details.department = { notifiedOn: formField(d, 'notifiedOn'), reference: formField(d, 'reference'), notifiedBy: d.actor };
     },
-    (attempt) => notBefore(attempt.form?.notifiedOn, reviewBegan, `the Department cannot have been notified of the review before it began on ${onDate(reviewBegan)}`),
+    (attempt) =>
+      notBefore(
+        attempt.form?.notifiedOn,
+        reviewBegan,
+        `the Department cannot have been notified of the review before it began on ${onDate(reviewBegan)}`,
+      ),
   );
   r.acknowledgement = tasks.decide(
     {
@@ -96,15 +108,27 @@ export function termsOfReference(r: Review) {
       dueInWorkingDays: step,
     },
     async (d) => {
-      const doc = await frame.document('terms-of-reference', 'review', 'terms_of_reference', `Options review of ${input.almo}: terms of reference`, [
-        parties,
-        { heading: 'Aims and objectives', lines: [formField(d, 'aims')] },
-        { heading: 'Timescales', lines: [formField(d, 'timescales')] },
-        { heading: 'The process', lines: [formField(d, 'process')] },
-        { heading: 'Criteria for shortlisting options', lines: [formField(d, 'shortlistingCriteria')] },
-        { heading: 'Criteria for the final decision', lines: [formField(d, 'decisionCriteria')] },
-        { heading: 'This is a public document', lines: [`Published on ${dateInWords(d.decidedAt)}, after the Department was notified on ${onDate(details.department?.notifiedOn ?? '')}.`] },
-      ], { public: true });
+      const doc = await frame.document(
+        'terms-of-reference',
+        'review',
+        'terms_of_reference',
+        `Options review of ${input.almo}: terms of reference`,
+        [
+          parties,
+          { heading: 'Aims and objectives', lines: [formField(d, 'aims')] },
+          { heading: 'Timescales', lines: [formField(d, 'timescales')] },
+          { heading: 'The process', lines: [formField(d, 'process')] },
+          { heading: 'Criteria for shortlisting options', lines: [formField(d, 'shortlistingCriteria')] },
+          { heading: 'Criteria for the final decision', lines: [formField(d, 'decisionCriteria')] },
+          {
+            heading: 'This is a public document',
+            lines: [
+              `Published on ${dateInWords(d.decidedAt)}, after the Department was notified on ${onDate(details.department?.notifiedOn ?? '')}.`,
+            ],
+          },
+        ],
+        { public: true },
+      );
       details.termsOfReference = { documentId: doc.documentId, publishedAt: d.decidedAt };
     },
     () => r3Refusal(details),
@@ -125,7 +149,11 @@ export function engagement(r: Review) {
       dueInWorkingDays: step,
     },
     async (d) => {
-      details.engagement = { tenantsInvited: formField(d, 'tenantsInvited'), adviserOffered: formField(d, 'adviserOffered'), almoInvited: formField(d, 'almoInvited') };
+      details.engagement = {
+        tenantsInvited: formField(d, 'tenantsInvited'),
+        adviserOffered: formField(d, 'adviserOffered'),
+        almoInvited: formField(d, 'almoInvited'),
+      };
     },
   );
 }
@@ -153,7 +181,9 @@ export async function appraiseAndShortlist(r: Review) {
     },
     (attempt) => {
       const risks = attempt.form?.risks as Record<string, unknown> | undefined;
-      const missing = ['lossOfKeyStaff', 'selfFinancing', 'capitalProgramme', 'decentHomes'].filter((r) => !(typeof risks?.[r] === 'string' && (risks[r] as string).trim()));
+      const missing = ['lossOfKeyStaff', 'selfFinancing', 'capitalProgramme', 'decentHomes'].filter(
+        (r) => !(typeof risks?.[r] === 'string' && (risks[r] as string).trim()),
+      );
       if (missing.length) return `[21]: the risk analysis covers ${missing.join(', ')}`;
       const validated = typeof attempt.form?.externalValidation === 'string' && attempt.form.externalValidation.trim();
       const why = typeof attempt.form?.noValidationReason === 'string' && attempt.form.noValidationReason.trim();
@@ -171,11 +201,17 @@ export async function appraiseAndShortlist(r: Review) {
       dueInWorkingDays: step,
     },
     async (d) => {
-      details.shortlist = { options: d.form.options as NonNullable<OptionsReviewDetails['shortlist']>['options'], recommended: formField(d, 'recommended') as ReviewOption, reasons: formField(d, 'reasons') };
+      details.shortlist = {
+        options: d.form.options as NonNullable<OptionsReviewDetails['shortlist']>['options'],
+        recommended: formField(d, 'recommended') as ReviewOption,
+        reasons: formField(d, 'reasons'),
+      };
     },
     (attempt) => {
       const options = (attempt.form?.options as { option?: unknown }[] | undefined) ?? [];
-      return options.some((o) => o?.option === attempt.form?.recommended) ? undefined : '[22]: the recommended option is one of the shortlisted options';
+      return options.some((o) => o?.option === attempt.form?.recommended)
+        ? undefined
+        : '[22]: the recommended option is one of the shortlisted options';
     },
   );
   // R2 [27]: keeping the ALMO needs its funding identified and ratified, before consultation.
@@ -192,7 +228,11 @@ export async function appraiseAndShortlist(r: Review) {
         dueInWorkingDays: step,
       },
       async (d) => {
-        details.funding = { streams: d.form.fundingStreams as { source: string; amountPence: number }[], minuteReference: formField(d, 'minuteReference'), ratifiedBy: d.actor };
+        details.funding = {
+          streams: d.form.fundingStreams as { source: string; amountPence: number }[],
+          minuteReference: formField(d, 'minuteReference'),
+          ratifiedBy: d.actor,
+        };
       },
     );
   }
@@ -213,9 +253,15 @@ export function material(r: Review) {
       dueInWorkingDays: step,
     },
     async (d) => {
-      details.material = { reference: formField(d, 'reference'), accurateAndImpartial: d.form.accurateAndImpartial === true, approvedBy: d.actor };
+      details.material = {
+        reference: formField(d, 'reference'),
+        accurateAndImpartial: d.form.accurateAndImpartial === true,
+        approvedBy: d.actor,
+      };
     },
-    (attempt) => materialRefusal(details) ?? (attempt.form?.accurateAndImpartial === true ? undefined : 'R4 [17]: the information to tenants is marked accurate and impartial'),
+    (attempt) =>
+      materialRefusal(details) ??
+      (attempt.form?.accurateAndImpartial === true ? undefined : 'R4 [17]: the information to tenants is marked accurate and impartial'),
   );
 }
 
@@ -245,7 +291,7 @@ export function openConsultation(r: Review) {
     {
       taskId: 'open-consultation',
       kind: 'open_consultation',
-      title: "Open the consultation of tenants (a ballot, a full survey or another comprehensive method)",
+      title: 'Open the consultation of tenants (a ballot, a full survey or another comprehensive method)',
       role: 'programme_manager',
       outcomes: [...CONSULTATION_METHODS],
       data: { rules: RULES_IN_WORDS, consultationDays: p.consultationDays },
@@ -267,5 +313,14 @@ export function openConsultation(r: Review) {
 
 /** §3.1-3.6, all open from the start: the preparation the consultation waits for, R1-R4 its guard. */
 export async function prepareTheConsultation(r: Review): Promise<void> {
-  await Promise.all([originalMethod(r), notifyDepartment(r), termsOfReference(r), engagement(r), appraiseAndShortlist(r), material(r), overseer(r), openConsultation(r)]);
+  await Promise.all([
+    originalMethod(r),
+    notifyDepartment(r),
+    termsOfReference(r),
+    engagement(r),
+    appraiseAndShortlist(r),
+    material(r),
+    overseer(r),
+    openConsultation(r),
+  ]);
 }

@@ -11,20 +11,31 @@ import type { SlaSet } from './context';
  * in the policy's response days, and a signatory may ask for a service's terms to be negotiated again.
  * `round` counts the sign-offs of this cycle: a later one has task ids of its own.
  */
-export function signOff(ctx: SlaSet, side: 'almo' | 'council', { dueAndChanges = false, round = 1 }: { dueAndChanges?: boolean; round?: number } = {}) {
+export function signOff(
+  ctx: SlaSet,
+  side: 'almo' | 'council',
+  { dueAndChanges = false, round = 1 }: { dueAndChanges?: boolean; round?: number } = {},
+) {
   const { input, details, tasks, taskId, services, council, sla, cycle } = ctx;
   return tasks.decide(
     {
       taskId: taskId(`c${cycle}-sign-off-${side}${round > 1 ? `-${round}` : ''}`),
       kind: 'sign_off_slas',
-      title: side === 'almo' ? `Sign off the SLAs with ${council} for the ALMO board` : `Sign off the SLAs with ${input.almo} for the council (a director)`,
+      title:
+        side === 'almo'
+          ? `Sign off the SLAs with ${council} for the ALMO board`
+          : `Sign off the SLAs with ${input.almo} for the council (a director)`,
       role: side === 'almo' ? 'almo_board' : 'programme_manager',
       outcomes: dueAndChanges ? ['sign', 'request_changes'] : ['sign'],
       requiredFormFields: ['signatory', 'post'],
       data: {
         services: services.map((s) => s.name),
         rule: 'SLA-R4: sign-off needs an outcome for every service (PROCESSES.md §4.5)',
-        ...(dueAndChanges ? { requestChanges: `request_changes names the service to negotiate again (${services.map((s) => s.key).join(', ')}), with reasons` } : {}),
+        ...(dueAndChanges
+          ? {
+              requestChanges: `request_changes names the service to negotiate again (${services.map((s) => s.key).join(', ')}), with reasons`,
+            }
+          : {}),
       },
       ...(dueAndChanges ? { dueInWorkingDays: sla.responseWorkingDays } : {}),
       // Each service's lead hears that the set, their service's SLA in it, is signed.
@@ -32,12 +43,20 @@ export function signOff(ctx: SlaSet, side: 'almo' | 'council', { dueAndChanges =
     },
     async (decision) => {
       if (decision.outcome === 'sign') {
-        details.signOff[side] = { signatory: formField(decision, 'signatory'), post: formField(decision, 'post'), actor: decision.actor, signedAt: decision.decidedAt };
+        details.signOff[side] = {
+          signatory: formField(decision, 'signatory'),
+          post: formField(decision, 'post'),
+          actor: decision.actor,
+          signedAt: decision.decidedAt,
+        };
         return;
       }
       // Asking for changes voids the signatures given: the set they signed is not the one that will be.
       details.signOff = {};
-      details.changesRequested = [...(details.changesRequested ?? []), { side, serviceKey: formField(decision, 'service'), reasons: decision.reasons ?? '', by: decision.actor, at: decision.decidedAt }];
+      details.changesRequested = [
+        ...(details.changesRequested ?? []),
+        { side, serviceKey: formField(decision, 'service'), reasons: decision.reasons ?? '', by: decision.actor, at: decision.decidedAt },
+      ];
     },
     (attempt) =>
       attempt.outcome === 'request_changes'
@@ -77,7 +96,16 @@ export async function signTheSet(ctx: SlaSet): Promise<void> {
     const again = services.filter((s) => asked.some((d) => d.form.service === s.key));
     for (const service of again) delete service.outcome;
     const who = (d: DecisionRecord) => (d.actor.role === 'almo_board' ? 'The ALMO board' : 'The council');
-    await moveTo(SLA_STAGES.negotiating, asked.map((d) => `${who(d)} asked for changes to ${again.find((s) => s.key === d.form.service)?.name} instead of signing (${d.reasons ?? ''})`).join('; ') + '; negotiated again', asked[0]?.actor);
+    await moveTo(
+      SLA_STAGES.negotiating,
+      asked
+        .map(
+          (d) =>
+            `${who(d)} asked for changes to ${again.find((s) => s.key === d.form.service)?.name} instead of signing (${d.reasons ?? ''})`,
+        )
+        .join('; ') + '; negotiated again',
+      asked[0]?.actor,
+    );
     await Promise.all(again.map((service) => negotiate(ctx, service, round + 1)));
   }
 }
@@ -86,15 +114,19 @@ export async function signTheSet(ctx: SlaSet): Promise<void> {
 export async function negotiate(ctx: SlaSet, service: SlaServiceState, attempt = 1): Promise<void> {
   const { input, frame, moveTo, processId, taskId, services, policy, cycle, parent } = ctx;
   const again = attempt > 1 ? `-n${attempt}` : '';
-  const negotiation = await frame.startChild(slaServiceNegotiation, `${processId}:c${cycle}:${service.key}${attempt > 1 ? `:${attempt}` : ''}`, {
-    parent: frame.ref,
-    policy,
-    cycle,
-    almo: input.almo,
-    service: { key: service.key, service: service.service, name: service.name, serviceLead: service.serviceLead, terms: service.terms },
-    ...(service.gap ? { gap: service.gap } : {}),
-    ...(parent || attempt > 1 ? { keyPrefix: taskId(`c${cycle}-${service.key}${again}-`) } : {}),
-  });
+  const negotiation = await frame.startChild(
+    slaServiceNegotiation,
+    `${processId}:c${cycle}:${service.key}${attempt > 1 ? `:${attempt}` : ''}`,
+    {
+      parent: frame.ref,
+      policy,
+      cycle,
+      almo: input.almo,
+      service: { key: service.key, service: service.service, name: service.name, serviceLead: service.serviceLead, terms: service.terms },
+      ...(service.gap ? { gap: service.gap } : {}),
+      ...(parent || attempt > 1 ? { keyPrefix: taskId(`c${cycle}-${service.key}${again}-`) } : {}),
+    },
+  );
   service.outcome = await negotiation.result();
   delete service.negotiation;
   if (services.every((s) => s.outcome)) await moveTo(SLA_STAGES.signOff, 'Every service has an outcome; the SLAs wait for sign-off');

@@ -45,6 +45,14 @@ export interface NamedPerson {
 /** The form of one task kind: one schema, or one per outcome (an outcome without one takes `otherwise`). */
 export type TaskForm = z.ZodType | { byOutcome: Record<string, z.ZodType>; otherwise: z.ZodType };
 
+/**
+ * A process's task forms, each schema checked against the form type its messages declare for the kind
+ * (what the workflow reads): every kind has one, no other, and what it lets through is of that type.
+ */
+export type TaskFormsOf<Forms> = {
+  [Kind in keyof Forms]: z.ZodType<Forms[Kind]> | { byOutcome: Record<string, z.ZodType<Forms[Kind]>>; otherwise: z.ZodType<Forms[Kind]> };
+};
+
 /** How a process starts: `POST /processes` with `kind` naming it. */
 export interface ProcessStart<Body extends { kind: string; council: string }> {
   /** The request body; `kind` is a literal of the process kind. */

@@ -18,6 +18,7 @@ import {
 } from './support/lma';
 import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask } from './support/tasks';
 import { pdfText } from './support/pdf';
+import { completeTaskUpdate } from '../workflows/common/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The LMA workflow version whose runs `RECORD_HISTORIES=lma npm test` records under test/histories/.
@@ -384,6 +385,18 @@ describe('the detailed plan (§1.5)', () => {
     expect(JSON.stringify(noQuotes.body)).toContain('form.services.1.quotes');
     expect(noTraining.status).toBe(400);
     expect(JSON.stringify(noTraining.body)).toContain('form.training');
+    // The workflow holds the task kind's same declaration: a decision sent past the API is refused too.
+    const pastTheApi = stack.client.workflow.getHandle(processId).executeUpdate(completeTaskUpdate, {
+      args: [
+        {
+          taskId: task.taskId,
+          outcome: 'submit',
+          actor: { userId: cast.rep.userId, role: 'resident_rep' },
+          form: { services: detailedPlan },
+        },
+      ],
+    });
+    await expect(pastTheApi).rejects.toMatchObject({ cause: { type: 'InvalidForm', message: 'the form needs: training' } });
     expect(
       (await completeTask(stack, task.id, cast.rep, { outcome: 'submit', form: { services: detailedPlan, training: TRAINING } })).status,
     ).toBe(200);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { count, councilSlug, longText, oneLine, oneLineName, tallyThatCanBeTrue } from '../../lib/field-schemas';
-import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
+import { ownPolicy, type ProcessDefinition, type TaskFormsOf } from '../../lib/process-definition';
 import type { SlaPolicy } from '../sla/policy';
 import { centralServiceSchema, eachServiceOnce, serviceLeadsNamed } from '../sla/definition';
 import {
@@ -16,7 +16,7 @@ import {
   almoBusinessKey,
   type AlmoDetails,
   type AlmoStartInput,
-  type AlmoTaskKind,
+  type AlmoForms,
 } from './messages';
 import { ALMO_POLICY_DEFAULTS, type AlmoPolicy } from './policy';
 import { almoRulesReport } from './rules';
@@ -41,9 +41,9 @@ const date = z.iso.date();
 /** A Decent Homes allocation runs to hundreds of millions of pounds: up to £100bn, in pence. */
 const allocationPence = z.number().int().min(0).max(10_000_000_000_000);
 
-// What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
-// cannot load zod); these give the caller the field-by-field errors and the API description.
-const taskForms: ProcessDefinition['taskForms'] & Record<AlmoTaskKind, unknown> = {
+// What each kind of task asks for in `form`, checked against the form types the workflow reads (its
+// messages' declaration): these give the caller the field-by-field errors and the API description.
+const taskForms = {
   decide_stock_option: minute,
   appoint_tenants_adviser: z.object({ adviser: oneLineName, organisation: oneLineName }).strict(),
   choose_test_of_opinion_method: { byOutcome: { other: z.object({ description: longText }).strict() }, otherwise: nothing },
@@ -104,7 +104,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<AlmoTaskKind, unknown> 
     .strict(),
   decide_after_inspection: { byOutcome: { improvement_plan: minute.extend({ plan: longText }) }, otherwise: minute },
   review_management_agreement: nothing,
-};
+} satisfies TaskFormsOf<AlmoForms>;
 
 const workingDays = z.number().int().min(1).max(365);
 const months = z.number().int().min(1).max(120);

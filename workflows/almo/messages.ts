@@ -2,6 +2,8 @@ import { defineSignal } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import { slugOf } from '../common/process';
 import type { Actor } from '../common/roles';
+import { taskKindsOf, type FormDeclaration } from '../common/tasks';
+import type { ListedService } from '../sla/messages';
 import type { SlaPolicy } from '../sla/policy';
 import type { AlmoPolicy } from './policy';
 
@@ -28,6 +30,7 @@ export type BoardPlace = (typeof BOARD_PLACES)[number];
 export const OTHER_EVENT_KINDS = ['internal_audit', 'department_audit', 'council_inspection', 'other'] as const;
 export type OtherEventKind = (typeof OTHER_EVENT_KINDS)[number];
 export const INSPECTION_PROSPECTS = ['excellent', 'promising', 'uncertain', 'poor'] as const;
+export type InspectionProspect = (typeof INSPECTION_PROSPECTS)[number];
 /** §2.4e: what operational readiness covers, each its own task. */
 export const READINESS_ITEMS = { staff_transfer: 'staff transfer', it: 'IT', offices: 'offices', branding: 'branding' } as const;
 export type ReadinessItem = keyof typeof READINESS_ITEMS;
@@ -49,29 +52,66 @@ export const ALMO_STAGES = {
   cancelled: 'cancelled',
 } as const;
 
-export const ALMO_TASK_KINDS = [
-  'decide_stock_option',
-  'appoint_tenants_adviser',
-  'choose_test_of_opinion_method',
-  'record_test_of_opinion_result',
-  'record_decent_homes_bid',
-  'agree_hra_arrangements',
-  'list_central_services',
-  'approve_management_agreement',
-  'constitute_shadow_board',
-  'complete_board_training',
-  'confirm_operational_readiness',
-  'submit_section_27_application',
-  'record_section_27_decision',
-  'decide_after_section_27_refusal',
-  'launch_almo',
-  'schedule_inspection',
-  'review_inspection_clash',
-  'record_inspection_result',
-  'decide_after_inspection',
-  'review_management_agreement',
-] as const;
-export type AlmoTaskKind = (typeof ALMO_TASK_KINDS)[number];
+type Minute = { minuteReference: string };
+type Summary = { summary: string };
+type Tally = { eligible: number; votesCast: number; for: number; against: number };
+
+/** What each task kind asks for in its form (see FormDeclaration): the definition's schemas are checked against it. */
+export interface AlmoForms {
+  decide_stock_option: Minute;
+  appoint_tenants_adviser: { adviser: string; organisation: string };
+  /** `other` describes the method. */
+  choose_test_of_opinion_method: { description?: string };
+  record_test_of_opinion_result: Tally;
+  record_decent_homes_bid: {
+    round: number;
+    dwellings: number;
+    borrowingApprovalPence: number;
+    hraAllowancePence: number;
+    buildingCostsModel?: string;
+  };
+  agree_hra_arrangements: Summary;
+  list_central_services: { services: ListedService[] };
+  approve_management_agreement: { reference: string; termYears?: number };
+  constitute_shadow_board: { members: { name: string; place: BoardPlace }[] };
+  complete_board_training: Summary;
+  confirm_operational_readiness: Summary;
+  submit_section_27_application: Summary;
+  record_section_27_decision: object;
+  decide_after_section_27_refusal: Minute;
+  launch_almo: { goLiveDate: string };
+  schedule_inspection: { inspectionDate: string; otherEvents?: OtherEvent[] };
+  review_inspection_clash: { note?: string };
+  record_inspection_result: { stars: number; prospects: InspectionProspect; reportReference: string };
+  /** `improvement_plan` sets out the plan. */
+  decide_after_inspection: Minute & { plan?: string };
+  review_management_agreement: object;
+}
+
+export const ALMO_FORMS: FormDeclaration<AlmoForms> = {
+  decide_stock_option: { minuteReference: true },
+  appoint_tenants_adviser: { adviser: true, organisation: true },
+  choose_test_of_opinion_method: {},
+  record_test_of_opinion_result: { eligible: true, votesCast: true, for: true, against: true },
+  record_decent_homes_bid: { round: true, dwellings: true, borrowingApprovalPence: true, hraAllowancePence: true },
+  agree_hra_arrangements: { summary: true },
+  list_central_services: { services: true },
+  approve_management_agreement: { reference: true },
+  constitute_shadow_board: { members: true },
+  complete_board_training: { summary: true },
+  confirm_operational_readiness: { summary: true },
+  submit_section_27_application: { summary: true },
+  record_section_27_decision: {},
+  decide_after_section_27_refusal: { minuteReference: true },
+  launch_almo: { goLiveDate: true },
+  schedule_inspection: { inspectionDate: true },
+  review_inspection_clash: {},
+  record_inspection_result: { stars: true, prospects: true, reportReference: true },
+  decide_after_inspection: { minuteReference: true },
+  review_management_agreement: {},
+};
+export const ALMO_TASK_KINDS = taskKindsOf(ALMO_FORMS);
+export type AlmoTaskKind = keyof AlmoForms;
 
 /** §2.4: the five set-up workstreams, in the order the view lists them. */
 export const WORKSTREAMS = {

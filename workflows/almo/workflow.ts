@@ -5,6 +5,7 @@ import { dateInWords, inPounds } from '../common/format';
 import { type DecisionRecord } from '../common/tasks';
 import { slasSignedOffSignal, type SignedOffSlas } from '../sla/messages';
 import {
+  ALMO_FORMS,
   ALMO_KIND,
   ALMO_STAGES,
   managementAgreementEndedSignal,
@@ -12,7 +13,7 @@ import {
   almoBusinessKey,
   type AlmoDetails,
   type AlmoStartInput,
-  type AlmoTaskKind,
+  type AlmoForms,
   type ManagementAgreementEnded,
   type Workstream,
 } from './messages';
@@ -32,8 +33,9 @@ import { setUp } from './steps/set-up';
 export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   const { policy } = input;
   const council = input.councilName ?? input.council;
-  const frame = processFrame<AlmoDetails, AlmoTaskKind>({
+  const frame = processFrame<AlmoDetails, AlmoForms>({
     kind: ALMO_KIND,
+    forms: ALMO_FORMS,
     council: input.council,
     groupKey: '',
     title: `ALMO establishment: ${input.almo} (${council})`,

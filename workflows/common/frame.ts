@@ -32,14 +32,16 @@ import {
 } from './process';
 import { person, type Actor, type Role } from './roles';
 import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
-import { TASK_REFUSALS, TaskBook, publicDecision, refuse, type OpenedTask } from './tasks';
+import { TASK_REFUSALS, TaskBook, publicDecision, refuse, type FormDeclaration, type OpenedTask } from './tasks';
 import { storableLine } from './text';
 
 /** The stages every process can end in early. */
 export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
 
-export interface FrameOptions<Details extends object> {
+export interface FrameOptions<Details extends object, Forms extends object> {
   kind: string;
+  /** Its task kinds and what each form must fill in (its messages' declaration). */
+  forms: FormDeclaration<Forms>;
   council: string;
   groupKey: string;
   title: string;
@@ -78,7 +80,7 @@ export interface FrameOptions<Details extends object> {
  * when their moment comes, as their markers were recorded then: whether a decision's answer waits for
  * what it set off (asked as the task book is made) and whether the start's answer does (asked at it).
  */
-function frameVersion(options: Pick<FrameOptions<object>, 'withoutEngine' | 'parent' | 'versions'>) {
+function frameVersion(options: Pick<FrameOptions<object, object>, 'withoutEngine' | 'parent' | 'versions'>) {
   const current = options.versions === 'current';
   const ask = (patch: string) => current || patched(patch);
   const engine = !options.withoutEngine;
@@ -104,8 +106,8 @@ function frameVersion(options: Pick<FrameOptions<object>, 'withoutEngine' | 'par
  * attribute, registry row, timeline), finishing, withdraw and cancel, and the task book. Every handler
  * is registered here, before the workflow's first await, so no command finds a workflow without one.
  */
-/** `Kind`: the process's task kinds (its definition's), so a task of a kind it never declared does not compile. */
-export function processFrame<Details extends object, Kind extends string = string>(options: FrameOptions<Details>) {
+/** `Forms`: the process's task kinds and their forms, so a task of a kind it never declared does not compile. */
+export function processFrame<Details extends object, Forms extends object>(options: FrameOptions<Details, Forms>) {
   const processId = workflowInfo().workflowId;
   const parent = options.parent;
   const keyPrefix = options.keyPrefix ?? '';
@@ -167,7 +169,8 @@ export function processFrame<Details extends object, Kind extends string = strin
   let childrenRunning = 0;
   // The wait keeps the shape it had (one condition): the order of a process's last writes and a decision's answer depends on it.
   const withdrawn = () => tasks.settled() && (!endsAfterChildren || childrenRunning === 0);
-  const tasks = new TaskBook<Kind>({
+  const tasks = new TaskBook<Forms>({
+    forms: options.forms,
     answersWhenSettled: engine !== undefined && version.answersWhenSettled(),
     deadlineFloorMs: version.deadlineFloorMs,
     currentStage: () => stage,
@@ -508,20 +511,20 @@ export function processFrame<Details extends object, Kind extends string = strin
   };
 }
 
-export type ProcessFrame<Details extends object, Kind extends string = string> = ReturnType<typeof processFrame<Details, Kind>>;
+export type ProcessFrame<Details extends object, Forms extends object> = ReturnType<typeof processFrame<Details, Forms>>;
 
 /** What every step of a process reads of its frame: a process's step context (`steps/context.ts`) extends it. */
-export interface StepContext<Details extends object, Kind extends string> {
-  frame: ProcessFrame<Details, Kind>;
+export interface StepContext<Details extends object, Forms extends object> {
+  frame: ProcessFrame<Details, Forms>;
   details: Details;
-  tasks: ProcessFrame<Details, Kind>['tasks'];
-  moveTo: ProcessFrame<Details, Kind>['moveTo'];
-  finish: ProcessFrame<Details, Kind>['finish'];
+  tasks: ProcessFrame<Details, Forms>['tasks'];
+  moveTo: ProcessFrame<Details, Forms>['moveTo'];
+  finish: ProcessFrame<Details, Forms>['finish'];
 }
 
-export const stepContextOf = <Details extends object, Kind extends string>(
-  frame: ProcessFrame<Details, Kind>,
-): StepContext<Details, Kind> => ({
+export const stepContextOf = <Details extends object, Forms extends object>(
+  frame: ProcessFrame<Details, Forms>,
+): StepContext<Details, Forms> => ({
   frame,
   details: frame.details,
   tasks: frame.tasks,

@@ -34,6 +34,22 @@ const OUTCOMES_NEEDING_REASONS = ['reject', 'request_changes'];
 /** A check a process makes on a decision before accepting it: the refusal message, or nothing. */
 export type DecisionGuard = (input: CompleteTaskInput) => string | undefined;
 
+type OptionalKeys<Form> = { [F in keyof Form]-?: object extends Pick<Form, F> ? F : never }[keyof Form];
+/** The fields a form of this type must fill in: its keys that are not optional. */
+export type RequiredKeys<Form> = Exclude<keyof Form, OptionalKeys<Form>> & string;
+
+/**
+ * A process's task kinds and what each asks for, read by the workflow: the keys of `Forms` are its task
+ * kinds, each value the type of that kind's form (one type; fields that only some outcomes need are
+ * optional). Its runtime half marks each kind's required fields, exactly those of the type (the compiler
+ * holds them to it): the task book refuses a decision without them, and the definition's zod schema is
+ * checked against the same type (`TaskFormsOf` in lib/process-definition.ts).
+ */
+export type FormDeclaration<Forms> = { readonly [Kind in keyof Forms]: { readonly [Field in RequiredKeys<Forms[Kind]>]: true } };
+
+/** The task kinds a form declaration declares, in its order. */
+export const taskKindsOf = <Forms>(forms: FormDeclaration<Forms>) => Object.keys(forms) as (keyof Forms & string)[];
+
 /** A human step the workflow waits on: who may act, and what they may answer. */
 export interface TaskSpec {
   /** Unique within the process, stable across replays. */
@@ -96,6 +112,9 @@ export interface DecisionRecord {
   actorName?: string;
 }
 
+/** A decision as its step reads it: the form is of its task kind's declared type (the API's zod checked it; the task book, its required fields). */
+export type Decision<Form> = Omit<DecisionRecord, 'form'> & { form: Form };
+
 /** A task as a caller needs it to act next: where to find it in the inbox, who acts, by when. */
 export interface OpenedTask {
   /** The inbox id (`GET /tasks`, `POST /tasks/:id/complete`). */
@@ -142,16 +161,6 @@ export const publicDecision = ({ tokenId, ...decision }: DecisionRecord): Decisi
   return decision;
 };
 
-/** A text form field the task's `requiredFormFields` made the validator insist on. */
-export function formField(decision: DecisionRecord, field: string): string {
-  const value = decision.form[field];
-  if (typeof value !== 'string') throw new Error(`decision on ${decision.taskId} has no text form field ${field}`);
-  return value;
-}
-
-/** What a decision changes when the process only needs its record (the caller reads the outcome). */
-const nothingToApply = async (): Promise<void> => undefined;
-
 /** Refuses an update in its validator: nothing reaches the history, the caller gets `type`. */
 export const refuse = (type: string, message: string): never => {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -159,7 +168,9 @@ export const refuse = (type: string, message: string): never => {
 const isNonEmptyText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
 const isFilled = (value: unknown): boolean => (typeof value === 'string' ? value.trim().length > 0 : value !== undefined && value !== null);
 
-export interface TaskBookOptions {
+export interface TaskBookOptions<Forms> {
+  /** The process's task kinds and the fields each form must fill in. */
+  forms: FormDeclaration<Forms>;
   /** A decision answers once what it set off is in the inbox (the frame's version; runs from before answered at once). */
   answersWhenSettled: boolean;
   /** The least wait for a deadline already passed (the frame's version). */
@@ -179,7 +190,10 @@ export interface TaskBookOptions {
  * The open tasks of one process and the decisions taken on them. Installs the `completeTask` and
  * `assignTask` updates, whose validators refuse bad input before anything reaches the workflow history.
  */
-export class TaskBook<Kind extends string = string> {
+export class TaskBook<
+  Forms extends object = Record<string, Record<string, unknown>>,
+  Kind extends keyof Forms & string = keyof Forms & string,
+> {
   private readonly open = new Map<string, TaskView>();
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
@@ -196,7 +210,7 @@ export class TaskBook<Kind extends string = string> {
    */
   private readonly answerWhenSettled: boolean;
 
-  constructor(private readonly options: TaskBookOptions) {
+  constructor(private readonly options: TaskBookOptions<Forms>) {
     this.currentStage = options.currentStage;
     if (options.hooks) this.hooks = options.hooks;
     this.answerWhenSettled = options.hooks !== undefined && options.answersWhenSettled;
@@ -271,24 +285,36 @@ export class TaskBook<Kind extends string = string> {
   }
 
   /**
-   * Opens a task, waits for its decision, lets `apply` act on it, then answers the caller. `guard`
-   * refuses decisions the process's rules forbid at the moment they are made. When the enclosing
-   * cancellation scope is cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
+   * Opens a task, waits for its decision, lets `apply` act on it, then answers the caller; returns what
+   * `apply` returns (a value the step goes on with), or the decision when it returns nothing. The form must fill in the fields its kind declares
+   * required (`requiredFormFields` narrows or widens that for one task); `guard` refuses decisions the
+   * process's rules forbid at the moment they are made. When the enclosing cancellation scope is
+   * cancelled, the task is withdrawn from the inbox and the cancellation rethrown.
    */
-  async decide(
-    spec: TaskSpec & { kind: Kind },
-    apply: (decision: DecisionRecord) => Promise<void> = nothingToApply,
+  async decide<K extends Kind, Result = void>(
+    spec: TaskSpec & { kind: K; requiredFormFields?: (keyof Forms[K] & string)[] },
+    apply?: (decision: Decision<Forms[K]>) => Promise<Result>,
     guard?: DecisionGuard,
-  ): Promise<DecisionRecord> {
+  ): Promise<Result extends void ? Decision<Forms[K]> : Result> {
     // A step overtaken before its task opened opens nothing (no inbox row, no email).
     if (CancellationScope.current().consideredCancelled)
       throw new CancelledFailure(`task ${spec.taskId} not opened: its step was cancelled`);
     this.deciding += 1;
     try {
-      return await this.openAndDecide(spec, apply, guard);
+      // The form's type is what the validator and the API's schema let through (see FormDeclaration).
+      const applied = apply as ((decision: DecisionRecord) => Promise<Result>) | undefined;
+      const { decision, result } = await this.openAndDecide(this.withRequiredFields(spec), applied ?? (async () => undefined), guard);
+      return (result === undefined ? decision : result) as Result extends void ? Decision<Forms[K]> : Result;
     } finally {
       this.deciding -= 1;
     }
+  }
+
+  /** The spec with its kind's required fields, unless it names its own (a task kind asked for less or more once). */
+  private withRequiredFields(spec: TaskSpec & { kind: Kind }): TaskSpec {
+    if (spec.requiredFormFields) return spec;
+    const required = Object.keys(this.options.forms[spec.kind]);
+    return required.length ? { ...spec, requiredFormFields: required } : spec;
   }
 
   /** True when no task is being opened, decided or withdrawn: what a process waits for before it ends. */
@@ -296,11 +322,11 @@ export class TaskBook<Kind extends string = string> {
     return this.deciding === 0;
   }
 
-  private async openAndDecide(
+  private async openAndDecide<Result>(
     spec: TaskSpec,
-    apply: (decision: DecisionRecord) => Promise<void>,
+    apply: (decision: DecisionRecord) => Promise<Result | undefined>,
     guard?: DecisionGuard,
-  ): Promise<DecisionRecord> {
+  ): Promise<{ decision: DecisionRecord; result: Result | undefined }> {
     const task: TaskView = { ...spec, openedAt: workflowNow() };
     this.open.set(spec.taskId, task);
     if (guard) this.guards.set(spec.taskId, guard);
@@ -333,9 +359,9 @@ export class TaskBook<Kind extends string = string> {
       this.unrecorded.add(spec.taskId);
       throw err;
     }
-    await apply(decision);
+    const result = await apply(decision);
     this.applied.add(spec.taskId);
-    return decision;
+    return { decision, result };
   }
 
   /** Before the due date a reminder, after it an escalation, unless the decision came first. */

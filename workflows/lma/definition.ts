@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
+import { ownPolicy, type ProcessDefinition, type TaskFormsOf } from '../../lib/process-definition';
 import {
   DELIVERY_MODES,
   LEGAL_FORMS,
@@ -13,7 +13,7 @@ import {
   requestVariationUpdate,
   type LmaDetails,
   type LmaStartInput,
-  type LmaTaskKind,
+  type LmaForms,
 } from './messages';
 import { createLmaActivities, paymentEmail, paymentsOf } from './activities';
 import { LMA_POLICY_DEFAULTS, type LmaPolicy } from './policy';
@@ -65,9 +65,9 @@ const serviceTerms = z
   });
 const nothing = z.object({}).strict();
 
-// What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
-// cannot load zod); these give the caller the field-by-field errors and the API description.
-const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> = {
+// What each kind of task asks for in `form`, checked against the form types the workflow reads (its
+// messages' declaration): these give the caller the field-by-field errors and the API description.
+const taskForms = {
   appoint_adviser: z.object({ adviserUserId: text, adviserName: text }).strict(),
   submit_outline_plan: z.object({ summary: text }).strict(),
   reply_to_outline_plan: {
@@ -123,7 +123,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<LmaTaskKind, unknown> =
   sign_agreement: nothing,
   submit_monitoring_report: z.object({ summary: text }).strict(),
   annual_review: z.object({ performance: text, satisfaction: text }).strict(),
-};
+} satisfies TaskFormsOf<LmaForms>;
 
 const policySection = z
   .object({

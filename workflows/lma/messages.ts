@@ -1,6 +1,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import type { Actor, Role } from '../common/roles';
+import { taskKindsOf, type FormDeclaration } from '../common/tasks';
 import type { LmaPolicy } from './policy';
 import { groupKeyOf, slugOf } from '../common/process';
 
@@ -34,24 +35,50 @@ export const LMA_STAGES = {
   cancelled: 'cancelled',
 } as const;
 
-/** Every kind of task the LMA opens; each has its form in the definition. */
-export const LMA_TASK_KINDS = [
-  'appoint_adviser',
-  'submit_outline_plan',
-  'reply_to_outline_plan',
-  'budget_availability',
-  'report_test_of_support',
-  'submit_detailed_plan',
-  'approve_detailed_plan',
-  'confirm_insurance_and_safety',
-  'record_consultation_result',
-  'register_formal_body',
-  'draft_agreement',
-  'sign_agreement',
-  'submit_monitoring_report',
-  'annual_review',
-] as const;
-export type LmaTaskKind = (typeof LMA_TASK_KINDS)[number];
+/** What each task kind asks for in its form (see FormDeclaration): the definition's schemas are checked against it. */
+export interface LmaForms {
+  appoint_adviser: { adviserUserId: string; adviserName: string };
+  submit_outline_plan: { summary: string };
+  /** `accept` states the indicative payments (and the services not provided today). */
+  reply_to_outline_plan: { comments?: string; indicativePayments?: Partial<Record<LmaService, number>>; notProvidedToday?: LmaService[] };
+  budget_availability: object;
+  report_test_of_support: { meetingsHeld: number; householdsContacted: number; skillsAssessment: string };
+  submit_detailed_plan: { services: ServiceTerms[]; training: string };
+  approve_detailed_plan: object;
+  confirm_insurance_and_safety: { insuredBy: 'council' | 'group'; cover: string[]; healthAndSafety: string };
+  record_consultation_result: { for: number; against: number; noReply?: number };
+  register_formal_body: { legalForm: 'residents_association' | 'community_interest_company'; reference: string };
+  /** Only what differs from what the draft starts from; a first draft states both responsibilities. */
+  draft_agreement: {
+    services?: ServiceTerms[];
+    removeServices?: LmaService[];
+    groupResponsibilities?: string;
+    councilResponsibilities?: string;
+  };
+  sign_agreement: object;
+  submit_monitoring_report: { summary: string };
+  annual_review: { performance: string; satisfaction: string };
+}
+
+/** Every kind of task the LMA opens, and the fields its form must fill in. */
+export const LMA_FORMS: FormDeclaration<LmaForms> = {
+  appoint_adviser: { adviserUserId: true, adviserName: true },
+  submit_outline_plan: { summary: true },
+  reply_to_outline_plan: {},
+  budget_availability: {},
+  report_test_of_support: { meetingsHeld: true, householdsContacted: true, skillsAssessment: true },
+  submit_detailed_plan: { services: true, training: true },
+  approve_detailed_plan: {},
+  confirm_insurance_and_safety: { insuredBy: true, cover: true, healthAndSafety: true },
+  record_consultation_result: { for: true, against: true },
+  register_formal_body: { legalForm: true, reference: true },
+  draft_agreement: {},
+  sign_agreement: {},
+  submit_monitoring_report: { summary: true },
+  annual_review: { performance: true, satisfaction: true },
+};
+export const LMA_TASK_KINDS = taskKindsOf(LMA_FORMS);
+export type LmaTaskKind = keyof LmaForms;
 
 /** One service the group offers to run, over all or part of the estate (e.g. some blocks only). */
 export interface ServiceScope {

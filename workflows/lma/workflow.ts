@@ -5,6 +5,7 @@ import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS } from '../common/tasks';
 import {
+  LMA_FORMS,
   LMA_KIND,
   LMA_STAGES,
   LMA_WITHDRAWN_BY,
@@ -13,7 +14,7 @@ import {
   requestVariationUpdate,
   type LmaDetails,
   type LmaStartInput,
-  type LmaTaskKind,
+  type LmaForms,
 } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
 import { appointAdviser } from './steps/adviser';
@@ -29,8 +30,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
   const withEngine = patched('engine-core');
   const policy = input.policy ?? { ...DEFAULT_COMMON_POLICY, lma: LMA_POLICY_DEFAULTS };
   const carry = input.carry;
-  const frame = processFrame<LmaDetails, LmaTaskKind>({
+  const frame = processFrame<LmaDetails, LmaForms>({
     kind: LMA_KIND,
+    forms: LMA_FORMS,
     council: input.council,
     groupKey: lmaGroupKey(input.group.name),
     title: `Local Management Agreement: ${input.group.name}, ${input.estate}`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { count, councilSlug, longText, oneLine, oneLineName, pastDate, tallyThatCanBeTrue } from '../../lib/field-schemas';
-import { ownPolicy, type ProcessDefinition } from '../../lib/process-definition';
+import { ownPolicy, type ProcessDefinition, type TaskFormsOf } from '../../lib/process-definition';
 import {
   OPTIONS_REVIEW_KIND,
   OPTIONS_REVIEW_STAGES,
@@ -13,7 +13,7 @@ import {
   AGREEMENT_END_NOT_TOLD,
   type OptionsReviewDetails,
   type OptionsReviewStartInput,
-  type OptionsReviewTaskKind,
+  type OptionsReviewForms,
 } from './messages';
 import { OPTIONS_REVIEW_POLICY_DEFAULTS, type OptionsReviewPolicy } from './policy';
 import { optionsReviewRulesReport } from './rules';
@@ -48,9 +48,9 @@ const measures = z.object({ complaintsPerMonth: count, repairSatisfactionPercent
 /** Funding for an ALMO runs to millions of pounds: up to £100bn, in pence. */
 const fundingPence = z.number().int().min(0).max(10_000_000_000_000);
 
-// What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
-// cannot load zod); these give the caller the field-by-field errors and the API description.
-const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, unknown> = {
+// What each kind of task asks for in `form`, checked against the form types the workflow reads (its
+// messages' declaration): these give the caller the field-by-field errors and the API description.
+const taskForms = {
   record_original_test_of_opinion: z.object({ evidence: oneLine }).strict(),
   notify_department: z.object({ notifiedOn: pastDate, reference: oneLine }).strict(),
   record_department_acknowledgement: z.object({ reference: oneLine }).strict(),
@@ -120,7 +120,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<OptionsReviewTaskKind, 
   complete_handover: summary,
   record_baseline_measures: measures,
   record_closing_measures: measures,
-};
+} satisfies TaskFormsOf<OptionsReviewForms>;
 
 const workingDays = z.number().int().min(1).max(365);
 const policySection = z

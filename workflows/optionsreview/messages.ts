@@ -2,6 +2,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { CommonPolicy } from '../common/policy';
 import { groupKeyOf, slugOf } from '../common/process';
 import type { Actor } from '../common/roles';
+import { taskKindsOf, type FormDeclaration } from '../common/tasks';
 import type { TimelineTally } from '../common/engine-types';
 import type { OptionsReviewPolicy } from './policy';
 
@@ -43,25 +44,55 @@ export const OPTIONS_REVIEW_STAGES = {
   cancelled: 'cancelled',
 } as const;
 
-export const OPTIONS_REVIEW_TASK_KINDS = [
-  'record_original_test_of_opinion',
-  'notify_department',
-  'record_department_acknowledgement',
-  'publish_terms_of_reference',
-  'engage_tenants_and_almo',
-  'assess_options',
-  'shortlist_options',
-  'ratify_continued_funding',
-  'approve_consultation_material',
-  'appoint_consultation_overseer',
-  'open_consultation',
-  'record_consultation_result',
-  'record_council_decision',
-  'complete_handover',
-  'record_baseline_measures',
-  'record_closing_measures',
-] as const;
-export type OptionsReviewTaskKind = (typeof OPTIONS_REVIEW_TASK_KINDS)[number];
+type Tenants = { tenantsInvited: string; adviserOffered: string; almoInvited: string };
+type Terms = { aims: string; timescales: string; process: string; shortlistingCriteria: string; decisionCriteria: string };
+type Risks = { lossOfKeyStaff: string; selfFinancing: string; capitalProgramme: string; decentHomes: string };
+export type ShortlistedOption = { option: ReviewOption; name: string; pros: string; cons: string; impactOnResidents: string };
+export type FundingStream = { source: string; amountPence: number };
+
+/** What each task kind asks for in its form (see FormDeclaration): the definition's schemas are checked against it. */
+export interface OptionsReviewForms {
+  record_original_test_of_opinion: { evidence: string };
+  notify_department: { notifiedOn: string; reference: string };
+  record_department_acknowledgement: { reference: string };
+  publish_terms_of_reference: Terms;
+  engage_tenants_and_almo: Tenants;
+  /** An external validation, or the reason for none [21]. */
+  assess_options: { costBenefit: string; risks: Risks; externalValidation?: string; noValidationReason?: string };
+  shortlist_options: { options: ShortlistedOption[]; recommended: ReviewOption; reasons: string };
+  ratify_continued_funding: { minuteReference: string; fundingStreams: FundingStream[] };
+  approve_consultation_material: { reference: string; accurateAndImpartial: true };
+  appoint_consultation_overseer: { organisation: string };
+  /** `other` describes the method. */
+  open_consultation: { description?: string };
+  record_consultation_result: { eligible: number; responses: number; forRecommended: number; against: number };
+  /** `in_house` sets the transfer date. */
+  record_council_decision: { minuteReference: string; meetingDate: string; transferDate?: string };
+  complete_handover: { summary: string };
+  record_baseline_measures: ServiceMeasures;
+  record_closing_measures: ServiceMeasures;
+}
+
+export const OPTIONS_REVIEW_FORMS: FormDeclaration<OptionsReviewForms> = {
+  record_original_test_of_opinion: { evidence: true },
+  notify_department: { notifiedOn: true, reference: true },
+  record_department_acknowledgement: { reference: true },
+  publish_terms_of_reference: { aims: true, timescales: true, process: true, shortlistingCriteria: true, decisionCriteria: true },
+  engage_tenants_and_almo: { tenantsInvited: true, adviserOffered: true, almoInvited: true },
+  assess_options: { costBenefit: true, risks: true },
+  shortlist_options: { options: true, recommended: true, reasons: true },
+  ratify_continued_funding: { fundingStreams: true, minuteReference: true },
+  approve_consultation_material: { reference: true, accurateAndImpartial: true },
+  appoint_consultation_overseer: { organisation: true },
+  open_consultation: {},
+  record_consultation_result: { eligible: true, responses: true, forRecommended: true, against: true },
+  record_council_decision: { minuteReference: true, meetingDate: true },
+  complete_handover: { summary: true },
+  record_baseline_measures: { complaintsPerMonth: true, repairSatisfactionPercent: true },
+  record_closing_measures: { complaintsPerMonth: true, repairSatisfactionPercent: true },
+};
+export const OPTIONS_REVIEW_TASK_KINDS = taskKindsOf(OPTIONS_REVIEW_FORMS);
+export type OptionsReviewTaskKind = keyof OptionsReviewForms;
 
 /** Before/after measures of the service (Westminster: complaints down 35%, repair satisfaction 73% → 85%). */
 export interface ServiceMeasures {

@@ -3,6 +3,7 @@ import { processFrame } from '../common/frame';
 import { person } from '../common/roles';
 import { TASK_REFUSALS } from '../common/tasks';
 import {
+  OPTIONS_REVIEW_FORMS,
   OPTIONS_REVIEW_KIND,
   OPTIONS_REVIEW_STAGES,
   optionsReviewBusinessKey,
@@ -11,7 +12,7 @@ import {
   recordResidentContactUpdate,
   type OptionsReviewDetails,
   type OptionsReviewStartInput,
-  type OptionsReviewTaskKind,
+  type OptionsReviewForms,
 } from './messages';
 import { consultTenants } from './steps/consultation';
 import { reviewOf } from './steps/context';
@@ -30,8 +31,9 @@ import { prepareTheConsultation } from './steps/review';
 export async function optionsReview(input: OptionsReviewStartInput): Promise<void> {
   const { policy } = input;
   const council = input.councilName ?? input.council;
-  const frame = processFrame<OptionsReviewDetails, OptionsReviewTaskKind>({
+  const frame = processFrame<OptionsReviewDetails, OptionsReviewForms>({
     kind: OPTIONS_REVIEW_KIND,
+    forms: OPTIONS_REVIEW_FORMS,
     council: input.council,
     groupKey: projectGroupKey(input.almo),
     title: `Options review: ${input.almo} (${council})`,

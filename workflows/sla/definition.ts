@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { councilSlug, oneLine, oneLineName, pence, reasonsText, userId } from '../../lib/field-schemas';
-import { ownPolicy, type NamedPerson, type ProcessDefinition } from '../../lib/process-definition';
+import { ownPolicy, type NamedPerson, type ProcessDefinition, type TaskFormsOf } from '../../lib/process-definition';
 import {
   CENTRAL_SERVICES,
   DEADLOCK_FORUMS,
@@ -15,7 +15,7 @@ import {
   slaServiceOf,
   type SlaDetails,
   type SlaStartInput,
-  type SlaTaskKind,
+  type SlaForms,
 } from './messages';
 import { SLA_POLICY_DEFAULTS, type SlaPolicy } from './policy';
 import { slaRulesReport } from './rules';
@@ -96,9 +96,9 @@ const signatory = z
   .object({ signatory: oneLineName, post: oneLineName.meta({ description: 'e.g. "Chair of the board", "Director of Resources"' }) })
   .strict();
 
-// What each kind of task asks for in `form`. The workflow checks the same things in plain code (it
-// cannot load zod); these give the caller the field-by-field errors and the API description.
-const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> = {
+// What each kind of task asks for in `form`, checked against the form types the workflow reads (its
+// messages' declaration): these give the caller the field-by-field errors and the API description.
+const taskForms = {
   benchmark_service: {
     byOutcome: {
       benchmark: z
@@ -140,7 +140,7 @@ const taskForms: ProcessDefinition['taskForms'] & Record<SlaTaskKind, unknown> =
     },
     otherwise: signatory,
   },
-};
+} satisfies TaskFormsOf<SlaForms>;
 
 const months = z.number().int().min(1).max(120);
 const workingDays = z.number().int().min(1).max(365);

@@ -3,6 +3,7 @@ import type { ProcessRef } from '../common/engine-types';
 import type { CommonPolicy } from '../common/policy';
 import { slugOf } from '../common/process';
 import type { Actor, Role } from '../common/roles';
+import { taskKindsOf, type FormDeclaration } from '../common/tasks';
 import type { SlaPolicy } from './policy';
 
 // What the SLA workflows and the API side of their definition both need: safe to load inside workflows.
@@ -49,14 +50,33 @@ export const SLA_STAGES = {
   cancelled: 'cancelled',
 } as const;
 
-export const SLA_TASK_KINDS = [
-  'benchmark_service',
-  'propose_sla_terms',
-  'respond_to_sla_proposal',
-  'decide_sla_deadlock',
-  'sign_off_slas',
-] as const;
-export type SlaTaskKind = (typeof SLA_TASK_KINDS)[number];
+/** What each task kind asks for in its form (see FormDeclaration): the definition's schemas are checked against it. */
+export interface SlaForms {
+  /** `benchmark` states the quartile, comparator and quality measures; `market_test` the quotes. */
+  benchmark_service: {
+    quartile?: number;
+    comparatorUnitCostPence?: number;
+    qualityMeasures?: QualityMeasure[];
+    quotes?: MarketQuote[];
+  };
+  /** `propose` states the terms; `retract` may say who the ALMO will buy from. */
+  propose_sla_terms: { terms?: SlaTerms; buyingFrom?: string };
+  /** `counter` states the terms. */
+  respond_to_sla_proposal: { terms?: SlaTerms };
+  decide_sla_deadlock: { forumMembers: string; minuteReference?: string; terms?: SlaTerms; buyingFrom?: string };
+  /** `request_changes` names the service to negotiate again. */
+  sign_off_slas: { signatory: string; post: string; service?: string };
+}
+
+export const SLA_FORMS: FormDeclaration<SlaForms> = {
+  benchmark_service: {},
+  propose_sla_terms: {},
+  respond_to_sla_proposal: {},
+  decide_sla_deadlock: { forumMembers: true },
+  sign_off_slas: { signatory: true, post: true },
+};
+export const SLA_TASK_KINDS = taskKindsOf(SLA_FORMS);
+export type SlaTaskKind = keyof SlaForms;
 
 /** A key performance indicator of a service and its target, e.g. "advice given within 5 working days", "95%". */
 export interface Kpi {
@@ -281,13 +301,16 @@ export interface ServiceNegotiationInput {
 export const serviceKeyOf = (service: CentralService, name?: string): string =>
   service === 'other' ? `other-${slugOf(name ?? '')}` : service;
 
-/** A service as a start body or a form lists it, with its key in the set and its name. */
-export const slaServiceOf = (s: {
+/** A central service as a start body or a form lists it: `other` services are named. */
+export interface ListedService {
   service: CentralService;
   name?: string | undefined;
   serviceLead: SlaService['serviceLead'];
   terms: SlaTerms;
-}): SlaService => ({
+}
+
+/** A listed service as the set holds it, with its key in the set and its name. */
+export const slaServiceOf = (s: ListedService): SlaService => ({
   key: serviceKeyOf(s.service, s.name),
   service: s.service,
   name: s.name ?? CENTRAL_SERVICE_NAMES[s.service],

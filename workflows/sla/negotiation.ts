@@ -1,8 +1,9 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
 import { processFrame } from '../common/frame';
 import { monthsLater } from '../common/policy';
-import { type DecisionRecord, formField } from '../common/tasks';
+import { type DecisionRecord } from '../common/tasks';
 import {
+  SLA_FORMS,
   DEADLOCK_FORUM_NAMES,
   DEADLOCK_RECORDED_BY,
   type DeadlockDecision,
@@ -12,7 +13,7 @@ import {
   type ServiceOutcome,
   SLA_KIND,
   SLA_STAGES,
-  type SlaTaskKind,
+  type SlaForms,
   type SlaTerms,
 } from './messages';
 import { termsProblem } from './rules';
@@ -27,8 +28,9 @@ import { outcomeInWords } from './words';
 export async function slaServiceNegotiation(input: ServiceNegotiationInput): Promise<ServiceOutcome> {
   const { service, policy, cycle } = input;
   const sla = policy.sla;
-  const frame = processFrame<{ serviceKey: string }, SlaTaskKind>({
+  const frame = processFrame<{ serviceKey: string }, SlaForms>({
     kind: SLA_KIND,
+    forms: SLA_FORMS,
     council: input.parent.council,
     groupKey: input.parent.groupKey,
     title: input.parent.title,
@@ -157,7 +159,6 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
           role: DEADLOCK_RECORDED_BY[forum],
           outcomes: ['renew_as_is', 'revise', 'retract'],
           reasonsRequiredFor: ['renew_as_is', 'revise', 'retract'],
-          requiredFormFields: ['forumMembers'],
           data: { ...context, deadlock: declared, ...(counter ? { lastCounterProposal: counter } : {}) },
           dueInWorkingDays: sla.deadlockDecisionWorkingDays,
           tell: [service.serviceLead.userId],
@@ -169,7 +170,7 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
         declaredBy: declared.declaredBy,
         declaredReasons: declared.reasons,
         forum,
-        forumMembers: formField(decision, 'forumMembers'),
+        forumMembers: decision.form.forumMembers,
         ...(typeof decision.form.minuteReference === 'string' ? { minuteReference: decision.form.minuteReference } : {}),
         reasons: decision.reasons ?? '',
         recordedBy: decision.actor,

@@ -6,6 +6,7 @@ import { monthsLater } from '../common/policy';
 import { person } from '../common/roles';
 import { TASK_REFUSALS } from '../common/tasks';
 import {
+  SLA_FORMS,
   SLA_KIND,
   SLA_STAGES,
   negotiationProgressSignal,
@@ -18,7 +19,7 @@ import {
   type SlaService,
   type SlaStartInput,
   type SignedOffSlas,
-  type SlaTaskKind,
+  type SlaForms,
 } from './messages';
 import { benchmark, negotiationBrief } from './steps/benchmarking';
 import { slaCycleOf, slaSetOf } from './steps/context';
@@ -37,8 +38,9 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
   const sla = policy.sla;
   const { cycle, expiry } = slaCycleOf(input);
   const parent = input.parent;
-  const frame = processFrame<SlaDetails, SlaTaskKind>({
+  const frame = processFrame<SlaDetails, SlaForms>({
     kind: SLA_KIND,
+    forms: SLA_FORMS,
     council: input.council,
     groupKey: parent?.groupKey ?? '',
     title: parent?.title ?? `Service Level Agreements: ${input.almo} and ${input.councilName ?? input.council}`,

@@ -1,5 +1,4 @@
 import { dateInWords } from '../../common/format';
-import { formField } from '../../common/tasks';
 import {
   ALMO_STAGES,
   type AlmoDetails,
@@ -29,7 +28,6 @@ export async function appraisal(ctx: Establishment): Promise<boolean> {
       role: 'cabinet',
       outcomes: [...STOCK_OPTIONS],
       reasonsRequiredFor: [...STOCK_OPTIONS],
-      requiredFormFields: ['minuteReference'],
       data: { options: STOCK_OPTION_NAMES, stock: input.stock },
       dueInWorkingDays: step,
     },
@@ -37,7 +35,7 @@ export async function appraisal(ctx: Establishment): Promise<boolean> {
       details.appraisal = {
         option: d.outcome as StockOption,
         reasons: d.reasons ?? '',
-        minuteReference: formField(d, 'minuteReference'),
+        minuteReference: d.form.minuteReference,
         decidedBy: d.actor,
         decidedAt: d.decidedAt,
       };
@@ -89,11 +87,10 @@ export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
         title: 'Appoint an Independent Tenants Adviser',
         role: 'programme_manager',
         outcomes: ['appoint'],
-        requiredFormFields: ['adviser', 'organisation'],
         dueInWorkingDays: step,
       },
       async (d) => {
-        test.adviser = { name: formField(d, 'adviser'), organisation: formField(d, 'organisation') };
+        test.adviser = { name: d.form.adviser, organisation: d.form.organisation };
       },
     ),
     tasks.decide(
@@ -129,7 +126,6 @@ export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
       // §2.2: a ballot is overseen, and its result certified, by an independent scrutineer.
       role: ballot ? 'scrutineer' : 'programme_manager',
       outcomes: ['record'],
-      requiredFormFields: ['eligible', 'votesCast', 'for', 'against'],
       data: { method: test.method, rule: p.supportRule, minimumTurnoutPercent: p.minimumTurnoutPercent },
       dueInWorkingDays: step,
     },

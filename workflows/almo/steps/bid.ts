@@ -12,7 +12,6 @@ export async function bid(ctx: Establishment): Promise<void> {
       title: 'Record the Decent Homes bid and its provisional allocation',
       role: 'finance',
       outcomes: ['record'],
-      requiredFormFields: ['round', 'dwellings', 'borrowingApprovalPence', 'hraAllowancePence'],
       data: { buildingCostsModelFromRound: p.buildingCostsModelFromRound },
       dueInWorkingDays: step,
     },

@@ -2,12 +2,12 @@ import { calendarDateInWords } from '../../common/format';
 import { stepContextOf, type StepContext } from '../../common/frame';
 import type { DecisionRecord } from '../../common/tasks';
 import type { SignedOffSlas } from '../../sla/messages';
-import type { AlmoDetails, AlmoStartInput, AlmoTaskKind, Workstream } from '../messages';
+import type { AlmoDetails, AlmoStartInput, AlmoForms, Workstream } from '../messages';
 
 // What every step of an ALMO's establishment reads: its input, its frame, what is worked out once from
 // them, and the two things the workflow does for its steps. Safe in workflows.
 
-export interface Establishment extends StepContext<AlmoDetails, AlmoTaskKind> {
+export interface Establishment extends StepContext<AlmoDetails, AlmoForms> {
   input: AlmoStartInput;
   processId: string;
   policy: AlmoStartInput['policy'];

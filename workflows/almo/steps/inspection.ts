@@ -1,8 +1,7 @@
 import { workflowNow } from '../../common/clock';
 import { calendarDateOf, dateInWords, inPounds } from '../../common/format';
 import { dateMonthsLater } from '../../common/policy';
-import { formField } from '../../common/tasks';
-import { ALMO_STAGES, type Inspection, type OtherEvent } from '../messages';
+import { ALMO_STAGES, type Inspection } from '../messages';
 import { clashesWith } from '../rules';
 import { type Establishment, onDate } from './context';
 
@@ -23,13 +22,12 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
         title: `${round === 1 ? 'Record the inspection date' : 'Record the re-inspection date'} and the other audits and inspections of ${input.almo}`,
         role: 'liaison',
         outcomes: ['schedule'],
-        requiredFormFields: ['inspectionDate'],
         data: { expected, fatigueWindowDays: p.inspectionFatigueDays },
         dueInWorkingDays: step,
       },
       async (d) => {
-        const date = formField(d, 'inspectionDate');
-        const otherEvents = (d.form.otherEvents as OtherEvent[] | undefined) ?? [];
+        const date = d.form.inspectionDate;
+        const otherEvents = d.form.otherEvents ?? [];
         inspection = {
           round,
           date,
@@ -77,14 +75,13 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
         title: `Record the Housing Inspectorate's result of the inspection on ${onDate(current.date)}`,
         role: 'liaison',
         outcomes: ['record'],
-        requiredFormFields: ['stars', 'prospects', 'reportReference'],
         data: { inspectionDate: current.date, passingStars: p.passingStars },
       },
       async (d) => {
         current.result = {
           stars: Number(d.form.stars),
-          prospects: formField(d, 'prospects'),
-          reportReference: formField(d, 'reportReference'),
+          prospects: d.form.prospects,
+          reportReference: d.form.reportReference,
           recordedBy: d.actor,
           recordedAt: d.decidedAt,
         };
@@ -175,7 +172,6 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
         role: 'cabinet',
         outcomes: ['improvement_plan', 'withdraw_from_programme'],
         reasonsRequiredFor: ['withdraw_from_programme'],
-        requiredFormFields: ['minuteReference'],
         data: { stars, reinspectionExpected: dateMonthsLater(current.date, p.reinspectionMonths) },
         dueInWorkingDays: step,
       },
@@ -190,7 +186,11 @@ export async function inspections(ctx: Establishment, goLiveDate: string): Promi
       await moveTo(ALMO_STAGES.operating, `The council withdrew from the Decent Homes programme: ${next.reasons ?? ''}`, next.actor);
       return;
     }
-    details.improvementPlans.push({ afterRound: round, plan: formField(next, 'plan'), decidedBy: next.actor });
+    details.improvementPlans.push({
+      afterRound: round,
+      plan: next.form.plan ?? '' /* the guard requires it for a plan */,
+      decidedBy: next.actor,
+    });
     const reinspection = dateMonthsLater(current.date, p.reinspectionMonths);
     expected = { from: reinspection, to: reinspection };
     await moveTo(

@@ -1,9 +1,9 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { inPounds } from '../../common/format';
-import { type DecisionRecord, formField } from '../../common/tasks';
+import { type DecisionRecord } from '../../common/tasks';
 import { type SlaService, slaServiceOf } from '../../sla/messages';
 import { slaRenegotiation } from '../../sla/workflow';
-import { ALMO_STAGES, type BoardPlace, READINESS_ITEMS } from '../messages';
+import { ALMO_STAGES, READINESS_ITEMS } from '../messages';
 import { launchRefusal, shadowBoardProblem } from '../rules';
 import type { Establishment } from './context';
 
@@ -20,11 +20,10 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
             title: `Agree the HRA arrangements (${role === 'finance' ? 'council finance' : 'ALMO board'})`,
             role,
             outcomes: ['agree'],
-            requiredFormFields: ['summary'],
             dueInWorkingDays: step,
           },
           async (d) => {
-            details.hra = { ...details.hra, [role === 'finance' ? 'finance' : 'almoBoard']: formField(d, 'summary') };
+            details.hra = { ...details.hra, [role === 'finance' ? 'finance' : 'almoBoard']: d.form.summary };
           },
         ),
       ),
@@ -39,7 +38,6 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: 'List the central services the ALMO will buy under SLAs',
         role: 'programme_manager',
         outcomes: ['submit'],
-        requiredFormFields: ['services'],
         dueInWorkingDays: step,
       },
       undefined,
@@ -48,7 +46,7 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
           ? undefined
           : 'ALMO-R6: the SLA workstream lists at least one central service (PROCESSES.md §2.4b)',
     );
-    const services: SlaService[] = (listed.form.services as Parameters<typeof slaServiceOf>[0][]).map(slaServiceOf);
+    const services: SlaService[] = listed.form.services.map(slaServiceOf);
     // §2.4b: the SLA process negotiates the first agreements, as a child of this one.
     const sla = await frame.startChild(slaRenegotiation, `${processId}:sla`, {
       council: input.council,
@@ -79,14 +77,13 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: 'Draft and approve the Management Agreement',
         role: 'legal_services',
         outcomes: ['approve'],
-        requiredFormFields: ['reference'],
         data: { defaultTermYears: p.managementAgreementTermYears },
         dueInWorkingDays: step,
       },
       async (d) => {
         details.managementAgreement = {
-          reference: formField(d, 'reference'),
-          termYears: typeof d.form.termYears === 'number' ? d.form.termYears : p.managementAgreementTermYears,
+          reference: d.form.reference,
+          termYears: d.form.termYears ?? p.managementAgreementTermYears,
           approvedBy: d.actor,
         };
       },
@@ -101,12 +98,11 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: 'Constitute the shadow board',
         role: 'programme_manager',
         outcomes: ['constitute'],
-        requiredFormFields: ['members'],
         data: { leaseholders: input.stock.leaseholders },
         dueInWorkingDays: step,
       },
       async (d) => {
-        details.shadowBoard = { members: d.form.members as { name: string; place: BoardPlace }[] };
+        details.shadowBoard = { members: d.form.members };
       },
       (attempt) => shadowBoardProblem(attempt.form?.members as { place?: unknown }[] | undefined, input.stock.leaseholders),
     );
@@ -117,11 +113,10 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: 'Record the shadow board’s training',
         role: 'almo_board',
         outcomes: ['done'],
-        requiredFormFields: ['summary'],
         dueInWorkingDays: step,
       },
       async (d) => {
-        if (details.shadowBoard) details.shadowBoard.training = formField(d, 'summary');
+        if (details.shadowBoard) details.shadowBoard.training = d.form.summary;
       },
     );
     await workstreamDone('shadowBoard', `${details.shadowBoard?.members.length} members, trained`, trained.actor);
@@ -136,11 +131,10 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
             title: `Confirm operational readiness: ${name}`,
             role: 'housing_manager',
             outcomes: ['ready'],
-            requiredFormFields: ['summary'],
             dueInWorkingDays: step,
           },
           async (d) => {
-            details.readiness = { ...details.readiness, [item]: formField(d, 'summary') };
+            details.readiness = { ...details.readiness, [item]: d.form.summary };
           },
         ),
       ),
@@ -157,7 +151,6 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: n === 1 ? 'Apply for Section 27 consent' : `Apply again for Section 27 consent (application ${n})`,
         role: 'programme_manager',
         outcomes: ['submit'],
-        requiredFormFields: ['summary'],
         dueInWorkingDays: step,
       });
       const pack = await frame.document(
@@ -167,7 +160,7 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         `Section 27 application (Housing Act 1985): ${input.almo}${n > 1 ? `, application ${n}` : ''}`,
         [
           parties,
-          { heading: 'The application', lines: [formField(submitted, 'summary')] },
+          { heading: 'The application', lines: [submitted.form.summary] },
           {
             heading: 'Stock options appraisal',
             lines: [`The cabinet chose an ALMO (minute ${details.appraisal?.minuteReference}): ${details.appraisal?.reasons}`],
@@ -224,7 +217,6 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         role: 'cabinet',
         outcomes: ['end_programme', 'apply_again'],
         reasonsRequiredFor: ['end_programme', 'apply_again'],
-        requiredFormFields: ['minuteReference'],
         data: { refusal: decision.reasons },
         dueInWorkingDays: step,
       });
@@ -243,11 +235,10 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         title: `Launch ${input.almo}`,
         role: 'programme_manager',
         outcomes: ['launch'],
-        requiredFormFields: ['goLiveDate'],
         data: { rule: 'ALMO-R4: launch needs every set-up workstream done and Section 27 consent (PROCESSES.md §2.4-2.6)' },
       },
       async (d) => {
-        details.launch = { goLiveDate: formField(d, 'goLiveDate'), launchedBy: d.actor, launchedAt: d.decidedAt };
+        details.launch = { goLiveDate: d.form.goLiveDate, launchedBy: d.actor, launchedAt: d.decidedAt };
       },
       (attempt) => launchRefusal(details, attempt.form?.goLiveDate),
     );

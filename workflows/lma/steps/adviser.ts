@@ -1,4 +1,3 @@
-import { formField } from '../../common/tasks';
 import { LMA_STAGES } from '../messages';
 import type { Agreement } from './context';
 
@@ -13,14 +12,13 @@ export async function appointAdviser(ctx: Agreement): Promise<void> {
       title: "Appoint an adviser to the residents' group",
       role: 'housing_manager',
       outcomes: ['appoint'],
-      requiredFormFields: ['adviserUserId', 'adviserName'],
       data: { estate: input.estate, group: input.group, services: input.services },
       ...(withEngine ? { dueInWorkingDays: policy.lma.adviserAppointmentWorkingDays } : {}),
     },
     async (decision) => {
       details.adviser = {
-        userId: formField(decision, 'adviserUserId'),
-        name: formField(decision, 'adviserName'),
+        userId: decision.form.adviserUserId,
+        name: decision.form.adviserName,
         appointedBy: decision.actor,
         appointedAt: decision.decidedAt,
       };

@@ -2,8 +2,7 @@ import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { dateInWords, inPounds } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import type { Actor } from '../../common/roles';
-import type { DecisionRecord } from '../../common/tasks';
-import type { AgreementTerms, ServiceTerms } from '../messages';
+import type { AgreementTerms, LmaForms, ServiceTerms } from '../messages';
 import { draftedServices, signingRefusal } from '../rules';
 import { type Agreement, later, SIGNING_AS, type Variation } from './context';
 
@@ -26,11 +25,13 @@ export async function draftAndSign(
   // A redraft starts from the draft the signatories asked to change.
   let previous: (Partial<AgreementTerms> & { services: ServiceTerms[] }) | undefined;
   for (let round = 1; ; round += 1) {
-    let terms: AgreementTerms | undefined;
     const base = previous ?? startFrom();
-    const text = (decision: DecisionRecord, field: 'groupResponsibilities' | 'councilResponsibilities') =>
-      typeof decision.form[field] === 'string' ? (decision.form[field] as string) : (base[field] as string);
-    await tasks.decide(
+    const drafted = (form: Partial<LmaForms['draft_agreement']>): AgreementTerms => ({
+      services: draftedServices(base.services, form.services, form.removeServices),
+      groupResponsibilities: form.groupResponsibilities ?? (base.groupResponsibilities as string),
+      councilResponsibilities: form.councilResponsibilities ?? (base.councilResponsibilities as string),
+    });
+    const terms = await tasks.decide(
       {
         taskId: `draft-agreement-${round0}${round}`,
         kind: 'draft_agreement',
@@ -43,24 +44,13 @@ export async function draftAndSign(
         dueInWorkingDays: councilStep,
       },
       async (decision) => {
-        terms = {
-          services: draftedServices(
-            base.services,
-            decision.form.services as ServiceTerms[] | undefined,
-            decision.form.removeServices as string[] | undefined,
-          ),
-          groupResponsibilities: text(decision, 'groupResponsibilities'),
-          councilResponsibilities: text(decision, 'councilResponsibilities'),
-        };
-        details.agreement = { ...terms, signedBy: [] };
-        previous = terms;
+        const draft = drafted(decision.form);
+        details.agreement = { ...draft, signedBy: [] };
+        previous = draft;
+        return draft;
       },
       (attempt) =>
-        draftedServices(
-          base.services,
-          attempt.form?.services as ServiceTerms[] | undefined,
-          attempt.form?.removeServices as string[] | undefined,
-        ).length === 0
+        drafted(attempt.form ?? {}).services.length === 0
           ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
           : undefined,
     );
@@ -68,7 +58,7 @@ export async function draftAndSign(
       { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
       { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
     ];
-    let redraft: DecisionRecord | undefined;
+    let redraft = false;
     const signing = new CancellationScope();
     try {
       await signing.run(() =>
@@ -86,7 +76,7 @@ export async function draftAndSign(
               },
               async (decision) => {
                 if (decision.outcome === 'request_changes') {
-                  redraft = decision;
+                  redraft = true;
                   signing.cancel();
                 } else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
               },
@@ -98,7 +88,7 @@ export async function draftAndSign(
     } catch (err) {
       if (!(isCancellation(err) && redraft)) throw err;
     }
-    if (!redraft) return { terms: terms as AgreementTerms, signedBy: details.agreement?.signedBy ?? [] };
+    if (!redraft) return { terms, signedBy: details.agreement?.signedBy ?? [] };
   }
 }
 

@@ -1,13 +1,13 @@
 import { stepContextOf, type StepContext } from '../../common/frame';
 import type { Actor } from '../../common/roles';
-import type { LmaDetails, LmaStartInput, LmaTaskKind, VariationRequestInput } from '../messages';
+import type { LmaDetails, LmaStartInput, LmaForms, VariationRequestInput } from '../messages';
 import type { LmaPolicy } from '../policy';
 import type { CommonPolicy } from '../../common/policy';
 
 // What every step of a Local Management Agreement reads: its input, its frame, what is worked out once
 // from them, and the variation requests its handler queues for the term. Safe in workflows.
 
-export interface Agreement extends StepContext<LmaDetails, LmaTaskKind> {
+export interface Agreement extends StepContext<LmaDetails, LmaForms> {
   input: LmaStartInput;
   processId: string;
   startedAt: string;

@@ -3,8 +3,8 @@ import { sleepUntil, workflowNow } from '../../common/clock';
 import { dateInWords } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import type { Actor } from '../../common/roles';
-import { type DecisionRecord, formField } from '../../common/tasks';
-import { type AgreementTerms, type LegalForm, LMA_STAGES, type ServiceTerms } from '../messages';
+import { type DecisionRecord } from '../../common/tasks';
+import { type AgreementTerms, LMA_STAGES, type ServiceTerms } from '../messages';
 import { consultationSupports, outsideScope, withoutQuotes } from '../rules';
 import { draftAndSign } from './agreement';
 import { type Agreement, later } from './context';
@@ -21,7 +21,6 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
       title: 'Submit the outline plan',
       role: 'resident_rep',
       outcomes: ['submit'],
-      requiredFormFields: ['summary'],
       data: { services: details.services },
       dueInWorkingDays: groupStep,
     });
@@ -42,8 +41,8 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
           : undefined,
     );
     if (reply.outcome === 'accept') {
-      details.indicativePayments = reply.form.indicativePayments as Record<string, number>;
-      notProvided = (reply.form.notProvidedToday as string[] | undefined) ?? [];
+      details.indicativePayments = reply.form.indicativePayments ?? {};
+      notProvided = reply.form.notProvidedToday ?? [];
       break;
     }
   }
@@ -74,7 +73,6 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
     title: 'Report the test of local support',
     role: 'resident_rep',
     outcomes: ['submit'],
-    requiredFormFields: ['meetingsHeld', 'householdsContacted', 'skillsAssessment'],
     dueInWorkingDays: groupStep,
   });
   // §1.5 detailed plan and specification, within the agreed scope.
@@ -88,7 +86,6 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         title: 'Submit the detailed plan and specification',
         role: 'resident_rep',
         outcomes: ['submit'],
-        requiredFormFields: ['services'],
         data: { agreedScope: details.services },
         dueInWorkingDays: groupStep,
       },
@@ -114,8 +111,8 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
       dueInWorkingDays: councilStep,
     });
     if (review.outcome === 'approve') {
-      plan = submitted.form.services as ServiceTerms[];
-      if (typeof submitted.form.training === 'string') details.training = submitted.form.training;
+      plan = submitted.form.services;
+      details.training = submitted.form.training;
     }
   }
   details.detailedPlan = plan;
@@ -133,11 +130,10 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         title: 'Confirm insurance and health & safety',
         role: 'housing_manager',
         outcomes: ['confirm'],
-        requiredFormFields: ['insuredBy', 'cover', 'healthAndSafety'],
         dueInWorkingDays: councilStep,
       },
       async (decision) => {
-        details.insurance = { insuredBy: formField(decision, 'insuredBy'), cover: decision.form.cover as string[] };
+        details.insurance = { insuredBy: decision.form.insuredBy, cover: decision.form.cover };
         insured = true;
       },
     );
@@ -162,7 +158,6 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         title: 'Record the result of the consultation of affected residents',
         role: 'housing_manager',
         outcomes: ['record'],
-        requiredFormFields: ['for', 'against'],
         dueInWorkingDays: councilStep,
       },
       async (decision) => {
@@ -186,14 +181,13 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         title: 'Constitute a formal body to run the service',
         role: 'resident_rep',
         outcomes: ['registered'],
-        requiredFormFields: ['legalForm', 'reference'],
         dueInWorkingDays: groupStep,
       },
       async (decision) => {
         details.group = {
           ...details.group,
-          legalForm: formField(decision, 'legalForm') as LegalForm,
-          registration: formField(decision, 'reference'),
+          legalForm: decision.form.legalForm,
+          registration: decision.form.reference,
         };
       },
     );

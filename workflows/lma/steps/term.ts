@@ -56,7 +56,6 @@ export async function runTerm(
           title: `Monitoring report ${i + 1} of term ${term}, with receipts`,
           role: 'resident_rep',
           outcomes: ['submit'],
-          requiredFormFields: ['summary'],
           dueInWorkingDays: groupStep,
           // §1.10: a late report escalates past the adviser (a housing manager) to the adviser's manager.
           escalateTo: 'programme_manager',
@@ -108,7 +107,6 @@ export async function runTerm(
       role: 'housing_manager',
       outcomes: ['renew', 'vary', 'terminate'],
       reasonsRequiredFor: ['vary', 'terminate'],
-      requiredFormFields: ['performance', 'satisfaction'],
       data: { agreement: terms, termEnd },
       dueInWorkingDays: councilStep,
     });

@@ -19,7 +19,6 @@ export async function consultTenants(r: Review): Promise<Consultation> {
       title: 'Certify the result of the consultation of tenants',
       role: 'scrutineer',
       outcomes: ['record'],
-      requiredFormFields: ['eligible', 'responses', 'forRecommended', 'against'],
       data: { method: consultation.method, recommended: details.shortlist?.recommended },
       dueInWorkingDays: step,
     },

@@ -1,16 +1,15 @@
 import { almoBusinessKey } from '../../almo/messages';
 import { calendarDateInWords, calendarDateOf } from '../../common/format';
 import { stepContextOf, type ProcessFrame, type StepContext } from '../../common/frame';
-import type { DecisionRecord } from '../../common/tasks';
-import type { OptionsReviewDetails, OptionsReviewStartInput, OptionsReviewTaskKind, ServiceMeasures } from '../messages';
+import type { OptionsReviewDetails, OptionsReviewStartInput, OptionsReviewForms, ServiceMeasures } from '../messages';
 import { OPTIONS_REVIEW_RULES } from '../rules';
 
 // What every step of an options review reads: the review's input, its frame, and what is worked out
 // once from them. Safe in workflows.
 
-export interface Review extends StepContext<OptionsReviewDetails, OptionsReviewTaskKind> {
+export interface Review extends StepContext<OptionsReviewDetails, OptionsReviewForms> {
   input: OptionsReviewStartInput;
-  activities: ProcessFrame<OptionsReviewDetails, OptionsReviewTaskKind>['activities'];
+  activities: ProcessFrame<OptionsReviewDetails, OptionsReviewForms>['activities'];
   policy: OptionsReviewStartInput['policy'];
   /** The review's section of the council's policy. */
   p: OptionsReviewStartInput['policy']['optionsreview'];
@@ -49,10 +48,8 @@ export type Consultation = NonNullable<OptionsReviewDetails['consultation']>;
 export const notBefore = (date: unknown, earliest: string, refusal: string) =>
   typeof date === 'string' && date < earliest ? refusal : undefined;
 export const onDate = calendarDateInWords;
-export const text = (decision: DecisionRecord, field: string) =>
-  typeof decision.form[field] === 'string' ? (decision.form[field] as string) : undefined;
-export const measures = (decision: DecisionRecord): ServiceMeasures => ({
-  complaintsPerMonth: Number(decision.form.complaintsPerMonth),
-  repairSatisfactionPercent: Number(decision.form.repairSatisfactionPercent),
+export const measures = (form: ServiceMeasures): ServiceMeasures => ({
+  complaintsPerMonth: form.complaintsPerMonth,
+  repairSatisfactionPercent: form.repairSatisfactionPercent,
 });
 export const RULES_IN_WORDS = Object.values(OPTIONS_REVIEW_RULES).map((r) => `${r.rule} (${r.source})`);

@@ -1,7 +1,7 @@
 import { calendarDateOf, dateInWords, inPounds } from '../../common/format';
-import { type DecisionRecord, formField } from '../../common/tasks';
+import { type DecisionRecord } from '../../common/tasks';
 import { OPTIONS_REVIEW_STAGES, REVIEW_OPTION_NAMES, REVIEW_OPTIONS, type ReviewOption } from '../messages';
-import { type Consultation, notBefore, onDate, type Review, text } from './context';
+import { type Consultation, notBefore, onDate, type Review } from './context';
 
 /**
  * §3.7: the council's decision, published with reasons as a public notice. Any option but in-house ends
@@ -17,20 +17,19 @@ export async function decideTheFuture(r: Review, consultation: Consultation): Pr
       role: 'cabinet',
       outcomes: [...REVIEW_OPTIONS],
       reasonsRequiredFor: [...REVIEW_OPTIONS],
-      requiredFormFields: ['minuteReference', 'meetingDate'],
       data: { recommended: details.shortlist?.recommended, consultation: consultation.result },
       dueInWorkingDays: step,
     },
     async (d) => {
       details.decision = {
         option: d.outcome as ReviewOption,
-        minuteReference: formField(d, 'minuteReference'),
+        minuteReference: d.form.minuteReference,
         // Optional here: decisions recorded before the meeting date was asked for have none.
-        ...(text(d, 'meetingDate') ? { meetingDate: text(d, 'meetingDate') as string } : {}),
+        ...(d.form.meetingDate ? { meetingDate: d.form.meetingDate } : {}),
         reasons: d.reasons ?? '',
         decidedBy: d.actor,
         decidedAt: d.decidedAt,
-        ...(text(d, 'transferDate') ? { transferDate: text(d, 'transferDate') as string } : {}),
+        ...(d.form.transferDate ? { transferDate: d.form.transferDate } : {}),
       };
     },
     (attempt) => {

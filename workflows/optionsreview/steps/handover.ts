@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { managementAgreementEndedSignal } from '../../almo/messages';
-import { type DecisionRecord, formField } from '../../common/tasks';
+import { type DecisionRecord } from '../../common/tasks';
 import { AGREEMENT_END_NOT_TOLD, HANDOVER_ITEMS, type HandoverItem, OPTIONS_REVIEW_STAGES } from '../messages';
 import { onDate, type Review } from './context';
 
@@ -22,12 +22,11 @@ export async function handOver(r: Review, decision: DecisionRecord): Promise<{ t
           title: `Handover to the council: ${name}`,
           role,
           outcomes: ['done'],
-          requiredFormFields: ['summary'],
           data: { transferDate },
           dueInWorkingDays: step,
         },
         async (d) => {
-          details.handover = { ...details.handover, [item]: formField(d, 'summary') };
+          details.handover = { ...details.handover, [item]: d.form.summary };
           if (item !== 'management_agreement' || details.original?.from !== 'almo_establishment') return;
           details.agreementEnded = { establishmentProcessId: establishmentId, signalled: false };
           try {

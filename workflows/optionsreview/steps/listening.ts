@@ -29,7 +29,7 @@ export async function listenToResidents(r: Review, transferDate: string, listens
       dueInWorkingDays: step,
     },
     async (d) => {
-      (details.listening as typeof listening & { before?: ServiceMeasures }).before = measures(d);
+      (details.listening as typeof listening & { before?: ServiceMeasures }).before = measures(d.form);
     },
   );
   await sleepUntil(listening.closesAt);
@@ -44,7 +44,7 @@ export async function listenToResidents(r: Review, transferDate: string, listens
       dueInWorkingDays: step,
     },
     async (d) => {
-      (details.listening as typeof listening & { after?: ServiceMeasures }).after = measures(d);
+      (details.listening as typeof listening & { after?: ServiceMeasures }).after = measures(d.form);
     },
   );
   const heard = details.listening;

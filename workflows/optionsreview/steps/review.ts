@@ -2,17 +2,9 @@ import { patched } from '@temporalio/workflow';
 import { ALMO_EXPORTS, ALMO_KIND, TEST_OF_OPINION_METHOD_TASK } from '../../almo/messages';
 import { dateInWords } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
-import { formField } from '../../common/tasks';
-import {
-  CONSULTATION_METHODS,
-  type ConsultationMethod,
-  type OptionsReviewDetails,
-  ORIGINAL_METHODS,
-  type OriginalMethod,
-  type ReviewOption,
-} from '../messages';
+import { CONSULTATION_METHODS, type ConsultationMethod, ORIGINAL_METHODS, type OriginalMethod } from '../messages';
 import { consultationRefusal, materialRefusal, r3Refusal } from '../rules';
-import { notBefore, onDate, type Review, RULES_IN_WORDS, text } from './context';
+import { notBefore, onDate, type Review, RULES_IN_WORDS } from './context';
 
 /** R1's premise: how tenants were asked before the original transfer; from the establishment this service ran, else as entered, else asked for. */
 export async function originalMethod(r: Review) {
@@ -41,12 +33,11 @@ export async function originalMethod(r: Review) {
       title: 'Record how tenants were asked before the original transfer to the ALMO, with the evidence',
       role: 'programme_manager',
       outcomes: [...ORIGINAL_METHODS],
-      requiredFormFields: ['evidence'],
       data: { why: RULES_IN_WORDS[0] },
       dueInWorkingDays: step,
     },
     async (d) => {
-      details.original = { method: d.outcome as OriginalMethod, evidence: formField(d, 'evidence'), from: 'entered' };
+      details.original = { method: d.outcome as OriginalMethod, evidence: d.form.evidence, from: 'entered' };
     },
   );
 }
@@ -61,11 +52,10 @@ export async function notifyDepartment(r: Review) {
       title: 'Notify the Department of the options review',
       role: 'programme_manager',
       outcomes: ['notified'],
-      requiredFormFields: ['notifiedOn', 'reference'],
       dueInWorkingDays: p.notifyDepartmentWorkingDays,
     },
     async (d) => {
-      details.department = { notifiedOn: formField(d, 'notifiedOn'), reference: formField(d, 'reference'), notifiedBy: d.actor };
+      details.department = { notifiedOn: d.form.notifiedOn, reference: d.form.reference, notifiedBy: d.actor };
     },
     (attempt) =>
       notBefore(
@@ -81,12 +71,11 @@ export async function notifyDepartment(r: Review) {
       title: "Record the Department's acknowledgement of the options review",
       role: 'liaison',
       outcomes: ['acknowledged'],
-      requiredFormFields: ['reference'],
       data: { notified: details.department },
       dueInWorkingDays: step,
     },
     async (d) => {
-      if (details.department) details.department.acknowledgement = formField(d, 'reference');
+      if (details.department) details.department.acknowledgement = d.form.reference;
     },
   );
   void r.acknowledgement.catch(() => undefined);
@@ -103,7 +92,6 @@ export function termsOfReference(r: Review) {
       title: 'Publish the terms of reference of the options review',
       role: 'programme_manager',
       outcomes: ['publish'],
-      requiredFormFields: ['aims', 'timescales', 'process', 'shortlistingCriteria', 'decisionCriteria'],
       data: { rule: RULES_IN_WORDS[2] },
       dueInWorkingDays: step,
     },
@@ -115,11 +103,11 @@ export function termsOfReference(r: Review) {
         `Options review of ${input.almo}: terms of reference`,
         [
           parties,
-          { heading: 'Aims and objectives', lines: [formField(d, 'aims')] },
-          { heading: 'Timescales', lines: [formField(d, 'timescales')] },
-          { heading: 'The process', lines: [formField(d, 'process')] },
-          { heading: 'Criteria for shortlisting options', lines: [formField(d, 'shortlistingCriteria')] },
-          { heading: 'Criteria for the final decision', lines: [formField(d, 'decisionCriteria')] },
+          { heading: 'Aims and objectives', lines: [d.form.aims] },
+          { heading: 'Timescales', lines: [d.form.timescales] },
+          { heading: 'The process', lines: [d.form.process] },
+          { heading: 'Criteria for shortlisting options', lines: [d.form.shortlistingCriteria] },
+          { heading: 'Criteria for the final decision', lines: [d.form.decisionCriteria] },
           {
             heading: 'This is a public document',
             lines: [
@@ -145,14 +133,13 @@ export function engagement(r: Review) {
       title: 'Invite tenants into the project group, offer an Independent Tenants Adviser, and invite the ALMO board and employees',
       role: 'programme_manager',
       outcomes: ['done'],
-      requiredFormFields: ['tenantsInvited', 'adviserOffered', 'almoInvited'],
       dueInWorkingDays: step,
     },
     async (d) => {
       details.engagement = {
-        tenantsInvited: formField(d, 'tenantsInvited'),
-        adviserOffered: formField(d, 'adviserOffered'),
-        almoInvited: formField(d, 'almoInvited'),
+        tenantsInvited: d.form.tenantsInvited,
+        adviserOffered: d.form.adviserOffered,
+        almoInvited: d.form.almoInvited,
       };
     },
   );
@@ -168,15 +155,14 @@ export async function appraiseAndShortlist(r: Review) {
       title: 'Assess the costs and benefits of the options, and their risks',
       role: 'finance',
       outcomes: ['assessed'],
-      requiredFormFields: ['costBenefit', 'risks'],
       dueInWorkingDays: step,
     },
     async (d) => {
       details.appraisal = {
-        costBenefit: formField(d, 'costBenefit'),
-        risks: d.form.risks as Record<string, string>,
-        ...(text(d, 'externalValidation') ? { externalValidation: text(d, 'externalValidation') as string } : {}),
-        ...(text(d, 'noValidationReason') ? { noValidationReason: text(d, 'noValidationReason') as string } : {}),
+        costBenefit: d.form.costBenefit,
+        risks: d.form.risks,
+        ...(d.form.externalValidation ? { externalValidation: d.form.externalValidation } : {}),
+        ...(d.form.noValidationReason ? { noValidationReason: d.form.noValidationReason } : {}),
       };
     },
     (attempt) => {
@@ -197,14 +183,13 @@ export async function appraiseAndShortlist(r: Review) {
       title: 'Shortlist the options with their pros, cons and impact on residents, and recommend one',
       role: 'programme_manager',
       outcomes: ['submit'],
-      requiredFormFields: ['options', 'recommended', 'reasons'],
       dueInWorkingDays: step,
     },
     async (d) => {
       details.shortlist = {
-        options: d.form.options as NonNullable<OptionsReviewDetails['shortlist']>['options'],
-        recommended: formField(d, 'recommended') as ReviewOption,
-        reasons: formField(d, 'reasons'),
+        options: d.form.options,
+        recommended: d.form.recommended,
+        reasons: d.form.reasons,
       };
     },
     (attempt) => {
@@ -215,7 +200,7 @@ export async function appraiseAndShortlist(r: Review) {
     },
   );
   // R2 [27]: keeping the ALMO needs its funding identified and ratified, before consultation.
-  if (formField(shortlist, 'recommended') === 'keep_almo') {
+  if (shortlist.form.recommended === 'keep_almo') {
     await tasks.decide(
       {
         taskId: 'continued-funding',
@@ -223,14 +208,13 @@ export async function appraiseAndShortlist(r: Review) {
         title: 'Record the council decision ratifying the funding for keeping the ALMO',
         role: 'cabinet',
         outcomes: ['ratified'],
-        requiredFormFields: ['fundingStreams', 'minuteReference'],
         data: { rule: RULES_IN_WORDS[1] },
         dueInWorkingDays: step,
       },
       async (d) => {
         details.funding = {
-          streams: d.form.fundingStreams as { source: string; amountPence: number }[],
-          minuteReference: formField(d, 'minuteReference'),
+          streams: d.form.fundingStreams,
+          minuteReference: d.form.minuteReference,
           ratifiedBy: d.actor,
         };
       },
@@ -248,13 +232,12 @@ export function material(r: Review) {
       title: 'Approve the consultation material as accurate and impartial',
       role: 'programme_manager',
       outcomes: ['approve'],
-      requiredFormFields: ['reference', 'accurateAndImpartial'],
       data: { rule: RULES_IN_WORDS[3] },
       dueInWorkingDays: step,
     },
     async (d) => {
       details.material = {
-        reference: formField(d, 'reference'),
+        reference: d.form.reference,
         accurateAndImpartial: d.form.accurateAndImpartial === true,
         approvedBy: d.actor,
       };
@@ -275,11 +258,10 @@ export function overseer(r: Review) {
       title: 'Appoint the external organisation that oversees the consultation',
       role: 'programme_manager',
       outcomes: ['appoint'],
-      requiredFormFields: ['organisation'],
       dueInWorkingDays: step,
     },
     async (d) => {
-      details.overseer = { organisation: formField(d, 'organisation') };
+      details.overseer = { organisation: d.form.organisation };
     },
   );
 }
@@ -302,7 +284,7 @@ export function openConsultation(r: Review) {
       const opensAt = d.decidedAt;
       details.consultation = {
         method: d.outcome as ConsultationMethod,
-        ...(text(d, 'description') ? { description: text(d, 'description') as string } : {}),
+        ...(d.form.description ? { description: d.form.description } : {}),
         opensAt,
         closesAt: new Date(Date.parse(opensAt) + calendarDaysMs(policy.calendar, p.consultationDays)).toISOString(),
       };

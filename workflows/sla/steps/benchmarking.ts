@@ -19,7 +19,7 @@ export function benchmark(ctx: SlaSet, service: SlaServiceState) {
       tell: [service.serviceLead.userId],
     },
     async (decision) => {
-      const qualityMeasures = (decision.form.qualityMeasures as ServiceBenchmark['qualityMeasures'] | undefined) ?? [];
+      const qualityMeasures = decision.form.qualityMeasures ?? [];
       const recorded = { qualityMeasures, recordedBy: decision.actor, recordedAt: decision.decidedAt };
       service.benchmark =
         decision.outcome === 'benchmark'
@@ -31,7 +31,7 @@ export function benchmark(ctx: SlaSet, service: SlaServiceState) {
             }
           : {
               method: 'market_test',
-              quotes: decision.form.quotes as Extract<ServiceBenchmark, { method: 'market_test' }>['quotes'],
+              quotes: decision.form.quotes ?? [],
               ...recorded,
             };
       service.gap = valueForMoneyGap(service.terms, comparatorUnitCost(service.benchmark));

@@ -1,14 +1,14 @@
 import { startOfDate } from '../../common/format';
 import { stepContextOf, type ProcessFrame, type StepContext } from '../../common/frame';
-import type { SlaDetails, SlaStartInput, SlaTaskKind } from '../messages';
+import type { SlaDetails, SlaStartInput, SlaForms } from '../messages';
 
 // What every step of an SLA set's cycle reads: its input, its frame, and what is worked out once from
 // them. Safe in workflows.
 
-export interface SlaSet extends StepContext<SlaDetails, SlaTaskKind> {
+export interface SlaSet extends StepContext<SlaDetails, SlaForms> {
   input: SlaStartInput;
   processId: string;
-  taskId: ProcessFrame<SlaDetails, SlaTaskKind>['taskId'];
+  taskId: ProcessFrame<SlaDetails, SlaForms>['taskId'];
   services: SlaDetails['services'];
   /** The council's name as documents state it. */
   council: string;

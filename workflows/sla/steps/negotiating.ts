@@ -1,5 +1,5 @@
 import { isCancellation } from '@temporalio/workflow';
-import { type DecisionRecord, formField } from '../../common/tasks';
+import { type DecisionRecord } from '../../common/tasks';
 import { SLA_STAGES, type SlaServiceState } from '../messages';
 import { slaServiceNegotiation } from '../negotiation';
 import { signOffRefusal } from '../rules';
@@ -27,7 +27,6 @@ export function signOff(
           : `Sign off the SLAs with ${input.almo} for the council (a director)`,
       role: side === 'almo' ? 'almo_board' : 'programme_manager',
       outcomes: dueAndChanges ? ['sign', 'request_changes'] : ['sign'],
-      requiredFormFields: ['signatory', 'post'],
       data: {
         services: services.map((s) => s.name),
         rule: 'SLA-R4: sign-off needs an outcome for every service (PROCESSES.md §4.5)',
@@ -44,8 +43,8 @@ export function signOff(
     async (decision) => {
       if (decision.outcome === 'sign') {
         details.signOff[side] = {
-          signatory: formField(decision, 'signatory'),
-          post: formField(decision, 'post'),
+          signatory: decision.form.signatory,
+          post: decision.form.post,
           actor: decision.actor,
           signedAt: decision.decidedAt,
         };
@@ -55,7 +54,13 @@ export function signOff(
       details.signOff = {};
       details.changesRequested = [
         ...(details.changesRequested ?? []),
-        { side, serviceKey: formField(decision, 'service'), reasons: decision.reasons ?? '', by: decision.actor, at: decision.decidedAt },
+        {
+          side,
+          serviceKey: decision.form.service ?? '' /* the guard requires it */,
+          reasons: decision.reasons ?? '',
+          by: decision.actor,
+          at: decision.decidedAt,
+        },
       ];
     },
     (attempt) =>

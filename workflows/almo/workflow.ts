@@ -1,4 +1,5 @@
-import { CancellationScope, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { CancellationScope, patched, setHandler } from '@temporalio/workflow';
+import { Endable } from '../common/endable';
 import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
 import { dateInWords, inPounds } from '../common/format';
@@ -58,7 +59,9 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   const { details, finish } = frame;
   // §3.8: an options review bringing the service in-house ends the agreement, and with it what follows
   // launch. The process's cancellation reaches it too (runs from before kept it apart, and did not end).
-  const afterLaunch = patched('after-launch-ends-with-process') ? frame.stepScope() : new CancellationScope();
+  const afterLaunch = new Endable<ManagementAgreementEnded>(
+    patched('after-launch-ends-with-process') ? frame.stepScope() : new CancellationScope(),
+  );
   let agreementEnded: ManagementAgreementEnded | undefined;
   // The SLA workstream is done once its child's SLAs are signed off: told before that sign-off answers.
   const slasSignedOff = (signed: SignedOffSlas) => {
@@ -80,7 +83,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     if (agreementEnded || !details.managementAgreement) return;
     agreementEnded = ended;
     details.managementAgreement.endedBy = ended;
-    if (details.launch) afterLaunch.cancel();
+    if (details.launch) afterLaunch.end(ended);
   });
 
   const workstreamDone = async (workstream: Workstream, detail: string, actor?: DecisionRecord['actor']) => {
@@ -100,30 +103,30 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     await bid(ctx);
     if (!(await setUp(ctx))) return;
     const agreement = await launched(ctx);
-    try {
-      const reviewed = await afterLaunch.run(async () => {
-        const review = agreementReview(ctx, agreement);
-        void review.catch(() => undefined);
-        await inspections(ctx, (details.launch as NonNullable<AlmoDetails['launch']>).goLiveDate);
-        const decided = await review;
-        await Promise.all(ctx.beside);
-        return decided;
-      });
+    const operated = await afterLaunch.run(async () => {
+      const review = agreementReview(ctx, agreement);
+      void review.catch(() => undefined);
+      await inspections(ctx, (details.launch as NonNullable<AlmoDetails['launch']>).goLiveDate);
+      const decided = await review;
+      await Promise.all(ctx.beside);
+      return decided;
+    });
+    if (!operated.ended) {
+      const reviewed = operated.result;
       await finish(
         ALMO_STAGES.agreementReviewed,
         'completed',
         `Management Agreement reviewed: ${reviewed.outcome.replace(/_/g, ' ')} (${reviewed.reasons ?? ''})`,
         reviewed.actor,
       );
-    } catch (err) {
-      if (!(isCancellation(err) && agreementEnded)) throw err;
-      const ended = agreementEnded;
-      await finish(
-        ALMO_STAGES.agreementEnded,
-        'completed',
-        `Management Agreement ended on ${onDate(ended.endsOn)} by the options review ${ended.reviewProcessId}: ${ended.reasons}`,
-        ended.by,
-      );
+      return;
     }
+    const [ended] = operated.because;
+    await finish(
+      ALMO_STAGES.agreementEnded,
+      'completed',
+      `Management Agreement ended on ${onDate(ended.endsOn)} by the options review ${ended.reviewProcessId}: ${ended.reasons}`,
+      ended.by,
+    );
   });
 }

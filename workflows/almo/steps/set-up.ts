@@ -1,9 +1,9 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { inPounds } from '../../common/format';
-import { type DecisionRecord } from '../../common/tasks';
+import { Endable } from '../../common/endable';
+import { type Decision } from '../../common/tasks';
 import { type SlaService, slaServiceOf } from '../../sla/messages';
 import { slaRenegotiation } from '../../sla/workflow';
-import { ALMO_STAGES, READINESS_ITEMS } from '../messages';
+import { ALMO_STAGES, READINESS_ITEMS, type AlmoForms } from '../messages';
 import { launchRefusal, shadowBoardProblem } from '../rules';
 import type { Establishment } from './context';
 
@@ -141,8 +141,8 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
     );
     await workstreamDone('operationalReadiness', 'staff transfer, IT, offices and branding ready');
   };
-  let ended: DecisionRecord | undefined;
-  const scope = new CancellationScope();
+  // The cabinet ending the programme after a refusal ends set-up, and the process.
+  const setUpSteps = new Endable<Decision<AlmoForms['decide_after_section_27_refusal']>>();
   const section27 = async () => {
     for (let n = 1; ; n += 1) {
       const submitted = await tasks.decide({
@@ -221,8 +221,7 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
         dueInWorkingDays: step,
       });
       if (next.outcome === 'end_programme') {
-        ended = next;
-        scope.cancel();
+        setUpSteps.end(next);
         return;
       }
     }
@@ -242,18 +241,16 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
       },
       (attempt) => launchRefusal(details, attempt.form?.goLiveDate),
     );
-  try {
-    await scope.run(() => Promise.all([hra(), slas(), managementAgreement(), shadowBoard(), readiness(), section27(), launch()]));
-    return true;
-  } catch (err) {
-    if (!(isCancellation(err) && ended)) throw err;
-    const end = ended;
-    await finish(
-      ALMO_STAGES.section27Refused,
-      'completed',
-      `Section 27 consent refused; the council ended the programme: ${end.reasons ?? ''}`,
-      end.actor,
-    );
-    return false;
-  }
+  const setUpDone = await setUpSteps.run(() =>
+    Promise.all([hra(), slas(), managementAgreement(), shadowBoard(), readiness(), section27(), launch()]),
+  );
+  if (!setUpDone.ended) return true;
+  const [end] = setUpDone.because;
+  await finish(
+    ALMO_STAGES.section27Refused,
+    'completed',
+    `Section 27 consent refused; the council ended the programme: ${end.reasons ?? ''}`,
+    end.actor,
+  );
+  return false;
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { Endable } from '../../common/endable';
 import { dateInWords, inPounds } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import type { Actor } from '../../common/roles';
@@ -58,37 +58,31 @@ export async function draftAndSign(
       { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
       { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
     ];
-    let redraft = false;
-    const signing = new CancellationScope();
-    try {
-      await signing.run(() =>
-        Promise.all(
-          signers.map((signer) =>
-            tasks.decide(
-              {
-                taskId: `sign-${signer.id}-${round0}${round}`,
-                kind: 'sign_agreement',
-                title: signer.title,
-                role: signer.role,
-                outcomes: ['sign', 'request_changes'],
-                data: { agreement: terms, ...why },
-                dueInWorkingDays: groupStep,
-              },
-              async (decision) => {
-                if (decision.outcome === 'request_changes') {
-                  redraft = true;
-                  signing.cancel();
-                } else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
-              },
-              (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
-            ),
+    // A signatory asking for changes ends this round of signing: the agreement is redrafted.
+    const signing = new Endable<'redraft'>();
+    const signed = await signing.run(() =>
+      Promise.all(
+        signers.map((signer) =>
+          tasks.decide(
+            {
+              taskId: `sign-${signer.id}-${round0}${round}`,
+              kind: 'sign_agreement',
+              title: signer.title,
+              role: signer.role,
+              outcomes: ['sign', 'request_changes'],
+              data: { agreement: terms, ...why },
+              dueInWorkingDays: groupStep,
+            },
+            async (decision) => {
+              if (decision.outcome === 'request_changes') signing.end('redraft');
+              else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
+            },
+            (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
           ),
         ),
-      );
-    } catch (err) {
-      if (!(isCancellation(err) && redraft)) throw err;
-    }
-    if (!redraft) return { terms, signedBy: details.agreement?.signedBy ?? [] };
+      ),
+    );
+    if (!signed.ended) return { terms, signedBy: details.agreement?.signedBy ?? [] };
   }
 }
 

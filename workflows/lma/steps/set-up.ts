@@ -1,10 +1,10 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { sleepUntil, workflowNow } from '../../common/clock';
 import { dateInWords } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import type { Actor } from '../../common/roles';
-import { type DecisionRecord } from '../../common/tasks';
-import { type AgreementTerms, LMA_STAGES, type ServiceTerms } from '../messages';
+import { Endable } from '../../common/endable';
+import { type Decision } from '../../common/tasks';
+import { type AgreementTerms, LMA_STAGES, type LmaForms, type ServiceTerms } from '../messages';
 import { consultationSupports, outsideScope, withoutQuotes } from '../rules';
 import { draftAndSign } from './agreement';
 import { type Agreement, later } from './context';
@@ -120,8 +120,8 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
 
   // §1.6-9 in parallel: insurance, consultation, formal body, the agreement. Signing waits for the rest.
   let insured = false;
-  let notSupported: DecisionRecord | undefined;
-  const preparing = new CancellationScope();
+  // A consultation without enough support ends the preparations, and the process.
+  const preparing = new Endable<Decision<LmaForms['record_consultation_result']>>();
   const insurance = () =>
     tasks.decide(
       {
@@ -165,10 +165,7 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
         const against = Number(decision.form.against);
         const supported = consultationSupports(votesFor, against, policy.lma.supportThreshold);
         details.consultation = { for: votesFor, against, supported };
-        if (!supported) {
-          notSupported = decision;
-          preparing.cancel();
-        }
+        if (!supported) preparing.end(decision);
       },
     );
   };
@@ -192,31 +189,27 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
       },
     );
   };
-  try {
-    const [, , , signed] = await preparing.run(() =>
-      Promise.all([
-        insurance(),
-        consultation(),
-        formalBody(),
-        draftAndSign(
-          ctx,
-          '',
-          () => ({ services: plan ?? [] }),
-          () => plan,
-          () => insured,
-        ),
-      ]),
-    );
-    return signed;
-  } catch (err) {
-    if (!(isCancellation(err) && notSupported)) throw err;
-    const result = notSupported as DecisionRecord;
-    await finish(
-      LMA_STAGES.notSupported,
-      'completed',
-      `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`,
-      result.actor,
-    );
-    return undefined;
-  }
+  const prepared = await preparing.run(() =>
+    Promise.all([
+      insurance(),
+      consultation(),
+      formalBody(),
+      draftAndSign(
+        ctx,
+        '',
+        () => ({ services: plan ?? [] }),
+        () => plan,
+        () => insured,
+      ),
+    ]),
+  );
+  if (!prepared.ended) return prepared.result[3];
+  const [result] = prepared.because;
+  await finish(
+    LMA_STAGES.notSupported,
+    'completed',
+    `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`,
+    result.actor,
+  );
+  return undefined;
 }

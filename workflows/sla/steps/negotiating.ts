@@ -1,6 +1,6 @@
-import { isCancellation } from '@temporalio/workflow';
-import { type DecisionRecord } from '../../common/tasks';
-import { SLA_STAGES, type SlaServiceState } from '../messages';
+import { Endable } from '../../common/endable';
+import { type Decision, type DecisionRecord } from '../../common/tasks';
+import { SLA_STAGES, type SlaForms, type SlaServiceState } from '../messages';
 import { slaServiceNegotiation } from '../negotiation';
 import { signOffRefusal } from '../rules';
 import type { SlaSet } from './context';
@@ -79,25 +79,19 @@ export function signOff(
 export async function signTheSet(ctx: SlaSet): Promise<void> {
   const { frame, moveTo, services } = ctx;
   for (let round = 1; ; round += 1) {
-    // Both sides may ask at once: each service asked for is negotiated again.
-    const asked: DecisionRecord[] = [];
-    const signing = frame.stepScope();
-    try {
-      await signing.run(() =>
-        Promise.all(
-          (['almo', 'council'] as const).map(async (side) => {
-            const decision = await signOff(ctx, side, { dueAndChanges: true, round });
-            if (decision.outcome !== 'request_changes') return;
-            asked.push(decision);
-            // The other side's sign-off is withdrawn: it would sign a set about to change.
-            signing.cancel();
-          }),
-        ),
-      );
-    } catch (err) {
-      if (!(isCancellation(err) && asked.length)) throw err;
-    }
-    if (!asked.length) return;
+    // Either side asking for changes ends this sign-off; both may ask at once.
+    const signing = new Endable<Decision<SlaForms['sign_off_slas']>>(frame.stepScope());
+    const signed = await signing.run(() =>
+      Promise.all(
+        (['almo', 'council'] as const).map(async (side) => {
+          const decision = await signOff(ctx, side, { dueAndChanges: true, round });
+          // The other side's sign-off is withdrawn: it would sign a set about to change.
+          if (decision.outcome === 'request_changes') signing.end(decision);
+        }),
+      ),
+    );
+    if (!signed.ended) return;
+    const asked = signed.because;
     const again = services.filter((s) => asked.some((d) => d.form.service === s.key));
     for (const service of again) delete service.outcome;
     const who = (d: DecisionRecord) => (d.actor.role === 'almo_board' ? 'The ALMO board' : 'The council');

@@ -63,7 +63,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     patched('after-launch-ends-with-process') ? frame.stepScope() : new CancellationScope(),
   );
   let agreementEnded: ManagementAgreementEnded | undefined;
-  // The SLA workstream is done once its child's SLAs are signed off: told before that sign-off answers.
+  // The SLA workstream's child tells its signed-off SLAs by this signal, before that sign-off answers.
   const slasSignedOff = (signed: SignedOffSlas) => {
     details.slas = {
       effectiveFrom: signed.effectiveFrom,
@@ -96,7 +96,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     await frame.note(`Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
   };
 
-  const ctx = establishmentOf(input, frame, { workstreamDone, slasSignedOff });
+  const ctx = establishmentOf(input, frame, { workstreamDone });
 
   await frame.run(async () => {
     if (!(await appraisal(ctx)) || !(await testOfOpinion(ctx))) return;

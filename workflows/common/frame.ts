@@ -511,6 +511,29 @@ export function processFrame<Details extends object, Forms extends object>(optio
   };
 }
 
+/**
+ * The frame of a child workflow of a process (one negotiation of an SLA set, the fixture's
+ * inspection): its tasks, timeline and documents are the parent process's, so it takes the parent's
+ * council, group, title and business key, and acts as the system. `keyPrefix` keeps its task ids and
+ * keys apart from the parent's and its siblings'.
+ */
+export function childFrame<Details extends object, Forms extends object>(
+  options: Pick<FrameOptions<Details, Forms>, 'kind' | 'forms' | 'stage' | 'policy' | 'details'> & {
+    parent: ProcessRef;
+    keyPrefix: string;
+  },
+) {
+  const { parent } = options;
+  return processFrame<Details, Forms>({
+    ...options,
+    council: parent.council,
+    groupKey: parent.groupKey,
+    title: parent.title,
+    businessKey: parent.processId,
+    startedBy: { userId: 'system', role: 'programme_manager' },
+  });
+}
+
 export type ProcessFrame<Details extends object, Forms extends object> = ReturnType<typeof processFrame<Details, Forms>>;
 
 /** What every step of a process reads of its frame: a process's step context (`steps/context.ts`) extends it. */

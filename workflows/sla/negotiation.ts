@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
-import { processFrame } from '../common/frame';
+import { childFrame } from '../common/frame';
 import { monthsLater } from '../common/policy';
 import { type DecisionRecord } from '../common/tasks';
 import {
@@ -25,17 +25,12 @@ import { outcomeInWords } from './words';
  * ALMO may retract; a deadlock (declared, or the rounds run out) goes to the policy's forum, whose
  * decision binds. Its tasks and timeline are the SLA set's.
  */
-export async function slaServiceNegotiation(input: ServiceNegotiationInput): Promise<ServiceOutcome> {
+export async function slaServiceNegotiation(input: ServiceNegotiationInput): Promise<void> {
   const { service, policy, cycle } = input;
   const sla = policy.sla;
-  const frame = processFrame<{ serviceKey: string }, SlaForms>({
+  const frame = childFrame<{ serviceKey: string }, SlaForms>({
     kind: SLA_KIND,
     forms: SLA_FORMS,
-    council: input.parent.council,
-    groupKey: input.parent.groupKey,
-    title: input.parent.title,
-    businessKey: input.parent.processId,
-    startedBy: { userId: 'system', role: 'programme_manager' },
     stage: SLA_STAGES.negotiating,
     policy,
     details: { serviceKey: service.key },
@@ -189,11 +184,11 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
             };
     }
     const ended = outcome as ServiceOutcome;
-    // The set has the outcome before the decision that settled it answers (its sign-off may follow at once).
+    // The set learns the outcome by this signal alone, before the decision that settled it answers
+    // (its sign-off may follow at once).
     const told = progress({ round: rounds, awaiting: 'council', outcome: ended });
     await (progressTracked ? told : frame.track(told));
     await frame.note(`Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
   });
   await condition(allHandlersFinished);
-  return outcome as ServiceOutcome;
 }

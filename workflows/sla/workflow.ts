@@ -33,7 +33,7 @@ import { monthsInWords } from './words';
  * signed off, the impact on the council's central services reported; then a run per cycle, the next
  * one opening the policy's months before the new SLAs expire. Serves a first agreement too.
  */
-export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffSlas | undefined> {
+export async function slaRenegotiation(input: SlaStartInput): Promise<void> {
   const { policy, carry } = input;
   const sla = policy.sla;
   const { cycle, expiry } = slaCycleOf(input);
@@ -111,7 +111,6 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     delete details.nextRenegotiationOpensAt;
   };
 
-  let signedOff: SignedOffSlas | undefined;
   await frame.run(async () => {
     await frame.record(
       carry || parent ? 'stage_changed' : 'process_started',
@@ -149,8 +148,9 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     details.agreement = { signedOffAt, effectiveFrom, expiresOn, documentIds };
     delete details.renegotiationRequested;
     if (parent) {
-      // A first agreement run for another process ends here: that process records the SLAs.
-      signedOff = {
+      // A first agreement run for another process ends here: that process records the SLAs, told by
+      // this signal alone (tracked, so the sign-off's answer waits until it is delivered).
+      const signedOff: SignedOffSlas = {
         effectiveFrom,
         expiresOn,
         services: services.map((s) => ({
@@ -208,7 +208,6 @@ export async function slaRenegotiation(input: SlaStartInput): Promise<SignedOffS
     // A new run per cycle keeps the history bounded; the process id and timeline carry on.
     await continueAsNew<typeof slaRenegotiation>({ ...input, carry: next });
   });
-  return signedOff;
 }
 
 export { slaServiceNegotiation } from './negotiation';

@@ -1,7 +1,6 @@
 import { calendarDateInWords } from '../../common/format';
 import { stepContextOf, type StepContext } from '../../common/frame';
 import type { DecisionRecord } from '../../common/tasks';
-import type { SignedOffSlas } from '../../sla/messages';
 import type { AlmoDetails, AlmoStartInput, AlmoForms, Workstream } from '../messages';
 
 // What every step of an ALMO's establishment reads: its input, its frame, what is worked out once from
@@ -23,14 +22,12 @@ export interface Establishment extends StepContext<AlmoDetails, AlmoForms> {
   beside: Promise<unknown>[];
   /** Marks a set-up workstream done, on the timeline. */
   workstreamDone(workstream: Workstream, detail: string, actor?: DecisionRecord['actor']): Promise<void>;
-  /** Records the SLAs its child signed off (also told by the child's signal). */
-  slasSignedOff(signed: SignedOffSlas): void;
 }
 
 export function establishmentOf(
   input: AlmoStartInput,
   frame: Establishment['frame'],
-  done: Pick<Establishment, 'workstreamDone' | 'slasSignedOff'>,
+  done: Pick<Establishment, 'workstreamDone'>,
 ): Establishment {
   const council = input.councilName ?? input.council;
   return {

@@ -9,7 +9,7 @@ import type { Establishment } from './context';
 
 /** §2.4-2.6: the five workstreams and the Section 27 consent in parallel; launch once all are done. */
 export async function setUp(ctx: Establishment): Promise<boolean> {
-  const { input, frame, details, tasks, finish, processId, policy, p, step, parties, workstreamDone, slasSignedOff } = ctx;
+  const { input, frame, details, tasks, finish, processId, policy, p, step, parties, workstreamDone } = ctx;
   const hra = async () => {
     const agreed = await Promise.all(
       (['finance', 'almo_board'] as const).map((role) =>
@@ -64,9 +64,9 @@ export async function setUp(ctx: Establishment): Promise<boolean> {
       },
       parent: frame.ref,
     });
-    const signed = await sla.result();
-    if (!signed) throw new Error('the SLA process ended without signed-off SLAs');
-    slasSignedOff(signed);
+    // Its signed-off SLAs come by its signal (the handler records them); here it has closed.
+    await sla.result();
+    if (!details.slas) throw new Error('the SLA process ended without signed-off SLAs');
     await workstreamDone('slas', details.workstreams.slas.detail ?? 'signed off');
   };
   const managementAgreement = async () => {

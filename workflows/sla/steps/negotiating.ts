@@ -126,7 +126,8 @@ export async function negotiate(ctx: SlaSet, service: SlaServiceState, attempt =
       ...(parent || attempt > 1 ? { keyPrefix: taskId(`c${cycle}-${service.key}${again}-`) } : {}),
     },
   );
-  service.outcome = await negotiation.result();
+  // Its outcome came by its progress signal (the set's handler records it); here it has closed.
+  await negotiation.result();
   delete service.negotiation;
   if (services.every((s) => s.outcome)) await moveTo(SLA_STAGES.signOff, 'Every service has an outcome; the SLAs wait for sign-off');
 }

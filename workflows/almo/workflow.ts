@@ -1,10 +1,7 @@
 import { CancellationScope, patched, setHandler } from '@temporalio/workflow';
 import { Endable } from '../common/endable';
-import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { dateInWords, inPounds } from '../common/format';
-import { type DecisionRecord } from '../common/tasks';
-import { slasSignedOffSignal, type SignedOffSlas } from '../sla/messages';
+import { slasSignedOffSignal } from '../sla/messages';
 import {
   ALMO_FORMS,
   ALMO_KIND,
@@ -16,7 +13,6 @@ import {
   type AlmoStartInput,
   type AlmoForms,
   type ManagementAgreementEnded,
-  type Workstream,
 } from './messages';
 import { appraisal, testOfOpinion } from './steps/appraisal';
 import { bid } from './steps/bid';
@@ -24,6 +20,7 @@ import { establishmentOf, onDate } from './steps/context';
 import { inspections } from './steps/inspection';
 import { agreementReview, launched } from './steps/launch';
 import { setUp } from './steps/set-up';
+import { recordSignedOffSlas } from './steps/workstreams';
 
 /**
  * PROCESSES.md §2, setting up an ALMO (source 004): the stock options appraisal, the tenants' test of
@@ -64,21 +61,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
   );
   let agreementEnded: ManagementAgreementEnded | undefined;
   // The SLA workstream's child tells its signed-off SLAs by this signal, before that sign-off answers.
-  const slasSignedOff = (signed: SignedOffSlas) => {
-    details.slas = {
-      effectiveFrom: signed.effectiveFrom,
-      expiresOn: signed.expiresOn,
-      services: signed.services,
-      documentIds: signed.documentIds,
-    };
-    details.workstreams.slas = {
-      ...details.workstreams.slas,
-      done: true,
-      doneAt: details.workstreams.slas.doneAt ?? workflowNow(),
-      detail: `signed off for ${signed.services.length} service(s), ${inPounds(signed.totalAfterPence)} a year, to ${dateInWords(signed.expiresOn)}`,
-    };
-  };
-  setHandler(slasSignedOffSignal, slasSignedOff);
+  setHandler(slasSignedOffSignal, (signed) => recordSignedOffSlas(details, signed));
   setHandler(managementAgreementEndedSignal, (ended) => {
     if (agreementEnded || !details.managementAgreement) return;
     agreementEnded = ended;
@@ -86,17 +69,7 @@ export async function almoEstablishment(input: AlmoStartInput): Promise<void> {
     if (details.launch) afterLaunch.end(ended);
   });
 
-  const workstreamDone = async (workstream: Workstream, detail: string, actor?: DecisionRecord['actor']) => {
-    details.workstreams[workstream] = {
-      ...details.workstreams[workstream],
-      done: true,
-      doneAt: details.workstreams[workstream].doneAt ?? workflowNow(),
-      detail,
-    };
-    await frame.note(`Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
-  };
-
-  const ctx = establishmentOf(input, frame, { workstreamDone });
+  const ctx = establishmentOf(input, frame);
 
   await frame.run(async () => {
     if (!(await appraisal(ctx)) || !(await testOfOpinion(ctx))) return;

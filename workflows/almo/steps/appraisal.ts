@@ -1,7 +1,9 @@
 import { dateInWords } from '../../common/format';
+import { type Decision } from '../../common/tasks';
 import {
   ALMO_STAGES,
   type AlmoDetails,
+  type AlmoForms,
   STOCK_OPTION_NAMES,
   STOCK_OPTIONS,
   type StockOption,
@@ -76,9 +78,32 @@ export async function appraisal(ctx: Establishment): Promise<boolean> {
 
 /** §2.2: an Independent Tenants Adviser, the method (recorded for ever), the result against the council's rule. */
 export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
-  const { input, frame, details, tasks, moveTo, finish, p, step, parties } = ctx;
-  const test: NonNullable<AlmoDetails['testOfOpinion']> = {};
+  const { details, moveTo, finish } = ctx;
+  const test: TestOfOpinion = {};
   details.testOfOpinion = test;
+  await adviserAndMethod(ctx, test);
+  const result = await recordResult(ctx, test);
+  const r = test.result;
+  if (!r) throw new Error('the test of opinion result was not recorded');
+  await resultNotice(ctx, test, r, result);
+  if (!r.supported) {
+    await finish(
+      ALMO_STAGES.notSupported,
+      'completed',
+      `Tenants did not support the ALMO: ${r.for} for, ${r.against} against (turnout ${r.turnoutPercent}%)`,
+      result.actor,
+    );
+    return false;
+  }
+  await moveTo(ALMO_STAGES.decentHomesBid, `Tenants support the ALMO: ${r.for} for, ${r.against} against`, result.actor);
+  return true;
+}
+
+type TestOfOpinion = NonNullable<AlmoDetails['testOfOpinion']>;
+
+/** The Independent Tenants Adviser appointed, and the method chosen, side by side. */
+async function adviserAndMethod(ctx: Establishment, test: TestOfOpinion): Promise<void> {
+  const { tasks, step } = ctx;
   await Promise.all([
     tasks.decide(
       {
@@ -115,8 +140,13 @@ export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
           : undefined,
     ),
   ]);
+}
+
+/** The result, certified by the independent scrutineer for a ballot, against the council's rule. */
+function recordResult(ctx: Establishment, test: TestOfOpinion) {
+  const { tasks, p, step } = ctx;
   const ballot = test.method === 'ballot';
-  const result = await tasks.decide(
+  return tasks.decide(
     {
       taskId: 'test-of-opinion-result',
       kind: 'record_test_of_opinion_result',
@@ -146,8 +176,17 @@ export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
     },
     (attempt) => resultProblem(attempt.form),
   );
-  const r = test.result;
-  if (!r) throw new Error('the test of opinion result was not recorded');
+}
+
+/** The result as a notice: how tenants were asked, the figures, and what follows. */
+async function resultNotice(
+  ctx: Establishment,
+  test: TestOfOpinion,
+  r: NonNullable<TestOfOpinion['result']>,
+  result: Decision<AlmoForms['record_test_of_opinion_result']>,
+): Promise<void> {
+  const { input, frame, p, parties } = ctx;
+  const ballot = test.method === 'ballot';
   const outcome = r.supported ? 'Tenants support the ALMO.' : 'Tenants do not support the ALMO: the process ends here.';
   await frame.document(
     'test-of-opinion-result',
@@ -174,15 +213,4 @@ export async function testOfOpinion(ctx: Establishment): Promise<boolean> {
       },
     ],
   );
-  if (!r.supported) {
-    await finish(
-      ALMO_STAGES.notSupported,
-      'completed',
-      `Tenants did not support the ALMO: ${r.for} for, ${r.against} against (turnout ${r.turnoutPercent}%)`,
-      result.actor,
-    );
-    return false;
-  }
-  await moveTo(ALMO_STAGES.decentHomesBid, `Tenants support the ALMO: ${r.for} for, ${r.against} against`, result.actor);
-  return true;
 }

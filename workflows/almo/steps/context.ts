@@ -1,10 +1,11 @@
+import { workflowNow } from '../../common/clock';
 import { calendarDateInWords } from '../../common/format';
 import { stepContextOf, type StepContext } from '../../common/frame';
 import type { DecisionRecord } from '../../common/tasks';
 import type { AlmoDetails, AlmoStartInput, AlmoForms, Workstream } from '../messages';
 
 // What every step of an ALMO's establishment reads: its input, its frame, what is worked out once from
-// them, and the two things the workflow does for its steps. Safe in workflows.
+// them, and marking a workstream done. Safe in workflows.
 
 export interface Establishment extends StepContext<AlmoDetails, AlmoForms> {
   input: AlmoStartInput;
@@ -24,15 +25,20 @@ export interface Establishment extends StepContext<AlmoDetails, AlmoForms> {
   workstreamDone(workstream: Workstream, detail: string, actor?: DecisionRecord['actor']): Promise<void>;
 }
 
-export function establishmentOf(
-  input: AlmoStartInput,
-  frame: Establishment['frame'],
-  done: Pick<Establishment, 'workstreamDone'>,
-): Establishment {
+export function establishmentOf(input: AlmoStartInput, frame: Establishment['frame']): Establishment {
   const council = input.councilName ?? input.council;
+  const { details } = frame;
   return {
     ...stepContextOf(frame),
-    ...done,
+    workstreamDone: async (workstream, detail, actor) => {
+      details.workstreams[workstream] = {
+        ...details.workstreams[workstream],
+        done: true,
+        doneAt: details.workstreams[workstream].doneAt ?? workflowNow(),
+        detail,
+      };
+      await frame.note(`Workstream done: ${details.workstreams[workstream].name} (${detail})`, actor);
+    },
     input,
     processId: frame.processId,
     policy: input.policy,

@@ -1,19 +1,32 @@
-import { sleepUntil, workflowNow } from '../../common/clock';
-import { dateInWords } from '../../common/format';
-import { calendarDaysMs } from '../../common/policy';
 import type { Actor } from '../../common/roles';
-import { Endable } from '../../common/endable';
-import { type Decision } from '../../common/tasks';
-import { type AgreementTerms, LMA_STAGES, type LmaForms, type ServiceTerms } from '../messages';
-import { consultationSupports, outsideScope, withoutQuotes } from '../rules';
-import { draftAndSign } from './agreement';
-import { type Agreement, later } from './context';
+import { type AgreementTerms, LMA_STAGES, type ServiceTerms } from '../messages';
+import { outsideScope, withoutQuotes } from '../rules';
+import type { Agreement } from './context';
+import { prepareAgreement } from './preparations';
 
 /** Steps 3-9: from the outline plan to the signed agreement. Returns undefined if the process ended. */
 export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; signedBy: Actor[] } | undefined> {
-  const { input, frame, details, tasks, moveTo, finish, policy, groupStep, councilStep } = ctx;
-  // §1.3 outline plan and the council's reply with indicative payments, changes requested any number of times.
-  let notProvided: string[] = [];
+  const { details, moveTo } = ctx;
+  const notProvided = await outlinePlan(ctx);
+  // §1.3: a service the council does not provide today needs a budget availability decision.
+  if (notProvided.length > 0 && !(await budgetDecision(ctx, notProvided))) return undefined;
+  // §1.4 test of local support.
+  await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
+  await testOfSupport(ctx);
+  // §1.5 detailed plan and specification, within the agreed scope.
+  await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
+  const plan = await detailedPlan(ctx);
+  details.detailedPlan = plan;
+  await moveTo(LMA_STAGES.preparingAgreement, 'Detailed plan approved');
+  return prepareAgreement(ctx, plan);
+}
+
+/**
+ * §1.3: the outline plan and the council's reply with indicative payments, changes asked for any
+ * number of times. Returns the services the council does not provide today.
+ */
+async function outlinePlan(ctx: Agreement): Promise<string[]> {
+  const { details, tasks, groupStep, councilStep } = ctx;
   for (let round = 1; ; round += 1) {
     await tasks.decide({
       taskId: `outline-plan-${round}`,
@@ -42,31 +55,36 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
     );
     if (reply.outcome === 'accept') {
       details.indicativePayments = reply.form.indicativePayments ?? {};
-      notProvided = reply.form.notProvidedToday ?? [];
-      break;
+      return reply.form.notProvidedToday ?? [];
     }
   }
-  // §1.3: a service the council does not provide today needs a budget availability decision.
-  if (notProvided.length > 0) {
-    await moveTo(LMA_STAGES.budgetDecision, `Budget decision needed for: ${notProvided.join(', ')}`);
-    const budget = await tasks.decide({
-      taskId: 'budget-availability',
-      kind: 'budget_availability',
-      title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
-      role: 'finance',
-      outcomes: ['available', 'not_available'],
-      reasonsRequiredFor: ['not_available'],
-      data: { services: notProvided, indicativePayments: details.indicativePayments },
-      dueInWorkingDays: councilStep,
-    });
-    if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
-    if (details.services.length === 0) {
-      await finish(LMA_STAGES.noServices, 'completed', 'No budget for any of the services asked for', budget.actor);
-      return undefined;
-    }
+}
+
+/** §1.3: finance decides whether a budget is available; false if no service is left (the process ended). */
+async function budgetDecision(ctx: Agreement, notProvided: string[]): Promise<boolean> {
+  const { details, tasks, moveTo, finish, councilStep } = ctx;
+  await moveTo(LMA_STAGES.budgetDecision, `Budget decision needed for: ${notProvided.join(', ')}`);
+  const budget = await tasks.decide({
+    taskId: 'budget-availability',
+    kind: 'budget_availability',
+    title: `Decide whether a budget is available for ${notProvided.join(', ')}`,
+    role: 'finance',
+    outcomes: ['available', 'not_available'],
+    reasonsRequiredFor: ['not_available'],
+    data: { services: notProvided, indicativePayments: details.indicativePayments },
+    dueInWorkingDays: councilStep,
+  });
+  if (budget.outcome === 'not_available') details.services = details.services.filter((s) => !notProvided.includes(s.service));
+  if (details.services.length === 0) {
+    await finish(LMA_STAGES.noServices, 'completed', 'No budget for any of the services asked for', budget.actor);
+    return false;
   }
-  // §1.4 test of local support.
-  await moveTo(LMA_STAGES.testOfSupport, 'Outline plan agreed');
+  return true;
+}
+
+/** §1.4: the group reports its test of local support. */
+async function testOfSupport(ctx: Agreement): Promise<void> {
+  const { tasks, groupStep } = ctx;
   await tasks.decide({
     taskId: 'test-of-support',
     kind: 'report_test_of_support',
@@ -75,10 +93,12 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
     outcomes: ['submit'],
     dueInWorkingDays: groupStep,
   });
-  // §1.5 detailed plan and specification, within the agreed scope.
-  await moveTo(LMA_STAGES.detailedPlan, 'Test of support reported');
-  let plan: ServiceTerms[] | undefined;
-  for (let round = 1; !plan; round += 1) {
+}
+
+/** §1.5: the detailed plan and specification, within the agreed scope, until the council approves it. */
+async function detailedPlan(ctx: Agreement): Promise<ServiceTerms[]> {
+  const { details, tasks, groupStep, councilStep } = ctx;
+  for (let round = 1; ; round += 1) {
     const submitted = await tasks.decide(
       {
         taskId: `detailed-plan-${round}`,
@@ -111,105 +131,8 @@ export async function setUp(ctx: Agreement): Promise<{ terms: AgreementTerms; si
       dueInWorkingDays: councilStep,
     });
     if (review.outcome === 'approve') {
-      plan = submitted.form.services;
       details.training = submitted.form.training;
+      return submitted.form.services;
     }
   }
-  details.detailedPlan = plan;
-  await moveTo(LMA_STAGES.preparingAgreement, 'Detailed plan approved');
-
-  // §1.6-9 in parallel: insurance, consultation, formal body, the agreement. Signing waits for the rest.
-  let insured = false;
-  // A consultation without enough support ends the preparations, and the process.
-  const preparing = new Endable<Decision<LmaForms['record_consultation_result']>>();
-  const insurance = () =>
-    tasks.decide(
-      {
-        taskId: 'insurance-and-safety',
-        kind: 'confirm_insurance_and_safety',
-        title: 'Confirm insurance and health & safety',
-        role: 'housing_manager',
-        outcomes: ['confirm'],
-        dueInWorkingDays: councilStep,
-      },
-      async (decision) => {
-        details.insurance = { insuredBy: decision.form.insuredBy, cover: decision.form.cover };
-        insured = true;
-      },
-    );
-  const consultation = async () => {
-    const opened = workflowNow();
-    const closes = later(opened, calendarDaysMs(policy.calendar, policy.lma.consultationDays));
-    await frame.document('consultation-notice', 'consultation', 'consultation_notice', 'Consultation of affected residents', [
-      {
-        heading: 'What is proposed',
-        lines: [
-          `${input.group.name} proposes to run these services under a Local Management Agreement:`,
-          ...(plan ?? []).map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`),
-        ],
-      },
-      { heading: 'How to respond', lines: [`The consultation is open from ${dateInWords(opened)} until ${dateInWords(closes)}.`] },
-    ]);
-    await sleepUntil(closes);
-    await tasks.decide(
-      {
-        taskId: 'consultation-result',
-        kind: 'record_consultation_result',
-        title: 'Record the result of the consultation of affected residents',
-        role: 'housing_manager',
-        outcomes: ['record'],
-        dueInWorkingDays: councilStep,
-      },
-      async (decision) => {
-        const votesFor = Number(decision.form.for);
-        const against = Number(decision.form.against);
-        const supported = consultationSupports(votesFor, against, policy.lma.supportThreshold);
-        details.consultation = { for: votesFor, against, supported };
-        if (!supported) preparing.end(decision);
-      },
-    );
-  };
-  const formalBody = async () => {
-    if (details.group.legalForm !== 'none') return;
-    await tasks.decide(
-      {
-        taskId: 'formal-body',
-        kind: 'register_formal_body',
-        title: 'Constitute a formal body to run the service',
-        role: 'resident_rep',
-        outcomes: ['registered'],
-        dueInWorkingDays: groupStep,
-      },
-      async (decision) => {
-        details.group = {
-          ...details.group,
-          legalForm: decision.form.legalForm,
-          registration: decision.form.reference,
-        };
-      },
-    );
-  };
-  const prepared = await preparing.run(() =>
-    Promise.all([
-      insurance(),
-      consultation(),
-      formalBody(),
-      draftAndSign(
-        ctx,
-        '',
-        () => ({ services: plan ?? [] }),
-        () => plan,
-        () => insured,
-      ),
-    ]),
-  );
-  if (!prepared.ended) return prepared.result[3];
-  const [result] = prepared.because;
-  await finish(
-    LMA_STAGES.notSupported,
-    'completed',
-    `The consultation did not show enough support (${String(result.form.for)} for, ${String(result.form.against)} against)`,
-    result.actor,
-  );
-  return undefined;
 }

@@ -74,121 +74,159 @@ export async function slaServiceNegotiation(input: ServiceNegotiationInput): Pro
     maxRounds: max,
   };
 
-  let outcome: ServiceOutcome | undefined;
-  let deadlock: { declaredBy: DeadlockDecision['declaredBy']; reasons: string } | undefined;
-  let counter: SlaTerms | undefined;
-  let rounds = 0;
+  const n: Negotiation = { frame, tasks, service, sla, max, context, progress, termsOf, retraction, checkTerms };
   await frame.run(async () => {
-    for (let round = 1; round <= max && !outcome && !deadlock; round += 1) {
-      rounds = round;
-      await progress({ round, awaiting: 'almo', ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}) });
-      const almo = await tasks.decide(
-        {
-          taskId: frame.taskId(`r${round}-almo`),
-          kind: 'propose_sla_terms',
-          title: `${service.name}: the ALMO's ${round === 1 ? 'proposal' : 'reply to the counter-proposal'} (round ${round} of ${max})`,
-          role: 'almo_board',
-          outcomes: [round === 1 ? 'renew_as_is' : 'accept_counter', 'propose', 'retract', 'declare_deadlock'],
-          reasonsRequiredFor: ['retract', 'declare_deadlock'],
-          data: { ...context, round, ...(counter ? { counterProposal: counter } : {}) },
-          dueInWorkingDays: sla.responseWorkingDays,
-          // The lead hears what the ALMO did with their service, a retraction included.
-          tell: [service.serviceLead.userId],
-        },
-        undefined,
-        checkTerms('propose'),
-      );
-      if (almo.outcome === 'accept_counter')
-        outcome = { kind: 'revised', terms: counter as SlaTerms, rounds: round, decidedBy: almo.actor, decidedAt: almo.decidedAt };
-      else if (almo.outcome === 'retract') outcome = retraction(almo, round);
-      else if (almo.outcome === 'declare_deadlock') deadlock = { declaredBy: 'almo', reasons: almo.reasons ?? '' };
-      if (outcome || deadlock) break;
-
-      const asIs = almo.outcome === 'renew_as_is';
-      const proposal = asIs ? service.terms : termsOf(almo);
-      await progress({ round, awaiting: 'council', lastProposal: { by: 'almo', terms: proposal } });
-      const lead = await tasks.decide(
-        {
-          taskId: frame.taskId(`r${round}-council`),
-          kind: 'respond_to_sla_proposal',
-          title: `${service.name}: respond to the ALMO's ${asIs ? 'offer to renew as it is' : 'proposal'} (round ${round} of ${max}${round === max ? ': a counter-proposal now deadlocks it' : ''})`,
-          role: 'service_lead',
-          assignee: service.serviceLead.userId,
-          outcomes: ['accept', 'counter', 'declare_deadlock'],
-          reasonsRequiredFor: ['declare_deadlock'],
-          data: { ...context, round, proposal, renewAsIs: asIs },
-          dueInWorkingDays: sla.responseWorkingDays,
-        },
-        undefined,
-        checkTerms('counter'),
-      );
-      if (lead.outcome === 'accept')
-        outcome = { kind: asIs ? 'renewed' : 'revised', terms: proposal, rounds: round, decidedBy: lead.actor, decidedAt: lead.decidedAt };
-      else if (lead.outcome === 'declare_deadlock') deadlock = { declaredBy: 'council', reasons: lead.reasons ?? '' };
-      else {
-        counter = termsOf(lead);
-        // §4.3: the rounds run out without agreement.
-        if (round === max) deadlock = { declaredBy: 'rounds_ran_out', reasons: `No agreement after ${max} rounds` };
-      }
-    }
-
-    if (deadlock) {
-      // §4.4: the forum the policy names decides, and its decision binds.
-      const forum = sla.deadlockForum;
-      const declared = deadlock;
-      const by =
-        declared.declaredBy === 'rounds_ran_out'
-          ? 'the rounds ran out'
-          : `declared by the ${declared.declaredBy === 'almo' ? 'ALMO' : 'council'}`;
-      await frame.note(`${service.name}: deadlock (${by}: ${declared.reasons}); escalated to ${DEADLOCK_FORUM_NAMES[forum]}`);
-      await progress({
-        round: rounds,
-        awaiting: 'deadlock_decision',
-        ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}),
-      });
-      const decision = await tasks.decide(
-        {
-          taskId: frame.taskId('deadlock'),
-          kind: 'decide_sla_deadlock',
-          title: `${service.name}: record the binding decision of ${DEADLOCK_FORUM_NAMES[forum]} on the deadlock`,
-          role: DEADLOCK_RECORDED_BY[forum],
-          outcomes: ['renew_as_is', 'revise', 'retract'],
-          reasonsRequiredFor: ['renew_as_is', 'revise', 'retract'],
-          data: { ...context, deadlock: declared, ...(counter ? { lastCounterProposal: counter } : {}) },
-          dueInWorkingDays: sla.deadlockDecisionWorkingDays,
-          tell: [service.serviceLead.userId],
-        },
-        undefined,
-        checkTerms('revise'),
-      );
-      const decided: DeadlockDecision = {
-        declaredBy: declared.declaredBy,
-        declaredReasons: declared.reasons,
-        forum,
-        forumMembers: decision.form.forumMembers,
-        ...(typeof decision.form.minuteReference === 'string' ? { minuteReference: decision.form.minuteReference } : {}),
-        reasons: decision.reasons ?? '',
-        recordedBy: decision.actor,
-        decidedAt: decision.decidedAt,
-      };
-      outcome =
-        decision.outcome === 'retract'
-          ? retraction(decision, rounds, decided)
-          : {
-              kind: decision.outcome === 'revise' ? 'revised' : 'renewed',
-              terms: decision.outcome === 'revise' ? termsOf(decision) : service.terms,
-              rounds,
-              deadlock: decided,
-              decidedBy: decision.actor,
-              decidedAt: decision.decidedAt,
-            };
-    }
-    const ended = outcome as ServiceOutcome;
+    const settled = await rounds(n);
+    const outcome = 'outcome' in settled ? settled.outcome : await deadlockDecision(n, settled);
     // The set learns the outcome by this signal alone, before the decision that settled it answers
     // (its sign-off may follow at once).
-    const told = progress({ round: rounds, awaiting: 'council', outcome: ended });
+    const told = progress({ round: settled.rounds, awaiting: 'council', outcome });
     await (progressTracked ? told : frame.track(told));
-    await frame.note(`Outcome: ${outcomeInWords(service, ended)}`, ended.decidedBy);
+    await frame.note(`Outcome: ${outcomeInWords(service, outcome)}`, outcome.decidedBy);
   });
   await condition(allHandlersFinished);
+}
+
+/** What the negotiation's steps share: its frame, the service and its policy, and how it tells the set. */
+interface Negotiation {
+  frame: ReturnType<typeof childFrame<{ serviceKey: string }, SlaForms>>;
+  tasks: ReturnType<typeof childFrame<{ serviceKey: string }, SlaForms>>['tasks'];
+  service: ServiceNegotiationInput['service'];
+  sla: ServiceNegotiationInput['policy']['sla'];
+  max: number;
+  /** What every task of the negotiation shows. */
+  context: Record<string, unknown>;
+  progress(update: Omit<NegotiationProgress, 'serviceKey'>): Promise<void>;
+  termsOf(decision: DecisionRecord): SlaTerms;
+  retraction(decision: DecisionRecord, rounds: number, deadlock?: DeadlockDecision): ServiceOutcome;
+  checkTerms(termsOutcome: string): (attempt: { outcome: string; form?: Record<string, unknown> }) => string | undefined;
+}
+
+type Deadlock = { declaredBy: DeadlockDecision['declaredBy']; reasons: string };
+/** How the rounds ended: with an outcome, or deadlocked (with the council's last counter-proposal). */
+type RoundsEnded = { outcome: ServiceOutcome; rounds: number } | { deadlock: Deadlock; counter?: SlaTerms; rounds: number };
+
+/** §4.3: the ALMO proposes (or renews as is, retracts, declares deadlock); the service lead accepts, counters or declares deadlock. */
+async function rounds(n: Negotiation): Promise<RoundsEnded> {
+  let counter: SlaTerms | undefined;
+  for (let round = 1; ; round += 1) {
+    await n.progress({ round, awaiting: 'almo', ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}) });
+    const almo = await almoTurn(n, round, counter);
+    const settledBy = { rounds: round, decidedBy: almo.actor, decidedAt: almo.decidedAt };
+    if (almo.outcome === 'accept_counter') return { outcome: { kind: 'revised', terms: counter as SlaTerms, ...settledBy }, rounds: round };
+    if (almo.outcome === 'retract') return { outcome: n.retraction(almo, round), rounds: round };
+    if (almo.outcome === 'declare_deadlock')
+      return { deadlock: { declaredBy: 'almo', reasons: almo.reasons ?? '' }, ...withCounter(counter), rounds: round };
+
+    const asIs = almo.outcome === 'renew_as_is';
+    const proposal = asIs ? n.service.terms : n.termsOf(almo);
+    await n.progress({ round, awaiting: 'council', lastProposal: { by: 'almo', terms: proposal } });
+    const lead = await leadTurn(n, round, proposal, asIs);
+    if (lead.outcome === 'accept')
+      return {
+        outcome: { kind: asIs ? 'renewed' : 'revised', terms: proposal, rounds: round, decidedBy: lead.actor, decidedAt: lead.decidedAt },
+        rounds: round,
+      };
+    if (lead.outcome === 'declare_deadlock')
+      return { deadlock: { declaredBy: 'council', reasons: lead.reasons ?? '' }, ...withCounter(counter), rounds: round };
+    counter = n.termsOf(lead);
+    // §4.3: the rounds run out without agreement.
+    if (round === n.max)
+      return { deadlock: { declaredBy: 'rounds_ran_out', reasons: `No agreement after ${n.max} rounds` }, counter, rounds: round };
+  }
+}
+
+const withCounter = (counter: SlaTerms | undefined) => (counter ? { counter } : {});
+
+/** The ALMO's turn: its proposal, or its reply to the council's counter-proposal. */
+function almoTurn(n: Negotiation, round: number, counter: SlaTerms | undefined) {
+  return n.tasks.decide(
+    {
+      taskId: n.frame.taskId(`r${round}-almo`),
+      kind: 'propose_sla_terms',
+      title: `${n.service.name}: the ALMO's ${round === 1 ? 'proposal' : 'reply to the counter-proposal'} (round ${round} of ${n.max})`,
+      role: 'almo_board',
+      outcomes: [round === 1 ? 'renew_as_is' : 'accept_counter', 'propose', 'retract', 'declare_deadlock'],
+      reasonsRequiredFor: ['retract', 'declare_deadlock'],
+      data: { ...n.context, round, ...(counter ? { counterProposal: counter } : {}) },
+      dueInWorkingDays: n.sla.responseWorkingDays,
+      // The lead hears what the ALMO did with their service, a retraction included.
+      tell: [n.service.serviceLead.userId],
+    },
+    undefined,
+    n.checkTerms('propose'),
+  );
+}
+
+/** The service lead's turn: the response to the ALMO's proposal (or its offer to renew as it is). */
+function leadTurn(n: Negotiation, round: number, proposal: SlaTerms, asIs: boolean) {
+  return n.tasks.decide(
+    {
+      taskId: n.frame.taskId(`r${round}-council`),
+      kind: 'respond_to_sla_proposal',
+      title: `${n.service.name}: respond to the ALMO's ${asIs ? 'offer to renew as it is' : 'proposal'} (round ${round} of ${n.max}${round === n.max ? ': a counter-proposal now deadlocks it' : ''})`,
+      role: 'service_lead',
+      assignee: n.service.serviceLead.userId,
+      outcomes: ['accept', 'counter', 'declare_deadlock'],
+      reasonsRequiredFor: ['declare_deadlock'],
+      data: { ...n.context, round, proposal, renewAsIs: asIs },
+      dueInWorkingDays: n.sla.responseWorkingDays,
+    },
+    undefined,
+    n.checkTerms('counter'),
+  );
+}
+
+/** §4.4: the forum the policy names decides the deadlock, and its decision binds. */
+async function deadlockDecision(
+  n: Negotiation,
+  { deadlock, counter, rounds }: Extract<RoundsEnded, { deadlock: Deadlock }>,
+): Promise<ServiceOutcome> {
+  const forum = n.sla.deadlockForum;
+  const declared = deadlock;
+  const by =
+    declared.declaredBy === 'rounds_ran_out'
+      ? 'the rounds ran out'
+      : `declared by the ${declared.declaredBy === 'almo' ? 'ALMO' : 'council'}`;
+  await n.frame.note(`${n.service.name}: deadlock (${by}: ${declared.reasons}); escalated to ${DEADLOCK_FORUM_NAMES[forum]}`);
+  await n.progress({
+    round: rounds,
+    awaiting: 'deadlock_decision',
+    ...(counter ? { lastProposal: { by: 'council', terms: counter } } : {}),
+  });
+  const decision = await n.tasks.decide(
+    {
+      taskId: n.frame.taskId('deadlock'),
+      kind: 'decide_sla_deadlock',
+      title: `${n.service.name}: record the binding decision of ${DEADLOCK_FORUM_NAMES[forum]} on the deadlock`,
+      role: DEADLOCK_RECORDED_BY[forum],
+      outcomes: ['renew_as_is', 'revise', 'retract'],
+      reasonsRequiredFor: ['renew_as_is', 'revise', 'retract'],
+      data: { ...n.context, deadlock: declared, ...(counter ? { lastCounterProposal: counter } : {}) },
+      dueInWorkingDays: n.sla.deadlockDecisionWorkingDays,
+      tell: [n.service.serviceLead.userId],
+    },
+    undefined,
+    n.checkTerms('revise'),
+  );
+  const decided: DeadlockDecision = {
+    declaredBy: declared.declaredBy,
+    declaredReasons: declared.reasons,
+    forum,
+    forumMembers: decision.form.forumMembers,
+    ...(typeof decision.form.minuteReference === 'string' ? { minuteReference: decision.form.minuteReference } : {}),
+    reasons: decision.reasons ?? '',
+    recordedBy: decision.actor,
+    decidedAt: decision.decidedAt,
+  };
+  return decision.outcome === 'retract'
+    ? n.retraction(decision, rounds, decided)
+    : {
+        kind: decision.outcome === 'revise' ? 'revised' : 'renewed',
+        terms: decision.outcome === 'revise' ? n.termsOf(decision) : n.service.terms,
+        rounds,
+        deadlock: decided,
+        decidedBy: decision.actor,
+        decidedAt: decision.decidedAt,
+      };
 }

@@ -1,5 +1,5 @@
 import { calendarDateOf, dateInWords, inPounds } from '../../common/format';
-import { type DecisionRecord } from '../../common/tasks';
+import { type CompleteTaskInput, type DecisionRecord } from '../../common/tasks';
 import { OPTIONS_REVIEW_STAGES, REVIEW_OPTION_NAMES, REVIEW_OPTIONS, type ReviewOption } from '../messages';
 import { type Consultation, notBefore, onDate, type Review } from './context';
 
@@ -8,8 +8,27 @@ import { type Consultation, notBefore, onDate, type Review } from './context';
  * the review here (undefined); in-house answers the decision, for the handover.
  */
 export async function decideTheFuture(r: Review, consultation: Consultation): Promise<DecisionRecord | undefined> {
-  const { input, frame, details, tasks, step, parties, finish } = r;
-  const decision = await tasks.decide(
+  const { details, finish } = r;
+  const decision = await councilDecision(r, consultation);
+  const chosen = decision.outcome as ReviewOption;
+  const notice = await decisionNotice(r, consultation, decision);
+  if (details.decision) details.decision.documentId = notice.documentId;
+  if (chosen !== 'in_house') {
+    await finish(
+      chosen === 'keep_almo' ? OPTIONS_REVIEW_STAGES.almoKept : OPTIONS_REVIEW_STAGES.otherOption,
+      'completed',
+      `The council decided to ${REVIEW_OPTION_NAMES[chosen]}: ${decision.reasons ?? ''}`,
+      decision.actor,
+    );
+    return undefined;
+  }
+  return decision;
+}
+
+/** The cabinet records its decision: the option, its minute and the meeting, and (in-house) the transfer date. */
+function councilDecision(r: Review, consultation: Consultation) {
+  const { input, details, tasks, step } = r;
+  return tasks.decide(
     {
       taskId: 'council-decision',
       kind: 'record_council_decision',
@@ -32,29 +51,37 @@ export async function decideTheFuture(r: Review, consultation: Consultation): Pr
         ...(d.form.transferDate ? { transferDate: d.form.transferDate } : {}),
       };
     },
-    (attempt) => {
-      if (attempt.outcome === 'keep_almo' && !details.funding)
-        return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
-      if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate))
-        return '§3.8: bringing the service in-house sets the transfer date';
-      const closed = calendarDateOf(consultation.closesAt);
-      return (
-        notBefore(
-          attempt.form?.meetingDate,
-          closed,
-          `the council decides after the consultation, which closed on ${onDate(closed)}: its meeting cannot be before that`,
-        ) ??
-        notBefore(
-          attempt.form?.transferDate,
-          String(attempt.form?.meetingDate),
-          "the service cannot come in-house before the council's decision to bring it in-house (meetingDate)",
-        )
-      );
-    },
+    (attempt) => councilDecisionRefusal(details, consultation, attempt),
   );
+}
+
+/** R2, §3.8 and the dates people enter: what refuses a council decision. */
+function councilDecisionRefusal(details: Review['details'], consultation: Consultation, attempt: CompleteTaskInput): string | undefined {
+  if (attempt.outcome === 'keep_almo' && !details.funding)
+    return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
+  if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate))
+    return '§3.8: bringing the service in-house sets the transfer date';
+  const closed = calendarDateOf(consultation.closesAt);
+  return (
+    notBefore(
+      attempt.form?.meetingDate,
+      closed,
+      `the council decides after the consultation, which closed on ${onDate(closed)}: its meeting cannot be before that`,
+    ) ??
+    notBefore(
+      attempt.form?.transferDate,
+      String(attempt.form?.meetingDate),
+      "the service cannot come in-house before the council's decision to bring it in-house (meetingDate)",
+    )
+  );
+}
+
+/** The public decision notice: the decision, its reasons, the consultation and (keeping the ALMO) its funding. */
+function decisionNotice(r: Review, consultation: Consultation, decision: DecisionRecord) {
+  const { input, frame, details, parties } = r;
   const chosen = decision.outcome as ReviewOption;
   const result = consultation.result;
-  const notice = await frame.document(
+  return frame.document(
     'decision-notice',
     'council_decision',
     'decision_notice',
@@ -93,15 +120,4 @@ export async function decideTheFuture(r: Review, consultation: Consultation): Pr
     ],
     { public: true },
   );
-  if (details.decision) details.decision.documentId = notice.documentId;
-  if (chosen !== 'in_house') {
-    await finish(
-      chosen === 'keep_almo' ? OPTIONS_REVIEW_STAGES.almoKept : OPTIONS_REVIEW_STAGES.otherOption,
-      'completed',
-      `The council decided to ${REVIEW_OPTION_NAMES[chosen]}: ${decision.reasons ?? ''}`,
-      decision.actor,
-    );
-    return undefined;
-  }
-  return decision;
 }

@@ -147,8 +147,16 @@ export function engagement(r: Review) {
 
 /** [21-22, 27]: the options appraised and shortlisted; keeping the ALMO needs its funding ratified (R2). */
 export async function appraiseAndShortlist(r: Review) {
+  await assessOptions(r);
+  const shortlist = await shortlistOptions(r);
+  // R2 [27]: keeping the ALMO needs its funding identified and ratified, before consultation.
+  if (shortlist.form.recommended === 'keep_almo') await ratifyContinuedFunding(r);
+}
+
+/** [21]: finance assesses the options' costs, benefits and risks, validated externally or saying why not. */
+function assessOptions(r: Review) {
   const { details, tasks, step } = r;
-  await tasks.decide(
+  return tasks.decide(
     {
       taskId: 'options-appraisal',
       kind: 'assess_options',
@@ -176,7 +184,12 @@ export async function appraiseAndShortlist(r: Review) {
       return validated || why ? undefined : '[21]: the assessment is externally validated, or the reason for no validation is recorded';
     },
   );
-  const shortlist = await tasks.decide(
+}
+
+/** [22]: the shortlist with each option's pros, cons and impact on residents, and the one recommended. */
+function shortlistOptions(r: Review) {
+  const { details, tasks, step } = r;
+  return tasks.decide(
     {
       taskId: 'shortlist',
       kind: 'shortlist_options',
@@ -199,27 +212,29 @@ export async function appraiseAndShortlist(r: Review) {
         : '[22]: the recommended option is one of the shortlisted options';
     },
   );
-  // R2 [27]: keeping the ALMO needs its funding identified and ratified, before consultation.
-  if (shortlist.form.recommended === 'keep_almo') {
-    await tasks.decide(
-      {
-        taskId: 'continued-funding',
-        kind: 'ratify_continued_funding',
-        title: 'Record the council decision ratifying the funding for keeping the ALMO',
-        role: 'cabinet',
-        outcomes: ['ratified'],
-        data: { rule: RULES_IN_WORDS[1] },
-        dueInWorkingDays: step,
-      },
-      async (d) => {
-        details.funding = {
-          streams: d.form.fundingStreams,
-          minuteReference: d.form.minuteReference,
-          ratifiedBy: d.actor,
-        };
-      },
-    );
-  }
+}
+
+/** R2 [27]: the council decision ratifying the funding for keeping the ALMO. */
+function ratifyContinuedFunding(r: Review) {
+  const { details, tasks, step } = r;
+  return tasks.decide(
+    {
+      taskId: 'continued-funding',
+      kind: 'ratify_continued_funding',
+      title: 'Record the council decision ratifying the funding for keeping the ALMO',
+      role: 'cabinet',
+      outcomes: ['ratified'],
+      data: { rule: RULES_IN_WORDS[1] },
+      dueInWorkingDays: step,
+    },
+    async (d) => {
+      details.funding = {
+        streams: d.form.fundingStreams,
+        minuteReference: d.form.minuteReference,
+        ratifiedBy: d.actor,
+      };
+    },
+  );
 }
 
 /** [17]: the consultation material approved as accurate and impartial (R4), once R2 allows it. */

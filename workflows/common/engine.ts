@@ -146,76 +146,7 @@ export function processEngine(
   /** Runs each write, turning one that cannot succeed into an incident (runs from before incidents have none). */
   guard?: IncidentGuard,
 ) {
-  /** The decision-record document of a decision: who decided what, when, why, with what. */
-  const decisionRecord = (task: TaskView, decision: DecisionRecord) => ({
-    key: `decision-record:${task.taskId}`,
-    step: task.kind,
-    kind: 'decision_record',
-    title: `Decision record: ${task.title}`,
-    at: decision.decidedAt,
-    sections: [
-      {
-        heading: 'Decision',
-        lines: [
-          `Outcome: ${inWords(decision.outcome)}`,
-          `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${inWords(decision.actor.role)})` : `${decision.actor.userId} (${inWords(decision.actor.role)})`}`,
-          `Decided at: ${dateTimeInWords(decision.decidedAt)}`,
-        ],
-      },
-      ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
-      ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: formInWords(decision.form) }] : []),
-      ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
-    ],
-  });
-  /** What a task's lateness, withdrawal and assignment write: the same whichever kind of activity. */
-  const lateAndAssigned: Pick<TaskHooks, 'reminded' | 'escalated' | 'cancelled' | 'assigned'> = {
-    reminded: (task) => activities.taskReminded({ process, task, at: workflowNow() }),
-    escalated: (task) => {
-      const escalatedTo = task.escalateTo ?? policy.escalation[task.role];
-      return activities.taskEscalated({ process, task, at: workflowNow(), ...(escalatedTo ? { escalatedTo } : {}) });
-    },
-    cancelled: (task, why) => activities.taskCancelled({ process, task, at: workflowNow(), why }),
-    assigned: (task, input, sequence) =>
-      activities.taskAssigned({
-        process,
-        task,
-        actor: input.actor,
-        assignee: input.assignee,
-        at: workflowNow(),
-        sequence,
-        ...(input.reason ? { reason: input.reason } : {}),
-      }),
-  };
-  const hooks: TaskHooks = local
-    ? {
-        // One local activity each way: the task opened with its deadline worked out, the decision recorded with its document.
-        opened: (task) =>
-          activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
-        decided: async (task, decision) => {
-          await activities.recordDecision({ process, task, decision, stage: stage(), document: decisionRecord(task, decision) });
-        },
-        ...lateAndAssigned,
-      }
-    : {
-        opened: async (task) => {
-          const deadline =
-            task.dueInWorkingDays === undefined
-              ? {}
-              : await activities.deadlineFor({
-                  openedAt: task.openedAt,
-                  workingDays: task.dueInWorkingDays,
-                  reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
-                  calendar: policy.calendar,
-                });
-          await activities.taskOpened({ process, task: { ...task, ...deadline } });
-          return deadline;
-        },
-        decided: async (task, decision) => {
-          const record = await activities.generateDocument({ process, ...decisionRecord(task, decision) });
-          await activities.taskDecided({ process, task, decision, documentIds: [record.documentId], stage: stage() });
-        },
-        ...lateAndAssigned,
-      };
+  const hooks = taskHooksOf(activities, process, policy, stage, local);
 
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
@@ -248,19 +179,116 @@ export function processEngine(
     { public: isPublic = false }: { public?: boolean } = {},
   ) => activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections, ...(isPublic ? { public: true } : {}) });
 
-  if (!guard) return { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
+  const engine = { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
+  return guard ? guarded(engine, guard) : engine;
+}
+
+/** The decision-record document of a decision: who decided what, when, why, with what. */
+const decisionRecord = (task: TaskView, decision: DecisionRecord) => ({
+  key: `decision-record:${task.taskId}`,
+  step: task.kind,
+  kind: 'decision_record',
+  title: `Decision record: ${task.title}`,
+  at: decision.decidedAt,
+  sections: [
+    {
+      heading: 'Decision',
+      lines: [
+        `Outcome: ${inWords(decision.outcome)}`,
+        `Decided by: ${decision.actorName ? `${decision.actorName} (${decision.actor.userId}, ${inWords(decision.actor.role)})` : `${decision.actor.userId} (${inWords(decision.actor.role)})`}`,
+        `Decided at: ${dateTimeInWords(decision.decidedAt)}`,
+      ],
+    },
+    ...(decision.reasons ? [{ heading: 'Reasons', lines: [decision.reasons] }] : []),
+    ...(Object.keys(decision.form).length ? [{ heading: 'Details', lines: formInWords(decision.form) }] : []),
+    ...(decision.attachments.length ? [{ heading: 'Attachments', lines: decision.attachments }] : []),
+  ],
+});
+
+/** What the task book's tasks write: opened and decided (one local activity each way, or as runs from before did), late, withdrawn, assigned. */
+function taskHooksOf(activities: Activities, process: ProcessRef, policy: CommonPolicy, stage: () => string, local: boolean): TaskHooks {
+  /** What a task's lateness, withdrawal and assignment write: the same whichever kind of activity. */
+  const lateAndAssigned: Pick<TaskHooks, 'reminded' | 'escalated' | 'cancelled' | 'assigned'> = {
+    reminded: (task) => activities.taskReminded({ process, task, at: workflowNow() }),
+    escalated: (task) => {
+      const escalatedTo = task.escalateTo ?? policy.escalation[task.role];
+      return activities.taskEscalated({ process, task, at: workflowNow(), ...(escalatedTo ? { escalatedTo } : {}) });
+    },
+    cancelled: (task, why) => activities.taskCancelled({ process, task, at: workflowNow(), why }),
+    assigned: (task, input, sequence) =>
+      activities.taskAssigned({
+        process,
+        task,
+        actor: input.actor,
+        assignee: input.assignee,
+        at: workflowNow(),
+        sequence,
+        ...(input.reason ? { reason: input.reason } : {}),
+      }),
+  };
+  return local
+    ? {
+        // One local activity each way: the task opened with its deadline worked out, the decision recorded with its document.
+        opened: (task) =>
+          activities.openTask({ process, task, reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore, calendar: policy.calendar }),
+        decided: async (task, decision) => {
+          await activities.recordDecision({ process, task, decision, stage: stage(), document: decisionRecord(task, decision) });
+        },
+        ...lateAndAssigned,
+      }
+    : {
+        opened: async (task) => {
+          const deadline =
+            task.dueInWorkingDays === undefined
+              ? {}
+              : await activities.deadlineFor({
+                  openedAt: task.openedAt,
+                  workingDays: task.dueInWorkingDays,
+                  reminderWorkingDaysBefore: policy.reminderWorkingDaysBefore,
+                  calendar: policy.calendar,
+                });
+          await activities.taskOpened({ process, task: { ...task, ...deadline } });
+          return deadline;
+        },
+        decided: async (task, decision) => {
+          const record = await activities.generateDocument({ process, ...decisionRecord(task, decision) });
+          await activities.taskDecided({ process, task, decision, documentIds: [record.documentId], stage: stage() });
+        },
+        ...lateAndAssigned,
+      };
+}
+
+type Engine = {
+  hooks: TaskHooks;
+  event: (kind: ProcessEventInput['kind'], summary: string, options?: EventOptions) => Promise<void>;
+  document: (
+    key: string,
+    step: string,
+    kind: string,
+    title: string,
+    sections: DocumentSection[],
+    options?: { public?: boolean },
+  ) => Promise<{ documentId: string }>;
+  incidentEvent: (kind: ProcessEventInput['kind'], summary: string, options?: EventOptions) => Promise<void>;
+};
+
+/** Every write through `guard`, which turns one that cannot succeed into an incident; the incident's own event is not guarded. */
+function guarded(engine: Engine, guard: IncidentGuard): Engine {
   return {
     hooks: {
-      opened: (task) => guard('openTask', () => hooks.opened(task)),
-      decided: (task, decision) => guard('recordDecision', () => hooks.decided(task, decision)),
-      reminded: (task) => guard('taskReminded', () => hooks.reminded(task)),
-      escalated: (task) => guard('taskEscalated', () => hooks.escalated(task)),
-      cancelled: (task, why) => guard('taskCancelled', () => hooks.cancelled(task, why)),
-      assigned: (task, input, sequence) => guard('taskAssigned', () => hooks.assigned(task, input, sequence)),
+      opened: (task) => guard('openTask', () => engine.hooks.opened(task)),
+      decided: (task, decision) => guard('recordDecision', () => engine.hooks.decided(task, decision)),
+      reminded: (task) => guard('taskReminded', () => engine.hooks.reminded(task)),
+      escalated: (task) => guard('taskEscalated', () => engine.hooks.escalated(task)),
+      cancelled: (task, why) => guard('taskCancelled', () => engine.hooks.cancelled(task, why)),
+      assigned: (task, input, sequence) => guard('taskAssigned', () => engine.hooks.assigned(task, input, sequence)),
     } satisfies TaskHooks,
-    event: (...args: Parameters<typeof unguardedEvent>) => guard('processEvent', () => unguardedEvent(...args)),
-    document: (...args: Parameters<typeof unguardedDocument>) => guard('generateDocument', () => unguardedDocument(...args)),
+    event: (...args: Parameters<Engine['event']>) => guard('processEvent', () => engine.event(...args)),
+    document: (...args: Parameters<Engine['document']>) => guard('generateDocument', () => engine.document(...args)),
     /** Records an incident itself: not guarded, as its own failure must not become another incident. */
-    incidentEvent: unguardedEvent,
+    incidentEvent: engine.incidentEvent,
   };
 }
+
+/** What a process's frame writes through: its events, documents and the task book's hooks. */
+export type ProcessEngine = ReturnType<typeof processEngine>;

@@ -1,39 +1,35 @@
 import {
   CancellationScope,
-  CancelledFailure,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   setHandler,
-  startChild as startChildWorkflow,
   upsertSearchAttributes,
   workflowInfo,
   type SignalDefinition,
-  type Workflow,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { workflowNow } from './clock';
-import { countedActivities, failureThatCannotSucceed, processEngine, type ActivityCounter } from './engine';
+import { countedActivities, processEngine, type ActivityCounter, type ProcessEngine } from './engine';
 import { inboxTaskId, type AuditedCommand, type DocumentSection, type ProcessRef } from './engine-types';
+import { FrameChildren, reportingFirstSteps } from './frame-children';
+import { acceptCommand, type CommandSpec } from './frame-command';
+import { processIncidents } from './frame-incidents';
+import type { FrameState } from './frame-state';
+import { frameVersion } from './frame-version';
 import type { CommonPolicy } from './policy';
 import {
   cancelUpdate,
-  childSettledSignal,
   processStartedUpdate,
   processViewQuery,
-  retryIncidentUpdate,
   withdrawUpdate,
-  type Incident,
-  type EndProcessInput,
   type ProcessRegistryEntry,
   type ProcessStatus,
   type ProcessView,
 } from './process';
 import { person, type Actor, type Role } from './roles';
-import { businessKeyKey, councilKey, processKindKey, processStageKey } from './search-attributes';
-import { TASK_REFUSALS, TaskBook, publicDecision, refuse, type FormDeclaration, type OpenedTask } from './tasks';
-import { storableLine } from './text';
+import { processStageKey } from './search-attributes';
+import { TASK_REFUSALS, TaskBook, publicDecision, type FormDeclaration, type OpenedTask } from './tasks';
 
 /** The stages every process can end in early. */
 export const ENDED_EARLY = { withdrawn: 'withdrawn', cancelled: 'cancelled' } as const;
@@ -74,81 +70,24 @@ export interface FrameOptions<Details extends object, Forms extends object> {
 }
 
 /**
- * Which of the frame's versions a run takes, decided once at its start in the order the patches were
- * added (their markers' order is part of the command sequence). A kind with no runs from before the
- * current frame (`versions: 'current'`) takes every current path without asking. Two are asked later,
- * when their moment comes, as their markers were recorded then: whether a decision's answer waits for
- * what it set off (asked as the task book is made) and whether the start's answer does (asked at it).
- */
-function frameVersion(options: Pick<FrameOptions<object, object>, 'withoutEngine' | 'parent' | 'versions'>) {
-  const current = options.versions === 'current';
-  const ask = (patch: string) => current || patched(patch);
-  const engine = !options.withoutEngine;
-  /** Local activities; earlier runs replay with the (remote) activities they used. */
-  const local = engine && ask('local-engine-activities');
-  return {
-    local,
-    /** One local activity at a time: concurrent ones made runs that could not replay. */
-    oneAtATime: local && ask('local-activities-one-at-a-time'),
-    /** A write that cannot succeed becomes an incident (not in a child: its parent's process shows it). */
-    withIncidents: engine && !options.parent && ask('activity-incidents'),
-    /** A process, or a child cancelled from outside, ends only once its tasks' writes and children are done. */
-    endsAfterChildren: engine && ask('end-after-children'),
-    answersWhenSettled: () => ask('answer-when-settled'),
-    startAnswerAfterStepsBegin: () => ask('start-answer-after-steps-begin'),
-    /** A deadline already passed fires at once through a 1 ms timer; kinds from before keep the SDK's handling of 0. */
-    deadlineFloorMs: current ? 1 : 0,
-  };
-}
-
-/**
  * The generic part of every process: stage and status, the view query, moving between stages (search
- * attribute, registry row, timeline), finishing, withdraw and cancel, and the task book. Every handler
- * is registered here, before the workflow's first await, so no command finds a workflow without one.
+ * attribute, registry row, timeline), finishing, withdraw and cancel, incidents, children, and the task
+ * book. Every handler is registered here, before the workflow's first await, so no command finds a
+ * workflow without one. `Forms`: the process's task kinds and their forms, so a task of a kind it never
+ * declared does not compile.
  */
-/** `Forms`: the process's task kinds and their forms, so a task of a kind it never declared does not compile. */
 export function processFrame<Details extends object, Forms extends object>(options: FrameOptions<Details, Forms>) {
   const processId = workflowInfo().workflowId;
-  const parent = options.parent;
+  const { parent, details } = options;
   const keyPrefix = options.keyPrefix ?? '';
   const startedAt = options.startedAt ?? workflowNow();
-  let updatedAt = workflowNow();
-  let stage = options.stage;
-  let status: ProcessStatus = 'active';
-  const details = options.details;
-
-  const header = (): ProcessRegistryEntry => ({
-    processId,
-    kind: options.kind,
-    council: options.council,
-    businessKey: options.businessKey,
-    groupKey: options.groupKey,
-    title: options.title,
-    stage,
-    status,
-    startedBy: options.startedBy.userId,
-    startedAt,
-    updatedAt,
-    ...(withIncidents ? { incident: incident ?? null } : {}),
-  });
-  // An ended process's row keeps its last view, so reading it never means replaying its history.
-  const registryEntry = (): ProcessRegistryEntry => (status === 'active' || parent ? header() : { ...header(), finalView: view() });
-  const ref: ProcessRef = parent
-    ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
-    : {
-        processId,
-        kind: options.kind,
-        council: options.council,
-        groupKey: options.groupKey,
-        title: options.title,
-        ...(options.parties?.length ? { parties: options.parties } : {}),
-      };
+  const state: FrameState = { stage: options.stage, status: 'active', updatedAt: workflowNow(), finished: false, running: false };
+  const ref = processRefOf(options, processId);
   const counter: ActivityCounter = { inFlight: 0 };
   const version = frameVersion(options);
-  const { local, oneAtATime, withIncidents, endsAfterChildren } = version;
-  const activities = countedActivities(counter, { local, oneAtATime });
-  let incident: Incident | undefined;
-  let retryRequested: Actor | undefined;
+  const activities = countedActivities(counter, { local: version.local, oneAtATime: version.oneAtATime });
+  const incidents = processIncidents(state, (): ProcessEngine | undefined => engine);
+  const { registryEntry, view } = readModelOf(options, processId, startedAt, state, version.withIncidents, (): TaskBook<Forms> => tasks);
   const engine = options.withoutEngine
     ? undefined
     : processEngine(
@@ -156,258 +95,53 @@ export function processFrame<Details extends object, Forms extends object>(optio
         ref,
         options.policy,
         parent ? undefined : registryEntry,
-        () => stage,
+        () => state.stage,
         keyPrefix,
-        local,
-        withIncidents ? guardAgainstIncidents : undefined,
+        version.local,
+        version.withIncidents ? incidents.guard : undefined,
       );
   const settled = () => counter.inFlight === 0;
-  // Tasks that child workflows opened, as they reported them: part of what a decision here set off.
-  const reported: OpenedTask[] = [];
-  const childrenStarting = new Set<string>();
-  /** Children started and not yet closed: a process ends only once they have (their tasks withdrawn). */
-  let childrenRunning = 0;
+  const children = new FrameChildren(counter, ref);
   // The wait keeps the shape it had (one condition): the order of a process's last writes and a decision's answer depends on it.
-  const withdrawn = () => tasks.settled() && (!endsAfterChildren || childrenRunning === 0);
+  const withdrawn = () => tasks.settled() && (!version.endsAfterChildren || children.running === 0);
   const tasks = new TaskBook<Forms>({
     forms: options.forms,
     answersWhenSettled: engine !== undefined && version.answersWhenSettled(),
     deadlineFloorMs: version.deadlineFloorMs,
-    currentStage: () => stage,
+    currentStage: () => state.stage,
     ...(engine ? { hooks: engine.hooks } : {}),
     inboxId: (taskId) => inboxTaskId(ref.processId, taskId),
     settled,
-    reported: () => reported,
+    reported: () => children.reported,
   });
-  /** A child counts as in flight from its start until it reports its first tasks (or ends without). */
-  const childDone = (workflowId: string) => {
-    if (childrenStarting.delete(workflowId)) counter.inFlight -= 1;
-  };
-  setHandler(childSettledSignal, ({ workflowId, opened }) => {
-    reported.push(...opened);
-    childDone(workflowId);
-  });
-
-  const view = (): ProcessView<Details> => ({
-    ...header(),
-    startedBy: person(options.startedBy),
-    openTasks: tasks.openTasks(),
-    decisions: tasks.decisions.map(publicDecision),
-    details,
-    policy: options.policy as unknown as Record<string, unknown>,
-    // Over the registry entry's null: the view has the incident while there is one, else none.
-    incident,
-  });
+  children.listen();
   setHandler(processViewQuery, view);
   // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
-  let running = false;
   setHandler(processStartedUpdate, async () => {
     const afterRunBegins = version.startAnswerAfterStepsBegin();
-    await condition(() => (running || !afterRunBegins) && settled());
-    return { stage, opened: [...tasks.openedSince(new Set()), ...reported] };
+    await condition(() => (state.running || !afterRunBegins) && settled());
+    return { stage: state.stage, opened: [...tasks.openedSince(new Set()), ...children.reported] };
   });
 
-  /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
-  const record = (
-    kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished',
-    because: string,
-    actor?: Actor,
-    command?: AuditedCommand,
-    notify?: Role[],
-  ): Promise<void> => {
-    // The start is the command of whoever started the process: audited with its first entry.
-    const audited =
-      command ??
-      (kind === 'process_started' && actor
-        ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } }
-        : undefined);
-    return engine
-      ? engine.event(kind, because, {
-          ...(actor ? { actor } : {}),
-          ...(audited ? { command: audited } : {}),
-          ...(notify ? { notify } : {}),
-        })
-      : activities.recordProcess(registryEntry());
-  };
+  const { record, moveTo, finish } = stagesOf(options, processId, ref, state, engine, activities, registryEntry, withdrawn);
 
-  /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
-  const moveTo = async (next: string, because: string, actor?: Actor, notify?: Role[]): Promise<void> => {
-    stage = next;
-    updatedAt = workflowNow();
-    if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await record('stage_changed', because, actor, undefined, notify);
-  };
-
-  let finished = false;
-  const finish = async (
-    next: string,
-    nextStatus: ProcessStatus,
-    because: string,
-    actor?: Actor,
-    command?: AuditedCommand,
-  ): Promise<void> => {
-    // Tasks being withdrawn (and children ending) finish first, so the timeline ends with the end of the process.
-    await condition(withdrawn);
-    (details as { endedBecause?: string }).endedBecause = because;
-    status = nextStatus;
-    stage = next;
-    updatedAt = workflowNow();
-    if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
-    await record('process_finished', because, actor, command);
-    finished = true;
-  };
+  const command = <Input extends { actor: Actor; reasons?: string }, Result>(
+    update: UpdateDefinition<Result, [Input]>,
+    spec: CommandSpec<Input, Result>,
+  ) => acceptCommand(() => state.stage, update, spec);
 
   // Withdrawal or cancellation at any step cancels the process's work, then ends it.
-  let ending: { stage: string; status: ProcessStatus; input: EndProcessInput } | undefined;
   const lifecycle = new CancellationScope();
-  if (!parent) {
-    const endings = [
-      ...(options.withdrawnBy
-        ? [{ update: withdrawUpdate, role: options.withdrawnBy.role, stage: ENDED_EARLY.withdrawn, status: 'withdrawn' as const }]
-        : []),
-      { update: cancelUpdate, role: 'programme_manager' as Role, stage: ENDED_EARLY.cancelled, status: 'cancelled' as const },
-    ];
-    for (const end of endings) {
-      command(end.update, {
-        roles: [end.role],
-        whoMay: `only the ${end.role} role can do this`,
-        notNow: () =>
-          status !== 'active' || ending ? { type: TASK_REFUSALS.processEnded, message: 'the process has already ended' } : undefined,
-        reasonsRequired: true,
-        handle: async (input) => {
-          ending = { stage: end.stage, status: end.status, input };
-          lifecycle.cancel();
-          await condition(() => finished);
-          return { stage };
-        },
-      });
-    }
-  }
+  if (!parent) acceptEndings(options, state, lifecycle, command);
+  if (version.withIncidents) incidents.acceptRetries(settled);
 
-  /**
-   * Runs one engine write. One that fails in a way retrying cannot fix (data the database refuses)
-   * opens an incident: shown in the view, on the timeline and the registry row as far as they can be
-   * written, until a programme manager has it tried again or ends the process.
-   */
-  async function guardAgainstIncidents<T>(activity: string, call: () => Promise<T>): Promise<T> {
-    for (let attempts = 1; ; attempts += 1) {
-      try {
-        return await call();
-      } catch (err) {
-        const failure = failureThatCannotSucceed(err);
-        if (!failure) throw err;
-        incident = { activity, message: storableLine(failure.message, 500), since: incident?.since ?? workflowNow(), attempts };
-        retryRequested = undefined;
-        updatedAt = workflowNow();
-        await engine
-          ?.incidentEvent(
-            'incident_opened',
-            `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`,
-          )
-          .catch(() => undefined);
-        await condition(() => retryRequested !== undefined || ending !== undefined);
-        if (!retryRequested) {
-          // Ended instead: the incident goes with the step that waited on it.
-          incident = undefined;
-          throw new CancelledFailure(`the process ended while ${activity} waited on an incident`);
-        }
-        const by = retryRequested;
-        incident = undefined;
-        updatedAt = workflowNow();
-        await engine
-          ?.incidentEvent('incident_retried', `${activity} tried again`, {
-            actor: by,
-            command: { action: 'process.retry_incident', details: { activity } },
-          })
-          .catch(() => undefined);
-      }
-    }
-  }
-  if (withIncidents) {
-    setHandler(
-      retryIncidentUpdate,
-      async ({ actor }) => {
-        retryRequested = actor;
-        await condition(settled);
-        return { stage };
-      },
-      {
-        validator: (input) => {
-          if (!incident) refuse(TASK_REFUSALS.ruleViolation, 'the process has no incident to retry');
-          if (input?.actor?.role !== 'programme_manager')
-            refuse(TASK_REFUSALS.actorNotAllowed, 'only the programme_manager role can retry an incident');
-        },
-      },
-    );
-  }
-
-  /**
-   * Runs the process's steps. A withdrawal or cancellation cancels them (their open tasks leave the
-   * inbox) and finishes the process, with the reasons, as the person who ended it.
-   */
-  const run = async (steps: () => Promise<void>): Promise<void> => {
-    running = true;
-    try {
-      await lifecycle.run(parent ? () => reportingFirstSteps(steps) : steps);
-    } catch (err) {
-      if (!(isCancellation(err) && ending)) {
-        // Cancelled from outside (a child its parent ended): what it was withdrawing finishes first.
-        if (isCancellation(err) && endsAfterChildren) await CancellationScope.nonCancellable(() => condition(withdrawn));
-        throw err;
-      }
-      const end = ending;
-      const who =
-        end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
-      await finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor, {
-        action: end.status === 'withdrawn' ? 'process.withdraw' : 'process.cancel',
-        details: { reasons: end.input.reasons, stage: end.stage },
-      });
-    }
-  };
-
-  /** A child's steps, telling its parent once its first tasks are in the inbox. */
-  const reportingFirstSteps = async (steps: () => Promise<void>): Promise<void> => {
-    const running = steps();
-    await condition(settled);
-    const parentWorkflowId = workflowInfo().parent?.workflowId;
-    if (parentWorkflowId)
-      await getExternalWorkflowHandle(parentWorkflowId).signal(childSettledSignal, {
-        workflowId: processId,
-        opened: tasks.openedSince(new Set()),
-      });
-    await running;
-  };
-
-  /**
-   * Starts a child workflow of this process (e.g. one negotiation of an SLA set): its tasks and
-   * timeline are this process's, it is found with it by its business key, and a decision here that
-   * starts it answers once the child's first tasks are in the inbox.
-   */
-  const startChild = async <T extends (input: never) => Promise<unknown>>(workflowType: T, workflowId: string, input: Parameters<T>[0]) => {
-    counter.inFlight += 1;
-    childrenStarting.add(workflowId);
-    try {
-      const child = await startChildWorkflow(workflowType as unknown as Workflow, {
-        workflowId,
-        args: [input],
-        typedSearchAttributes: [
-          { key: councilKey, value: ref.council },
-          { key: processKindKey, value: ref.kind },
-          { key: businessKeyKey, value: ref.processId },
-        ],
-      });
-      childrenRunning += 1;
-      const closed = () => {
-        childrenRunning -= 1;
-        childDone(workflowId);
-      };
-      void child.result().then(closed, closed);
-      return child;
-    } catch (err) {
-      childDone(workflowId);
-      throw err;
-    }
-  };
+  const run = runnerOf(options, state, lifecycle, {
+    settled,
+    withdrawn,
+    endsAfterChildren: version.endsAfterChildren,
+    finish,
+    firstTasks: () => tasks.openedSince(new Set()),
+  });
 
   /**
    * Counts work that is not an activity (a signal telling the parent a child's outcome) as in flight,
@@ -421,53 +155,6 @@ export function processFrame<Details extends object, Forms extends object>(optio
     void work.then(settle, settle);
     return work;
   };
-
-  /**
-   * An extra command of the process (an update beside the task book, e.g. a variation request): one
-   * place checks it, in this order, before anything reaches the history: the stage (`notNow` says why
-   * not now, with its refusal type), any rule of the process (`refuseWhen`), the role, reasons when
-   * required, then the input itself (`checkInput`). `handle` changes what the command changes.
-   */
-  function command<Input extends { actor: Actor; reasons?: string }, Result>(
-    update: UpdateDefinition<Result, [Input]>,
-    spec: {
-      roles: Role[];
-      /** Who may send it, in words, for the refusal. */
-      whoMay: string;
-      notNow: (stage: string) => { type: string; message: string } | undefined;
-      refuseWhen?: (input: Input) => string | undefined;
-      reasonsRequired?: boolean;
-      checkInput?: (input: Input) => string | undefined;
-      handle: (input: Input) => Promise<Result>;
-    },
-  ): void {
-    setHandler(update, spec.handle, {
-      validator: (input) => {
-        const notNow = spec.notNow(stage);
-        if (notNow) refuse(notNow.type, notNow.message);
-        const rule = spec.refuseWhen?.(input);
-        if (rule) refuse(TASK_REFUSALS.ruleViolation, rule);
-        if (!spec.roles.includes(input?.actor?.role)) refuse(TASK_REFUSALS.actorNotAllowed, spec.whoMay);
-        if (spec.reasonsRequired && (typeof input.reasons !== 'string' || input.reasons.trim() === ''))
-          refuse(TASK_REFUSALS.reasonRequired, 'reasons are required');
-        const problem = spec.checkInput?.(input);
-        if (problem) refuse(TASK_REFUSALS.invalidForm, problem);
-      },
-    });
-  }
-
-  /**
-   * Signals another workflow (a parent, another process) through the one tracked path: the decision
-   * that set it off answers once it is delivered, and a failure reaches the caller, never swallowed.
-   */
-  const signal = <Args extends unknown[]>(workflowId: string, definition: SignalDefinition<Args>, ...args: Args): Promise<void> =>
-    track(getExternalWorkflowHandle(workflowId).signal(definition, ...args));
-
-  /**
-   * A scope a step can cancel on its own (e.g. what follows an ALMO's launch, ended by an options
-   * review) that the process's withdrawal or cancellation reaches too, wherever it is created.
-   */
-  const stepScope = () => new CancellationScope({ parent: lifecycle, cancellable: true });
 
   /** `public`: readable at its link without signing in (terms of reference the guidance says are public). */
   const document = (
@@ -491,7 +178,7 @@ export function processFrame<Details extends object, Forms extends object>(optio
     details,
     policy: options.policy,
     startedAt,
-    stage: () => stage,
+    stage: () => state.stage,
     /** A timeline entry of a step that moves no stage (a workstream done, a deadlock escalated): who, and what happened. */
     note: (what: string, actor?: Actor) => record('note', what, actor),
     /** The process's own activities (its definition's), through the same counted proxy as the engine's. */
@@ -501,14 +188,222 @@ export function processFrame<Details extends object, Forms extends object>(optio
     finish,
     run,
     document,
-    startChild,
-    stepScope,
+    /**
+     * Starts a child workflow of this process (e.g. one negotiation of an SLA set): a decision here that
+     * starts it answers once the child's first tasks are in the inbox.
+     */
+    startChild: <T extends (input: never) => Promise<unknown>>(workflowType: T, workflowId: string, input: Parameters<T>[0]) =>
+      children.start(workflowType, workflowId, input),
+    /**
+     * A scope a step can cancel on its own (e.g. what follows an ALMO's launch, ended by an options
+     * review) that the process's withdrawal or cancellation reaches too, wherever it is created.
+     */
+    stepScope: () => new CancellationScope({ parent: lifecycle, cancellable: true }),
     track,
-    signal,
+    /**
+     * Signals another workflow (a parent, another process) through the one tracked path: the decision
+     * that set it off answers once it is delivered, and a failure reaches the caller, never swallowed.
+     */
+    signal: <Args extends unknown[]>(workflowId: string, definition: SignalDefinition<Args>, ...args: Args): Promise<void> =>
+      track(getExternalWorkflowHandle(workflowId).signal(definition, ...args)),
     command,
     /** A task id unique within the process: a child's own ids carry its prefix. */
     taskId: (local: string) => (parent ? `${keyPrefix}${local}` : local),
   };
+}
+
+/** Moving between stages and finishing: the state, the search attribute, and the timeline entry. */
+function stagesOf<Details extends object, Forms extends object>(
+  options: FrameOptions<Details, Forms>,
+  processId: string,
+  ref: ProcessRef,
+  state: FrameState,
+  engine: ProcessEngine | undefined,
+  activities: ReturnType<typeof countedActivities>,
+  registryEntry: () => ProcessRegistryEntry,
+  withdrawn: () => boolean,
+) {
+  const { parent, details } = options;
+  /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
+  const record = (
+    kind: 'process_started' | 'stage_changed' | 'note' | 'process_finished',
+    because: string,
+    actor?: Actor,
+    command?: AuditedCommand,
+    notify?: Role[],
+  ): Promise<void> => {
+    // The start is the command of whoever started the process: audited with its first entry.
+    const audited =
+      command ??
+      (kind === 'process_started' && actor
+        ? { action: 'process.start', details: { kind: options.kind, council: ref.council, businessKey: processId } }
+        : undefined);
+    return engine
+      ? engine.event(kind, because, {
+          ...(actor ? { actor } : {}),
+          ...(audited ? { command: audited } : {}),
+          ...(notify ? { notify } : {}),
+        })
+      : activities.recordProcess(registryEntry());
+  };
+
+  /** Sets the stage (and its search attribute) as of now. */
+  const stageIs = (next: string) => {
+    state.stage = next;
+    state.updatedAt = workflowNow();
+    if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
+  };
+
+  /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
+  const moveTo = async (next: string, because: string, actor?: Actor, notify?: Role[]): Promise<void> => {
+    stageIs(next);
+    await record('stage_changed', because, actor, undefined, notify);
+  };
+
+  const finish = async (
+    next: string,
+    nextStatus: ProcessStatus,
+    because: string,
+    actor?: Actor,
+    command?: AuditedCommand,
+  ): Promise<void> => {
+    // Tasks being withdrawn (and children ending) finish first, so the timeline ends with the end of the process.
+    await condition(withdrawn);
+    (details as { endedBecause?: string }).endedBecause = because;
+    state.status = nextStatus;
+    stageIs(next);
+    await record('process_finished', because, actor, command);
+    state.finished = true;
+  };
+
+  return { record, moveTo, finish };
+}
+
+/**
+ * Runs the process's steps. A withdrawal or cancellation cancels them (their open tasks leave the
+ * inbox) and finishes the process, with the reasons, as the person who ended it.
+ */
+function runnerOf(
+  options: FrameOptions<object, object>,
+  state: FrameState,
+  lifecycle: CancellationScope,
+  parts: {
+    settled: () => boolean;
+    withdrawn: () => boolean;
+    endsAfterChildren: boolean;
+    finish: ReturnType<typeof stagesOf>['finish'];
+    firstTasks: () => OpenedTask[];
+  },
+) {
+  const { parent } = options;
+  return async (steps: () => Promise<void>): Promise<void> => {
+    state.running = true;
+    try {
+      await lifecycle.run(parent ? () => reportingFirstSteps(steps, parts.settled, workflowInfo().workflowId, parts.firstTasks) : steps);
+    } catch (err) {
+      const end = state.ending;
+      if (!(isCancellation(err) && end)) {
+        // Cancelled from outside (a child its parent ended): what it was withdrawing finishes first.
+        if (isCancellation(err) && parts.endsAfterChildren) await CancellationScope.nonCancellable(() => condition(parts.withdrawn));
+        throw err;
+      }
+      const who =
+        end.status === 'withdrawn' ? `Withdrawn by ${options.withdrawnBy?.name ?? end.input.actor.role}` : 'Cancelled by the council';
+      await parts.finish(end.stage, end.status, `${who}: ${end.input.reasons}`, end.input.actor, {
+        action: end.status === 'withdrawn' ? 'process.withdraw' : 'process.cancel',
+        details: { reasons: end.input.reasons, stage: end.stage },
+      });
+    }
+  };
+}
+
+/** How the engine names the process on everything it writes: a child by its parent's process. */
+function processRefOf(options: FrameOptions<object, object>, processId: string): ProcessRef {
+  const { parent } = options;
+  return parent
+    ? { ...parent, owner: { workflowId: processId, kind: options.kind } }
+    : {
+        processId,
+        kind: options.kind,
+        council: options.council,
+        groupKey: options.groupKey,
+        title: options.title,
+        ...(options.parties?.length ? { parties: options.parties } : {}),
+      };
+}
+
+/** The process as it is read: its registry row and its view (the query). */
+function readModelOf<Details extends object, Forms extends object>(
+  options: FrameOptions<Details, Forms>,
+  processId: string,
+  startedAt: string,
+  state: FrameState,
+  withIncidents: boolean,
+  tasks: () => TaskBook<Forms>,
+) {
+  const header = (): ProcessRegistryEntry => ({
+    processId,
+    kind: options.kind,
+    council: options.council,
+    businessKey: options.businessKey,
+    groupKey: options.groupKey,
+    title: options.title,
+    stage: state.stage,
+    status: state.status,
+    startedBy: options.startedBy.userId,
+    startedAt,
+    updatedAt: state.updatedAt,
+    ...(withIncidents ? { incident: state.incident ?? null } : {}),
+  });
+  const view = (): ProcessView<Details> => ({
+    ...header(),
+    startedBy: person(options.startedBy),
+    openTasks: tasks().openTasks(),
+    decisions: tasks().decisions.map(publicDecision),
+    details: options.details,
+    policy: options.policy as unknown as Record<string, unknown>,
+    // Over the registry entry's null: the view has the incident while there is one, else none.
+    incident: state.incident,
+  });
+  // An ended process's row keeps its last view, so reading it never means replaying its history.
+  const registryEntry = (): ProcessRegistryEntry =>
+    state.status === 'active' || options.parent ? header() : { ...header(), finalView: view() };
+  return { header, registryEntry, view };
+}
+
+/** Withdrawal (by whom the process names) and cancellation (by the council): commands that end it early. */
+function acceptEndings(
+  options: FrameOptions<object, object>,
+  state: FrameState,
+  lifecycle: CancellationScope,
+  command: <Input extends { actor: Actor; reasons?: string }, Result>(
+    update: UpdateDefinition<Result, [Input]>,
+    spec: CommandSpec<Input, Result>,
+  ) => void,
+): void {
+  const endings = [
+    ...(options.withdrawnBy
+      ? [{ update: withdrawUpdate, role: options.withdrawnBy.role, stage: ENDED_EARLY.withdrawn, status: 'withdrawn' as const }]
+      : []),
+    { update: cancelUpdate, role: 'programme_manager' as Role, stage: ENDED_EARLY.cancelled, status: 'cancelled' as const },
+  ];
+  for (const end of endings) {
+    command(end.update, {
+      roles: [end.role],
+      whoMay: `only the ${end.role} role can do this`,
+      notNow: () =>
+        state.status !== 'active' || state.ending
+          ? { type: TASK_REFUSALS.processEnded, message: 'the process has already ended' }
+          : undefined,
+      reasonsRequired: true,
+      handle: async (input) => {
+        state.ending = { stage: end.stage, status: end.status, input };
+        lifecycle.cancel();
+        await condition(() => state.finished);
+        return { stage: state.stage };
+      },
+    });
+  }
 }
 
 /**

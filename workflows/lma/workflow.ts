@@ -1,9 +1,6 @@
 import { condition, patched } from '@temporalio/workflow';
-import { workflowNow } from '../common/clock';
 import { processFrame } from '../common/frame';
-import { DEFAULT_COMMON_POLICY, calendarDaysMs } from '../common/policy';
-import { person } from '../common/roles';
-import { TASK_REFUSALS } from '../common/tasks';
+import { DEFAULT_COMMON_POLICY } from '../common/policy';
 import {
   LMA_FORMS,
   LMA_KIND,
@@ -11,17 +8,16 @@ import {
   LMA_WITHDRAWN_BY,
   lmaBusinessKey,
   lmaGroupKey,
-  requestVariationUpdate,
   type LmaDetails,
   type LmaStartInput,
   type LmaForms,
 } from './messages';
 import { LMA_POLICY_DEFAULTS } from './policy';
 import { appointAdviser } from './steps/adviser';
-import { agreementDocument } from './steps/agreement';
-import { agreementOf, later } from './steps/context';
+import { agreementOf } from './steps/context';
 import { setUp } from './steps/set-up';
-import { runTerm } from './steps/term';
+import { takeVariationRequests } from './steps/variation';
+import { firstTerm, runTerm } from './steps/term';
 
 /** PROCESSES.md §1, Local Management Agreement: expression of interest to signed agreement, then a run per term. */
 export async function localManagementAgreement(input: LmaStartInput): Promise<void> {
@@ -64,37 +60,9 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
     withoutEngine: !withEngine,
   });
   const ctx = agreementOf(input, frame, policy, withEngine);
-  const { details } = frame;
 
   // Variation requests during a term are queued on the context and taken up by the term's variation loop.
-  frame.command(requestVariationUpdate, {
-    roles: ['resident_rep', 'housing_manager'],
-    whoMay: 'the group or its housing manager asks for a variation',
-    notNow: (stage) =>
-      stage !== LMA_STAGES.operating && stage !== LMA_STAGES.annualReview
-        ? {
-            type: TASK_REFUSALS.notNow,
-            message: `an agreement can be varied only while it is in operation (the process is at ${stage.replace(/_/g, ' ')})`,
-          }
-        : undefined,
-    refuseWhen: () =>
-      details.variationInProgress ? `variation ${details.variationInProgress.number} is still being drafted and signed` : undefined,
-    reasonsRequired: true,
-    handle: async (request) => {
-      ctx.variationRequest = request;
-      ctx.variations += 1;
-      details.variationInProgress = {
-        number: ctx.variations,
-        requestedBy: { ...person(request.actor), ...(request.actor.name ? { name: request.actor.name } : {}) },
-        reasons: request.reasons,
-      };
-      await frame.engine?.event('variation_requested', `Variation ${ctx.variations} requested: ${request.reasons}`, {
-        actor: request.actor,
-        command: { action: 'process.request_variation', details: { reasons: request.reasons, variation: ctx.variations } },
-      });
-      return { stage: frame.stage(), variation: ctx.variations };
-    },
-  });
+  takeVariationRequests(ctx);
 
   await frame.run(async () => {
     if (!carry) {
@@ -107,13 +75,7 @@ export async function localManagementAgreement(input: LmaStartInput): Promise<vo
       }
       const signed = await setUp(ctx);
       if (!signed) return;
-      const termStart = workflowNow();
-      const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
-      const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) =>
-        later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)),
-      );
-      const document = await agreementDocument(ctx, 1, signed.terms, termStart, paymentDates, signed.signedBy);
-      return runTerm(ctx, 1, termStart, signed.terms, document.documentId);
+      return firstTerm(ctx, signed);
     }
     return runTerm(ctx, carry.term, carry.termStart, carry.agreement, carry.agreementDocumentId);
   });

@@ -19,71 +19,96 @@ export async function draftAndSign(
   insured: () => boolean,
   variation?: Variation,
 ): Promise<{ terms: AgreementTerms; signedBy: Actor[] }> {
-  const { details, tasks, groupStep, councilStep } = ctx;
-  const what = variation ? `${variation.name} of the Community Cashback Agreement` : 'the Community Cashback Agreement';
-  const why = variation ? { variation } : {};
+  const { details } = ctx;
+  const drafting: Drafting = {
+    what: variation ? `${variation.name} of the Community Cashback Agreement` : 'the Community Cashback Agreement',
+    why: variation ? { variation } : {},
+    agreedScope,
+    ...(variation ? { variation } : {}),
+  };
   // A redraft starts from the draft the signatories asked to change.
   let previous: (Partial<AgreementTerms> & { services: ServiceTerms[] }) | undefined;
   for (let round = 1; ; round += 1) {
-    const base = previous ?? startFrom();
-    const drafted = (form: Partial<LmaForms['draft_agreement']>): AgreementTerms => ({
-      services: draftedServices(base.services, form.services, form.removeServices),
-      groupResponsibilities: form.groupResponsibilities ?? (base.groupResponsibilities as string),
-      councilResponsibilities: form.councilResponsibilities ?? (base.councilResponsibilities as string),
-    });
-    const terms = await tasks.decide(
-      {
-        taskId: `draft-agreement-${round0}${round}`,
-        kind: 'draft_agreement',
-        title: variation ? `Draft ${what}: ${variation.reasons}` : `Draft ${what}`,
-        role: 'legal_services',
-        outcomes: ['approve'],
-        // Only what the process does not know yet: the responsibilities of a first draft.
-        requiredFormFields: (['groupResponsibilities', 'councilResponsibilities'] as const).filter((field) => base[field] === undefined),
-        data: { agreedScope: agreedScope() ?? details.services, startsFrom: base, ...why },
-        dueInWorkingDays: councilStep,
-      },
-      async (decision) => {
-        const draft = drafted(decision.form);
-        details.agreement = { ...draft, signedBy: [] };
-        previous = draft;
-        return draft;
-      },
-      (attempt) =>
-        drafted(attempt.form ?? {}).services.length === 0
-          ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
-          : undefined,
-    );
-    const signers: { id: string; role: Actor['role']; title: string }[] = [
-      { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
-      { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
-    ];
-    // A signatory asking for changes ends this round of signing: the agreement is redrafted.
-    const signing = new Endable<'redraft'>();
-    const signed = await signing.run(() =>
-      Promise.all(
-        signers.map((signer) =>
-          tasks.decide(
-            {
-              taskId: `sign-${signer.id}-${round0}${round}`,
-              kind: 'sign_agreement',
-              title: signer.title,
-              role: signer.role,
-              outcomes: ['sign', 'request_changes'],
-              data: { agreement: terms, ...why },
-              dueInWorkingDays: groupStep,
-            },
-            async (decision) => {
-              if (decision.outcome === 'request_changes') signing.end('redraft');
-              else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
-            },
-            (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
-          ),
+    const terms = await draft(ctx, `${round0}${round}`, previous ?? startFrom(), drafting);
+    previous = terms;
+    if (await sign(ctx, `${round0}${round}`, terms, drafting, insured)) return { terms, signedBy: details.agreement?.signedBy ?? [] };
+  }
+}
+
+/** What every draft and signature of one agreement (or variation) names. */
+interface Drafting {
+  what: string;
+  why: { variation?: Variation };
+  agreedScope: () => ServiceTerms[] | undefined;
+  variation?: Variation;
+}
+
+/** Legal services drafts the agreement from `base`: the services that differ, and the responsibilities. */
+function draft(ctx: Agreement, roundId: string, base: Partial<AgreementTerms> & { services: ServiceTerms[] }, drafting: Drafting) {
+  const { details, tasks, councilStep } = ctx;
+  const { what, why, agreedScope, variation } = drafting;
+  const drafted = (form: Partial<LmaForms['draft_agreement']>): AgreementTerms => ({
+    services: draftedServices(base.services, form.services, form.removeServices),
+    groupResponsibilities: form.groupResponsibilities ?? (base.groupResponsibilities as string),
+    councilResponsibilities: form.councilResponsibilities ?? (base.councilResponsibilities as string),
+  });
+  return tasks.decide(
+    {
+      taskId: `draft-agreement-${roundId}`,
+      kind: 'draft_agreement',
+      title: variation ? `Draft ${what}: ${variation.reasons}` : `Draft ${what}`,
+      role: 'legal_services',
+      outcomes: ['approve'],
+      // Only what the process does not know yet: the responsibilities of a first draft.
+      requiredFormFields: (['groupResponsibilities', 'councilResponsibilities'] as const).filter((field) => base[field] === undefined),
+      data: { agreedScope: agreedScope() ?? details.services, startsFrom: base, ...why },
+      dueInWorkingDays: councilStep,
+    },
+    async (decision) => {
+      const draft = drafted(decision.form);
+      details.agreement = { ...draft, signedBy: [] };
+      return draft;
+    },
+    (attempt) =>
+      drafted(attempt.form ?? {}).services.length === 0
+        ? 'the agreement covers at least one service: list the services (there is no approved plan to start from), or remove fewer'
+        : undefined,
+  );
+}
+
+/** The group and a council signatory sign; true when both have, false when one asked for changes (a redraft). */
+async function sign(ctx: Agreement, roundId: string, terms: AgreementTerms, drafting: Drafting, insured: () => boolean): Promise<boolean> {
+  const { details, tasks, groupStep } = ctx;
+  const { what, why, agreedScope } = drafting;
+  const signers: { id: string; role: Actor['role']; title: string }[] = [
+    { id: 'group', role: 'resident_rep', title: `Sign ${what} for the group` },
+    { id: 'council', role: 'programme_manager', title: `Sign ${what} for the council` },
+  ];
+  // A signatory asking for changes ends this round of signing: the agreement is redrafted.
+  const signing = new Endable<'redraft'>();
+  const signed = await signing.run(() =>
+    Promise.all(
+      signers.map((signer) =>
+        tasks.decide(
+          {
+            taskId: `sign-${signer.id}-${roundId}`,
+            kind: 'sign_agreement',
+            title: signer.title,
+            role: signer.role,
+            outcomes: ['sign', 'request_changes'],
+            data: { agreement: terms, ...why },
+            dueInWorkingDays: groupStep,
+          },
+          async (decision) => {
+            if (decision.outcome === 'request_changes') signing.end('redraft');
+            else details.agreement?.signedBy.push({ ...decision.actor, ...(decision.actorName ? { name: decision.actorName } : {}) });
+          },
+          (attempt) => (attempt.outcome === 'sign' ? signingRefusal(details, agreedScope(), insured()) : undefined),
         ),
       ),
-    );
-    if (!signed.ended) return { terms, signedBy: details.agreement?.signedBy ?? [] };
-  }
+    ),
+  );
+  return !signed.ended;
 }
 
 /** The signed agreement as a document: everything §1.9 and the source list, as a council would send it. */

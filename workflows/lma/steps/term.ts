@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
-import { sleepUntil } from '../../common/clock';
+import { sleepUntil, workflowNow } from '../../common/clock';
+import type { Actor } from '../../common/roles';
 import { dateInWords } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
 import type { LmaActivities } from '../activities';
@@ -55,6 +56,18 @@ export async function runTerm(
     return;
   }
   await nextTerm(ctx, term, review);
+}
+
+/** The first term, from the agreement's signing: its agreement document with the term's payment dates. */
+export async function firstTerm(ctx: Agreement, signed: { terms: AgreementTerms; signedBy: Actor[] }): Promise<void> {
+  const { policy } = ctx;
+  const termStart = workflowNow();
+  const termMs = calendarDaysMs(policy.calendar, policy.lma.termDays);
+  const paymentDates = Array.from({ length: policy.lma.paymentsPerTerm }, (_, k) =>
+    later(termStart, Math.floor((k * termMs) / policy.lma.paymentsPerTerm)),
+  );
+  const document = await agreementDocument(ctx, 1, signed.terms, termStart, paymentDates, signed.signedBy);
+  return runTerm(ctx, 1, termStart, signed.terms, document.documentId);
 }
 
 /** §1.10: the instalments of the term, each on its day, on the terms in force then. */

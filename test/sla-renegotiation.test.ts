@@ -133,6 +133,43 @@ const signOff = {
 const documentsOf = (processId: string) => documentsOfProcess(stack, processId, cast.auditor);
 const documentText = (id: string) => documentTextOf(stack, id, cast.auditor);
 
+type ServiceKey = 'legal' | 'it' | 'hr' | 'payroll';
+/** How each service is benchmarked (§4.2): against a quartile, or (IT) market tested. */
+const BENCHMARKS: Record<ServiceKey, { outcome: string; form: Record<string, unknown> }> = {
+  legal: { outcome: 'benchmark', form: { quartile: 4, comparatorUnitCostPence: 4_500, qualityMeasures: quality } },
+  it: {
+    outcome: 'market_test',
+    form: {
+      quotes: [
+        { supplier: 'Shared IT Ltd', annualChargePence: 15_000_000, unitCostPence: 30_000 },
+        { supplier: 'Cloudwise', annualChargePence: 17_000_000, unitCostPence: 34_000 },
+      ],
+    },
+  },
+  hr: { outcome: 'benchmark', form: { quartile: 2, comparatorUnitCostPence: 5_000, qualityMeasures: quality } },
+  payroll: { outcome: 'benchmark', form: { quartile: 3, comparatorUnitCostPence: 400, qualityMeasures: quality } },
+};
+
+/** Benchmarks each of the set's services: the set is then negotiating, a negotiation a service. */
+async function benchmarkAll(processId: string, services: ServiceKey[]): Promise<ProcessView<SlaDetails>> {
+  for (const key of services) await decide(processId, `c1-benchmark-${key}`, cast.almoBoard, BENCHMARKS[key].outcome, BENCHMARKS[key].form);
+  return eventually(async () => {
+    const view = await viewOf(processId);
+    expect(view.stage).toBe('negotiating');
+    return view;
+  });
+}
+
+/** Starts a set of these services and drives it to negotiating (the named stage a negotiation's behaviour starts at). */
+const driveToNegotiating = async (services: ServiceKey[]) => {
+  const processId = await startSla(slaSet({ services }));
+  await benchmarkAll(processId, services);
+  return processId;
+};
+
+/** The inbox id of a sign-off task of cycle 1. */
+const signOffTask = (processId: string, side: 'almo' | 'council') => inboxTaskId(processId, `c1-sign-off-${side}`);
+
 describe('renegotiating the SLAs between a council and its ALMO', () => {
   it('benchmarks four services, negotiates them at once to four outcomes (one by deadlock), signs off and reports the impact', async () => {
     const processId = await startSla(slaSet());
@@ -144,33 +181,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(again).toMatchObject({ status: 200, body: { processId, created: false } });
 
     // §4.2: each service benchmarked against a quartile, or market tested.
-    await decide(processId, 'c1-benchmark-legal', cast.almoBoard, 'benchmark', {
-      quartile: 4,
-      comparatorUnitCostPence: 4_500,
-      qualityMeasures: quality,
-    });
-    await decide(processId, 'c1-benchmark-it', cast.almoBoard, 'market_test', {
-      quotes: [
-        { supplier: 'Shared IT Ltd', annualChargePence: 15_000_000, unitCostPence: 30_000 },
-        { supplier: 'Cloudwise', annualChargePence: 17_000_000, unitCostPence: 34_000 },
-      ],
-    });
-    await decide(processId, 'c1-benchmark-hr', cast.almoBoard, 'benchmark', {
-      quartile: 2,
-      comparatorUnitCostPence: 5_000,
-      qualityMeasures: quality,
-    });
-    await decide(processId, 'c1-benchmark-payroll', cast.almoBoard, 'benchmark', {
-      quartile: 3,
-      comparatorUnitCostPence: 400,
-      qualityMeasures: quality,
-    });
-
-    const negotiating = await eventually(async () => {
-      const view = await viewOf(processId);
-      expect(view.stage).toBe('negotiating');
-      return view;
-    });
+    const negotiating = await benchmarkAll(processId, ['legal', 'it', 'hr', 'payroll']);
     const gaps = Object.fromEntries(negotiating.details.services.map((s) => [s.key, s.gap]));
     expect(gaps).toEqual({
       legal: { comparatorUnitCostPence: 4_500, unitCostGapPence: 1_500, annualGapPence: 3_000_000, percent: 25 },
@@ -182,13 +193,6 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     const briefText = await documentText(brief!.id);
     expect(briefText).toContain('Value-for-money gap: £15.00 per hour of legal advice (25% of the unit cost), £30,000.00 a year');
     expect(briefText).toContain('Market tested: Shared IT Ltd £150,000.00 a year at £300.00 per user a year');
-
-    // SLA-R4 by construction: sign-off is not open while the services have no outcome, and says what it waits for.
-    const signOffTask = (side: 'almo' | 'council', round = 1) =>
-      inboxTaskId(processId, `c1-sign-off-${side}${round > 1 ? `-${round}` : ''}`);
-    const tooEarly = await completeTask(stack, signOffTask('council'), cast.programmeManager, { outcome: 'sign', form: signOff.council });
-    expect(tooEarly).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:task-not-open-yet' } });
-    expect(tooEarly.body.detail).toContain("Legal services: the ALMO's proposal (round 1 of 3) (almo_board)");
 
     // HR: renewed as it is.
     await decide(processId, 'c1-hr-r1-almo', cast.almoBoard, 'renew_as_is');
@@ -202,7 +206,7 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       { buyingFrom: 'Shared IT Ltd' },
       'The market test shows a quarter off the unit cost',
     );
-    // Legal: revised after two rounds; its first response is late (reminded, then escalated).
+    // Legal: revised after two rounds.
     await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'propose', { terms: terms(10_000_000, 5_000, 'hour of legal advice') });
     // The set's view shows where each negotiation stands: legal waits on its service lead.
     await eventually(async () =>
@@ -212,16 +216,6 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
         lastProposal: { by: 'almo', terms: terms(10_000_000, 5_000, 'hour of legal advice') },
       }),
     );
-    const lateTitle = "Legal services: respond to the ALMO's proposal (round 1 of 3)";
-    const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Reminder: ${lateTitle}`) && m.text.includes(processId));
-    const overdue = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Overdue: ${lateTitle}`) && m.text.includes(processId));
-    expect(reminder.to).toEqual([cast.leads.legal.email]);
-    expect(overdue.to).toEqual([cast.programmeManager.email]);
-    // Only the named service lead answers for the service.
-    const byAnotherLead = await completeTask(stack, await openTask(processId, 'c1-legal-r1-council', cast.leads.hr), cast.leads.hr, {
-      outcome: 'accept',
-    });
-    expect(byAnotherLead.status).toBe(403);
     await decide(processId, 'c1-legal-r1-council', cast.leads.legal, 'counter', {
       terms: terms(11_000_000, 5_500, 'hour of legal advice'),
     });
@@ -236,12 +230,6 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
       'declare_deadlock',
       {},
       'Below cost: payroll cannot run at £4.00 a payslip',
-    );
-
-    const withoutPayroll = await completeTask(stack, signOffTask('almo'), cast.almoBoard, { outcome: 'sign', form: signOff.almo });
-    expect(withoutPayroll.status).toBe(409);
-    expect(withoutPayroll.body.detail).toContain(
-      'Payroll: record the binding decision of the chief executives on the deadlock (programme_manager)',
     );
 
     await decide(
@@ -471,6 +459,62 @@ describe('renegotiating the SLAs between a council and its ALMO', () => {
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
     await recordRuns(stack, 'sla', processId, cast.auditor, (workflowId) => `${CURRENT_SLA_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
+
+  it('keeps sign-off closed while a service has no outcome, naming what each still waits for, then opens it with a due date', async () => {
+    const processId = await driveToNegotiating(['legal', 'payroll']);
+    // SLA-R4 by construction: sign-off is not open while the services have no outcome, and says what it waits for.
+    const tooEarly = await completeTask(stack, signOffTask(processId, 'council'), cast.programmeManager, {
+      outcome: 'sign',
+      form: signOff.council,
+    });
+    expect(tooEarly).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:task-not-open-yet' } });
+    expect(tooEarly.body.detail).toContain("Legal services: the ALMO's proposal (round 1 of 3) (almo_board)");
+
+    await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'renew_as_is');
+    await decide(processId, 'c1-legal-r1-council', cast.leads.legal, 'accept');
+    await decide(processId, 'c1-payroll-r1-almo', cast.almoBoard, 'propose', { terms: terms(2_400_000, 400, 'payslip') });
+    await decide(processId, 'c1-payroll-r1-council', cast.leads.payroll, 'declare_deadlock', {}, 'Below cost');
+    const withoutPayroll = await completeTask(stack, signOffTask(processId, 'almo'), cast.almoBoard, {
+      outcome: 'sign',
+      form: signOff.almo,
+    });
+    expect(withoutPayroll.status).toBe(409);
+    expect(withoutPayroll.body.detail).toContain(
+      'Payroll: record the binding decision of the chief executives on the deadlock (programme_manager)',
+    );
+
+    await decide(
+      processId,
+      'c1-payroll-deadlock',
+      cast.programmeManager,
+      'renew_as_is',
+      { forumMembers: 'the chief executives' },
+      'As it is',
+    );
+    const signing = await openTaskOf(stack, processId, 'c1-sign-off-almo', cast.almoBoard);
+    expect((await stack.prisma.task.findUniqueOrThrow({ where: { id: signing.id } })).dueAt).not.toBeNull();
+  }, 90_000);
+
+  it("reminds a service lead whose response is late, then escalates it to the programme manager; only the service's own lead answers", async () => {
+    const processId = await driveToNegotiating(['legal', 'hr']);
+    await decide(processId, 'c1-legal-r1-almo', cast.almoBoard, 'propose', { terms: terms(10_000_000, 5_000, 'hour of legal advice') });
+    const lateTitle = "Legal services: respond to the ALMO's proposal (round 1 of 3)";
+    const reminder = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Reminder: ${lateTitle}`) && m.text.includes(processId));
+    const overdue = await stack.mailbox.waitFor((m) => m.subject.startsWith(`Overdue: ${lateTitle}`) && m.text.includes(processId));
+    expect(reminder.to).toEqual([cast.leads.legal.email]);
+    expect(overdue.to).toEqual([cast.programmeManager.email]);
+    const byAnotherLead = await completeTask(stack, await openTask(processId, 'c1-legal-r1-council', cast.leads.hr), cast.leads.hr, {
+      outcome: 'accept',
+    });
+    expect(byAnotherLead.status).toBe(403);
+    expect(
+      (
+        await completeTask(stack, await openTask(processId, 'c1-legal-r1-council', cast.leads.legal), cast.leads.legal, {
+          outcome: 'accept',
+        })
+      ).status,
+    ).toBe(200);
+  }, 90_000);
 
   it('deadlocks a negotiation whose rounds run out, and a joint board–cabinet meeting decides it', async () => {
     const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, {

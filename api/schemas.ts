@@ -187,6 +187,7 @@ export const rulesResponse = z.object({
       source: z.string(),
       outcome: z.enum(['met', 'not met', 'not reached']),
       detail: z.string(),
+      checkedBy: z.string().meta({ description: 'where the workflow holds the rule: a function and its file' }),
       blocks: z.string().optional(),
     }),
   ),

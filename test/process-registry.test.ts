@@ -53,4 +53,25 @@ describe('the process registry', () => {
     expect(bundle).toContain('permitInspection');
     expect(bundle).not.toMatch(/ZodError|\$ZodType/);
   });
+
+  it('has every rule of every process cite the one place the workflow checks it, and that place exists', () => {
+    const cited = PROCESS_DEFINITIONS.map((d) => d.kind)
+      .filter((kind) => kind !== 'permit')
+      .flatMap((kind) => {
+        const source = readFileSync(`workflows/${kind}/rules.ts`, 'utf8');
+        const rules = [...source.matchAll(/\brule: [`'p]/g)].length;
+        const citations = [...source.matchAll(/checkedBy: (['"])(.*?)\1/g)].map((m) => m[2] as string);
+        expect(citations).toHaveLength(rules);
+        return citations;
+      });
+    expect(cited.length).toBeGreaterThanOrEqual(17);
+    for (const citation of cited) {
+      const [, names, file] = /^([\w ]+?) \((workflows\/[\w/.-]+\.ts)\)/.exec(citation) ?? [];
+      expect({ citation, file }).toEqual({ citation, file: expect.any(String) });
+      const code = readFileSync(file as string, 'utf8');
+      for (const name of (names as string).split(' and ')) {
+        expect({ citation, declared: new RegExp(`(function|const) ${name}\\b`).test(code) }).toEqual({ citation, declared: true });
+      }
+    }
+  });
 });

@@ -93,6 +93,7 @@ export function almoRulesReport(details: AlmoDetails, policy?: AlmoPolicy): Rule
     {
       rule: `ALMO-R1 tenants’ test of opinion, with an Independent Tenants Adviser${supportRule ? `, ${supportRule}` : ''}`,
       source: 'PROCESSES.md §2.2',
+      checkedBy: "resultProblem and testOfOpinionSupports (workflows/almo/rules.ts), the result task's guard and its outcome",
       outcome: test?.result ? (test.result.supported ? 'met' : 'not met') : 'not reached',
       detail: test?.result
         ? `${test.method}: ${test.result.for} for, ${test.result.against} against, turnout ${test.result.turnoutPercent}% (${test.result.rule.replace(/_/g, ' ')}); adviser ${test.adviser?.name ?? 'not appointed'}`
@@ -101,18 +102,21 @@ export function almoRulesReport(details: AlmoDetails, policy?: AlmoPolicy): Rule
     {
       rule: `ALMO-R2 a Building Costs Model from ${policy ? `bid round ${policy.buildingCostsModelFromRound}` : 'the policy’s bid round'} on`,
       source: 'PROCESSES.md §2.3',
+      checkedBy: "bidProblem (workflows/almo/rules.ts), the bid task's guard",
       outcome: bid ? 'met' : 'not reached',
       detail: bid ? `round ${bid.round}${bid.buildingCostsModel ? `, Building Costs Model ${bid.buildingCostsModel}` : ''}` : 'no bid yet',
     },
     {
       rule: 'ALMO-R3 shadow board with tenant, council and independent members (and a leaseholder place where there are leaseholders)',
       source: 'PROCESSES.md §2.4d',
+      checkedBy: "shadowBoardProblem (workflows/almo/rules.ts), the shadow board task's guard",
       outcome: details.shadowBoard ? 'met' : 'not reached',
       detail: details.shadowBoard ? details.shadowBoard.members.map((m) => `${m.name} (${m.place})`).join(', ') : 'not constituted yet',
     },
     {
       rule: 'ALMO-R4 launch only with every workstream done and Section 27 consent',
       source: 'PROCESSES.md §2.4-2.6',
+      checkedBy: "launchRefusal (workflows/almo/rules.ts), the launch task's guard",
       outcome: details.launch ? 'met' : 'not reached',
       detail: details.launch
         ? `launched on ${details.launch.goLiveDate}`
@@ -121,6 +125,7 @@ export function almoRulesReport(details: AlmoDetails, policy?: AlmoPolicy): Rule
     {
       rule: `ALMO-R5 Decent Homes funding released only after Section 27 consent and at least ${policy ? `${policy.passingStars} stars at inspection` : 'the passing stars'}`,
       source: 'PROCESSES.md §2.3, §2.8',
+      checkedBy: 'inspections (workflows/almo/steps/inspection.ts): funding released only on a passing result',
       outcome: bid?.released ? 'met' : last?.result ? 'not met' : 'not reached',
       detail: bid?.released
         ? `released after ${last?.result?.stars} stars`

@@ -5,6 +5,8 @@ export interface RuleOutcome {
   source: string;
   outcome: 'met' | 'not met' | 'not reached';
   detail: string;
+  /** Where the workflow holds it, the one place it is checked: a function and its file. */
+  checkedBy: string;
   /** The next step this rule stops while it does not hold, e.g. "opening the consultation". */
   blocks?: string;
 }

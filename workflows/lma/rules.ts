@@ -67,6 +67,7 @@ export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOut
         ? `LMA-R1 consultation support: more than ${Math.round(policy.supportThreshold * 1000) / 10}% of those who answer in favour, after ${policy.consultationDays} days' consultation`
         : 'LMA-R1 consultation support',
       source: 'PROCESSES.md §1.7',
+      checkedBy: "signingRefusal (workflows/lma/rules.ts), the signing tasks' guard; consultationSupports decides support",
       outcome: consultation ? (consultation.supported ? 'met' : 'not met') : 'not reached',
       detail: !consultation
         ? 'no consultation result yet'
@@ -77,12 +78,14 @@ export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOut
     {
       rule: 'LMA-R2 formal body before signing',
       source: 'PROCESSES.md §1.8',
+      checkedBy: "signingRefusal (workflows/lma/rules.ts), the signing tasks' guard",
       outcome: details.group.legalForm === 'none' ? (details.agreement?.signedBy.length ? 'not met' : 'not reached') : 'met',
       detail: `legal form: ${details.group.legalForm.replace(/_/g, ' ')}${details.group.registration ? `, registered as ${details.group.registration}` : ''}`,
     },
     {
       rule: 'LMA-R3 insurance and health & safety',
       source: 'PROCESSES.md §1.6',
+      checkedBy: "signingRefusal (workflows/lma/rules.ts), the signing tasks' guard",
       outcome: details.insurance ? 'met' : 'not reached',
       detail: details.insurance
         ? `insured by ${details.insurance.insuredBy}${details.insurance.cover ? `; cover: ${details.insurance.cover.map((c) => c.replace(/_/g, ' ')).join(', ')}` : ''}`
@@ -91,6 +94,7 @@ export function lmaRulesReport(details: LmaDetails, policy?: LmaPolicy): RuleOut
     {
       rule: 'LMA-R4 agreement within the agreed scope',
       source: 'PROCESSES.md §1.2 (partial scope)',
+      checkedBy: "outsideScope (workflows/lma/rules.ts), in the detailed plan's and the signing tasks' guards",
       outcome: details.agreement ? (outside.length ? 'not met' : 'met') : 'not reached',
       detail: details.agreement
         ? outside.length

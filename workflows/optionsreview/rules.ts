@@ -7,15 +7,25 @@ import type { ConsultationMethod, OptionsReviewDetails, ServiceMeasures } from '
 
 const GUIDANCE = 'DCLG guidance on the future of ALMOs, December 2011';
 export const OPTIONS_REVIEW_RULES = {
-  R1: { rule: 'R1 a test of opinion at least as comprehensive as before the original transfer', source: `${GUIDANCE}, paragraphs 12-14` },
+  R1: {
+    rule: 'R1 a test of opinion at least as comprehensive as before the original transfer',
+    source: `${GUIDANCE}, paragraphs 12-14`,
+    checkedBy: 'r1Refusal (workflows/optionsreview/rules.ts), the consultation guard',
+  },
   R2: {
     rule: 'R2 funding for keeping the ALMO identified and ratified before consultation material goes out',
     source: `${GUIDANCE}, paragraph 27`,
+    checkedBy: 'r2Refusal and r2DecisionRefusal (workflows/optionsreview/rules.ts), the material, consultation and decision guards',
   },
-  R3: { rule: 'R3 the Department notified before anything is published', source: `${GUIDANCE}, paragraph 15` },
+  R3: {
+    rule: 'R3 the Department notified before anything is published',
+    source: `${GUIDANCE}, paragraph 15`,
+    checkedBy: 'r3Refusal (workflows/optionsreview/rules.ts), the terms of reference and consultation guards',
+  },
   R4: {
     rule: 'R4 accurate and impartial information, and an external overseer, before the consultation opens',
     source: `${GUIDANCE}, paragraphs 17-18`,
+    checkedBy: 'r4Refusal (workflows/optionsreview/rules.ts), the consultation guard',
   },
 } as const;
 
@@ -38,6 +48,12 @@ export function r2Refusal(details: OptionsReviewDetails): string | undefined {
     ? 'R2 [27]: the council intends to keep supporting the ALMO, so the funding streams and a council decision ratifying that spending must exist before consultation material goes out'
     : undefined;
 }
+
+/** R2 [27] at the council's decision: keeping the ALMO needs its funding streams and the decision ratifying them. */
+export const r2DecisionRefusal = (details: OptionsReviewDetails, option: string): string | undefined =>
+  option === 'keep_almo' && !details.funding
+    ? 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them'
+    : undefined;
 
 /**
  * R2 [27] guards the material itself: it goes out only once the shortlist says whether the council

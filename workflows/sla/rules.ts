@@ -120,6 +120,7 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
     {
       rule: 'SLA-R1 every service benchmarked or market tested before negotiation',
       source: 'PROCESSES.md §4.2; source 004 7.7',
+      checkedBy: 'negotiateAndSignOff (workflows/sla/steps/cycle.ts): negotiations start once every benchmark is in',
       outcome: unbenchmarked.length === 0 ? 'met' : 'not reached',
       detail:
         unbenchmarked.length === 0
@@ -131,6 +132,7 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
         ? `SLA-R2 at most ${roundsInWords(policy.maxRounds)} of proposal and counter-proposal, each due in ${policy.responseWorkingDays} working days, then deadlock`
         : 'SLA-R2 at most the policy’s rounds of proposal and counter-proposal, then deadlock',
       source: 'PROCESSES.md §4.3',
+      checkedBy: "rounds (workflows/sla/negotiation.ts): the last round's counter-proposal deadlocks it",
       outcome: negotiated.length ? 'met' : 'not reached',
       detail: negotiated.length
         ? negotiated.map((s) => `${s.name}: ${s.outcome?.kind} after ${roundsInWords(s.outcome?.rounds ?? 0)}`).join('; ')
@@ -141,6 +143,7 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
         ? `SLA-R3 a deadlock is decided, bindingly, by ${DEADLOCK_FORUM_NAMES[policy.deadlockForum]}, within ${policy.deadlockDecisionWorkingDays} working days`
         : 'SLA-R3 a deadlock is decided, bindingly, by the chief executives or a joint board–cabinet meeting',
       source: 'PROCESSES.md §4.4',
+      checkedBy: 'deadlockDecision (workflows/sla/negotiation.ts)',
       outcome: deadlocked.length ? 'met' : 'not reached',
       detail: deadlocked.length
         ? deadlocked
@@ -154,6 +157,7 @@ export function slaRulesReport(details: SlaDetails, policy?: SlaPolicy): RuleOut
     {
       rule: 'SLA-R4 sign-off only once every service has an outcome',
       source: 'PROCESSES.md §4.5',
+      checkedBy: "signOffRefusal (workflows/sla/rules.ts), the sign-off tasks' guard; sign-off opens after every outcome",
       outcome: details.agreement ? 'met' : open.length ? 'not reached' : 'met',
       detail: details.agreement
         ? `signed off ${details.agreement.signedOffAt}`

@@ -1,6 +1,7 @@
 import { calendarDateOf, dateInWords, inPounds } from '../../common/format';
 import { type CompleteTaskInput, type DecisionRecord } from '../../common/tasks';
 import { OPTIONS_REVIEW_STAGES, REVIEW_OPTION_NAMES, REVIEW_OPTIONS, type ReviewOption } from '../messages';
+import { r2DecisionRefusal } from '../rules';
 import { type Consultation, notBefore, onDate, type Review } from './context';
 
 /**
@@ -57,8 +58,8 @@ function councilDecision(r: Review, consultation: Consultation) {
 
 /** R2, §3.8 and the dates people enter: what refuses a council decision. */
 function councilDecisionRefusal(details: Review['details'], consultation: Consultation, attempt: CompleteTaskInput): string | undefined {
-  if (attempt.outcome === 'keep_almo' && !details.funding)
-    return 'R2 [27]: keeping the ALMO needs its funding streams and the council decision ratifying them';
+  const r2 = r2DecisionRefusal(details, attempt.outcome);
+  if (r2) return r2;
   if (attempt.outcome === 'in_house' && !(typeof attempt.form?.transferDate === 'string' && attempt.form.transferDate))
     return '§3.8: bringing the service in-house sets the transfer date';
   const closed = calendarDateOf(consultation.closesAt);

@@ -11,6 +11,7 @@ import {
   driveWorkstreams as driveWorkstreamsOf,
   monthsAfter,
   startAlmo,
+  SUPPORTED_BALLOT,
   today,
   type AlmoCast,
 } from './support/almo';
@@ -59,36 +60,12 @@ describe('setting up an ALMO', () => {
     const processId = await start();
     expect(processId).toBe(`almo:${cast.council}:riverside-homes`);
     await driveToTestResult(processId);
-    // Figures that cannot be true are refused, naming the field: more votes than voters, more for and against than votes.
-    const moreVotes = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', {
-      eligible: 9_000,
-      votesCast: 9_001,
-      for: 3_900,
-      against: 1_500,
-    });
-    const moreForAndAgainst = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', {
-      eligible: 9_000,
-      votesCast: 5_400,
-      for: 3_900,
-      against: 1_501,
-    });
-    expect([moreVotes.status, JSON.stringify(moreVotes.body)]).toEqual([400, expect.stringContaining('"path":"form.votesCast"')]);
-    expect([moreForAndAgainst.status, JSON.stringify(moreForAndAgainst.body)]).toEqual([400, expect.stringContaining('"path":"form.for"')]);
     await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', {
       eligible: 9_000,
       votesCast: 5_400,
       for: 3_900,
       against: 1_500,
     });
-    // §2.3: from round 3 a bid needs its Building Costs Model.
-    const noModel = await attempt(processId, 'decent-homes-bid', cast.finance, 'record', {
-      round: 3,
-      dwellings: 9_000,
-      borrowingApprovalPence: 12_000_000_00,
-      hraAllowancePence: 3_500_000_00,
-    });
-    expect(noModel).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
-    expect(noModel.body.detail).toMatch(/^ALMO-R2: .*Building Costs Model.*§2\.3/);
     await decide(processId, 'decent-homes-bid', cast.finance, 'record', {
       round: 3,
       dwellings: 9_000,
@@ -104,14 +81,6 @@ describe('setting up an ALMO', () => {
       result: { turnoutPercent: 60, supported: true },
     });
 
-    // §2.4d: where there are leaseholders, the shadow board has a leaseholder place.
-    const noLeaseholder = await attempt(processId, 'shadow-board', cast.programmeManager, 'constitute', {
-      members: board.filter((m) => m.place !== 'leaseholder'),
-    });
-    expect(noLeaseholder.status).toBe(409);
-    expect(noLeaseholder.body.detail).toMatch(
-      /^ALMO-R3: the stock has 1200 leaseholders, so the shadow board has at least one leaseholder place/,
-    );
     await driveWorkstreams(processId);
     await decide(processId, 'section-27-application-1', cast.programmeManager, 'submit', {
       summary: 'Application for consent to the Management Agreement',
@@ -236,6 +205,54 @@ describe('setting up an ALMO', () => {
     expect(replay.body.runs.every((r) => r.deterministic)).toBe(true);
     await recordRuns(stack, 'almo', processId, cast.auditor, (workflowId) => `${CURRENT_ALMO_VERSION}-${runName(processId, workflowId)}`);
   }, 180_000);
+
+  it('refuses a test of opinion result that cannot be true, naming the field', async () => {
+    const processId = await start();
+    await driveToTestResult(processId);
+    // Figures that cannot be true are refused, naming the field: more votes than voters, more for and against than votes.
+    const moreVotes = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', {
+      eligible: 9_000,
+      votesCast: 9_001,
+      for: 3_900,
+      against: 1_500,
+    });
+    const moreForAndAgainst = await attempt(processId, 'test-of-opinion-result', cast.scrutineer, 'record', {
+      eligible: 9_000,
+      votesCast: 5_400,
+      for: 3_900,
+      against: 1_501,
+    });
+    expect([moreVotes.status, JSON.stringify(moreVotes.body)]).toEqual([400, expect.stringContaining('"path":"form.votesCast"')]);
+    expect([moreForAndAgainst.status, JSON.stringify(moreForAndAgainst.body)]).toEqual([400, expect.stringContaining('"path":"form.for"')]);
+  }, 60_000);
+
+  it('refuses a bid from round 3 on without its Building Costs Model, naming ALMO-R2', async () => {
+    const processId = await start();
+    await driveToTestResult(processId);
+    await decide(processId, 'test-of-opinion-result', cast.scrutineer, 'record', SUPPORTED_BALLOT);
+    // §2.3: from round 3 a bid needs its Building Costs Model.
+    const noModel = await attempt(processId, 'decent-homes-bid', cast.finance, 'record', {
+      round: 3,
+      dwellings: 9_000,
+      borrowingApprovalPence: 12_000_000_00,
+      hraAllowancePence: 3_500_000_00,
+    });
+    expect(noModel).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(noModel.body.detail).toMatch(/^ALMO-R2: .*Building Costs Model.*§2\.3/);
+  }, 60_000);
+
+  it('refuses a shadow board without a leaseholder place where the stock has leaseholders, naming ALMO-R3', async () => {
+    const processId = await start();
+    await driveToSetUp(processId);
+    // §2.4d: where there are leaseholders, the shadow board has a leaseholder place.
+    const noLeaseholder = await attempt(processId, 'shadow-board', cast.programmeManager, 'constitute', {
+      members: board.filter((m) => m.place !== 'leaseholder'),
+    });
+    expect(noLeaseholder.status).toBe(409);
+    expect(noLeaseholder.body.detail).toMatch(
+      /^ALMO-R3: the stock has 1200 leaseholders, so the shadow board has at least one leaseholder place/,
+    );
+  }, 60_000);
 
   it('ends with a result notice when the tenants vote no, and when the cabinet chooses another option', async () => {
     const processId = await start();

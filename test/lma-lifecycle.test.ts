@@ -171,36 +171,6 @@ describe('a Local Management Agreement over its life', () => {
     expect(agreements.map((d) => d.version)).toEqual([1, 2, 3]);
     expect(documents.filter((d) => d.kind === 'consultation_notice')).toHaveLength(1);
     expect(documents.filter((d) => d.kind === 'termination_notice')).toHaveLength(1);
-    const first = await documentText(agreements[0]!.id);
-    for (const part of [
-      'Parties',
-      'Type, scope and duration of the work',
-      'Payment amount and payment dates',
-      'Specification',
-      'Responsibilities of the group',
-      'Responsibilities of the council',
-      'Insurance and public liability',
-      'Keeping receipts',
-    ]) {
-      expect(first).toContain(part);
-    }
-    expect(first).toContain('Churchill Gardens Residents Association');
-    expect(first).toContain('flowerbeds by Elm House');
-    expect(first).toContain('Beds weeded weekly from March to October');
-    // As a council would send it: its name, money with thousands, dates in words, signatories by name.
-    expect(first).toContain(`The council: ${councilName(cast.council)}`);
-    expect(first).toContain('£2,000.00 a year');
-    expect(first).toMatch(
-      /Duration: from \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/,
-    );
-    expect(first).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
-    expect(first).toContain(`${REP_NAME}, for the residents' group`);
-    expect(first).toContain(`${SIGNATORY_NAME}, for the council`);
-    expect(first).toContain('Cover held: public liability, theft, damage, injury');
-    // §1.5: the contractor quotes and the training the group needs, from the detailed plan.
-    expect(first).toContain('quote: Shine Windows Ltd, £780.00, 1 March 2027');
-    expect(first).toContain('quote: Clearview Cleaning, £915.00, 4 March 2027');
-    expect(first.replace(/·?\s+/g, ' ')).toContain(`Training and help for the group ${TRAINING}`);
     const third = await documentText(agreements[2]!.id);
     expect(third).toContain('£2,300.00 a year');
     // Three runs on, the process still states what the set-up recorded, and the evidence pack says it.
@@ -244,6 +214,46 @@ describe('a Local Management Agreement over its life', () => {
     const finished = await stack.mailbox.waitFor((m) => m.subject.startsWith('Process finished') && m.text.includes(processId));
     expect(finished.to).toEqual([cast.programmeManager.email, cast.rep.email].sort());
   }, 180_000);
+
+  it('signs an agreement that states everything §1.9 asks for, as a council would send it', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast);
+    await prepareAndSign(processId);
+    const agreement = await eventually(async () => {
+      const found = (await documentsOf(processId)).find((d) => d.kind === 'community_cashback_agreement');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const first = await documentText(agreement.id);
+    for (const part of [
+      'Parties',
+      'Type, scope and duration of the work',
+      'Payment amount and payment dates',
+      'Specification',
+      'Responsibilities of the group',
+      'Responsibilities of the council',
+      'Insurance and public liability',
+      'Keeping receipts',
+    ]) {
+      expect(first).toContain(part);
+    }
+    expect(first).toContain('Churchill Gardens Residents Association');
+    expect(first).toContain('flowerbeds by Elm House');
+    expect(first).toContain('Beds weeded weekly from March to October');
+    // As a council would send it: its name, money with thousands, dates in words, signatories by name.
+    expect(first).toContain(`The council: ${councilName(cast.council)}`);
+    expect(first).toContain('£2,000.00 a year');
+    expect(first).toMatch(
+      /Duration: from \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4} to \d{1,2} [A-Z][a-z]+ \d{4}/,
+    );
+    expect(first).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+    expect(first).toContain(`${REP_NAME}, for the residents' group`);
+    expect(first).toContain(`${SIGNATORY_NAME}, for the council`);
+    expect(first).toContain('Cover held: public liability, theft, damage, injury');
+    // §1.5: the contractor quotes and the training the group needs, from the detailed plan.
+    expect(first).toContain('quote: Shine Windows Ltd, £780.00, 1 March 2027');
+    expect(first).toContain('quote: Clearview Cleaning, £915.00, 4 March 2027');
+    expect(first.replace(/·?\s+/g, ' ')).toContain(`Training and help for the group ${TRAINING}`);
+  }, 90_000);
 
   it('loops back to the group when the council asks for changes to the outline plan, with the reasons on the timeline', async () => {
     const rep = await stack.user({ council: cast.council, role: 'resident_rep', groupKey: 'lisson-green-tra' });

@@ -150,20 +150,6 @@ describe('an options review of an ALMO', () => {
     // The process view says the same.
     expect(((await viewOf<OptionsReviewDetails>(processId)) as unknown as { rules: RulesAnswer['rules'] }).rules).toEqual(before.rules);
 
-    // The Department cannot have been notified on a day still to come.
-    const tomorrow = new Date(Date.now() + 36 * 3_600_000).toISOString().slice(0, 10);
-    const ahead = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', {
-      notifiedOn: tomorrow,
-      reference: 'DLUHC/ALMO/2026/118',
-    });
-    expect([ahead.status, JSON.stringify(ahead.body)]).toEqual([400, expect.stringContaining('"path":"form.notifiedOn"')]);
-    // Nor before the review it tells of began.
-    const beforeReview = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', {
-      notifiedOn: daysAfter(today(), -1),
-      reference: 'DLUHC/ALMO/2026/118',
-    });
-    expect(beforeReview).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
-    expect(beforeReview.body.detail).toMatch(/^the Department cannot have been notified of the review before it began on /);
     await notify(processId);
     await publish(processId);
     await prepare(processId, 'in_house');
@@ -306,6 +292,24 @@ describe('an options review of an ALMO', () => {
       workflowId === establishment ? `${CURRENT_OPTIONS_REVIEW_VERSION}-almo-agreement-ended` : undefined,
     );
   }, 180_000);
+
+  it('refuses a notification of the Department dated on a day still to come, or before the review began', async () => {
+    const processId = await startReview({ method: 'survey', evidence: 'Survey report 2004/7' });
+    // The Department cannot have been notified on a day still to come.
+    const tomorrow = new Date(Date.now() + 36 * 3_600_000).toISOString().slice(0, 10);
+    const ahead = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', {
+      notifiedOn: tomorrow,
+      reference: 'DLUHC/ALMO/2026/118',
+    });
+    expect([ahead.status, JSON.stringify(ahead.body)]).toEqual([400, expect.stringContaining('"path":"form.notifiedOn"')]);
+    // Nor before the review it tells of began.
+    const beforeReview = await attempt(processId, 'notify-department', cast.programmeManager, 'notified', {
+      notifiedOn: daysAfter(today(), -1),
+      reference: 'DLUHC/ALMO/2026/118',
+    });
+    expect(beforeReview).toMatchObject({ status: 409, body: { type: 'urn:housing-governance:problem:rule-violation' } });
+    expect(beforeReview.body.detail).toMatch(/^the Department cannot have been notified of the review before it began on /);
+  }, 60_000);
 
   it('refuses to open the consultation before R2, R3 and R4 hold, naming each, and carries the ratified funding into a decision to keep the ALMO', async () => {
     const processId = await startReview({ method: 'survey', evidence: 'Cabinet report 2002/14, tenant survey results' });

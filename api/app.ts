@@ -20,6 +20,7 @@ import { processRoutes } from './processes';
 import { requestContext } from './request-context';
 import { mountRoutes, route, type AnyRoute } from './route-spec';
 import { taskRoutes } from './tasks';
+import { WEB_PATH, webApp, type WebDependencies } from '../web/app';
 
 export interface AppDependencies {
   client: Client;
@@ -38,6 +39,8 @@ export interface AppDependencies {
   queryLimit?: { concurrent: number; queued: number };
   /** How long a replay's request waits for it before answering 202 with where to follow it (default 10 s). */
   replayAnswerWaitMs?: number;
+  /** The web pages (at /app), when a session secret is configured. */
+  web?: Omit<WebDependencies, 'prisma' | 'logger' | 'registry'>;
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 400 };
@@ -99,6 +102,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger));
+  if (deps.web) app.use(WEB_PATH, webApp({ ...deps.web, prisma: deps.prisma, logger: deps.logger, registry: deps.registry ?? PROCESSES }));
   app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));
   const authenticate = bearerAuthenticator(deps.prisma);
   const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);

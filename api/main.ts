@@ -27,9 +27,25 @@ async function main(): Promise<void> {
     rateLimit: { perSecond: config.API_RATE_LIMIT_PER_SECOND, burst: config.API_RATE_LIMIT_BURST },
     queryLimit: { concurrent: config.API_QUERY_CONCURRENCY, queued: config.API_QUERY_QUEUE },
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: config.WORKFLOW_BUNDLE_PATH } : {}),
+    ...(config.WEB_SESSION_SECRET
+      ? {
+          web: {
+            databaseUrl: config.DATABASE_URL,
+            sessionSecret: config.WEB_SESSION_SECRET,
+            secureCookies: config.WEB_SECURE_COOKIES === 'true',
+            idleMinutes: config.WEB_SESSION_IDLE_MINUTES,
+            absoluteHours: config.WEB_SESSION_HOURS,
+            // The pages call this process's own API, over loopback.
+            apiUrl: () => `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`,
+          },
+        }
+      : {}),
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    logger.info({ url: `http://${config.API_HOST}:${config.API_PORT}` }, 'API listening');
+    logger.info(
+      { url: `http://${config.API_HOST}:${config.API_PORT}`, web: config.WEB_SESSION_SECRET ? 'on' : 'off (no WEB_SESSION_SECRET)' },
+      'API listening',
+    );
   });
   answerClientErrorsAsProblems(server);
 

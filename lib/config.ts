@@ -36,6 +36,18 @@ export const appConfigSchema = z.object({
     .regex(/^smtps?:\/\/\S+$/, 'expected smtp://host:port or smtps://user:pass@host:port')
     .optional(),
   MAIL_FROM: z.string().min(3).default('housing-governance <no-reply@localhost>'),
+  /** Signs the web pages' session cookies; the same in every API process. Without it the web pages are off. */
+  WEB_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** `Secure` session cookies (HTTPS only): on unless the service is reached over plain HTTP on one machine. */
+  WEB_SECURE_COOKIES: z.enum(['true', 'false']).default('true'),
+  /** A web session ends after this long without a page, and this long after signing in. */
+  WEB_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  WEB_SESSION_HOURS: z.coerce.number().int().min(1).max(24).default(10),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 

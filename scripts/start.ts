@@ -3,7 +3,8 @@
 // (search attributes, migrations), then runs the worker and the API as child processes. It supervises
 // what it started: a part that stops on its own (crashed, killed) is restarted, with growing pauses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
@@ -94,7 +95,14 @@ async function main(): Promise<void> {
     const applied = await prepareBackends({ temporalAddress, namespace: config.TEMPORAL_NAMESPACE, databaseUrl });
     say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
 
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      // The web pages' session secret, kept in the data folder so sessions outlive a restart; plain HTTP here.
+      WEB_SESSION_SECRET: process.env.WEB_SESSION_SECRET ?? webSessionSecret(dataDir),
+      WEB_SECURE_COOKIES: process.env.WEB_SECURE_COOKIES ?? 'false',
+    };
     for (const part of ['worker/main.ts', 'api/main.ts']) {
       const run = async () => {
         const child = spawn(process.execPath, ['--import', 'tsx', part], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
     }
 
     say(`API:          http://${config.API_HOST}:${config.API_PORT}`);
+    say(`Web:          http://${config.API_HOST}:${config.API_PORT}/app/ (sign in with a token from \`npm run admin\`)`);
     if (stack.temporal?.uiUrl) say(`Temporal UI:  ${stack.temporal.uiUrl}`);
     say(`Temporal:     ${temporalAddress}`);
     say('press Ctrl-C to stop');
@@ -124,3 +133,13 @@ main().catch((err: unknown) => {
   console.error(err instanceof ConfigError ? `[start] ${err.message}` : err);
   process.exit(1);
 });
+
+/** A session secret for this machine's web pages, made once and kept in the data folder. */
+function webSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'web-session-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}

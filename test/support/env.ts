@@ -3,6 +3,7 @@ export const TEST_ENV = {
   databaseUrl: 'HG_TEST_DATABASE_URL',
   temporalAddress: 'HG_TEST_TEMPORAL_ADDRESS',
   workflowBundle: 'HG_TEST_WORKFLOW_BUNDLE',
+  chromium: 'HG_TEST_CHROMIUM',
 } as const;
 
 export function testEnv(name: keyof typeof TEST_ENV): string {

@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../scripts/lib/paths';
 import { freePort } from '../../scripts/lib/ports';
 import { prepareBackends } from '../../scripts/lib/prepare';
 import { ensureTemporalCli } from '../../scripts/lib/temporal-cli';
+import { ensureChromium } from '../../scripts/lib/chromium';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-dev-server';
 import { TEST_ENV } from './env';
 
@@ -32,6 +33,8 @@ async function freshDatabaseBeside(databaseUrl: string): Promise<string> {
 export default async function globalSetup(): Promise<void> {
   mkdirSync(TEST_DATA_DIR, { recursive: true });
   const cliPath = ensureTemporalCli();
+  // The browser tests' Chromium, installed here when missing: a run without one fails, never skips them.
+  process.env[TEST_ENV.chromium] = ensureChromium();
 
   const bundlePath = path.join(TEST_DATA_DIR, 'workflow-bundle.js');
   // Under the system temp folder, which the `postgres` user can reach when tests run as root.

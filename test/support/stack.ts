@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,7 +45,7 @@ export interface TestStack {
   workerEnvironment(): NodeJS.ProcessEnv;
   /** Another API on this stack's worker and database, with settings of its own (no rate limit, a replay answered at once). */
   api(
-    settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>>,
+    settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit' | 'web'>>,
   ): Promise<{ baseUrl: string; close(): void }>;
   /** The runs on this stack's task queue that do not replay against the code they ran on (none, or a race). */
   runsThatDoNotReplay(): Promise<string[]>;
@@ -112,6 +113,8 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const serve = async (settings: Partial<AppDependencies> = {}) => {
+    // The web pages call the API they are served beside; its address is known once it listens.
+    let selfUrl = '';
     const app = createApp({
       client,
       prisma,
@@ -119,13 +122,22 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
       taskQueue,
       workflowBundlePath: testEnv('workflowBundle'),
       registry: TEST_PROCESSES,
+      web: {
+        databaseUrl: database.url,
+        sessionSecret: randomBytes(32).toString('hex'),
+        secureCookies: false,
+        idleMinutes: 30,
+        absoluteHours: 10,
+        apiUrl: () => selfUrl,
+      },
       ...settings,
     });
     const listening = await new Promise<Server>((resolve) => {
       const started = app.listen(0, '127.0.0.1', () => resolve(started));
     });
     answerClientErrorsAsProblems(listening);
-    return { server: listening, baseUrl: `http://127.0.0.1:${(listening.address() as AddressInfo).port}` };
+    selfUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    return { server: listening, baseUrl: selfUrl };
   };
   const { server, baseUrl } = await serve();
   return {

@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { testEnv } from './support/env';
+import { lmaCast, startLma, type LmaCast } from './support/lma';
+import { startTestStack, type TestStack } from './support/stack';
+import { nextTask } from './support/tasks';
+
+// The web pages in a real browser (Debian's Chromium, driven by playwright-core) on the real stack:
+// every page visited is checked by axe-core against WCAG 2.2 AA and photographed for the reader.
+
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let stack: TestStack;
+let browser: Browser;
+let cast: LmaCast;
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  [stack, browser] = await Promise.all([
+    startTestStack(),
+    chromium.launch({ executablePath: testEnv('chromium'), args: ['--no-sandbox', '--disable-dev-shm-usage'] }),
+  ]);
+});
+beforeEach(async () => {
+  cast = await lmaCast(stack);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Checks the page against WCAG 2.2 AA (no violation), and keeps a screenshot of it. */
+async function looked(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto(`${stack.baseUrl}/app/sign-in`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('the officers’ web pages', () => {
+  it('signs an officer in, refusing a token not in use with the error summary, and shows their tasks grouped by when they are due', async () => {
+    const processId = await startLma(stack, cast);
+    await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    const page = await (await browser.newContext()).newPage();
+
+    // Not signed in: sent to sign in.
+    await page.goto(`${stack.baseUrl}/app/`);
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await looked(page, 'sign-in');
+
+    await signIn(page, 'hg_not-a-token-anyone-holds');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter an API token that is in use');
+    expect(await page.title()).toMatch(/^Error: Sign in/);
+    await looked(page, 'sign-in-error');
+
+    await signIn(page, cast.housingManager.token);
+    expect(new URL(page.url()).pathname).toBe('/app/');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Your tasks');
+    const row = page.getByRole('row', { name: /Appoint/ });
+    // The process runs on a compressed calendar: its first task falls due within seconds, in words.
+    const text = ((await row.textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(text).toMatch(/Appoint an adviser to the residents' group Local Management Agreement, council-/);
+    expect(text).toMatch(
+      /housing manager unassigned (due today|overdue today|\d+ days? overdue|due [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4})/,
+    );
+    await looked(page, 'inbox');
+
+    // Signing out ends the session: the inbox asks to sign in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${stack.baseUrl}/app/`);
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await page.close();
+  }, 90_000);
+
+  it('refuses a form posted without its CSRF token, changing nothing', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${stack.baseUrl}/app/sign-in`);
+    // The same browser session, the token field left out: what a form on another site would send.
+    const posted = await page.evaluate(async (url) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'token=anything',
+      });
+      return { status: response.status, text: await response.text() };
+    }, `${stack.baseUrl}/app/sign-in`);
+    expect(posted.status).toBe(403);
+    expect(posted.text).toContain('This form has expired');
+    await page.close();
+  }, 60_000);
+
+  it('sends a person whose session has passed its absolute end back to sign in, saying why', async () => {
+    const ended = await stack.api({
+      web: {
+        databaseUrl: testEnv('databaseUrl'),
+        sessionSecret: 'x'.repeat(32),
+        secureCookies: false,
+        idleMinutes: 30,
+        absoluteHours: 0,
+        apiUrl: () => '',
+      },
+    });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${ended.baseUrl}/app/sign-in`);
+    await page.getByLabel('API token').fill(cast.housingManager.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await expect(page.getByText('Your session ended. Sign in again to carry on.').isVisible()).resolves.toBe(true);
+    await page.close();
+    ended.close();
+  }, 60_000);
+
+  it('sends the security headers: a content security policy without inline script, and a session cookie scripts cannot read', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const response = await page.goto(`${stack.baseUrl}/app/sign-in`);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).not.toContain('unsafe-inline');
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'hg.sid', httpOnly: true, sameSite: 'Lax', path: '/app' });
+    await page.close();
+  }, 60_000);
+});

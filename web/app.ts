@@ -1,0 +1,169 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
+import { csrfSync } from 'csrf-sync';
+import helmet from 'helmet';
+import { Pool } from 'pg';
+import path from 'node:path';
+import { authenticate } from '../lib/identity';
+import type { PrismaClient } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { ProcessRegistry } from '../lib/process-registry';
+import { ApiProblem, apiClient } from './api-client';
+import { inboxOf, type InboxTask } from './inbox';
+import { pages } from './pages';
+import { stylesheet } from './styles';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Who is signed in: their API token calls the JSON API as them, so the pages follow its rules. */
+    person?: { userId: string; name: string; token: string; signedInAt: number };
+  }
+}
+
+export interface WebDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Where connect-pg-simple keeps the sessions (the `session` table of the migrations). */
+  databaseUrl: string;
+  sessionSecret: string;
+  /** `Secure` cookies: on, except over plain HTTP on this machine (tests, `npm start`). */
+  secureCookies: boolean;
+  /** A session ends after this long without a page, and this long after signing in, whichever first. */
+  idleMinutes: number;
+  absoluteHours: number;
+  /** The processes the service runs: the pages name each kind as its definition does. */
+  registry: ProcessRegistry;
+  /** The JSON API the pages call as the signed-in person: the same routes, rules and audit as any client. */
+  apiUrl: () => string;
+}
+
+/** Where the web service lives beside the JSON API, whose paths stay as they are. */
+export const WEB_PATH = '/app';
+const GOVUK_ASSETS = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist', 'govuk', 'assets');
+
+/**
+ * The officers' web service: GOV.UK Design System pages, server-rendered, that work without
+ * JavaScript. A person signs in, and each page calls the JSON API as them.
+ */
+export function webApp(deps: WebDependencies): Router {
+  const router = Router();
+  const PgStore = connectPgSimple(session);
+  // Its own small pool: a database restart drops its connections, which it reopens when asked again.
+  const sessionPool = new Pool({ connectionString: deps.databaseUrl, max: 4 });
+  sessionPool.on('error', (err) => deps.logger.warn({ err }, 'web session store connection lost'));
+  const render = pages();
+  const api = apiClient(deps.apiUrl);
+  const { csrfSynchronisedProtection, generateToken, invalidCsrfTokenError } = csrfSync({
+    getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+  });
+
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'"] },
+      },
+    }),
+  );
+  router.get('/assets/app.css', (_req, res) => {
+    res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(stylesheet());
+  });
+  router.use('/assets', express.static(GOVUK_ASSETS, { maxAge: '1h', fallthrough: false }));
+  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  router.use(
+    session({
+      name: 'hg.sid',
+      store: new PgStore({
+        pool: sessionPool,
+        tableName: 'session',
+        createTableIfMissing: false,
+        errorLog: (...args: unknown[]) => deps.logger.warn({ args }, 'web session store'),
+      }),
+      secret: deps.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: WEB_PATH, maxAge: deps.idleMinutes * 60_000 },
+    }),
+  );
+  router.use(csrfSynchronisedProtection);
+
+  const signedIn = (req: Request, res: Response, next: NextFunction) => {
+    const person = req.session.person;
+    if (person && Date.now() - person.signedInAt <= deps.absoluteHours * 3_600_000) return next();
+    // Expired (or never signed in): a fresh session, and back to where they were after signing in.
+    req.session.regenerate(() => res.redirect(`${WEB_PATH}/sign-in?expired=${person ? 1 : 0}`));
+  };
+
+  router.get('/sign-in', (req, res) => {
+    res.send(render('sign-in.njk', { csrfToken: generateToken(req), expired: req.query.expired === '1' }));
+  });
+  router.post('/sign-in', (req, res, next) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    authenticate(deps.prisma, token)
+      .then((principal) => {
+        if (!principal) {
+          res.status(400).send(
+            render('sign-in.njk', {
+              csrfToken: generateToken(req),
+              error: token ? 'Enter an API token that is in use' : 'Enter your API token',
+            }),
+          );
+          return;
+        }
+        // A new session id at sign-in, so one fixed before it cannot be used after.
+        req.session.regenerate((err) => {
+          if (err) return next(err);
+          req.session.person = { userId: principal.userId, name: principal.displayName, token, signedInAt: Date.now() };
+          res.redirect(`${WEB_PATH}/`);
+        });
+      })
+      .catch(next);
+  });
+  router.post('/sign-out', (req, res, next) => {
+    req.session.destroy((err) => (err ? next(err) : res.clearCookie('hg.sid', { path: WEB_PATH }).redirect(`${WEB_PATH}/sign-in`)));
+  });
+
+  router.get('/', signedIn, (req, res, next) => {
+    const person = req.session.person!;
+    api
+      .get<{ items: InboxTask[]; total: number }>(person.token, '/tasks?status=open&page_size=100')
+      .then((page) =>
+        res.send(
+          render('inbox.njk', {
+            person,
+            csrfToken: generateToken(req),
+            inbox: inboxOf(page.items, page.total, new Date(), (kind) => deps.registry.get(kind)?.name ?? kind),
+          }),
+        ),
+      )
+      .catch(next);
+  });
+
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    void next;
+    const person = req.session?.person;
+    if (err === invalidCsrfTokenError) {
+      // A form from another site, or from a session that has ended: nothing it asked for was done.
+      res.status(403).send(
+        render('problem.njk', {
+          title: 'This form has expired',
+          detail: 'Nothing was changed. Go back, reload the page and try again.',
+          person,
+        }),
+      );
+      return;
+    }
+    if (err instanceof ApiProblem && err.status === 503) {
+      res
+        .status(503)
+        .setHeader('Retry-After', '5')
+        .send(render('problem.njk', { title: 'Sorry, the service is unavailable', detail: 'Try again in a few seconds.', person }));
+      return;
+    }
+    deps.logger.error({ err, path: req.path }, 'web page failed');
+    res.status(500).send(render('problem.njk', { title: 'Sorry, there is a problem with the service', person }));
+  });
+  return router;
+}

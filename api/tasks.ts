@@ -161,6 +161,20 @@ export function taskRoutes({
     }),
 
     route({
+      method: 'get',
+      path: '/tasks/:id',
+      tag: 'tasks',
+      summary: 'One task, as the inbox lists it (open or closed): what it asks, of whom, by when',
+      params: taskIdParams,
+      responses: { 200: { description: 'the task', schema: taskResponse }, 404: { description: 'no such task' } },
+      async handler({ req, res, params, principal }) {
+        const task = await prisma.task.findUnique({ where: { id: params.id } });
+        if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
+        res.json(present(task));
+      },
+    }),
+
+    route({
       method: 'post',
       path: '/tasks/:id/complete',
       tag: 'tasks',

@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testEnv } from './support/env';
 import { lmaCast, startLma, type LmaCast } from './support/lma';
-import { startTestStack, type TestStack } from './support/stack';
+import { callApi, startTestStack, type TestStack } from './support/stack';
 import { nextTask } from './support/tasks';
 
 // The web pages in a real browser (Debian's Chromium, driven by playwright-core) on the real stack:
@@ -76,6 +76,56 @@ describe('the officers’ web pages', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.goto(`${stack.baseUrl}/app/`);
     expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await page.close();
+  }, 90_000);
+
+  it('lets an officer decide an LMA task through its form: a missing choice and missing fields shown in the error summary, then checked, recorded, and what happens next', async () => {
+    const processId = await startLma(stack, cast);
+    await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    await page.getByRole('link', { name: "Appoint an adviser to the residents' group" }).click();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe("Appoint an adviser to the residents' group");
+    await looked(page, 'task');
+
+    // Continuing without a decision says so, and takes the person to the question.
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Select what you decide');
+    await looked(page, 'task-no-choice');
+
+    await page.getByLabel('Appoint').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The form comes from the task kind's schema: the adviser's user id and name, both required.
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const summary = (await page.getByRole('alert').textContent()) ?? '';
+    expect(summary).toContain('Enter adviser user id');
+    expect(summary).toContain('Enter adviser name');
+    expect(await page.title()).toMatch(/^Error: /);
+    await looked(page, 'task-form-errors');
+
+    await page.getByLabel('Adviser user id').fill('hm-dee');
+    await page.getByLabel('Adviser name').fill('Dee Adviser');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Check your decision');
+    await expect(page.locator('.govuk-summary-list').textContent()).resolves.toMatch(/Adviser name\s+Dee Adviser/);
+    await looked(page, 'task-check');
+
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    // What the decision opened, already in the inbox: the group's outline plan.
+    await expect(page.getByRole('listitem').filter({ hasText: 'Submit the outline plan' }).textContent()).resolves.toMatch(/resident rep/);
+    await looked(page, 'task-done');
+    const view = await callApi<{ decisions: { taskId: string; outcome: string; form: unknown }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/processes/${processId}`,
+      {
+        as: cast.auditor,
+      },
+    );
+    expect(view.body.decisions).toEqual([
+      expect.objectContaining({ outcome: 'appoint', form: { adviserUserId: 'hm-dee', adviserName: 'Dee Adviser' } }),
+    ]);
     await page.close();
   }, 90_000);
 

@@ -13,12 +13,19 @@ export class ApiProblem extends Error {
  * does exactly what the API lets them (the same routes, checks and audit entries).
  */
 export function apiClient(apiUrl: () => string) {
+  const call = async <T>(token: string, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${apiUrl()}${pathAndQuery}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const answer = (await response.json()) as T;
+    if (!response.ok) throw new ApiProblem(response.status, answer as ApiProblem['problem']);
+    return answer;
+  };
   return {
-    async get<T>(token: string, pathAndQuery: string): Promise<T> {
-      const response = await fetch(`${apiUrl()}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } });
-      const body = (await response.json()) as T;
-      if (!response.ok) throw new ApiProblem(response.status, body as ApiProblem['problem']);
-      return body;
-    },
+    get: <T>(token: string, pathAndQuery: string) => call<T>(token, 'GET', pathAndQuery),
+    post: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'POST', pathAndQuery, body),
   };
 }
+export type ApiClient = ReturnType<typeof apiClient>;

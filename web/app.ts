@@ -12,6 +12,7 @@ import type { ProcessRegistry } from '../lib/process-registry';
 import { ApiProblem, apiClient } from './api-client';
 import { inboxOf, type InboxTask } from './inbox';
 import { pages } from './pages';
+import { taskPages } from './task-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -70,7 +71,8 @@ export function webApp(deps: WebDependencies): Router {
     res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(stylesheet());
   });
   router.use('/assets', express.static(GOVUK_ASSETS, { maxAge: '1h', fallthrough: false }));
-  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  // Nested names (form[services][0][scope]) for the task forms' repeating rows and groups.
+  router.use(express.urlencoded({ extended: true, limit: '256kb', parameterLimit: 2_000 }));
   router.use(
     session({
       name: 'hg.sid',
@@ -141,6 +143,8 @@ export function webApp(deps: WebDependencies): Router {
       .catch(next);
   });
 
+  router.use(taskPages({ registry: deps.registry, api, render, signedIn, csrfToken: (req) => generateToken(req), webPath: WEB_PATH }));
+
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;
     const person = req.session?.person;
@@ -153,6 +157,12 @@ export function webApp(deps: WebDependencies): Router {
           person,
         }),
       );
+      return;
+    }
+    if (err instanceof ApiProblem && (err.status === 404 || err.status === 403)) {
+      res
+        .status(err.status)
+        .send(render('problem.njk', { title: err.status === 404 ? 'Page not found' : 'You cannot do this', detail: err.message, person }));
       return;
     }
     if (err instanceof ApiProblem && err.status === 503) {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testEnv } from './support/env';
-import { lmaCast, startLma, type LmaCast } from './support/lma';
-import { callApi, startTestStack, type TestStack } from './support/stack';
-import { nextTask } from './support/tasks';
+import { driveToPreparingAgreement, lmaCast, responsibilities, startLma, type LmaCast } from './support/lma';
+import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
+import { decideNext, nextTask } from './support/tasks';
 
 // The web pages in a real browser (Debian's Chromium, driven by playwright-core) on the real stack:
 // every page visited is checked by axe-core against WCAG 2.2 AA and photographed for the reader.
@@ -126,6 +126,89 @@ describe('the officers’ web pages', () => {
     expect(view.body.decisions).toEqual([
       expect.objectContaining({ outcome: 'appoint', form: { adviserUserId: 'hm-dee', adviserName: 'Dee Adviser' } }),
     ]);
+    await page.close();
+  }, 90_000);
+
+  it('lets the ALMO board benchmark an SLA service through its form: pounds, and a repeating row added without JavaScript', async () => {
+    const council = uniqueCouncil();
+    await stack.prisma.council.create({ data: { slug: council, name: 'Riverside Borough Council', updatedAt: new Date() } });
+    const programmeManager = await stack.user({ council, role: 'programme_manager' });
+    const board = await stack.user({ council, role: 'almo_board', name: 'Ann Lee' });
+    const lead = await stack.user({ council, role: 'service_lead', name: 'Head of Legal' });
+    const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: programmeManager,
+      body: {
+        kind: 'sla',
+        council,
+        almo: 'Riverside Homes',
+        purpose: 'renegotiation',
+        services: [
+          {
+            service: 'legal',
+            serviceLead: { userId: lead.userId, name: 'Head of Legal' },
+            terms: { annualChargePence: 12_000_000, unitCostPence: 6_000, unit: 'hour of legal advice', kpis: [] },
+          },
+        ],
+      },
+    });
+    const processId = started.body.processId;
+    await nextTask(stack, processId, 'benchmark_service', board);
+
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, board.token);
+    await page.getByRole('link', { name: /Benchmark/ }).click();
+    await page.getByLabel('Benchmark', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Quartile').fill('4');
+    await page.getByLabel('Comparator unit cost').fill('45.00');
+    await page.getByLabel('Measure').fill('satisfaction with advice');
+    await page.getByLabel('Value').fill('71%');
+    await page.getByLabel('Benchmark', { exact: true }).fill('80%');
+    await page.getByRole('button', { name: 'Add another' }).click();
+    // The second row is there, the first kept as entered.
+    await expect(page.getByLabel('Measure').nth(1).inputValue()).resolves.toBe('');
+    await expect(page.getByLabel('Measure').nth(0).inputValue()).resolves.toBe('satisfaction with advice');
+    await expect(page.getByLabel('Comparator unit cost').inputValue()).resolves.toBe('45');
+    await looked(page, 'sla-benchmark-form');
+    await page.getByLabel('Measure').nth(1).fill('advice within 5 working days');
+    await page.getByLabel('Value').nth(1).fill('88%');
+    await page.getByLabel('Benchmark', { exact: true }).nth(1).fill('95%');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.locator('.govuk-summary-list').textContent()).resolves.toContain('£45.00');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    await looked(page, 'sla-benchmark-done');
+
+    const view = await callApi<{ details: { services: { benchmark?: unknown }[] } }>(stack.baseUrl, 'GET', `/processes/${processId}`, {
+      as: programmeManager,
+    });
+    expect(view.body.details.services[0]?.benchmark).toMatchObject({
+      method: 'benchmark',
+      quartile: 4,
+      comparatorUnitCostPence: 4_500,
+      qualityMeasures: [
+        { measure: 'satisfaction with advice', value: '71%', benchmark: '80%' },
+        { measure: 'advice within 5 working days', value: '88%', benchmark: '95%' },
+      ],
+    });
+    await page.close();
+  }, 90_000);
+
+  it('shows a rule of the process refusing a decision, with the rule and where it comes from', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast, 'none');
+    await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', responsibilities);
+    await nextTask(stack, processId, 'sign_agreement', cast.rep);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.rep.token);
+    await page.getByRole('link', { name: /Sign the Community Cashback Agreement for the group/ }).click();
+    await page.getByLabel('Sign', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    const refusal = (await page.getByRole('alert').textContent()) ?? '';
+    expect(refusal).toContain('This decision cannot be recorded');
+    expect(refusal).toMatch(/LMA-R1: .*consultation.*\(PROCESSES\.md §1\.7\)/);
+    await looked(page, 'task-refused');
     await page.close();
   }, 90_000);
 

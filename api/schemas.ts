@@ -206,6 +206,7 @@ export const timelineResponse = z.object({
       outcome: z.string().nullable(),
       reasons: z.string().nullable(),
       documentIds: z.array(z.string()),
+      stage: z.string().nullable().meta({ description: 'the stage a process event (start, stage change, end) left the process at' }),
     }),
   ),
 });

@@ -115,6 +115,22 @@ describe('the officers’ web pages', () => {
     // What the decision opened, already in the inbox: the group's outline plan.
     await expect(page.getByRole('listitem').filter({ hasText: 'Submit the outline plan' }).textContent()).resolves.toMatch(/resident rep/);
     await looked(page, 'task-done');
+
+    // The process page has moved on: the adviser's appointment done, the outline plan under way, and
+    // the decision on its timeline with who made it, in which role.
+    await page.getByRole('link', { name: 'See the process' }).click();
+    const step = async (name: string) =>
+      ((await page.locator('.govuk-task-list__item').filter({ hasText: name }).textContent()) ?? '').replace(/\s+/g, ' ');
+    await expect(step('Adviser appointment')).resolves.toContain('Completed');
+    await expect(step('Outline plan')).resolves.toContain('In progress');
+    await expect(step('Operating')).resolves.toContain('Cannot start yet');
+    await expect(page.locator('.govuk-task-list__item').filter({ hasText: 'Withdrawn' }).count()).resolves.toBe(0);
+    const decidedEntry = page.locator('.moj-timeline__item').filter({ hasText: `by ${cast.housingManager.userId}, housing manager` });
+    await expect(decidedEntry.count()).resolves.toBeGreaterThan(0);
+    await expect(decidedEntry.allTextContents()).resolves.toContainEqual(expect.stringMatching(/Appoint/));
+    await expect(page.getByRole('row', { name: /Submit the outline plan/ }).textContent()).resolves.toMatch(/resident rep/);
+    await expect(page.locator('.govuk-summary-list').filter({ hasText: 'LMA-R1' }).textContent()).resolves.toMatch(/PROCESSES\.md/);
+    await looked(page, 'process');
     const view = await callApi<{ decisions: { taskId: string; outcome: string; form: unknown }[] }>(
       stack.baseUrl,
       'GET',

@@ -26,6 +26,8 @@ export function apiClient(apiUrl: () => string) {
   return {
     get: <T>(token: string, pathAndQuery: string) => call<T>(token, 'GET', pathAndQuery),
     post: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'POST', pathAndQuery, body),
+    /** The API's answer as it came (a document's bytes, its type and hash), for the page to pass on. */
+    raw: (token: string, pathAndQuery: string) => fetch(`${apiUrl()}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } }),
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

@@ -13,6 +13,7 @@ import { ApiProblem, apiClient } from './api-client';
 import { inboxOf, type InboxTask } from './inbox';
 import { pages } from './pages';
 import { taskPages } from './task-pages';
+import { processPages } from './process-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -143,7 +144,9 @@ export function webApp(deps: WebDependencies): Router {
       .catch(next);
   });
 
-  router.use(taskPages({ registry: deps.registry, api, render, signedIn, csrfToken: (req) => generateToken(req), webPath: WEB_PATH }));
+  const pageDeps = { registry: deps.registry, api, render, signedIn, csrfToken: (req: Request) => generateToken(req), webPath: WEB_PATH };
+  router.use(taskPages(pageDeps));
+  router.use(processPages(pageDeps));
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;

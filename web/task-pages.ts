@@ -11,7 +11,7 @@ declare module 'express-session' {
     /** A decision being made, kept between its form and its check page. */
     draft?: { taskId: string; outcome: string; reasons?: string; form: Record<string, unknown> };
     /** What the last decision opened, for its confirmation page. */
-    decided?: { taskId: string; title: string; outcome: string; stage: string; opened: OpenedTask[] };
+    decided?: { taskId: string; processId: string; title: string; outcome: string; stage: string; opened: OpenedTask[] };
   }
 }
 
@@ -186,6 +186,7 @@ export function taskPages(deps: {
           delete req.session.draft;
           req.session.decided = {
             taskId: task.id,
+            processId: task.processId,
             title: task.title,
             outcome: draft.outcome,
             stage: result.stage,

@@ -37,13 +37,29 @@ async function main(): Promise<void> {
             absoluteHours: config.WEB_SESSION_HOURS,
             // The pages call this process's own API, over loopback.
             apiUrl: () => `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`,
+            ...(config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET && config.OIDC_REDIRECT_URI
+              ? {
+                  oidc: {
+                    issuer: config.OIDC_ISSUER,
+                    clientId: config.OIDC_CLIENT_ID,
+                    clientSecret: config.OIDC_CLIENT_SECRET,
+                    redirectUri: config.OIDC_REDIRECT_URI,
+                    subjectClaim: config.OIDC_SUBJECT_CLAIM,
+                  },
+                }
+              : {}),
           },
         }
       : {}),
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info(
-      { url: `http://${config.API_HOST}:${config.API_PORT}`, web: config.WEB_SESSION_SECRET ? 'on' : 'off (no WEB_SESSION_SECRET)' },
+      {
+        url: `http://${config.API_HOST}:${config.API_PORT}`,
+        web: config.WEB_SESSION_SECRET
+          ? `on, sign-in ${config.OIDC_ISSUER ? `at ${config.OIDC_ISSUER}` : 'with API tokens'}`
+          : 'off (no WEB_SESSION_SECRET)',
+      },
       'API listening',
     );
   });

@@ -514,4 +514,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
 
 /** The stage a process event left the process at (its timeline row's data), if it records one. */
 const stageOf = (data: unknown): string | null =>
-  typeof data === 'object' && data !== null && typeof (data as { stage?: unknown }).stage === 'string' ? (data as { stage: string }).stage : null;
+  typeof data === 'object' && data !== null && typeof (data as { stage?: unknown }).stage === 'string'
+    ? (data as { stage: string }).stage
+    : null;

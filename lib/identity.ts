@@ -23,11 +23,16 @@ export interface Principal {
 // Tokens are 256 random bits, so a fast hash is enough to keep them useless if the table leaks.
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-export async function createUser(prisma: PrismaClient, user: { id: string; displayName: string; email?: string }): Promise<void> {
+export async function createUser(
+  prisma: PrismaClient,
+  user: { id: string; displayName: string; email?: string; signInSubject?: string },
+): Promise<void> {
+  // A subject left out keeps the one the user has: saving a name does not unlink their sign-in.
+  const subject = user.signInSubject === undefined ? {} : { signInSubject: user.signInSubject };
   await prisma.appUser.upsert({
     where: { id: user.id },
-    create: { id: user.id, displayName: user.displayName, email: user.email ?? null },
-    update: { displayName: user.displayName, email: user.email ?? null },
+    create: { id: user.id, displayName: user.displayName, email: user.email ?? null, ...subject },
+    update: { displayName: user.displayName, email: user.email ?? null, ...subject },
   });
 }
 
@@ -40,15 +45,25 @@ export async function grantRole(prisma: PrismaClient, userId: string, grant: Gra
 }
 
 /** Issues a bearer token; the plain token is returned once and never stored. */
-export async function issueToken(prisma: PrismaClient, userId: string, label: string): Promise<{ tokenId: string; token: string }> {
+export async function issueToken(
+  prisma: PrismaClient,
+  userId: string,
+  label: string,
+  expiresAt?: Date,
+): Promise<{ tokenId: string; token: string }> {
   const token = `hg_${randomBytes(32).toString('base64url')}`;
   const tokenId = randomUUID();
-  await prisma.apiToken.create({ data: { id: tokenId, userId, label, tokenHash: hashToken(token) } });
+  await prisma.apiToken.create({ data: { id: tokenId, userId, label, tokenHash: hashToken(token), expiresAt: expiresAt ?? null } });
   return { tokenId, token };
 }
 
 export async function revokeToken(prisma: PrismaClient, tokenId: string): Promise<void> {
   await prisma.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+}
+
+/** The user the identity provider's stable claim names (see AppUser.signInSubject), if the council set one up. */
+export async function userBySignInSubject(prisma: PrismaClient, subject: string): Promise<{ id: string; displayName: string } | null> {
+  return prisma.appUser.findUnique({ where: { signInSubject: subject }, select: { id: true, displayName: true } });
 }
 
 /** The user behind a bearer token, or undefined when the token is unknown or revoked. */
@@ -57,7 +72,7 @@ export async function authenticate(prisma: PrismaClient, token: string): Promise
     where: { tokenHash: hashToken(token) },
     include: { user: { include: { grants: true } } },
   });
-  if (!found || found.revokedAt) return undefined;
+  if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
   return {
     userId: found.user.id,
     displayName: found.user.displayName,

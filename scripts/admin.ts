@@ -15,7 +15,7 @@ import { RUNNING_DATABASE_FILE } from './lib/paths';
 import { councilSlug, userId } from '../lib/field-schemas';
 
 const USAGE = `usage:
-  npm run admin -- user <user-id> --name "<display name>" [--email <address>]
+  npm run admin -- user <user-id> --name "<display name>" [--email <address>] [--sign-in <identity provider claim, e.g. Entra oid>]
   npm run admin -- grant <user-id> <role> <council|*> [--group "<group name or key>"]
   npm run admin -- token <user-id> [--label "<what it is for>"]
   npm run admin -- revoke <token-id>
@@ -40,7 +40,13 @@ const withoutPassword = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, email: { type: 'string' }, group: { type: 'string' }, label: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      'sign-in': { type: 'string' },
+      group: { type: 'string' },
+      label: { type: 'string' },
+    },
   });
   const [command, ...args] = positionals;
   const config = parseConfig(launcherConfigSchema);
@@ -61,10 +67,10 @@ async function main(): Promise<void> {
     switch (command) {
       case 'user': {
         const user = z
-          .object({ id, displayName: z.string().min(1), email: z.email().optional() })
-          .parse({ id: args[0], displayName: values.name, email: values.email });
+          .object({ id, displayName: z.string().min(1), email: z.email().optional(), signInSubject: z.string().min(1).max(256).optional() })
+          .parse({ id: args[0], displayName: values.name, email: values.email, signInSubject: values['sign-in'] });
         await createUser(prisma, user);
-        await audit('user', { userId: user.id, displayName: user.displayName, email: user.email });
+        await audit('user', { userId: user.id, displayName: user.displayName, email: user.email, signInSubject: user.signInSubject });
         console.log(`user ${user.id} saved`);
         break;
       }

@@ -21,6 +21,21 @@ describe('configuration from the environment', () => {
     expect(parse).toThrow(/TEMPORAL_ADDRESS: expected host:port/);
   });
 
+  it('takes the identity provider whole or not at all, naming what is missing', () => {
+    const entra = {
+      OIDC_ISSUER: 'https://login.microsoftonline.com/0b7a8c9d-0000-4000-8000-000000000000/v2.0',
+      OIDC_CLIENT_ID: 'housing-governance',
+      OIDC_CLIENT_SECRET: 'secret',
+      OIDC_REDIRECT_URI: 'https://housing.example.gov.uk/app/sign-in/callback',
+      OIDC_SUBJECT_CLAIM: 'oid',
+    };
+    expect(parseConfig(appConfigSchema, { ...required, ...entra })).toMatchObject(entra);
+    expect(parseConfig(appConfigSchema, required).OIDC_SUBJECT_CLAIM).toBe('sub');
+    const partial = () => parseConfig(appConfigSchema, { ...required, OIDC_ISSUER: entra.OIDC_ISSUER, OIDC_CLIENT_ID: 'x' });
+    expect(partial).toThrow(/OIDC_CLIENT_SECRET: needed with OIDC_ISSUER, OIDC_CLIENT_ID/);
+    expect(partial).toThrow(/OIDC_REDIRECT_URI/);
+  });
+
   it('says which required variable is missing', () => {
     expect(() => parseConfig(appConfigSchema, { TEMPORAL_ADDRESS: 'localhost:7233' })).toThrow(/DATABASE_URL/);
   });

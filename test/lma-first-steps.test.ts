@@ -297,9 +297,11 @@ describe('requests the API refuses', () => {
     expect(response.body).toMatchObject({ type: 'urn:housing-governance:problem:malformed-json' });
   });
 
-  it('answers 401 without a token, and with a revoked one', async () => {
+  it('answers 401 without a token, with a revoked one, and with a web session’s token past its end', async () => {
     const revoked = await stack.user({ council: cast.council, role: 'programme_manager' });
     await stack.prisma.apiToken.updateMany({ where: { userId: revoked.userId }, data: { revokedAt: new Date() } });
+    const ended = await stack.user({ council: cast.council, role: 'programme_manager' });
+    await stack.prisma.apiToken.updateMany({ where: { userId: ended.userId }, data: { expiresAt: new Date(Date.now() - 1_000) } });
 
     const anonymous = await callApi(stack.baseUrl, 'POST', '/processes', { body: expressionOfInterest(cast.council) });
     const withRevoked = await callApi(stack.baseUrl, 'GET', '/tasks', { as: revoked });
@@ -307,6 +309,7 @@ describe('requests the API refuses', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
     expect(withRevoked.status).toBe(401);
+    await expect(callApi(stack.baseUrl, 'GET', '/tasks', { as: ended }).then((r) => r.status)).resolves.toBe(401);
   });
 
   it('answers 404 for a process or task that does not exist', async () => {

@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { testEnv } from './support/env';
 import { driveToPreparingAgreement, lmaCast, responsibilities, startLma, type LmaCast } from './support/lma';
 import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
+import { startIdentityProvider } from './support/identity-provider';
+import { freePort } from '../scripts/lib/ports';
 import { decideNext, nextTask } from './support/tasks';
 
 // The web pages in a real browser (Debian's Chromium, driven by playwright-core) on the real stack:
@@ -77,6 +79,49 @@ describe('the officers’ web pages', () => {
     await page.goto(`${stack.baseUrl}/app/`);
     expect(new URL(page.url()).pathname).toBe('/app/sign-in');
     await page.close();
+  }, 90_000);
+
+  it('signs an officer in through the council’s identity provider (OpenID Connect, code with PKCE), matched by a stable claim, with a token for the session alone', async () => {
+    const webPort = await freePort();
+    const provider = await startIdentityProvider(`http://127.0.0.1:${webPort}/app/sign-in/callback`);
+    const web = await stack.api({ port: webPort, web: { oidc: provider.settings } });
+    const officer = cast.housingManager.userId;
+    await stack.prisma.appUser.update({ where: { id: officer }, data: { signInSubject: `oid-${officer}` } });
+    const atProvider = async (page: Page, login: string) => {
+      await page.goto(`${web.baseUrl}/app/`);
+      expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+      await page.getByRole('button', { name: 'Sign in with your council account' }).click();
+      // The provider's own sign-in and consent screens.
+      await page.locator('input[name=login]').fill(login);
+      await page.locator('input[name=password]').fill('any password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+    };
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${web.baseUrl}/app/sign-in`);
+      await looked(page, 'sign-in-provider');
+      await atProvider(page, officer);
+      expect(new URL(page.url()).pathname).toBe('/app/');
+      await expect(page.locator('.app-identity').textContent()).resolves.toContain(`Signed in as ${officer}`);
+      // The pages act through a token issued for this session; signing out revokes it.
+      const sessionTokens = () => stack.prisma.apiToken.findMany({ where: { userId: officer, label: 'web session' } });
+      const [issued] = await sessionTokens();
+      expect(issued).toMatchObject({ revokedAt: null, expiresAt: expect.any(Date) });
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect(sessionTokens()).resolves.toEqual([expect.objectContaining({ id: issued?.id, revokedAt: expect.any(Date) })]);
+
+      // Someone the provider knows whom the council has not set up: refused, and no token issued.
+      const stranger = await (await browser.newContext()).newPage();
+      await atProvider(stranger, 'someone-else');
+      await expect(stranger.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Your account is not set up for this service');
+      await looked(stranger, 'sign-in-not-set-up');
+      await page.close();
+      await stranger.close();
+    } finally {
+      web.close();
+      provider.stop();
+    }
   }, 90_000);
 
   it('lets an officer decide an LMA task through its form: a missing choice and missing fields shown in the error summary, then checked, recorded, and what happens next', async () => {
@@ -246,16 +291,7 @@ describe('the officers’ web pages', () => {
   }, 60_000);
 
   it('sends a person whose session has passed its absolute end back to sign in, saying why', async () => {
-    const ended = await stack.api({
-      web: {
-        databaseUrl: testEnv('databaseUrl'),
-        sessionSecret: 'x'.repeat(32),
-        secureCookies: false,
-        idleMinutes: 30,
-        absoluteHours: 0,
-        apiUrl: () => '',
-      },
-    });
+    const ended = await stack.api({ web: { absoluteHours: 0 } });
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${ended.baseUrl}/app/sign-in`);
     await page.getByLabel('API token').fill(cast.housingManager.token);

@@ -5,7 +5,6 @@ import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import { Pool } from 'pg';
 import path from 'node:path';
-import { authenticate } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProcessRegistry } from '../lib/process-registry';
@@ -13,13 +12,23 @@ import { ApiProblem, apiClient } from './api-client';
 import { inboxOf, type InboxTask } from './inbox';
 import { pages } from './pages';
 import { taskPages } from './task-pages';
+import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
 import { processPages } from './process-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
   interface SessionData {
     /** Who is signed in: their API token calls the JSON API as them, so the pages follow its rules. */
-    person?: { userId: string; name: string; token: string; signedInAt: number };
+    person?: {
+      userId: string;
+      name: string;
+      token: string;
+      signedInAt: number;
+      /** The councils their grants name ('*': every council). */
+      councils: string[];
+      /** The token issued for this session at an identity provider's sign-in, revoked at sign-out. */
+      sessionTokenId?: string;
+    };
   }
 }
 
@@ -38,6 +47,8 @@ export interface WebDependencies {
   registry: ProcessRegistry;
   /** The JSON API the pages call as the signed-in person: the same routes, rules and audit as any client. */
   apiUrl: () => string;
+  /** The council's identity provider; without it people sign in with an API token. */
+  oidc?: OidcSettings;
 }
 
 /** Where the web service lives beside the JSON API, whose paths stay as they are. */
@@ -99,34 +110,17 @@ export function webApp(deps: WebDependencies): Router {
     req.session.regenerate(() => res.redirect(`${WEB_PATH}/sign-in?expired=${person ? 1 : 0}`));
   };
 
-  router.get('/sign-in', (req, res) => {
-    res.send(render('sign-in.njk', { csrfToken: generateToken(req), expired: req.query.expired === '1' }));
-  });
-  router.post('/sign-in', (req, res, next) => {
-    const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
-    authenticate(deps.prisma, token)
-      .then((principal) => {
-        if (!principal) {
-          res.status(400).send(
-            render('sign-in.njk', {
-              csrfToken: generateToken(req),
-              error: token ? 'Enter an API token that is in use' : 'Enter your API token',
-            }),
-          );
-          return;
-        }
-        // A new session id at sign-in, so one fixed before it cannot be used after.
-        req.session.regenerate((err) => {
-          if (err) return next(err);
-          req.session.person = { userId: principal.userId, name: principal.displayName, token, signedInAt: Date.now() };
-          res.redirect(`${WEB_PATH}/`);
-        });
-      })
-      .catch(next);
-  });
-  router.post('/sign-out', (req, res, next) => {
-    req.session.destroy((err) => (err ? next(err) : res.clearCookie('hg.sid', { path: WEB_PATH }).redirect(`${WEB_PATH}/sign-in`)));
-  });
+  router.use(
+    signInPages({
+      prisma: deps.prisma,
+      logger: deps.logger,
+      render,
+      csrfToken: (req) => generateToken(req),
+      webPath: WEB_PATH,
+      absoluteHours: deps.absoluteHours,
+      ...(deps.oidc ? { oidc: deps.oidc } : {}),
+    }),
+  );
 
   router.get('/', signedIn, (req, res, next) => {
     const person = req.session.person!;
@@ -168,7 +162,13 @@ export function webApp(deps: WebDependencies): Router {
         .send(render('problem.njk', { title: err.status === 404 ? 'Page not found' : 'You cannot do this', detail: err.message, person }));
       return;
     }
-    if (err instanceof ApiProblem && err.status === 503) {
+    if (err instanceof SignInIncomplete) {
+      // The provider said no (the person cancelled, or the code was used or stale): nothing was signed in.
+      deps.logger.warn({ err }, 'sign-in at the identity provider did not complete');
+      res.status(400).send(render('problem.njk', { title: 'Sign in did not complete', detail: 'Go back to sign in and try again.' }));
+      return;
+    }
+    if ((err instanceof ApiProblem && err.status === 503) || err instanceof IdentityProviderUnavailable) {
       res
         .status(503)
         .setHeader('Retry-After', '5')

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createApp, type AppDependencies } from '../../api/app';
+import type { WebDependencies } from '../../web/app';
 import { createPrisma, type PrismaClient } from '../../lib/db';
 import { createUser, grantRole, issueToken } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
@@ -44,14 +45,18 @@ export interface TestStack {
   /** What a worker process of its own (`worker/main.ts`) needs to serve this stack. */
   workerEnvironment(): NodeJS.ProcessEnv;
   /** Another API on this stack's worker and database, with settings of its own (no rate limit, a replay answered at once). */
-  api(
-    settings: Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit' | 'web'>>,
-  ): Promise<{ baseUrl: string; close(): void }>;
+  api(settings: ApiSettings): Promise<{ baseUrl: string; close(): void }>;
   /** The runs on this stack's task queue that do not replay against the code they ran on (none, or a race). */
   runsThatDoNotReplay(): Promise<string[]>;
   /** Stops everything, after replaying every run the stack's processes produced: a run that cannot replay fails the file. */
   stop(): Promise<void>;
 }
+
+/** Another API's settings: its own limits, web settings over the stack's (the web pages call it), a port of its own. */
+export type ApiSettings = Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>> & {
+  web?: Partial<WebDependencies>;
+  port?: number;
+};
 
 export interface TestUser {
   userId: string;
@@ -112,7 +117,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const serve = async (settings: Partial<AppDependencies> = {}) => {
+  const serve = async ({ web, port = 0, ...settings }: ApiSettings = {}) => {
     // The web pages call the API they are served beside; its address is known once it listens.
     let selfUrl = '';
     const app = createApp({
@@ -129,11 +134,12 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
         idleMinutes: 30,
         absoluteHours: 10,
         apiUrl: () => selfUrl,
+        ...web,
       },
       ...settings,
     });
     const listening = await new Promise<Server>((resolve) => {
-      const started = app.listen(0, '127.0.0.1', () => resolve(started));
+      const started = app.listen(port, '127.0.0.1', () => resolve(started));
     });
     answerClientErrorsAsProblems(listening);
     selfUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;

@@ -42,17 +42,29 @@ export const listProcessesQuery = (kinds: string[]) =>
       ...pageQuery,
     })
     .strict();
-export const listTasksQuery = z
-  .object({
-    council: slug.optional(),
-    process: processIdParams.shape.id.optional(),
-    role: z.enum(ROLES).optional(),
-    assignee: z.string().min(1).max(200).optional(),
-    status: z.enum(['open', 'completed', 'cancelled']).default('open'),
-    due_before: isoDateTime.optional(),
-    ...pageQuery,
-  })
-  .strict();
+export const listTasksQuery = (kinds: string[]) =>
+  z
+    .object({
+      council: slug.optional(),
+      kind: z.enum(kinds as [string, ...string[]]).optional(),
+      process: processIdParams.shape.id.optional(),
+      role: z.enum(ROLES).optional(),
+      assignee: z.string().min(1).max(200).optional(),
+      owner: z.enum(['me_or_my_roles', 'me', 'unassigned', 'my_roles']).optional().meta({
+        description:
+          "whose tasks, from the caller's grants: assigned to me or unassigned in a role I hold (an officer's inbox), assigned to me, unassigned in a role I hold, or any in a role I hold",
+      }),
+      status: z.enum(['open', 'completed', 'cancelled']).default('open'),
+      overdue: z.literal('true').optional().meta({ description: 'only tasks past their due date' }),
+      closed_by: z.string().min(1).max(200).optional().meta({ description: 'only tasks this user completed' }),
+      due_before: isoDateTime.optional(),
+      sort: z
+        .enum(['due', 'opened', 'closed'])
+        .default('due')
+        .meta({ description: 'soonest due first, newest opened first, or latest closed first' }),
+      ...pageQuery,
+    })
+    .strict();
 
 export const completeTaskBody = z
   .object({
@@ -115,6 +127,11 @@ export const pageWindow = (query: PageQuery) => ({ skip: (query.page - 1) * quer
 export const pageOf = <T>(query: PageQuery, items: T[], total: number) => ({ items, page: query.page, pageSize: query.page_size, total });
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+export const taskCandidatesResponse = z.object({
+  taskId: z.string(),
+  role: z.enum(ROLES),
+  items: z.array(z.object({ userId: z.string(), name: z.string() })),
+});
 export const taskResponse = z.object({
   id: z.string(),
   processId: z.string(),
@@ -136,6 +153,7 @@ export const taskResponse = z.object({
   dueAt: isoDateTime.nullable(),
   outcome: z.string().nullable(),
   closedBy: z.string().nullable(),
+  closedAt: isoDateTime.nullable(),
 });
 export const completeTaskResponse = z.object({
   taskId: z.string(),

@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { usersWithRole, type Principal } from '../lib/identity';
+import { ANY_COUNCIL, usersWithRole, type Principal } from '../lib/identity';
+import type { Prisma } from '../prisma/generated/client';
 import { assignTaskUpdate, completeTaskUpdate, publicDecision, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
 import type { Role } from '../workflows/common/roles';
 import { actingAs, forbid, hidden, mayRead, visibleTo } from './access';
@@ -14,6 +15,7 @@ import {
   completeTaskResponse,
   delegateTaskBody,
   listTasksQuery,
+  taskCandidatesResponse,
   page,
   pageOf,
   pageWindow,
@@ -35,6 +37,27 @@ const sameDecision = (
   canonicalJson([recorded.outcome, recorded.reasons, recorded.attachments, recorded.form, recorded.actor.userId, recorded.actor.role]) ===
   canonicalJson([asked.outcome, asked.reasons, asked.attachments, asked.form, asked.actor.userId, asked.actor.role]);
 
+/** The inbox's orders; ties broken by id so pages never overlap. */
+const TASK_ORDER: Record<'due' | 'opened' | 'closed', Prisma.TaskOrderByWithRelationInput[]> = {
+  due: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }],
+  opened: [{ openedAt: 'desc' }, { id: 'asc' }],
+  closed: [{ closedAt: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }],
+};
+
+/** Tasks by whose they are, from the caller's grants (a resident_rep's only in their group). */
+function ownedBy(principal: Principal, owner: 'me_or_my_roles' | 'me' | 'unassigned' | 'my_roles'): Prisma.TaskWhereInput {
+  const inMyRoles: Prisma.TaskWhereInput = {
+    OR: principal.grants.map((grant) => ({
+      role: grant.role,
+      ...(grant.council === ANY_COUNCIL ? {} : { council: grant.council }),
+      ...(grant.role === 'resident_rep' ? { groupKey: grant.groupKey } : {}),
+    })),
+  };
+  const mine = { assignee: principal.userId };
+  const unassignedInMyRoles = { AND: [{ assignee: null }, inMyRoles] };
+  return { me_or_my_roles: { OR: [mine, unassignedInMyRoles] }, me: mine, unassigned: unassignedInMyRoles, my_roles: inMyRoles }[owner];
+}
+
 const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   id: row.id,
   processId: row.processId,
@@ -54,6 +77,7 @@ const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   dueAt: row.dueAt?.toISOString() ?? null,
   outcome: row.outcome,
   closedBy: row.closedBy,
+  closedAt: row.closedAt?.toISOString() ?? null,
 });
 
 export function taskRoutes({
@@ -130,30 +154,39 @@ export function taskRoutes({
     409: { description: 'task not open' },
   };
 
+  /** Everyone holding the task's role where it is (in its group, for a resident_rep's). */
+  const whoMayTake = (task: TaskRow) =>
+    usersWithRole(prisma, task.council, task.role as Role, task.role === 'resident_rep' ? task.groupKey : undefined);
+
   return [
     route({
       method: 'get',
       path: '/tasks',
       tag: 'tasks',
       summary: 'The inbox: tasks you may see, filtered by council, process, role, assignee, status and due date',
-      query: listTasksQuery,
-      responses: { 200: { description: 'a page of tasks, soonest due first', schema: page(taskResponse) } },
+      query: listTasksQuery(registry.kinds),
+      responses: { 200: { description: 'a page of tasks, in the order asked for', schema: page(taskResponse) } },
       async handler({ res, query, principal }) {
         const where = {
-          status: query.status,
-          ...(query.council ? { council: query.council } : {}),
-          ...(query.process ? { processId: query.process } : {}),
-          ...(query.role ? { role: query.role } : {}),
-          ...(query.assignee ? { assignee: query.assignee } : {}),
-          ...(query.due_before ? { dueAt: { lt: new Date(query.due_before) } } : {}),
-          ...visibleTo(principal),
+          AND: [
+            {
+              status: query.status,
+              ...(query.council ? { council: query.council } : {}),
+              ...(query.kind ? { processKind: query.kind } : {}),
+              ...(query.process ? { processId: query.process } : {}),
+              ...(query.role ? { role: query.role } : {}),
+              ...(query.assignee ? { assignee: query.assignee } : {}),
+              ...(query.closed_by ? { closedBy: query.closed_by } : {}),
+              ...(query.due_before || query.overdue
+                ? { dueAt: { lt: query.overdue ? new Date() : new Date(query.due_before as string) } }
+                : {}),
+            },
+            visibleTo(principal),
+            query.owner ? ownedBy(principal, query.owner) : {},
+          ],
         };
         const [rows, total] = await Promise.all([
-          prisma.task.findMany({
-            where,
-            orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { openedAt: 'asc' }, { id: 'asc' }],
-            ...pageWindow(query),
-          }),
+          prisma.task.findMany({ where, orderBy: TASK_ORDER[query.sort], ...pageWindow(query) }),
           prisma.task.count({ where }),
         ]);
         res.json(pageOf(query, rows.map(present), total));
@@ -171,6 +204,21 @@ export function taskRoutes({
         const task = await prisma.task.findUnique({ where: { id: params.id } });
         if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
         res.json(present(task));
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/tasks/:id/candidates',
+      tag: 'tasks',
+      summary: 'Who could take a task: everyone holding its role where it is (to claim it, or to have it delegated to them)',
+      params: taskIdParams,
+      responses: { 200: { description: 'the people, by user id', schema: taskCandidatesResponse }, 404: { description: 'no such task' } },
+      async handler({ req, res, params, principal }) {
+        const task = await prisma.task.findUnique({ where: { id: params.id } });
+        if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
+        const people = await whoMayTake(task);
+        res.json({ taskId: task.id, role: task.role, items: people.map((p) => ({ userId: p.id, name: p.displayName })) });
       },
     }),
 
@@ -303,12 +351,7 @@ export function taskRoutes({
       responses: { ...assignmentResponses, 422: { description: 'the delegate does not hold the role' } },
       async handler({ req, res, params, body, principal }) {
         const { task, actor } = await taskAndActor(req, principal, params.id, 'delegate');
-        const eligible = await usersWithRole(
-          prisma,
-          task.council,
-          task.role as Role,
-          task.role === 'resident_rep' ? task.groupKey : undefined,
-        );
+        const eligible = await whoMayTake(task);
         if (!eligible.some((user) => user.id === body.to)) {
           throw new HttpProblem(
             422,

@@ -81,16 +81,16 @@ export async function authenticate(prisma: PrismaClient, token: string): Promise
   };
 }
 
-/** Users holding `role` in `council` (directly or through an every-council grant), with their email. */
+/** Users holding `role` in `council` (directly or through an every-council grant), with their name and email. */
 export async function usersWithRole(
   prisma: PrismaClient,
   council: string,
   role: Role,
   groupKey?: string,
-): Promise<{ id: string; email: string | null }[]> {
+): Promise<{ id: string; displayName: string; email: string | null }[]> {
   return prisma.appUser.findMany({
     where: { grants: { some: { role, council: { in: [council, ANY_COUNCIL] }, ...(groupKey === undefined ? {} : { groupKey }) } } },
-    select: { id: true, email: true },
+    select: { id: true, displayName: true, email: true },
     orderBy: { id: 'asc' },
   });
 }

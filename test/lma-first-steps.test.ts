@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { testEnv } from './support/env';
 import { eventually } from './support/eventually';
 import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
-import { completeTask, settled, viewOf } from './support/tasks';
+import { completeTask, nextTask, settled, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -295,6 +295,45 @@ describe('requests the API refuses', () => {
 
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ type: 'urn:housing-governance:problem:malformed-json' });
+  });
+
+  it('lists an officer’s inbox by whose the tasks are, what they have completed, and in the order asked for', async () => {
+    const startAt = async (estate: string) => {
+      const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+        as: cast.rep,
+        body: { ...expressionOfInterest(cast.council), estate },
+      });
+      return (await nextTask(stack, started.body.processId, 'appoint_adviser', cast.housingManager)).id;
+    };
+    const [claimedByMe, claimedByColleague, unassigned] = [
+      await startAt('Elm Estate'),
+      await startAt('Oak Estate'),
+      await startAt('Ash Estate'),
+    ];
+    await callApi(stack.baseUrl, 'POST', `/tasks/${claimedByMe}/claim`, { as: cast.housingManager });
+    await callApi(stack.baseUrl, 'POST', `/tasks/${claimedByColleague}/claim`, { as: cast.secondHousingManager });
+    const ids = async (query: string, as = cast.housingManager) => {
+      const listed = await callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', `/tasks?council=${cast.council}&kind=lma&${query}`, {
+        as,
+      });
+      expect(listed.status).toBe(200);
+      return listed.body.items.map((t) => t.id);
+    };
+
+    await expect(ids('owner=me')).resolves.toEqual([claimedByMe]);
+    await expect(ids('owner=unassigned')).resolves.toEqual([unassigned]);
+    await expect(ids('owner=me_or_my_roles&sort=opened')).resolves.toEqual([unassigned, claimedByMe]);
+    await expect(ids('owner=my_roles&sort=opened')).resolves.toEqual([unassigned, claimedByColleague, claimedByMe]);
+    // The group's representative holds no housing_manager grant: none of these are theirs.
+    await expect(ids('owner=my_roles', cast.rep)).resolves.toEqual([]);
+
+    await completeTask(stack, claimedByMe, cast.housingManager, appointment);
+    await expect(ids('status=completed&closed_by=' + cast.housingManager.userId)).resolves.toEqual([claimedByMe]);
+    await expect(ids('status=completed&closed_by=' + cast.secondHousingManager.userId)).resolves.toEqual([]);
+    const unknownKind = await callApi<{ issues: { path: string }[] }>(stack.baseUrl, 'GET', '/tasks?kind=nope', {
+      as: cast.housingManager,
+    });
+    expect(unknownKind.status).toBe(400);
   });
 
   it('answers 401 without a token, with a revoked one, and with a web session’s token past its end', async () => {

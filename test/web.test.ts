@@ -3,7 +3,8 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testEnv } from './support/env';
-import { driveToPreparingAgreement, lmaCast, responsibilities, startLma, type LmaCast } from './support/lma';
+import { councilName, driveToPreparingAgreement, lmaCast, responsibilities, startLma, type LmaCast } from './support/lma';
+import { grantRole } from '../lib/identity';
 import { callApi, startTestStack, uniqueCouncil, type TestStack } from './support/stack';
 import { startIdentityProvider } from './support/identity-provider';
 import { freePort } from '../scripts/lib/ports';
@@ -68,9 +69,9 @@ describe('the officers’ web pages', () => {
     const row = page.getByRole('row', { name: /Appoint/ });
     // The process runs on a compressed calendar: its first task falls due within seconds, in words.
     const text = ((await row.textContent()) ?? '').replace(/\s+/g, ' ');
-    expect(text).toMatch(/Appoint an adviser to the residents' group Local Management Agreement, council-/);
+    expect(text).toMatch(/Appoint an adviser to the residents' group\s?Local Management Agreement, council-/);
     expect(text).toMatch(
-      /housing manager unassigned (due today|overdue today|\d+ days? overdue|due [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4})/,
+      /housing manager, unassigned ?(due today|overdue today|\d+ days? overdue|due [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4})/,
     );
     await looked(page, 'inbox');
 
@@ -104,6 +105,30 @@ describe('the officers’ web pages', () => {
       await atProvider(page, officer);
       expect(new URL(page.url()).pathname).toBe('/app/');
       await expect(page.locator('.app-identity').textContent()).resolves.toContain(`Signed in as ${officer}`);
+
+      // Finding a task by the filter panel: unassigned LMA tasks, the filter kept in the URL and shown as a tag.
+      const processId = await startLma(stack, cast);
+      const appoint = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+      await page.getByLabel('Unassigned in my roles', { exact: true }).check();
+      await page.getByLabel('Process').selectOption({ label: 'Local Management Agreement' });
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const filtered = new URL(page.url()).searchParams;
+      expect([filtered.get('show'), filtered.get('kind')]).toEqual(['unassigned', 'lma']);
+      await expect(page.locator('.moj-filter__tag').allTextContents()).resolves.toEqual([
+        expect.stringContaining('Unassigned in my roles'),
+        expect.stringContaining('Local Management Agreement'),
+      ]);
+      await looked(page, 'inbox-filtered');
+      // Claimed from the list: it leaves the unassigned view, and is the officer's own.
+      await page.getByRole('button', { name: `Claim ${appoint.title}` }).click();
+      await page.waitForLoadState();
+      await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain(
+        `You have claimed ‘${appoint.title}’`,
+      );
+      await expect(page.getByRole('row', { name: new RegExp(appoint.title) }).count()).resolves.toBe(0);
+      await page.getByLabel('Assigned to me', { exact: true }).check();
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect(page.getByRole('row', { name: new RegExp(appoint.title) }).textContent()).resolves.toContain('assigned to you');
       // The pages act through a token issued for this session; signing out revokes it.
       const sessionTokens = () => stack.prisma.apiToken.findMany({ where: { userId: officer, label: 'web session' } });
       const [issued] = await sessionTokens();
@@ -124,6 +149,32 @@ describe('the officers’ web pages', () => {
     }
   }, 90_000);
 
+  it('shows a person with grants in two councils which one they act for, and lets them switch, the inbox following', async () => {
+    const other = await lmaCast(stack);
+    await grantRole(stack.prisma, cast.housingManager.userId, { council: other.council, role: 'housing_manager', groupKey: '' });
+    const here = await nextTask(stack, await startLma(stack, cast), 'appoint_adviser', cast.housingManager);
+    const there = await nextTask(stack, await startLma(stack, other), 'appoint_adviser', other.housingManager);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    const [first, second] = [cast.council, other.council].sort();
+    const actingFor = async () => ((await page.locator('.app-identity p').textContent()) ?? '').replace(/\s+/g, ' ');
+    const listed = () => page.locator('tbody tr a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const councilOf = (taskId: string) => (taskId === here.id ? cast.council : other.council);
+
+    await expect(actingFor()).resolves.toContain(`acting for ${councilName(first as string)}`);
+    await expect(listed()).resolves.toEqual([
+      expect.stringContaining(encodeURIComponent(first === councilOf(here.id) ? here.id : there.id)),
+    ]);
+    await page.getByLabel('Council to act for').selectOption(second as string);
+    await page.getByRole('button', { name: 'Switch council' }).click();
+    await expect(actingFor()).resolves.toContain(`acting for ${councilName(second as string)}`);
+    await expect(listed()).resolves.toEqual([
+      expect.stringContaining(encodeURIComponent(second === councilOf(here.id) ? here.id : there.id)),
+    ]);
+    await looked(page, 'inbox-switched-council');
+    await page.close();
+  }, 90_000);
+
   it('lets an officer decide an LMA task through its form: a missing choice and missing fields shown in the error summary, then checked, recorded, and what happens next', async () => {
     const processId = await startLma(stack, cast);
     await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
@@ -131,7 +182,22 @@ describe('the officers’ web pages', () => {
     await signIn(page, cast.housingManager.token);
     await page.getByRole('link', { name: "Appoint an adviser to the residents' group" }).click();
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe("Appoint an adviser to the residents' group");
+    await expect(page.locator('.govuk-summary-list').first().textContent()).resolves.toMatch(
+      new RegExp(`Who could take it\\s+.*${cast.housingManager.userId} \\(you\\)`),
+    );
     await looked(page, 'task');
+
+    // Claimed and released from the task page; handing it over without saying to whom is refused.
+    await page.getByRole('button', { name: /^Claim it/ }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('You have claimed');
+    await page.getByRole('button', { name: /^Release it/ }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('You have released');
+    await page.getByRole('button', { name: 'Hand it over' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Select who to hand the task to');
+    await expect(page.getByLabel('Hand it to a colleague with the role').locator('option').allTextContents()).resolves.toContain(
+      `${cast.secondHousingManager.userId} (${cast.secondHousingManager.userId})`,
+    );
+    await looked(page, 'task-hand-over-error');
 
     // Continuing without a decision says so, and takes the person to the question.
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -176,6 +242,11 @@ describe('the officers’ web pages', () => {
     await expect(page.getByRole('row', { name: /Submit the outline plan/ }).textContent()).resolves.toMatch(/resident rep/);
     await expect(page.locator('.govuk-summary-list').filter({ hasText: 'LMA-R1' }).textContent()).resolves.toMatch(/PROCESSES\.md/);
     await looked(page, 'process');
+
+    // The inbox's "completed by me" lists the decision.
+    await page.goto(`${stack.baseUrl}/app/?show=completed`);
+    await expect(page.getByRole('row', { name: /Appoint an adviser/ }).textContent()).resolves.toContain('Appoint');
+    await looked(page, 'inbox-completed');
     const view = await callApi<{ decisions: { taskId: string; outcome: string; form: unknown }[] }>(
       stack.baseUrl,
       'GET',
@@ -187,6 +258,54 @@ describe('the officers’ web pages', () => {
     expect(view.body.decisions).toEqual([
       expect.objectContaining({ outcome: 'appoint', form: { adviserUserId: 'hm-dee', adviserName: 'Dee Adviser' } }),
     ]);
+    await page.close();
+  }, 90_000);
+
+  it('lets an officer decide a task with the keyboard alone: focus goes to the error summary, and from it to the field', async () => {
+    const processId = await startLma(stack, cast);
+    const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    // In the page (a string, as this file is compiled without the DOM's types): the focused element's tag, text and name.
+    const focused = () =>
+      page.evaluate<string>(
+        "(() => { const e = document.activeElement; return [e?.tagName, e?.textContent?.trim(), e?.getAttribute('name')].join(' ').replace(/\\s+/g, ' '); })()",
+      );
+    /** Presses Tab until the focused element's text or name matches; fails if it never does. */
+    const tabTo = async (what: RegExp) => {
+      for (let presses = 0; presses < 80; presses += 1) {
+        await page.keyboard.press('Tab');
+        if (what.test(await focused())) return;
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+
+    await tabTo(new RegExp(`^A ${task.title}`));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/tasks\//);
+    await tabTo(/^INPUT .*outcome$/);
+    await page.keyboard.press('Space');
+    await tabTo(/^BUTTON Continue/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/decide\?outcome=appoint/);
+    await tabTo(/^BUTTON Continue/);
+    await page.keyboard.press('Enter');
+    // The error summary takes focus as the page loads; its first link then takes the person to the field.
+    await page.waitForFunction("document.activeElement?.classList.contains('govuk-error-summary')");
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toMatch(/^A Enter adviser user id/);
+    await page.keyboard.press('Enter');
+    await expect(focused()).resolves.toMatch(/^(INPUT|TEXTAREA) .*adviserUserId/);
+    await page.keyboard.type('hm-kay');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Kay Adviser');
+    await tabTo(/^BUTTON Continue/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/check$/);
+    await tabTo(/^BUTTON Record the decision/);
+    await page.keyboard.press('Enter');
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    await looked(page, 'keyboard-done');
     await page.close();
   }, 90_000);
 
@@ -300,6 +419,20 @@ describe('the officers’ web pages', () => {
     await expect(page.getByText('Your session ended. Sign in again to carry on.').isVisible()).resolves.toBe(true);
     await page.close();
     ended.close();
+  }, 60_000);
+
+  it('ends a session left idle: the next page asks to sign in again, saying why', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    expect(new URL(page.url()).pathname).toBe('/app/');
+    // The store's expiry passes (as after WEB_SESSION_IDLE_MINUTES without a page), the browser's cookie kept.
+    const expired = await stack.prisma
+      .$executeRaw`UPDATE "session" SET expire = now() - interval '1 minute' WHERE sess->'person'->>'userId' = ${cast.housingManager.userId}`;
+    expect(expired).toBe(1);
+    await page.goto(`${stack.baseUrl}/app/`);
+    expect(new URL(page.url()).pathname).toBe('/app/sign-in');
+    await expect(page.getByText('Your session ended. Sign in again to carry on.').isVisible()).resolves.toBe(true);
+    await page.close();
   }, 60_000);
 
   it('sends the security headers: a content security policy without inline script, and a session cookie scripts cannot read', async () => {

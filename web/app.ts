@@ -9,23 +9,27 @@ import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { ApiProblem, apiClient } from './api-client';
-import { inboxOf, type InboxTask } from './inbox';
+import { inboxPage } from './inbox-page';
 import { pages } from './pages';
 import { taskPages } from './task-pages';
 import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
 import { processPages } from './process-pages';
+import { assignmentPages } from './assignment-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
   interface SessionData {
+    /** What the last action did, shown once on the next page (GOV.UK's success banner). */
+    flash?: string;
     /** Who is signed in: their API token calls the JSON API as them, so the pages follow its rules. */
     person?: {
       userId: string;
       name: string;
       token: string;
       signedInAt: number;
-      /** The councils their grants name ('*': every council). */
-      councils: string[];
+      /** The councils their grants name ('*': every council), and the one the pages show now. */
+      councils: { slug: string; name: string }[];
+      actingFor: string;
       /** The token issued for this session at an identity provider's sign-in, revoked at sign-out. */
       sessionTokenId?: string;
     };
@@ -53,7 +57,7 @@ export interface WebDependencies {
 
 /** Where the web service lives beside the JSON API, whose paths stay as they are. */
 export const WEB_PATH = '/app';
-const GOVUK_ASSETS = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist', 'govuk', 'assets');
+const GOVUK_DIST = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist', 'govuk');
 
 /**
  * The officers' web service: GOV.UK Design System pages, server-rendered, that work without
@@ -82,7 +86,11 @@ export function webApp(deps: WebDependencies): Router {
   router.get('/assets/app.css', (_req, res) => {
     res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(stylesheet());
   });
-  router.use('/assets', express.static(GOVUK_ASSETS, { maxAge: '1h', fallthrough: false }));
+  router.get('/assets/app.mjs', (_req, res) => res.sendFile(path.join(__dirname, 'assets', 'app.mjs'), { maxAge: '1h' }));
+  router.get('/assets/govuk-frontend.min.js', (_req, res) =>
+    res.sendFile(path.join(GOVUK_DIST, 'govuk-frontend.min.js'), { maxAge: '1h' }),
+  );
+  router.use('/assets', express.static(path.join(GOVUK_DIST, 'assets'), { maxAge: '1h', fallthrough: false }));
   // Nested names (form[services][0][scope]) for the task forms' repeating rows and groups.
   router.use(express.urlencoded({ extended: true, limit: '256kb', parameterLimit: 2_000 }));
   router.use(
@@ -106,8 +114,10 @@ export function webApp(deps: WebDependencies): Router {
   const signedIn = (req: Request, res: Response, next: NextFunction) => {
     const person = req.session.person;
     if (person && Date.now() - person.signedInAt <= deps.absoluteHours * 3_600_000) return next();
-    // Expired (or never signed in): a fresh session, and back to where they were after signing in.
-    req.session.regenerate(() => res.redirect(`${WEB_PATH}/sign-in?expired=${person ? 1 : 0}`));
+    // Ended (past its absolute end, or idle so long the store dropped it while the browser kept its
+    // cookie) or never begun: a fresh session, and sign in, saying why when it ended.
+    const ended = Boolean(person) || (req.headers.cookie ?? '').includes('hg.sid=');
+    req.session.regenerate(() => res.redirect(`${WEB_PATH}/sign-in?expired=${ended ? 1 : 0}`));
   };
 
   router.use(
@@ -122,24 +132,18 @@ export function webApp(deps: WebDependencies): Router {
     }),
   );
 
-  router.get('/', signedIn, (req, res, next) => {
+  // The council a person acts for, of those their grants name: the pages show that council's work.
+  router.post('/council', signedIn, (req, res) => {
     const person = req.session.person!;
-    api
-      .get<{ items: InboxTask[]; total: number }>(person.token, '/tasks?status=open&page_size=100')
-      .then((page) =>
-        res.send(
-          render('inbox.njk', {
-            person,
-            csrfToken: generateToken(req),
-            inbox: inboxOf(page.items, page.total, new Date(), (kind) => deps.registry.get(kind)?.name ?? kind),
-          }),
-        ),
-      )
-      .catch(next);
+    const chosen = String(req.body?.council ?? '');
+    if (person.councils.some((c) => c.slug === chosen)) person.actingFor = chosen;
+    res.redirect(`${WEB_PATH}/`);
   });
 
   const pageDeps = { registry: deps.registry, api, render, signedIn, csrfToken: (req: Request) => generateToken(req), webPath: WEB_PATH };
+  router.use(inboxPage(pageDeps));
   router.use(taskPages(pageDeps));
+  router.use(assignmentPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -1,3 +1,7 @@
+import { z } from 'zod';
+import { dateTimeInWords } from '../workflows/common/format';
+import { labelOf } from './forms';
+
 /** A task as the inbox page reads it from `GET /tasks`. */
 export interface InboxTask {
   id: string;
@@ -9,6 +13,8 @@ export interface InboxTask {
   assignee: string | null;
   openedAt: string;
   dueAt: string | null;
+  closedAt?: string | null;
+  outcome?: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -64,5 +70,90 @@ export function inboxOf(tasks: InboxTask[], total: number, now: Date, kindName: 
       .filter((t) => urgencyOf(t, now) === urgency)
       .map((t) => ({ ...t, process: kindName(t.processKind), due: dueInWords(t.dueAt, now) })),
   }));
-  return { total, shown: tasks.length, groups };
+  const completed = tasks.map((t) => ({
+    ...t,
+    process: kindName(t.processKind),
+    outcomeText: t.outcome ? labelOf(t.outcome) : '',
+    closed: t.closedAt ? dateTimeInWords(t.closedAt) : '',
+  }));
+  return { total, shown: tasks.length, groups, completed };
+}
+
+/** Whose tasks the inbox shows (the filter's choices), and the API's words for them. */
+export const SHOWN = {
+  mine: { text: 'Assigned to me or unassigned in my roles', owner: 'me_or_my_roles' },
+  assigned: { text: 'Assigned to me', owner: 'me' },
+  unassigned: { text: 'Unassigned in my roles', owner: 'unassigned' },
+  roles: { text: 'Anyone’s in my roles', owner: 'my_roles' },
+  completed: { text: 'Completed by me', owner: undefined },
+} as const;
+type Shown = keyof typeof SHOWN;
+export const PAGE_SIZE = 25;
+
+/**
+ * The inbox's filters and order, kept in its URL so a view can be bookmarked and shared. A value the
+ * page does not offer falls back to its default: the filters are links and choices, not typed input.
+ */
+export const inboxQuery = z.object({
+  show: z.enum(Object.keys(SHOWN) as [Shown, ...Shown[]]).catch('mine'),
+  overdue: z.literal('yes').optional().catch(undefined),
+  kind: z
+    .string()
+    .regex(/^[a-z]+$/)
+    .max(40)
+    .optional()
+    .catch(undefined),
+  sort: z.enum(['due', 'opened']).catch('due'),
+  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+});
+export type InboxQuery = z.infer<typeof inboxQuery>;
+
+/** The inbox's URL for a query (the defaults left out, so the plain inbox stays `/app/`). */
+export function inboxHref(webPath: string, query: InboxQuery): string {
+  const params = new URLSearchParams();
+  if (query.show !== 'mine') params.set('show', query.show);
+  if (query.overdue) params.set('overdue', 'yes');
+  if (query.kind) params.set('kind', query.kind);
+  if (query.sort !== 'due') params.set('sort', query.sort);
+  if (query.page > 1) params.set('page', String(query.page));
+  const search = params.toString();
+  return `${webPath}/${search ? `?${search}` : ''}`;
+}
+
+/** The API's query for the inbox's: the person's council acted for ('*': every council), whose, which, in what order. */
+export function apiQueryOf(query: InboxQuery, userId: string, council: string): string {
+  const params = new URLSearchParams({ page: String(query.page), page_size: String(PAGE_SIZE) });
+  if (council !== '*') params.set('council', council);
+  if (query.kind) params.set('kind', query.kind);
+  if (query.show === 'completed') {
+    params.set('status', 'completed');
+    params.set('closed_by', userId);
+    params.set('sort', 'closed');
+  } else {
+    params.set('status', 'open');
+    params.set('owner', SHOWN[query.show].owner);
+    params.set('sort', query.sort);
+    if (query.overdue) params.set('overdue', 'true');
+  }
+  return `/tasks?${params.toString()}`;
+}
+
+/** GOV.UK pagination for a page of `total`: previous, next and the page numbers around this one. */
+export function paginationOf(webPath: string, query: InboxQuery, total: number) {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  if (pages === 1) return undefined;
+  const href = (page: number) => inboxHref(webPath, { ...query, page });
+  const numbers = [...new Set([1, query.page - 1, query.page, query.page + 1, pages])]
+    .filter((n) => n >= 1 && n <= pages)
+    .sort((a, b) => a - b);
+  const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = [];
+  numbers.forEach((n, i) => {
+    if (i > 0 && n - (numbers[i - 1] as number) > 1) items.push({ ellipsis: true });
+    items.push({ number: n, href: href(n), current: n === query.page });
+  });
+  return {
+    items,
+    ...(query.page > 1 ? { previous: { href: href(query.page - 1) } } : {}),
+    ...(query.page < pages ? { next: { href: href(query.page + 1) } } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import * as oidc from 'openid-client';
-import { authenticate, issueToken, revokeToken, userBySignInSubject, type Principal } from '../lib/identity';
+import { ANY_COUNCIL, authenticate, issueToken, revokeToken, userBySignInSubject, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
@@ -21,15 +21,25 @@ export class SignInIncomplete extends Error {}
 
 type Render = (view: string, context: Record<string, unknown>) => string;
 
-/** Who the session is for, and the councils their grants name (every council: '*'). */
-export const personOf = (principal: Principal, token: string, sessionTokenId?: string) => ({
-  userId: principal.userId,
-  name: principal.displayName,
-  token,
-  signedInAt: Date.now(),
-  councils: [...new Set(principal.grants.map((g) => g.council))].sort(),
-  ...(sessionTokenId ? { sessionTokenId } : {}),
-});
+/** Who the session is for, the councils their grants name ('*': every council) by name, and the one they act for. */
+export async function personOf(prisma: PrismaClient, principal: Principal, token: string, sessionTokenId?: string) {
+  const slugs = [...new Set(principal.grants.map((g) => g.council))].sort((a, b) =>
+    a === ANY_COUNCIL ? -1 : b === ANY_COUNCIL ? 1 : a.localeCompare(b),
+  );
+  const named = new Map(
+    (await prisma.council.findMany({ where: { slug: { in: slugs } }, select: { slug: true, name: true } })).map((c) => [c.slug, c.name]),
+  );
+  const councils = slugs.map((slug) => ({ slug, name: slug === ANY_COUNCIL ? 'All councils' : (named.get(slug) ?? slug) }));
+  return {
+    userId: principal.userId,
+    name: principal.displayName,
+    token,
+    signedInAt: Date.now(),
+    councils,
+    actingFor: councils[0]?.slug ?? ANY_COUNCIL,
+    ...(sessionTokenId ? { sessionTokenId } : {}),
+  };
+}
 
 /**
  * Signing in and out. With the council's identity provider configured: OpenID Connect, authorisation
@@ -52,11 +62,15 @@ export function signInPages(deps: {
 
   const begin = (req: Request, res: Response, next: NextFunction, principal: Principal, token: string, sessionTokenId?: string) =>
     // A new session id at sign-in, so one fixed before it cannot be used after.
-    req.session.regenerate((err) => {
-      if (err) return next(err);
-      req.session.person = personOf(principal, token, sessionTokenId);
-      res.redirect(`${webPath}/`);
-    });
+    personOf(prisma, principal, token, sessionTokenId)
+      .then((person) =>
+        req.session.regenerate((err) => {
+          if (err) return next(err);
+          req.session.person = person;
+          res.redirect(`${webPath}/`);
+        }),
+      )
+      .catch(next);
 
   router.get('/sign-in', (req, res) => {
     res.send(render('sign-in.njk', { csrfToken: csrfToken(req), expired: req.query.expired === '1', withProvider: Boolean(provider) }));
@@ -110,7 +124,7 @@ export function signInPages(deps: {
           const { token, tokenId } = await issueToken(prisma, user.id, 'web session', expiresAt);
           const principal = await authenticate(prisma, token);
           if (!principal) throw new Error('a token just issued did not authenticate');
-          begin(req, res, next, principal, token, tokenId);
+          return begin(req, res, next, principal, token, tokenId);
         })
         .catch(next);
     });

@@ -103,9 +103,22 @@ export function taskPages(deps: {
   };
 
   router.get('/tasks/:id', signedIn, (req, res, next) => {
-    taskOf(req)
-      .then((task) =>
-        res.send(
+    const flash = req.session.flash;
+    const refused = req.session.handOverError;
+    const handOverError = refused && refused.taskId === req.params.id ? refused.message : undefined;
+    delete req.session.flash;
+    delete req.session.handOverError;
+    Promise.all([
+      taskOf(req),
+      api.get<{ items: { userId: string; name: string }[] }>(
+        tokenOf(req),
+        `/tasks/${encodeURIComponent(String(req.params.id))}/candidates`,
+      ),
+    ])
+      .then(([task, candidates]) => {
+        const me = req.session.person!.userId;
+        const others = candidates.items.filter((c) => c.userId !== task.assignee);
+        res.status(handOverError ? 400 : 200).send(
           page(req, 'task.njk', {
             task,
             kindName: kindName(task),
@@ -113,9 +126,18 @@ export function taskPages(deps: {
             about: summaryRows(task.data),
             outcomes: outcomeOptions(task),
             error: req.query.choose === '1' ? 'Select what you decide' : undefined,
+            flash,
+            handOverError,
+            candidates: candidates.items.map((c) => `${c.name}${c.userId === me ? ' (you)' : ''}`),
+            mayClaim: !task.assignee && candidates.items.some((c) => c.userId === me),
+            mayRelease: task.assignee === me,
+            handOverTo: [
+              { value: '', text: 'Choose a person' },
+              ...others.filter((c) => c.userId !== me).map((c) => ({ value: c.userId, text: `${c.name} (${c.userId})` })),
+            ],
           }),
-        ),
-      )
+        );
+      })
       .catch(next);
   });
 

@@ -1,0 +1,54 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { ApiProblem, type ApiClient } from './api-client';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Why handing a task over did not happen, for the task page's error summary. */
+    handOverError?: { taskId: string; message: string };
+  }
+}
+
+/**
+ * Claiming, releasing and handing over a task, from the inbox or the task page: the API's claim,
+ * release and delegate as the signed-in person (its checks, its audit), then back where they were.
+ */
+export function assignmentPages(deps: {
+  api: ApiClient;
+  signedIn: (req: Request, res: Response, next: NextFunction) => void;
+  webPath: string;
+}): Router {
+  const { api, signedIn, webPath } = deps;
+  const router = Router();
+  const taskPath = (req: Request) => `/tasks/${encodeURIComponent(String(req.params.id))}`;
+  // Back to the page the button was on, if it is one of ours; never to another site.
+  const backTo = (req: Request) => {
+    const back = typeof req.body?.back === 'string' ? req.body.back : '';
+    return back.startsWith(`${webPath}/`) && !back.startsWith('//') && !back.includes('\\') ? back : `${webPath}${taskPath(req)}`;
+  };
+  const act = (action: 'claim' | 'release' | 'delegate', done: (title: string, req: Request) => string) =>
+    router.post(`/tasks/:id/${action}`, signedIn, (req, res, next) => {
+      const token = req.session.person!.token;
+      const to = typeof req.body?.to === 'string' ? req.body.to : '';
+      if (action === 'delegate' && !to) {
+        req.session.handOverError = { taskId: String(req.params.id), message: 'Select who to hand the task to' };
+        return res.redirect(`${webPath}${taskPath(req)}#to`);
+      }
+      api
+        .post<{ title?: string }>(token, `${taskPath(req)}/${action}`, action === 'delegate' ? { to } : {})
+        .then(async () => {
+          const task = await api.get<{ title: string }>(token, taskPath(req));
+          req.session.flash = done(task.title, req);
+          res.redirect(backTo(req));
+        })
+        .catch((err: unknown) => {
+          // Refused by the API's rules (not the role, already taken, closed): said on the task page.
+          if (!(err instanceof ApiProblem) || ![409, 422].includes(err.status)) return next(err);
+          req.session.handOverError = { taskId: String(req.params.id), message: err.message };
+          res.redirect(`${webPath}${taskPath(req)}`);
+        });
+    });
+  act('claim', (title) => `You have claimed ‘${title}’: only you can complete it now.`);
+  act('release', (title) => `You have released ‘${title}’: anyone with its role can take it.`);
+  act('delegate', (title, req) => `You have handed ‘${title}’ to ${String(req.body.to)}.`);
+  return router;
+}

@@ -1,0 +1,88 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { ProcessRegistry } from '../lib/process-registry';
+import type { ApiClient } from './api-client';
+import { apiQueryOf, inboxHref, inboxOf, inboxQuery, PAGE_SIZE, paginationOf, SHOWN, type InboxQuery, type InboxTask } from './inbox';
+
+type Render = (view: string, context: Record<string, unknown>) => string;
+
+/** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
+function filtersOf(query: InboxQuery, registry: ProcessRegistry, webPath: string) {
+  const kinds = registry.kinds.filter((kind) => registry.get(kind)?.start);
+  const without = (change: Partial<InboxQuery>) => inboxHref(webPath, { ...query, ...change, page: 1 });
+  const tags = [
+    ...(query.show !== 'mine' ? [{ heading: 'Whose', text: SHOWN[query.show].text, href: without({ show: 'mine' }) }] : []),
+    ...(query.overdue ? [{ heading: 'When', text: 'Overdue', href: without({ overdue: undefined }) }] : []),
+    ...(query.kind ? [{ heading: 'Process', text: registry.get(query.kind)?.name ?? query.kind, href: without({ kind: undefined }) }] : []),
+  ];
+  return {
+    show: Object.entries(SHOWN).map(([value, { text }]) => ({ value, text, checked: query.show === value })),
+    overdue: [{ value: 'yes', text: 'Overdue only', checked: Boolean(query.overdue) }],
+    kinds: [
+      { value: '', text: 'Any process' },
+      ...kinds.map((kind) => ({ value: kind, text: registry.get(kind)?.name ?? kind, selected: query.kind === kind })),
+    ],
+    sort: [
+      { value: 'due', text: 'Due date, soonest first', selected: query.sort === 'due' },
+      { value: 'opened', text: 'Date opened, newest first', selected: query.sort === 'opened' },
+    ],
+    selected: tags.length
+      ? {
+          heading: { text: 'Selected filters' },
+          clearLink: { text: 'Clear filters', href: `${webPath}/` },
+          categories: [...new Set(tags.map((t) => t.heading))].map((heading) => ({
+            heading: { text: heading },
+            items: tags.filter((t) => t.heading === heading).map((t) => ({ text: t.text, href: t.href })),
+          })),
+        }
+      : undefined,
+  };
+}
+
+/**
+ * The inbox, the page officers live in: the tasks of the council they act for, whose and which as the
+ * filter says, grouped by when they are due, a page at a time, with claim and release on each row.
+ */
+export function inboxPage(deps: {
+  registry: ProcessRegistry;
+  api: ApiClient;
+  render: Render;
+  signedIn: (req: Request, res: Response, next: NextFunction) => void;
+  csrfToken: (req: Request) => string;
+  webPath: string;
+}): Router {
+  const { registry, api, render, signedIn, csrfToken, webPath } = deps;
+  const router = Router();
+  router.get('/', signedIn, (req, res, next) => {
+    const person = req.session.person!;
+    const query = inboxQuery.parse(req.query);
+    if (query.kind && !registry.get(query.kind)) delete query.kind;
+    const flash = req.session.flash;
+    delete req.session.flash;
+    Promise.all([
+      api.get<{ items: InboxTask[]; total: number }>(person.token, apiQueryOf(query, person.userId, person.actingFor)),
+      // How many are overdue, whatever page this is.
+      query.show === 'completed'
+        ? Promise.resolve(undefined)
+        : api.get<{ total: number }>(person.token, apiQueryOf({ ...query, overdue: 'yes', page: 1 }, person.userId, person.actingFor)),
+    ])
+      .then(([page, overdue]) =>
+        res.send(
+          render('inbox.njk', {
+            person,
+            csrfToken: csrfToken(req),
+            flash,
+            query,
+            here: inboxHref(webPath, query),
+            inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
+            overdueTotal: overdue?.total,
+            firstShown: (query.page - 1) * PAGE_SIZE + 1,
+            pagination: paginationOf(webPath, query, page.total),
+            filters: filtersOf(query, registry, webPath),
+          }),
+        ),
+      )
+      .catch(next);
+  });
+
+  return router;
+}

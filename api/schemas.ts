@@ -155,6 +155,12 @@ export const taskResponse = z.object({
   closedBy: z.string().nullable(),
   closedAt: isoDateTime.nullable(),
 });
+/** One task: as listed, and what each outcome's form starts filled with, from what the process knows. */
+export const taskDetailResponse = taskResponse.extend({
+  formStarts: z
+    .record(z.string(), z.record(z.string(), z.unknown()))
+    .meta({ description: "by outcome, the form's starting values (e.g. a draft from the approved plan); outcomes without any left out" }),
+});
 export const completeTaskResponse = z.object({
   taskId: z.string(),
   outcome: z.string(),

@@ -16,6 +16,7 @@ import {
   delegateTaskBody,
   listTasksQuery,
   taskCandidatesResponse,
+  taskDetailResponse,
   page,
   pageOf,
   pageWindow,
@@ -199,11 +200,11 @@ export function taskRoutes({
       tag: 'tasks',
       summary: 'One task, as the inbox lists it (open or closed): what it asks, of whom, by when',
       params: taskIdParams,
-      responses: { 200: { description: 'the task', schema: taskResponse }, 404: { description: 'no such task' } },
+      responses: { 200: { description: 'the task', schema: taskDetailResponse }, 404: { description: 'no such task' } },
       async handler({ req, res, params, principal }) {
         const task = await prisma.task.findUnique({ where: { id: params.id } });
         if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
-        res.json(present(task));
+        res.json({ ...present(task), formStarts: registry.formStarts(task.workflowKind, task.kind, task.outcomes, task.data) });
       },
     }),
 

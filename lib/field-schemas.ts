@@ -28,7 +28,8 @@ export const oneLine = text(200).regex(ONE_LINE, 'must be one line, without tabs
 export const longText = text(5_000);
 export const reasonsText = text(10_000);
 export const count = z.number().int().min(0).max(10_000_000);
-export const pence = z.number().int().min(0).max(100_000_000);
+// `unit` tells the web pages to ask for pounds and show pounds, whatever the field's name.
+export const pence = z.number().int().min(0).max(100_000_000).meta({ unit: 'pence' });
 /** A user id as the identity records hold it. */
 export const userId = z.string().regex(/^[A-Za-z0-9._@-]{1,200}$/, 'letters, digits and . _ @ - only');
 export const isoDateTime = z.iso.datetime({ offset: true });

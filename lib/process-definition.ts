@@ -142,6 +142,11 @@ export interface ProcessDefinition {
    * as at the start, one who does not hold their role in the council is refused, naming the field.
    */
   formNamedPeople?: Record<string, (form: never) => NamedPerson[]>;
+  /**
+   * What a task's form starts filled with, by task kind, for an outcome, from the task's data (what the
+   * process already knows: a draft starts from the approved plan, a counter-proposal from the proposal).
+   */
+  formStarts?: Record<string, (data: never, outcome: string) => Record<string, unknown> | undefined>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own types
   commands?: ProcessCommand<any, any, any>[];
   reads?: ProcessRead[];

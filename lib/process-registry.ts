@@ -83,6 +83,19 @@ export class ProcessRegistry {
     return named ? named(form) : [];
   }
 
+  /** What each outcome's form of a task starts filled with (see ProcessDefinition.formStarts); outcomes without one left out. */
+  formStarts(kind: string, taskKind: string, outcomes: readonly string[], data: unknown): Record<string, Record<string, unknown>> {
+    const start = this.byKind.get(kind)?.formStarts?.[taskKind] as
+      ((data: unknown, outcome: string) => Record<string, unknown> | undefined) | undefined;
+    if (!start) return {};
+    return Object.fromEntries(
+      outcomes.flatMap((outcome) => {
+        const form = start(data, outcome);
+        return form ? [[outcome, form]] : [];
+      }),
+    );
+  }
+
   /** Where the API description documents a task's form, per outcome (`*`: every outcome). */
   formRefs(kind: string, taskKind: string): Record<string, string> {
     const form = this.byKind.get(kind)?.taskForms[taskKind];

@@ -374,6 +374,39 @@ describe('the officers’ web pages', () => {
     await page.close();
   }, 90_000);
 
+  it('starts the agreement’s draft from the approved detailed plan: legal services changes only what differs', async () => {
+    const processId = await driveToPreparingAgreement(stack, cast, 'none');
+    const draft = await nextTask(stack, processId, 'draft_agreement', cast.legal);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.legal.token);
+    await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(draft.id)}/decide?outcome=approve`);
+    // Both services of the plan, as approved: the standards, the payment in pounds, the contractor's quotes.
+    await expect(page.getByLabel('Standards').nth(0).inputValue()).resolves.toBe('Beds weeded weekly from March to October');
+    await expect(page.getByLabel('Standards').nth(1).inputValue()).resolves.toBe('Communal windows cleaned monthly');
+    await expect(page.getByLabel('Annual payment').nth(0).inputValue()).resolves.toBe('1200');
+    await expect(
+      page.getByLabel('Supplier').evaluateAll((inputs) => inputs.map((i) => (i as unknown as { value: string }).value)),
+    ).resolves.toEqual(['', 'Shine Windows Ltd', 'Clearview Cleaning']);
+    await looked(page, 'draft-from-plan');
+    await page.getByLabel('Standards').nth(1).fill('Communal windows cleaned every two weeks');
+    await page.getByLabel('Group responsibilities').fill(responsibilities.groupResponsibilities);
+    await page.getByLabel('Council responsibilities').fill(responsibilities.councilResponsibilities);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    const view = await callApi<{ details: { agreement?: { services: { service: string; standards: string; annualPayment: number }[] } } }>(
+      stack.baseUrl,
+      'GET',
+      `/processes/${processId}`,
+      { as: cast.auditor },
+    );
+    expect(view.body.details.agreement?.services).toEqual([
+      expect.objectContaining({ service: 'gardening', standards: 'Beds weeded weekly from March to October', annualPayment: 120_000 }),
+      expect.objectContaining({ service: 'window_cleaning', standards: 'Communal windows cleaned every two weeks', annualPayment: 80_000 }),
+    ]);
+    await page.close();
+  }, 90_000);
+
   it('shows a rule of the process refusing a decision, with the rule and where it comes from', async () => {
     const processId = await driveToPreparingAgreement(stack, cast, 'none');
     await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', responsibilities);

@@ -13,6 +13,8 @@ interface JsonSchema {
   const?: unknown;
   items?: JsonSchema;
   format?: string;
+  /** `pence` for money (lib/field-schemas `pence`). */
+  unit?: string;
   maxLength?: number;
   minItems?: number;
   description?: string;
@@ -51,7 +53,22 @@ export function labelOf(key: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-const isPence = (key: string) => /Pence$/.test(key);
+/** Money, held in pence and entered in pounds: a `pence` field, or an older `…Pence` key. */
+const isPence = (key: string, schema: JsonSchema) => schema.unit === 'pence' || /Pence$/.test(key);
+
+/** The keys of every money field in these forms: where the pages show a value without its schema (in pounds). */
+export function moneyKeysOf(schemas: Record<string, z.ZodType>): Set<string> {
+  const keys = new Set<string>();
+  const visit = (schema: JsonSchema | undefined, key: string) => {
+    if (!schema) return;
+    if (key && isPence(key, schema) && ['integer', 'number'].includes(typeOf(schema) ?? '')) keys.add(key);
+    for (const [k, property] of Object.entries(schema.properties ?? {})) visit(property, k);
+    visit(schema.items, key);
+    for (const option of schema.anyOf ?? []) visit(option, key);
+  };
+  for (const schema of Object.values(schemas)) visit(formSchemaOf(schema), '');
+  return keys;
+}
 const typeOf = (schema: JsonSchema): string | undefined => (Array.isArray(schema.type) ? schema.type[0] : schema.type);
 const optionsOf = (values: unknown[]) => values.map((v) => ({ value: String(v), text: labelOf(String(v)) }));
 
@@ -129,7 +146,7 @@ function kindOf(key: string, schema: JsonSchema): FieldKind {
   if (type === 'string' && schema.format === 'date') return 'date';
   // One line for names and references (up to 500 characters), a box for what is written at length.
   if (type === 'string') return (schema.maxLength ?? 5_000) > 500 ? 'textarea' : 'text';
-  if (type === 'integer' || type === 'number') return isPence(key) ? 'pounds' : 'number';
+  if (type === 'integer' || type === 'number') return isPence(key, schema) ? 'pounds' : 'number';
   if (type === 'array' && schema.items?.enum) return 'choices';
   if (type === 'array' && typeOf(schema.items ?? {}) === 'string') return 'lines';
   if (type === 'array' && schema.items) return 'rows';
@@ -179,7 +196,7 @@ function valueOf(key: string, schema: JsonSchema, entered: unknown): unknown {
     if (typeof entered !== 'string' || entered.trim() === '') return undefined;
     const number = Number(entered.replace(/[£,\s]/g, ''));
     if (Number.isNaN(number)) return entered;
-    return isPence(key) ? Math.round(number * 100) : number;
+    return isPence(key, schema) ? Math.round(number * 100) : number;
   }
   if (type === 'array' && schema.items?.enum) {
     const chosen = (Array.isArray(entered) ? entered : entered === undefined ? [] : [entered]).filter((v) => v !== '');
@@ -226,7 +243,8 @@ export function errorsFrom(issues: { path: string; message: string }[]): Record<
 /** The fields that have errors, in page order, for the error summary. */
 export function errorList(fields: Field[]): { text: string; href: string }[] {
   return fields.flatMap((field) => [
-    ...(field.error ? [{ text: field.error, href: `#${field.id}` }] : []),
+    // A date's error takes the person to its day, as GOV.UK's date input asks.
+    ...(field.error ? [{ text: field.error, href: `#${field.id}${field.kind === 'date' ? '-day' : ''}` }] : []),
     ...errorList(field.fields ?? []),
     ...(field.rows ?? []).flatMap((row) => errorList(row)),
   ]);

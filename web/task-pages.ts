@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { z } from 'zod';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { ApiProblem, type ApiClient } from './api-client';
-import { errorList, errorsFrom, fieldsOf, formSchemaOf, labelOf, valuesFrom } from './forms';
+import { errorList, errorsFrom, fieldsOf, formSchemaOf, labelOf, moneyKeysOf, valuesFrom } from './forms';
 import { dueInWords } from './inbox';
 import { summaryRows } from './words';
 
@@ -35,6 +35,8 @@ interface Task {
   status: string;
   outcomes: string[];
   forms: Record<string, string>;
+  /** By outcome, what its form starts filled with. */
+  formStarts?: Record<string, Record<string, unknown>>;
   data: unknown;
   dueAt: string | null;
 }
@@ -57,6 +59,7 @@ export function taskPages(deps: {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
   const schemas = registry.formSchemas();
+  const money = moneyKeysOf(schemas);
   const tokenOf = (req: Request) => req.session.person!.token;
   const taskOf = (req: Request) => api.get<Task>(tokenOf(req), `/tasks/${encodeURIComponent(String(req.params.id))}`);
   const formFor = (task: Task, outcome: string): z.ZodType | undefined => {
@@ -123,7 +126,7 @@ export function taskPages(deps: {
             task,
             kindName: kindName(task),
             due: dueInWords(task.dueAt, new Date()),
-            about: summaryRows(task.data),
+            about: summaryRows(task.data, money),
             outcomes: outcomeOptions(task),
             error: req.query.choose === '1' ? 'Select what you decide' : undefined,
             flash,
@@ -147,7 +150,10 @@ export function taskPages(deps: {
         const outcome = String(req.query.outcome ?? '');
         if (!task.outcomes.includes(outcome)) return res.redirect(`${webPath}/tasks/${encodeURIComponent(task.id)}?choose=1#outcome`);
         const draft = req.session.draft?.taskId === task.id && req.session.draft.outcome === outcome ? req.session.draft : undefined;
-        decisionPage(req, res, task, outcome, draft?.form ?? {}, { ...(draft?.reasons ? { reasons: draft.reasons } : {}) });
+        // What they entered before, else what the process already knows for this outcome.
+        decisionPage(req, res, task, outcome, draft?.form ?? task.formStarts?.[outcome] ?? {}, {
+          ...(draft?.reasons ? { reasons: draft.reasons } : {}),
+        });
       })
       .catch(next);
   });
@@ -252,7 +258,7 @@ export function taskPages(deps: {
     outcomeText: labelOf(draft.outcome),
     answers: [
       { key: { text: 'Decision' }, value: { text: labelOf(draft.outcome) } },
-      ...summaryRows(draft.form),
+      ...summaryRows(draft.form, money),
       ...(draft.reasons ? [{ key: { text: 'Reasons' }, value: { text: draft.reasons } }] : []),
     ],
     changeHref: `${webPath}/tasks/${encodeURIComponent(task.id)}/decide?outcome=${encodeURIComponent(draft.outcome)}`,

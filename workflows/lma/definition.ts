@@ -172,6 +172,17 @@ export const lmaDefinition: ProcessDefinition = {
   },
   taskKinds: LMA_TASK_KINDS,
   taskForms,
+  formStarts: {
+    // The draft starts from what it is drafted from (the approved detailed plan, or the agreement in force).
+    draft_agreement: (data: { startsFrom?: Record<string, unknown> }, outcome) =>
+      outcome === 'approve' && data.startsFrom
+        ? Object.fromEntries(
+            (['services', 'groupResponsibilities', 'councilResponsibilities'] as const)
+              .filter((field) => data.startsFrom?.[field] !== undefined)
+              .map((field) => [field, data.startsFrom?.[field]]),
+          )
+        : undefined,
+  },
   commands: [
     {
       path: 'variation-requests',

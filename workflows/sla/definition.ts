@@ -193,6 +193,13 @@ export const slaDefinition: ProcessDefinition = {
   },
   taskKinds: SLA_TASK_KINDS,
   taskForms,
+  formStarts: {
+    // A proposal starts from the terms in force, or from the council's counter-proposal it replies to.
+    propose_sla_terms: (data: { current?: unknown; counterProposal?: unknown }, outcome) =>
+      outcome === 'propose' ? { terms: data.counterProposal ?? data.current } : undefined,
+    // A counter-proposal starts from the proposal it answers.
+    respond_to_sla_proposal: (data: { proposal?: unknown }, outcome) => (outcome === 'counter' ? { terms: data.proposal } : undefined),
+  },
   commands: [
     {
       path: 'renegotiation-requests',

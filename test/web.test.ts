@@ -391,19 +391,25 @@ describe('the officers’ web pages', () => {
     await page.getByLabel('Standards').nth(1).fill('Communal windows cleaned every two weeks');
     await page.getByLabel('Group responsibilities').fill(responsibilities.groupResponsibilities);
     await page.getByLabel('Council responsibilities').fill(responsibilities.councilResponsibilities);
+    // The approval of the detailed plan, attached from the process's documents.
+    const approval = page.getByRole('group', { name: 'Documents to attach (optional)' }).getByLabel(/Approve the detailed plan/);
+    const approvalId = await approval.getAttribute('value');
+    await approval.check();
     await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.locator('.govuk-summary-list').textContent()).resolves.toMatch(
+      /Documents attached\s+Decision record: Approve the detailed plan/,
+    );
     await page.getByRole('button', { name: 'Record the decision' }).click();
     await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
-    const view = await callApi<{ details: { agreement?: { services: { service: string; standards: string; annualPayment: number }[] } } }>(
-      stack.baseUrl,
-      'GET',
-      `/processes/${processId}`,
-      { as: cast.auditor },
-    );
+    const view = await callApi<{
+      details: { agreement?: { services: { service: string; standards: string; annualPayment: number }[] } };
+      decisions: { taskId: string; attachments: string[] }[];
+    }>(stack.baseUrl, 'GET', `/processes/${processId}`, { as: cast.auditor });
     expect(view.body.details.agreement?.services).toEqual([
       expect.objectContaining({ service: 'gardening', standards: 'Beds weeded weekly from March to October', annualPayment: 120_000 }),
       expect.objectContaining({ service: 'window_cleaning', standards: 'Communal windows cleaned every two weeks', annualPayment: 80_000 }),
     ]);
+    expect(view.body.decisions.find((d) => draft.id.endsWith(d.taskId))?.attachments).toEqual([approvalId]);
     await page.close();
   }, 90_000);
 

@@ -9,7 +9,14 @@ import { summaryRows } from './words';
 declare module 'express-session' {
   interface SessionData {
     /** A decision being made, kept between its form and its check page. */
-    draft?: { taskId: string; outcome: string; reasons?: string; form: Record<string, unknown> };
+    draft?: {
+      taskId: string;
+      outcome: string;
+      reasons?: string;
+      form: Record<string, unknown>;
+      /** Documents of the process attached to the decision: ids as the API takes them, titles for the check page. */
+      attachments?: { id: string; title: string }[];
+    };
     /** What the last decision opened, for its confirmation page. */
     decided?: { taskId: string; processId: string; title: string; outcome: string; stage: string; opened: OpenedTask[] };
   }
@@ -74,7 +81,16 @@ export function taskPages(deps: {
     task.outcomes.map((outcome) => ({ value: outcome, text: labelOf(outcome), checked: outcome === chosen }));
   const kindName = (task: Task) => registry.get(task.processKind)?.name ?? task.processKind;
 
-  const decisionPage = (
+  /** The process's documents, which a decision may attach. */
+  const documentsOf = (req: Request, task: Task) =>
+    api
+      .get<{ items: { id: string; title: string; version: number }[] }>(
+        tokenOf(req),
+        `/processes/${encodeURIComponent(task.processId)}/documents`,
+      )
+      .then((page) => page.items);
+
+  const decisionPage = async (
     req: Request,
     res: Response,
     task: Task,
@@ -84,9 +100,16 @@ export function taskPages(deps: {
       errors?: Record<string, string>;
       rows?: Record<string, number>;
       reasons?: string;
+      attached?: string[];
       status?: number;
     },
   ) => {
+    const documents = await documentsOf(req, task);
+    const attachable = documents.map((d) => ({
+      value: d.id,
+      text: d.version > 1 ? `${d.title} (version ${d.version})` : d.title,
+      checked: extra.attached?.includes(d.id) ?? false,
+    }));
     const schema = formFor(task, outcome);
     const fields = schema ? fieldsOf(formSchemaOf(schema), entered, extra.errors ?? {}, extra.rows ?? {}) : [];
     const reasonsError = extra.errors?.reasons;
@@ -101,6 +124,7 @@ export function taskPages(deps: {
         reasons: extra.reasons,
         reasonsError,
         rows: extra.rows ?? {},
+        attachable,
       }),
     );
   };
@@ -151,8 +175,9 @@ export function taskPages(deps: {
         if (!task.outcomes.includes(outcome)) return res.redirect(`${webPath}/tasks/${encodeURIComponent(task.id)}?choose=1#outcome`);
         const draft = req.session.draft?.taskId === task.id && req.session.draft.outcome === outcome ? req.session.draft : undefined;
         // What they entered before, else what the process already knows for this outcome.
-        decisionPage(req, res, task, outcome, draft?.form ?? task.formStarts?.[outcome] ?? {}, {
+        return decisionPage(req, res, task, outcome, draft?.form ?? task.formStarts?.[outcome] ?? {}, {
           ...(draft?.reasons ? { reasons: draft.reasons } : {}),
+          attached: draft?.attachments?.map((d) => d.id) ?? [],
         });
       })
       .catch(next);
@@ -160,8 +185,16 @@ export function taskPages(deps: {
 
   router.post('/tasks/:id/decide', signedIn, (req, res, next) => {
     taskOf(req)
-      .then((task) => {
-        const body = req.body as { outcome?: string; reasons?: string; form?: unknown; addRow?: string; rows?: Record<string, string> };
+      .then(async (task) => {
+        const body = req.body as {
+          outcome?: string;
+          reasons?: string;
+          form?: unknown;
+          addRow?: string;
+          rows?: Record<string, string>;
+          attachments?: string | string[];
+        };
+        const attached = [body.attachments ?? []].flat().filter((id) => typeof id === 'string' && id !== '');
         const outcome = String(body.outcome ?? '');
         if (!task.outcomes.includes(outcome)) return res.redirect(`${webPath}/tasks/${encodeURIComponent(task.id)}?choose=1#outcome`);
         const schema = formFor(task, outcome);
@@ -172,15 +205,23 @@ export function taskPages(deps: {
         if (body.addRow) {
           // "Add another" without JavaScript: the same page with one more row, nothing checked yet.
           rows[body.addRow] = (rows[body.addRow] ?? 1) + 1;
-          return decisionPage(req, res, task, outcome, form, { rows, ...(reasons ? { reasons } : {}), status: 200 });
+          return decisionPage(req, res, task, outcome, form, { rows, attached, ...(reasons ? { reasons } : {}), status: 200 });
         }
         // The schema the API checks the answers with, checked here first so each field says what is wrong.
         const checked = schema?.safeParse(form);
         if (checked && !checked.success) {
           const errors = errorsFrom(checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-          return decisionPage(req, res, task, outcome, form, { errors, rows, ...(reasons ? { reasons } : {}) });
+          return decisionPage(req, res, task, outcome, form, { errors, rows, attached, ...(reasons ? { reasons } : {}) });
         }
-        req.session.draft = { taskId: task.id, outcome, form, ...(reasons ? { reasons } : {}) };
+        // Only the process's own documents, named as they are, whatever the form sent.
+        const attachments = (await documentsOf(req, task)).filter((d) => attached.includes(d.id)).map(({ id, title }) => ({ id, title }));
+        req.session.draft = {
+          taskId: task.id,
+          outcome,
+          form,
+          ...(reasons ? { reasons } : {}),
+          ...(attachments.length ? { attachments } : {}),
+        };
         res.redirect(`${webPath}/tasks/${encodeURIComponent(task.id)}/check`);
       })
       .catch(next);
@@ -208,6 +249,7 @@ export function taskPages(deps: {
             {
               outcome: draft.outcome,
               ...(draft.reasons ? { reasons: draft.reasons } : {}),
+              ...(draft.attachments ? { attachments: draft.attachments.map((d) => d.id) } : {}),
               form: draft.form,
             },
           );
@@ -228,6 +270,7 @@ export function taskPages(deps: {
             // The API's own check of the answers: back to the form, each field with its message.
             return decisionPage(req, res, task, draft.outcome, draft.form, {
               errors: errorsFrom(issues),
+              attached: draft.attachments?.map((d) => d.id) ?? [],
               ...(draft.reasons ? { reasons: draft.reasons } : {}),
             });
           }
@@ -260,6 +303,9 @@ export function taskPages(deps: {
       { key: { text: 'Decision' }, value: { text: labelOf(draft.outcome) } },
       ...summaryRows(draft.form, money),
       ...(draft.reasons ? [{ key: { text: 'Reasons' }, value: { text: draft.reasons } }] : []),
+      ...(draft.attachments
+        ? [{ key: { text: 'Documents attached' }, value: { text: draft.attachments.map((d) => d.title).join(', ') } }]
+        : []),
     ],
     changeHref: `${webPath}/tasks/${encodeURIComponent(task.id)}/decide?outcome=${encodeURIComponent(draft.outcome)}`,
   });

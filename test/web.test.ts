@@ -359,6 +359,42 @@ describe('the officers’ web pages', () => {
     await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
     await looked(page, 'sla-benchmark-done');
 
+    // The negotiation (a child process) opens with the ALMO's proposal: its form starts from the terms in force.
+    const proposal = await nextTask(stack, processId, 'propose_sla_terms', board);
+    await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(proposal.id)}`);
+    await page.getByLabel('Propose', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByLabel('Annual charge').inputValue()).resolves.toBe('120000');
+    await expect(page.getByLabel('Unit', { exact: true }).inputValue()).resolves.toBe('hour of legal advice');
+    await page.getByLabel('Annual charge').fill('115000');
+    await page.getByLabel('Unit cost').fill('57.50');
+    // A proposal states at least one KPI: the terms in force had none.
+    await page.getByLabel('Measure').fill('advice within 5 working days');
+    await page.getByLabel('Target').fill('95%');
+    await looked(page, 'sla-proposal-form');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    // The service lead's counter-proposal starts from the ALMO's proposal.
+    const response = await nextTask(stack, processId, 'respond_to_sla_proposal', lead);
+    await signIn(page, lead.token);
+    await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(response.id)}`);
+    await page.getByLabel('Counter', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByLabel('Annual charge').inputValue()).resolves.toBe('115000');
+    await expect(page.getByLabel('Unit cost').inputValue()).resolves.toBe('57.5');
+    await expect(page.getByLabel('Measure').inputValue()).resolves.toBe('advice within 5 working days');
+    await page.getByLabel('Unit cost').fill('50');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    // The set's process page shows the negotiation's next step, the ALMO's reply, as a task of a process it started.
+    await page.getByRole('link', { name: 'See the process' }).click();
+    await expect(page.getByRole('row', { name: /reply to the counter-proposal/ }).textContent()).resolves.toContain('in a process it started');
+    await looked(page, 'sla-process');
+
     const view = await callApi<{ details: { services: { benchmark?: unknown }[] } }>(stack.baseUrl, 'GET', `/processes/${processId}`, {
       as: programmeManager,
     });

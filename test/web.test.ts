@@ -392,7 +392,9 @@ describe('the officers’ web pages', () => {
     await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
     // The set's process page shows the negotiation's next step, the ALMO's reply, as a task of a process it started.
     await page.getByRole('link', { name: 'See the process' }).click();
-    await expect(page.getByRole('row', { name: /reply to the counter-proposal/ }).textContent()).resolves.toContain('in a process it started');
+    await expect(page.getByRole('row', { name: /reply to the counter-proposal/ }).textContent()).resolves.toContain(
+      'in a process it started',
+    );
     await looked(page, 'sla-process');
 
     const view = await callApi<{ details: { services: { benchmark?: unknown }[] } }>(stack.baseUrl, 'GET', `/processes/${processId}`, {

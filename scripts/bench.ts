@@ -29,8 +29,8 @@ const CLOSED_LOOP_CLIENTS = 8;
 const OPEN_PROCESSES = (process.env.BENCH_OPEN_PROCESSES ?? '1000,5000').split(',').map(Number);
 const REPLAY_HISTORIES = Number(process.env.BENCH_REPLAY_HISTORIES ?? 2000);
 const REQUEST_TIMEOUT_MS = 30_000;
-/** BENCH_PHASES=loop,rates,start,reads,memory,replay runs only those (e.g. to profile one); all by default. */
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'loop,rates,start,reads,memory,replay').split(','));
+/** BENCH_PHASES=loop,rates,start,reads,pages,memory,replay runs only those (e.g. to profile one); all by default. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'loop,rates,start,reads,pages,memory,replay').split(','));
 /** The API as docs/running.md recommends it on this machine: a process per core. */
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? os.availableParallelism());
 const COUNCIL = 'bench';
@@ -140,7 +140,7 @@ async function openLoop(
 
 interface Api {
   baseUrl: string;
-  tokens: { manager: string; officer: string; rep: string; reader: string };
+  tokens: { manager: string; officer: string; rep: string; reader: string; readsOfficer: string };
 }
 
 async function call<T>(api: Api, method: string, route: string, token: string, body?: unknown): Promise<T> {
@@ -432,6 +432,9 @@ async function main(): Promise<void> {
         API_PROCESSES: String(API_PROCESSES),
         API_RATE_LIMIT_PER_SECOND: '1000000',
         API_RATE_LIMIT_BURST: '1000000',
+        // The web pages, signed in with an API token over plain HTTP on this machine.
+        WEB_SESSION_SECRET: 'bench-'.repeat(8),
+        WEB_SECURE_COOKIES: 'false',
       },
       path.join(work, 'api.log'),
     );
@@ -593,6 +596,48 @@ async function main(): Promise<void> {
       }
     }
 
+    // 4b. The web pages beside the JSON reads: an officer's inbox of 2,000 open tasks, and a process's page.
+    if (PHASES.has('pages')) {
+      console.log('[bench] web pages');
+      if (!PHASES.has('reads')) await seedReads(prisma, 2000);
+      const inboxCookie = await webSignIn(api, api.tokens.readsOfficer);
+      const readerCookie = await webSignIn(api, api.tokens.reader);
+      const page = (route: string, cookie: string) => async () => {
+        const response = await fetch(`${api.baseUrl}${route}`, {
+          headers: { cookie },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        const html = await response.text();
+        if (response.status !== 200) throw new Error(`GET ${route}: ${response.status} ${html.slice(0, 200)}`);
+      };
+      const inboxPage = page('/app/', inboxCookie);
+      let next = 0;
+      const processPage = () =>
+        page(`/app/processes/${encodeURIComponent(warmService[(next += 1) % warmService.length]!.processId)}`, readerCookie)();
+      await openLoop(50, 1, inboxPage);
+      await openLoop(50, 1, processPage);
+      await settle(parts);
+      const inbox = await cpuPerOperation(parts, () => openLoop(50, SECONDS, inboxPage));
+      await settle(parts);
+      const processView = await cpuPerOperation(parts, () => openLoop(50, SECONDS, processPage));
+      for (const [name, result] of [
+        ['inbox page (/app/) p99, 50/s, 2,000 open tasks', inbox],
+        ['process page (/app/processes/:id) p99, 50/s', processView],
+      ] as const) {
+        const stats = latency(result.samples);
+        figures.push({
+          name,
+          unit: 'ms',
+          service: stats.p99,
+          target: { atMost: 100 },
+          latency: { service: stats },
+          achieved: { service: result.perSecond },
+          note: `CPU per page: ${cpuParts(result.cpuMsPerOp)}`,
+        });
+      }
+    }
+
     // 5. Worker memory per open process: a fresh worker (nothing cached), then processes opened.
     const memory: { open: number; rssKiB: number }[] = [];
     if (PHASES.has('memory')) {
@@ -692,6 +737,22 @@ async function main(): Promise<void> {
   }
 }
 
+/** A web session for a token (the sign-in form, with its CSRF token): the cookie that carries it. */
+async function webSignIn(api: Api, token: string): Promise<string> {
+  const form = await fetch(`${api.baseUrl}/app/sign-in`);
+  const cookieOf = (response: Response) => (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!csrf) throw new Error('the sign-in page has no CSRF token');
+  const signedIn = await fetch(`${api.baseUrl}/app/sign-in`, {
+    method: 'POST',
+    headers: { cookie: cookieOf(form), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, token }).toString(),
+    redirect: 'manual',
+  });
+  if (signedIn.status !== 302) throw new Error(`signing in to the web pages: ${signedIn.status}`);
+  return cookieOf(signedIn);
+}
+
 /** The bench's people: a programme manager, a housing officer, the group's rep, and a reader (auditor). */
 async function people(prisma: PrismaClient): Promise<Api['tokens']> {
   const person = async (id: string, grants: { council: string; role: Parameters<typeof grantRole>[2]['role']; groupKey?: string }[]) => {
@@ -704,6 +765,8 @@ async function people(prisma: PrismaClient): Promise<Api['tokens']> {
     officer: await person('bench-officer', [{ council: COUNCIL, role: 'housing_manager' }]),
     rep: await person('bench-rep', [{ council: COUNCIL, role: 'resident_rep', groupKey: 'bench-residents-association' }]),
     reader: await person('bench-reader', [{ council: '*', role: 'auditor' }]),
+    // The officer whose web inbox holds the 2,000 seeded tasks.
+    readsOfficer: await person('bench-reads-officer', [{ council: `${COUNCIL}-reads`, role: 'housing_manager' }]),
   };
 }
 
@@ -741,7 +804,8 @@ async function seedReads(prisma: PrismaClient, tasks: number): Promise<string[]>
         groupKey: `group-${p}`,
         kind: 'submit_monitoring_report',
         title: `Monitoring report ${t}`,
-        role: 'resident_rep',
+        // A role the reads officer holds, so their web inbox is these tasks (the JSON reads are an auditor's).
+        role: 'housing_manager',
         status: 'open',
         outcomes: ['submit'],
         requiredFormFields: ['summary'],

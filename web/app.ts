@@ -14,6 +14,7 @@ import { pages } from './pages';
 import { taskPages } from './task-pages';
 import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
 import { processPages } from './process-pages';
+import { startPages } from './start-pages';
 import { assignmentPages } from './assignment-pages';
 import { stylesheet } from './styles';
 
@@ -109,6 +110,24 @@ export function webApp(deps: WebDependencies): Router {
       cookie: { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: WEB_PATH, maxAge: deps.idleMinutes * 60_000 },
     }),
   );
+  // express-session sends a response's headers before its store has the session, and a browser
+  // follows a redirect on the headers alone: the next page could find no session (signed out at
+  // random) or an old one (no confirmation). So a redirect waits for the session to be stored.
+  router.use((req, res, next) => {
+    const redirect = res.redirect.bind(res) as (url: string) => void;
+    res.redirect = ((url: string) => {
+      if (!req.session) return redirect(url);
+      req.session.save((err) => {
+        if (!err) return redirect(url);
+        deps.logger.warn({ err }, 'web session not stored');
+        res
+          .status(503)
+          .setHeader('Retry-After', '5')
+          .send(render('problem.njk', { title: 'Sorry, the service is unavailable', detail: 'Try again in a few seconds.' }));
+      });
+    }) as typeof res.redirect;
+    next();
+  });
   router.use(csrfSynchronisedProtection);
 
   const signedIn = (req: Request, res: Response, next: NextFunction) => {
@@ -144,6 +163,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(inboxPage(pageDeps));
   router.use(taskPages(pageDeps));
   router.use(assignmentPages(pageDeps));
+  router.use(startPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -97,7 +97,7 @@ export function signInPages(deps: {
         .authorisationUrl()
         .then(({ url, checks }) => {
           req.session.signingIn = checks;
-          req.session.save((err) => (err ? next(err) : res.redirect(url)));
+          res.redirect(url);
         })
         .catch(next);
     });

@@ -175,6 +175,47 @@ describe('the officers’ web pages', () => {
     await page.close();
   }, 90_000);
 
+  it('lets a programme manager start a process from its start form, checked first; the same again lands on the one that exists', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.programmeManager.token);
+    await page.getByRole('link', { name: 'Start a process' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Select which process to start');
+    await page.getByLabel('Local Management Agreement').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The form comes from the kind's start schema; the council is the one acted for.
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const summary = (await page.getByRole('alert').textContent()) ?? '';
+    expect(summary).toContain('Enter estate');
+    // The group's own questions each say what they need.
+    expect(summary).toContain('Select legal form');
+    await looked(page, 'start-errors');
+    const start = async () => {
+      await page.getByLabel('Estate', { exact: true }).fill('Churchill Gardens');
+      await page.getByLabel('Name', { exact: true }).fill('Churchill Gardens Residents Association');
+      await page.getByLabel('Residents association').check();
+      await page.getByLabel('Gardening').check();
+      await page.getByLabel('Scope').fill('flowerbeds by Elm House');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Check before you start');
+      await page.getByRole('button', { name: 'Start the process' }).click();
+    };
+    await start();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain(
+      'Local Management Agreement started.',
+    );
+    await expect(page.getByRole('row', { name: /Appoint an adviser/ }).textContent()).resolves.toMatch(/housing manager/);
+    const processId = decodeURIComponent(new URL(page.url()).pathname.replace('/app/processes/', ''));
+    expect(processId).toBe(`lma:${cast.council}:churchill-gardens:churchill-gardens-residents-association`);
+    await looked(page, 'process-started');
+
+    await page.goto(`${stack.baseUrl}/app/processes/new/lma`);
+    await start();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('had been started already');
+    expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/app/processes/${processId}`);
+    await page.close();
+  }, 90_000);
+
   it('lets an officer decide an LMA task through its form: a missing choice and missing fields shown in the error summary, then checked, recorded, and what happens next', async () => {
     const processId = await startLma(stack, cast);
     await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 // form pages from its definition alone.
 
 /** The part of JSON Schema (zod's `toJSONSchema`) the form pages read. */
-interface JsonSchema {
+export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -156,7 +156,9 @@ function kindOf(key: string, schema: JsonSchema): FieldKind {
 
 /** A schema's message as GOV.UK words it: a missing answer is "Enter …" or "Select …". */
 function inWords(message: string, kind: FieldKind, label: string): string {
-  if (!/received undefined|expected .* received undefined|Required/i.test(message)) return message;
+  // Radios offer only the schema's options, so an option the schema refuses is none chosen.
+  const missing = /received undefined|Required/i.test(message) || (kind === 'choice' && /^Invalid option/.test(message));
+  if (!missing) return message;
   const what = label.charAt(0).toLowerCase() + label.slice(1);
   return ['choice', 'choices', 'confirm'].includes(kind) ? `Select ${what}` : `Enter ${what}`;
 }
@@ -172,9 +174,12 @@ const rowValues = (value: unknown, index: number) => objectValues(Array.isArray(
 export function valuesFrom(schema: JsonSchema, entered: unknown): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const given = objectValues(entered);
+  const required = new Set(schema.required ?? []);
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
     const value = valueOf(key, property, given[key]);
     if (value !== undefined) values[key] = value;
+    // A required group left empty is checked as an empty group, so each of its questions says what it needs.
+    else if (required.has(key) && typeOf(property) === 'object' && property.properties) values[key] = {};
   }
   return values;
 }

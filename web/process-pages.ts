@@ -87,6 +87,8 @@ export function processPages(deps: {
 
   router.get('/processes/:id', signedIn, (req, res, next) => {
     const token = req.session.person!.token;
+    const flash = req.session.flash;
+    delete req.session.flash;
     const id = encodeURIComponent(String(req.params.id));
     Promise.all([
       api.get<ProcessView>(token, `/processes/${id}`),
@@ -101,6 +103,7 @@ export function processPages(deps: {
           render('process.njk', {
             person: req.session.person,
             csrfToken: csrfToken(req),
+            flash,
             view,
             kindName: registry.get(view.kind)?.name ?? view.kind,
             status: labelOf(view.status),

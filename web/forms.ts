@@ -13,6 +13,7 @@ export interface JsonSchema {
   const?: unknown;
   items?: JsonSchema;
   format?: string;
+  pattern?: string;
   /** `pence` for money (lib/field-schemas `pence`). */
   unit?: string;
   maxLength?: number;
@@ -145,7 +146,8 @@ function kindOf(key: string, schema: JsonSchema): FieldKind {
   if (schema.enum) return 'choice';
   if (type === 'string' && schema.format === 'date') return 'date';
   // One line for names and references (up to 500 characters), a box for what is written at length.
-  if (type === 'string') return (schema.maxLength ?? 5_000) > 500 ? 'textarea' : 'text';
+  // A pattern (an id, a code) is one line whatever its length.
+  if (type === 'string') return schema.pattern || (schema.maxLength ?? 5_000) <= 500 ? 'text' : 'textarea';
   if (type === 'integer' || type === 'number') return isPence(key, schema) ? 'pounds' : 'number';
   if (type === 'array' && schema.items?.enum) return 'choices';
   if (type === 'array' && typeOf(schema.items ?? {}) === 'string') return 'lines';

@@ -17,7 +17,7 @@ import {
 } from '../workflows/common/engine-types';
 import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
-import type { TaskView } from '../workflows/common/tasks';
+import { OUTCOMES_NEEDING_REASONS, type TaskView } from '../workflows/common/tasks';
 import { generateDocument } from './documents';
 import { notificationRow, type NotificationInput } from './notifications';
 import { registryRow } from './registry';
@@ -122,6 +122,7 @@ export function createEngineActivities(
       status: 'open',
       outcomes: task.outcomes,
       requiredFormFields: task.requiredFormFields ?? [],
+      reasonsRequiredFor: task.outcomes.filter((o) => OUTCOMES_NEEDING_REASONS.includes(o) || (task.reasonsRequiredFor ?? []).includes(o)),
       data: (task.data ?? {}) as Prisma.InputJsonValue,
       openedAt: new Date(task.openedAt),
       dueAt: task.dueAt ? new Date(task.dueAt) : null,

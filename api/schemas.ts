@@ -145,6 +145,7 @@ export const taskResponse = z.object({
   status: z.string(),
   outcomes: z.array(z.string()),
   requiredFormFields: z.array(z.string()),
+  reasonsRequiredFor: z.array(z.string()).meta({ description: 'the outcomes a decision must give reasons for' }),
   forms: z
     .record(z.string(), z.string())
     .meta({ description: "where /openapi.json describes this task's form, by outcome ('*': any other outcome)" }),

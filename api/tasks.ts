@@ -72,6 +72,7 @@ const presenter = (registry: ProcessRegistry) => (row: TaskRow) => ({
   status: row.status,
   outcomes: row.outcomes,
   requiredFormFields: row.requiredFormFields,
+  reasonsRequiredFor: row.reasonsRequiredFor,
   forms: registry.formRefs(row.workflowKind, row.kind),
   data: row.data,
   openedAt: row.openedAt.toISOString(),

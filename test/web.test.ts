@@ -403,6 +403,16 @@ describe('the officers’ web pages', () => {
     // The negotiation (a child process) opens with the ALMO's proposal: its form starts from the terms in force.
     const proposal = await nextTask(stack, processId, 'propose_sla_terms', board);
     await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(proposal.id)}`);
+    // Retracting needs reasons: the choice says so, and its form asks for them before anything is sent.
+    await expect(page.locator('.govuk-radios__item').filter({ hasText: 'Retract' }).textContent()).resolves.toContain(
+      'You give your reasons with this decision',
+    );
+    await page.getByLabel('Retract', { exact: true }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter your reasons to retract');
+    await looked(page, 'sla-retract-needs-reasons');
+    await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(proposal.id)}`);
     await page.getByLabel('Propose', { exact: true }).check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByLabel('Annual charge').inputValue()).resolves.toBe('120000');

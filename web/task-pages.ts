@@ -41,6 +41,8 @@ interface Task {
   assignee: string | null;
   status: string;
   outcomes: string[];
+  /** The outcomes a decision must give reasons for. */
+  reasonsRequiredFor?: string[];
   forms: Record<string, string>;
   /** By outcome, what its form starts filled with. */
   formStarts?: Record<string, Record<string, unknown>>;
@@ -78,7 +80,12 @@ export function taskPages(deps: {
   const page = (req: Request, view: string, context: Record<string, unknown>) =>
     render(view, { person: req.session.person, csrfToken: csrfToken(req), ...context });
   const outcomeOptions = (task: Task, chosen?: string) =>
-    task.outcomes.map((outcome) => ({ value: outcome, text: labelOf(outcome), checked: outcome === chosen }));
+    task.outcomes.map((outcome) => ({
+      value: outcome,
+      text: labelOf(outcome),
+      checked: outcome === chosen,
+      ...((task.reasonsRequiredFor ?? []).includes(outcome) ? { hint: { text: 'You give your reasons with this decision' } } : {}),
+    }));
   const kindName = (task: Task) => registry.get(task.processKind)?.name ?? task.processKind;
 
   /** The process's documents, which a decision may attach. */
@@ -113,7 +120,7 @@ export function taskPages(deps: {
     const schema = formFor(task, outcome);
     const fields = schema ? fieldsOf(formSchemaOf(schema), entered, extra.errors ?? {}, extra.rows ?? {}) : [];
     const reasonsError = extra.errors?.reasons;
-    const errors = [...errorList(fields), ...(reasonsError ? [{ text: `Reasons: ${reasonsError}`, href: '#reasons' }] : [])];
+    const errors = [...errorList(fields), ...(reasonsError ? [{ text: reasonsError, href: '#reasons' }] : [])];
     res.status(extra.status ?? (errors.length ? 400 : 200)).send(
       page(req, 'decide.njk', {
         task,
@@ -123,6 +130,7 @@ export function taskPages(deps: {
         errors,
         reasons: extra.reasons,
         reasonsError,
+        reasonsNeeded: (task.reasonsRequiredFor ?? []).includes(outcome),
         rows: extra.rows ?? {},
         attachable,
       }),
@@ -209,8 +217,14 @@ export function taskPages(deps: {
         }
         // The schema the API checks the answers with, checked here first so each field says what is wrong.
         const checked = schema?.safeParse(form);
-        if (checked && !checked.success) {
-          const errors = errorsFrom(checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+        const needsReasons = (task.reasonsRequiredFor ?? []).includes(outcome) && !reasons;
+        if ((checked && !checked.success) || needsReasons) {
+          const errors = {
+            ...(checked && !checked.success
+              ? errorsFrom(checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
+              : {}),
+            ...(needsReasons ? { reasons: `Enter your reasons to ${labelOf(outcome).toLowerCase()}` } : {}),
+          };
           return decisionPage(req, res, task, outcome, form, { errors, rows, attached, ...(reasons ? { reasons } : {}) });
         }
         // Only the process's own documents, named as they are, whatever the form sent.

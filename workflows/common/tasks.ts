@@ -29,7 +29,8 @@ export const TASK_REFUSALS = {
 } as const;
 
 // PROCESSES.md "People and roles": reasons are required when rejecting or asking for changes.
-const OUTCOMES_NEEDING_REASONS = ['reject', 'request_changes'];
+/** Outcomes that always need reasons, whatever the task (its `reasonsRequiredFor` adds others). */
+export const OUTCOMES_NEEDING_REASONS = ['reject', 'request_changes'];
 
 /** A check a process makes on a decision before accepting it: the refusal message, or nothing. */
 export type DecisionGuard = (input: CompleteTaskInput) => string | undefined;

@@ -156,6 +156,12 @@ export function taskRoutes({
     409: { description: 'task not open' },
   };
 
+  /** A task the principal may see (open or closed); otherwise 404, as for one that does not exist. */
+  const readableTask = async (req: Request, principal: Principal, id: string) => {
+    const task = await prisma.task.findUnique({ where: { id } });
+    if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', id, 'read task') : notFound('task', id);
+    return task;
+  };
   /** Everyone holding the task's role where it is (in its group, for a resident_rep's). */
   const whoMayTake = (task: TaskRow) =>
     usersWithRole(prisma, task.council, task.role as Role, task.role === 'resident_rep' ? task.groupKey : undefined);
@@ -203,8 +209,7 @@ export function taskRoutes({
       params: taskIdParams,
       responses: { 200: { description: 'the task', schema: taskDetailResponse }, 404: { description: 'no such task' } },
       async handler({ req, res, params, principal }) {
-        const task = await prisma.task.findUnique({ where: { id: params.id } });
-        if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
+        const task = await readableTask(req, principal, params.id);
         res.json({ ...present(task), formStarts: registry.formStarts(task.workflowKind, task.kind, task.outcomes, task.data) });
       },
     }),
@@ -217,8 +222,7 @@ export function taskRoutes({
       params: taskIdParams,
       responses: { 200: { description: 'the people, by user id', schema: taskCandidatesResponse }, 404: { description: 'no such task' } },
       async handler({ req, res, params, principal }) {
-        const task = await prisma.task.findUnique({ where: { id: params.id } });
-        if (!task || !mayRead(principal, task)) throw task ? hidden(req, 'task', params.id, 'read task') : notFound('task', params.id);
+        const task = await readableTask(req, principal, params.id);
         const people = await whoMayTake(task);
         res.json({ taskId: task.id, role: task.role, items: people.map((p) => ({ userId: p.id, name: p.displayName })) });
       },

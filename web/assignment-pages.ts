@@ -1,5 +1,6 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ApiProblem, type ApiClient } from './api-client';
+import { Router, type Request } from 'express';
+import { ApiProblem } from './api-client';
+import type { PageDeps } from './pages';
 
 declare module 'express-session' {
   interface SessionData {
@@ -12,11 +13,7 @@ declare module 'express-session' {
  * Claiming, releasing and handing over a task, from the inbox or the task page: the API's claim,
  * release and delegate as the signed-in person (its checks, its audit), then back where they were.
  */
-export function assignmentPages(deps: {
-  api: ApiClient;
-  signedIn: (req: Request, res: Response, next: NextFunction) => void;
-  webPath: string;
-}): Router {
+export function assignmentPages(deps: PageDeps): Router {
   const { api, signedIn, webPath } = deps;
   const router = Router();
   const taskPath = (req: Request) => `/tasks/${encodeURIComponent(String(req.params.id))}`;

@@ -1,9 +1,7 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { ProcessRegistry } from '../lib/process-registry';
-import type { ApiClient } from './api-client';
 import { apiQueryOf, inboxHref, inboxOf, inboxQuery, PAGE_SIZE, paginationOf, SHOWN, type InboxQuery, type InboxTask } from './inbox';
-
-type Render = (view: string, context: Record<string, unknown>) => string;
+import type { PageDeps } from './pages';
 
 /** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
 function filtersOf(query: InboxQuery, registry: ProcessRegistry, webPath: string) {
@@ -42,14 +40,7 @@ function filtersOf(query: InboxQuery, registry: ProcessRegistry, webPath: string
  * The inbox, the page officers live in: the tasks of the council they act for, whose and which as the
  * filter says, grouped by when they are due, a page at a time, with claim and release on each row.
  */
-export function inboxPage(deps: {
-  registry: ProcessRegistry;
-  api: ApiClient;
-  render: Render;
-  signedIn: (req: Request, res: Response, next: NextFunction) => void;
-  csrfToken: (req: Request) => string;
-  webPath: string;
-}): Router {
+export function inboxPage(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
   router.get('/', signedIn, (req, res, next) => {

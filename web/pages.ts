@@ -1,5 +1,8 @@
+import type { NextFunction, Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import path from 'node:path';
+import type { ProcessRegistry } from '../lib/process-registry';
+import type { ApiClient } from './api-client';
 import { dateTimeInWords } from '../workflows/common/format';
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
@@ -18,4 +21,18 @@ export function pages() {
   env.addFilter('date', (timestamp: string) => dateTimeInWords(timestamp));
   env.addFilter('mojDate', (timestamp: string) => dateTimeInWords(timestamp));
   return (view: string, context: Record<string, unknown>): string => env.render(view, { ...context, webPath: '/app' });
+}
+
+/** Renders a view with its context (see `pages`). */
+export type Render = (view: string, context: Record<string, unknown>) => string;
+
+/** What every group of pages is built with: the processes, the API as the person, rendering, sign-in and CSRF. */
+export interface PageDeps {
+  registry: ProcessRegistry;
+  api: ApiClient;
+  render: Render;
+  /** Lets a signed-in person through; sends anyone else to sign in. */
+  signedIn: (req: Request, res: Response, next: NextFunction) => void;
+  csrfToken: (req: Request) => string;
+  webPath: string;
 }

@@ -1,9 +1,8 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { ProcessRegistry } from '../lib/process-registry';
-import type { ApiClient } from './api-client';
+import { Router } from 'express';
 import { labelOf } from './forms';
 import { dueInWords } from './inbox';
 import { ENDED_EARLY } from '../workflows/common/frame';
+import type { PageDeps } from './pages';
 
 interface ProcessView {
   processId: string;
@@ -34,8 +33,6 @@ interface DocumentSummary {
   sha256: string;
   createdAt: string;
 }
-
-type Render = (view: string, context: Record<string, unknown>) => string;
 
 const RULE_TAGS: Record<string, { text: string; classes: string }> = {
   met: { text: 'Holds', classes: 'govuk-tag--green' },
@@ -74,14 +71,7 @@ function stepsOf(stages: readonly string[], entries: TimelineEntry[], view: Proc
  * A process's page: the stages it has been through and the one it is at, who it waits for and until
  * when, how its rules stand with their sources, its timeline and its documents. Read through the API.
  */
-export function processPages(deps: {
-  registry: ProcessRegistry;
-  api: ApiClient;
-  render: Render;
-  signedIn: (req: Request, res: Response, next: NextFunction) => void;
-  csrfToken: (req: Request) => string;
-  webPath: string;
-}): Router {
+export function processPages(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
 

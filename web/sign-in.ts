@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { ANY_COUNCIL, authenticate, issueToken, revokeToken, userBySignInSubject, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import type { Render } from './pages';
 
 /** The council's identity provider, from OIDC_* (see lib/config.ts). */
 export interface OidcSettings {
@@ -18,8 +19,6 @@ export interface OidcSettings {
 export class IdentityProviderUnavailable extends Error {}
 /** The provider's answer was a refusal or did not pass the checks (cancelled, stale, state or nonce wrong). */
 export class SignInIncomplete extends Error {}
-
-type Render = (view: string, context: Record<string, unknown>) => string;
 
 /** Who the session is for, the councils their grants name ('*': every council) by name, and the one they act for. */
 export async function personOf(prisma: PrismaClient, principal: Principal, token: string, sessionTokenId?: string) {

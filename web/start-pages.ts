@@ -1,9 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import type { ProcessRegistry } from '../lib/process-registry';
-import { ApiProblem, type ApiClient } from './api-client';
+import { ApiProblem } from './api-client';
 import { errorList, errorsFrom, fieldsOf, formSchemaOf, moneyKeysOf, valuesFrom, type JsonSchema } from './forms';
 import { summaryRows } from './words';
+import type { PageDeps } from './pages';
 
 declare module 'express-session' {
   interface SessionData {
@@ -11,8 +11,6 @@ declare module 'express-session' {
     starting?: { kind: string; council: string; body: Record<string, unknown> };
   }
 }
-
-type Render = (view: string, context: Record<string, unknown>) => string;
 
 /** What the form asks: the start schema without `kind` and `council`, which the page fills in (the council acted for). */
 function questionsOf(body: z.ZodType): JsonSchema {
@@ -26,14 +24,7 @@ function questionsOf(body: z.ZodType): JsonSchema {
  * a check of the answers, then the API's start as the signed-in person. Starting one that exists
  * already (the same business key) lands on it, saying so.
  */
-export function startPages(deps: {
-  registry: ProcessRegistry;
-  api: ApiClient;
-  render: Render;
-  signedIn: (req: Request, res: Response, next: NextFunction) => void;
-  csrfToken: (req: Request) => string;
-  webPath: string;
-}): Router {
+export function startPages(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
   const startable = () => registry.kinds.filter((kind) => registry.get(kind)?.start);

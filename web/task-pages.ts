@@ -1,10 +1,10 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import type { ProcessRegistry } from '../lib/process-registry';
-import { ApiProblem, type ApiClient } from './api-client';
+import { ApiProblem } from './api-client';
 import { errorList, errorsFrom, fieldsOf, formSchemaOf, labelOf, moneyKeysOf, valuesFrom } from './forms';
 import { dueInWords } from './inbox';
 import { summaryRows } from './words';
+import type { PageDeps } from './pages';
 
 declare module 'express-session' {
   interface SessionData {
@@ -50,21 +50,11 @@ interface Task {
   dueAt: string | null;
 }
 
-type Render = (view: string, context: Record<string, unknown>) => string;
-type Signed = (req: Request, res: Response, next: NextFunction) => void;
-
 /**
  * A task's pages: what it is about, its outcome, its form (built from the task kind's schema), a check
  * of the answers, and what happened. Each step calls the JSON API as the signed-in person.
  */
-export function taskPages(deps: {
-  registry: ProcessRegistry;
-  api: ApiClient;
-  render: Render;
-  signedIn: Signed;
-  csrfToken: (req: Request) => string;
-  webPath: string;
-}): Router {
+export function taskPages(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
   const schemas = registry.formSchemas();

@@ -15,5 +15,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,
+  // A fresh worker process for each test file: the Temporal SDK's native runtime outlives a file's
+  // module registry, and once called back into a finished file's context (its log forwarding), which
+  // aborted the next file in that worker (a panic in the SDK's bridge, 'PendingException').
+  workerIdleMemoryLimit: 0,
   testTimeout: 60_000,
 };

@@ -129,6 +129,8 @@ describe('the officers’ web pages', () => {
       await page.getByLabel('Assigned to me', { exact: true }).check();
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await expect(page.getByRole('row', { name: new RegExp(appoint.title) }).textContent()).resolves.toContain('assigned to you');
+      // Each row also leads to the task's hand-over form.
+      await expect(page.getByRole('link', { name: `Hand over ${appoint.title}` }).getAttribute('href')).resolves.toMatch(/#to$/);
       // The pages act through a token issued for this session; signing out revokes it.
       const sessionTokens = () => stack.prisma.apiToken.findMany({ where: { userId: officer, label: 'web session' } });
       const [issued] = await sessionTokens();
@@ -158,7 +160,7 @@ describe('the officers’ web pages', () => {
     await signIn(page, cast.housingManager.token);
     const [first, second] = [cast.council, other.council].sort();
     const actingFor = async () => ((await page.locator('.app-identity p').textContent()) ?? '').replace(/\s+/g, ' ');
-    const listed = () => page.locator('tbody tr a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const listed = () => page.locator('tbody tr th a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     const councilOf = (taskId: string) => (taskId === here.id ? cast.council : other.council);
 
     await expect(actingFor()).resolves.toContain(`acting for ${councilName(first as string)}`);
@@ -221,7 +223,7 @@ describe('the officers’ web pages', () => {
     await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
     const page = await (await browser.newContext()).newPage();
     await signIn(page, cast.housingManager.token);
-    await page.getByRole('link', { name: "Appoint an adviser to the residents' group" }).click();
+    await page.getByRole('link', { name: "Appoint an adviser to the residents' group", exact: true }).click();
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe("Appoint an adviser to the residents' group");
     await expect(page.locator('.govuk-summary-list').first().textContent()).resolves.toMatch(
       new RegExp(`Who could take it\\s+.*${cast.housingManager.userId} \\(you\\)`),
@@ -377,7 +379,7 @@ describe('the officers’ web pages', () => {
 
     const page = await (await browser.newContext()).newPage();
     await signIn(page, board.token);
-    await page.getByRole('link', { name: /Benchmark/ }).click();
+    await page.getByRole('link', { name: /^Benchmark/ }).click();
     await page.getByLabel('Benchmark', { exact: true }).check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Quartile').fill('4');
@@ -508,7 +510,7 @@ describe('the officers’ web pages', () => {
     await nextTask(stack, processId, 'sign_agreement', cast.rep);
     const page = await (await browser.newContext()).newPage();
     await signIn(page, cast.rep.token);
-    await page.getByRole('link', { name: /Sign the Community Cashback Agreement for the group/ }).click();
+    await page.getByRole('link', { name: /^Sign the Community Cashback Agreement for the group/ }).click();
     await page.getByLabel('Sign', { exact: true }).check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -493,13 +493,22 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           where: { processId: input.params.id },
           orderBy: [{ at: 'asc' }, { seq: 'asc' }],
         });
+        // Who acted, by name as well as id: one read of the people the timeline names.
+        const actorIds = [...new Set(entries.flatMap((e) => (e.actorUserId ? [e.actorUserId] : [])))];
+        const names = new Map(
+          (await prisma.appUser.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } })).map((u) => [
+            u.id,
+            u.displayName,
+          ]),
+        );
         input.res.json({
           processId: input.params.id,
           entries: entries.map((e) => ({
             at: e.at.toISOString(),
             kind: e.kind,
             summary: e.summary,
-            actor: e.actorUserId && e.actorRole ? { userId: e.actorUserId, role: e.actorRole } : null,
+            actor:
+              e.actorUserId && e.actorRole ? { userId: e.actorUserId, role: e.actorRole, name: names.get(e.actorUserId) ?? null } : null,
             taskId: e.taskId,
             outcome: e.outcome,
             reasons: e.reasons,

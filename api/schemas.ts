@@ -226,7 +226,9 @@ export const timelineResponse = z.object({
       at: isoDateTime,
       kind: z.string(),
       summary: z.string(),
-      actor: actor.nullable(),
+      actor: actor
+        .extend({ name: z.string().nullable().meta({ description: 'their name as the service records it, if it knows them' }) })
+        .nullable(),
       taskId: z.string().nullable(),
       outcome: z.string().nullable(),
       reasons: z.string().nullable(),

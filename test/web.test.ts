@@ -448,6 +448,17 @@ describe('the officers’ web pages', () => {
     await expect(page.getByRole('row', { name: /reply to the counter-proposal/ }).textContent()).resolves.toContain(
       'in a process it started',
     );
+    // The SLA's own summary on its page: each service, its charge, its gap and where it stands.
+    await expect(
+      page
+        .getByRole('table', { name: "The set's services" })
+        .getByRole('row', { name: /Legal services/ })
+        .textContent(),
+    ).resolves.toMatch(/Legal services\s*£120,000\.00\s*25%\s*Round 2, waiting for the ALMO/);
+    // The timeline names people as the service knows them.
+    await expect(page.locator('.moj-timeline__byline').allTextContents()).resolves.toContainEqual(
+      expect.stringContaining('by Ann Lee, almo board'),
+    );
     await looked(page, 'sla-process');
 
     const view = await callApi<{ details: { services: { benchmark?: unknown }[] } }>(stack.baseUrl, 'GET', `/processes/${processId}`, {

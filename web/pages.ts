@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { ProcessRegistry } from '../lib/process-registry';
 import type { ApiClient } from './api-client';
 import { dateTimeInWords } from '../workflows/common/format';
+import { labelOf } from './forms';
+import { inPounds } from './words';
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
@@ -14,12 +16,16 @@ export function pages() {
       path.join(__dirname, 'views'),
       path.join(packageDir('govuk-frontend'), 'dist'),
       packageDir('@ministryofjustice/frontend'),
+      // A process kind's optional summary for its page: workflows/<kind>/summary.njk.
+      path.join(__dirname, '..', 'workflows'),
     ]),
     { autoescape: true, throwOnUndefined: false },
   );
   // MOJ's timeline dates its items through these filters: London time, in words.
   env.addFilter('date', (timestamp: string) => dateTimeInWords(timestamp));
   env.addFilter('mojDate', (timestamp: string) => dateTimeInWords(timestamp));
+  env.addFilter('pounds', (pence: number) => inPounds(pence));
+  env.addFilter('label', (key: string) => labelOf(key));
   return (view: string, context: Record<string, unknown>): string => env.render(view, { ...context, webPath: '/app' });
 }
 

@@ -20,7 +20,7 @@ interface TimelineEntry {
   at: string;
   kind: string;
   summary: string;
-  actor: { userId: string; role: string } | null;
+  actor: { userId: string; role: string; name: string | null } | null;
   reasons: string | null;
   documentIds: string[];
   stage: string | null;
@@ -111,7 +111,7 @@ export function processPages(deps: PageDeps): Router {
               .reverse()
               .map((e) => ({
                 label: { text: e.summary },
-                ...(e.actor ? { byline: { text: `${e.actor.userId}, ${e.actor.role.replace(/_/g, ' ')}` } } : {}),
+                ...(e.actor ? { byline: { text: `${e.actor.name ?? e.actor.userId}, ${e.actor.role.replace(/_/g, ' ')}` } } : {}),
                 datetime: { timestamp: e.at, type: 'datetime' },
                 text: [e.reasons ? `Reasons: ${e.reasons}` : '', ...e.documentIds.map((d) => `Document: ${documentTitles.get(d) ?? d}`)]
                   .filter(Boolean)

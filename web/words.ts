@@ -1,6 +1,8 @@
 import { labelOf } from './forms';
 
 const POUNDS = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' });
+/** An amount in pence as pounds: "£1,200.00". */
+export const inPounds = (pence: number): string => POUNDS.format(pence / 100);
 
 /**
  * A value as a person reads it: money in pounds (its key one of `money`, the forms' money fields, or
@@ -8,7 +10,7 @@ const POUNDS = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GB
  */
 export function linesOf(key: string, value: unknown, money: ReadonlySet<string> = new Set()): string[] {
   if (value === null || value === undefined || value === '') return [];
-  if (typeof value === 'number') return [money.has(key) || /Pence$/.test(key) ? POUNDS.format(value / 100) : value.toLocaleString('en-GB')];
+  if (typeof value === 'number') return [money.has(key) || /Pence$/.test(key) ? inPounds(value) : value.toLocaleString('en-GB')];
   if (typeof value === 'boolean') return [value ? 'Yes' : 'No'];
   if (typeof value === 'string') return [/^[a-z]+(_[a-z]+)+$/.test(value) ? labelOf(value) : value];
   if (Array.isArray(value))

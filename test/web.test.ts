@@ -215,6 +215,19 @@ describe('the officers’ web pages', () => {
     await start();
     await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('had been started already');
     expect(decodeURIComponent(new URL(page.url()).pathname)).toBe(`/app/processes/${processId}`);
+
+    // What the programme manager can do with it: cancel it, giving reasons (asked for before anything is sent).
+    await page.getByRole('link', { name: 'Cancel the process' }).click();
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter reasons');
+    await looked(page, 'process-cancel-errors');
+    // Text written at length gets a box, not a line.
+    await expect(page.getByLabel('Reasons').evaluate((field) => field.tagName)).resolves.toBe('TEXTAREA');
+    await page.getByLabel('Reasons').fill('Started by mistake for the wrong estate');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('Done: cancel the process.');
+    await expect(page.locator('.govuk-summary-list').first().textContent()).resolves.toMatch(/Status\s+Cancelled/);
+    await expect(page.getByRole('link', { name: 'Cancel the process' }).count()).resolves.toBe(0);
     await page.close();
   }, 90_000);
 

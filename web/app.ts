@@ -14,6 +14,8 @@ import { pages } from './pages';
 import { taskPages } from './task-pages';
 import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
 import { processPages } from './process-pages';
+import { actionPages } from './action-pages';
+import type { Grant } from '../lib/identity';
 import { startPages } from './start-pages';
 import { assignmentPages } from './assignment-pages';
 import { stylesheet } from './styles';
@@ -31,6 +33,8 @@ declare module 'express-session' {
       /** The councils their grants name ('*': every council), and the one the pages show now. */
       councils: { slug: string; name: string }[];
       actingFor: string;
+      /** Their role grants when they signed in: what the pages offer (the API decides). */
+      grants: Grant[];
       /** The token issued for this session at an identity provider's sign-in, revoked at sign-out. */
       sessionTokenId?: string;
     };
@@ -164,6 +168,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(taskPages(pageDeps));
   router.use(assignmentPages(pageDeps));
   router.use(startPages(pageDeps));
+  router.use(actionPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

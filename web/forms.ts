@@ -145,9 +145,9 @@ function kindOf(key: string, schema: JsonSchema): FieldKind {
   if (schema.const === true) return 'confirm';
   if (schema.enum) return 'choice';
   if (type === 'string' && schema.format === 'date') return 'date';
-  // One line for names and references (up to 500 characters), a box for what is written at length.
-  // A pattern (an id, a code) is one line whatever its length.
-  if (type === 'string') return schema.pattern || (schema.maxLength ?? 5_000) <= 500 ? 'text' : 'textarea';
+  // One line for names and references (up to 500 characters, or a pattern without a length: an id),
+  // a box for what is written at length.
+  if (type === 'string') return (schema.maxLength === undefined ? !schema.pattern : schema.maxLength > 500) ? 'textarea' : 'text';
   if (type === 'integer' || type === 'number') return isPence(key, schema) ? 'pounds' : 'number';
   if (type === 'array' && schema.items?.enum) return 'choices';
   if (type === 'array' && typeOf(schema.items ?? {}) === 'string') return 'lines';

@@ -3,11 +3,13 @@ import { labelOf } from './forms';
 import { dueInWords } from './inbox';
 import { ENDED_EARLY } from '../workflows/common/frame';
 import type { PageDeps } from './pages';
+import { actionsOf, mayAct } from './action-pages';
 
 interface ProcessView {
   processId: string;
   kind: string;
   council: string;
+  groupKey: string;
   title: string;
   stage: string;
   status: string;
@@ -76,7 +78,8 @@ export function processPages(deps: PageDeps): Router {
   const router = Router();
 
   router.get('/processes/:id', signedIn, (req, res, next) => {
-    const token = req.session.person!.token;
+    const person = req.session.person!;
+    const token = person.token;
     const flash = req.session.flash;
     delete req.session.flash;
     const id = encodeURIComponent(String(req.params.id));
@@ -118,6 +121,10 @@ export function processPages(deps: PageDeps): Router {
                   .join('. '),
               })),
             documents: documents.items.map((d) => ({ ...d, href: `${webPath}/documents/${encodeURIComponent(d.id)}` })),
+            actions: actionsOf(registry, view)
+              .filter((a) => mayAct(person.grants ?? [], a.roles, view))
+              .map((a) => ({ text: a.title, href: `${webPath}/processes/${encodeURIComponent(view.processId)}/act/${a.path}` })),
+            mayRetry: Boolean(view.incident) && mayAct(person.grants ?? [], ['programme_manager'], view),
           }),
         );
       })

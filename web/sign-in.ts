@@ -36,6 +36,8 @@ export async function personOf(prisma: PrismaClient, principal: Principal, token
     signedInAt: Date.now(),
     councils,
     actingFor: councils[0]?.slug ?? ANY_COUNCIL,
+    // What the pages offer follows these; the API checks them again on every call.
+    grants: principal.grants,
     ...(sessionTokenId ? { sessionTokenId } : {}),
   };
 }

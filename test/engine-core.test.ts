@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { deadlineFor } from '../lib/working-days';
 import { temporal } from '@temporalio/proto';
 import { eventually } from './support/eventually';
-import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { adviserTask, appointment, expressionOfInterest, lmaCast, REP_NAME, startLma, type LmaCast } from './support/lma';
 import { timelineOf as timelineOfProcess, completeTask, settled, viewOf } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
@@ -215,9 +215,10 @@ describe('a decision', () => {
     const view = await viewOf(stack, processId, cast.auditor);
     const decisions = entries.filter((e) => e.kind === 'decision');
 
-    expect(entries[0]!.actor).toEqual({ userId: cast.rep.userId, role: 'resident_rep' });
+    // Who acted, with their name as the service records it.
+    expect(entries[0]!.actor).toEqual({ userId: cast.rep.userId, role: 'resident_rep', name: REP_NAME });
     expect(decisions.map((e) => ({ taskId: e.taskId, outcome: e.outcome, actor: e.actor }))).toEqual(
-      view.decisions.map((d) => ({ taskId: d.taskId, outcome: d.outcome, actor: d.actor })),
+      view.decisions.map((d) => ({ taskId: d.taskId, outcome: d.outcome, actor: { ...d.actor, name: cast.housingManager.userId } })),
     );
     expect(decisions[0]!.documentIds).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import { csrfSync } from 'csrf-sync';
@@ -10,8 +10,9 @@ import type { Logger } from '../lib/logger';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { ApiProblem, apiClient } from './api-client';
 import { inboxPage } from './inbox-page';
-import { pages } from './pages';
+import { pages, type Render } from './pages';
 import { taskPages } from './task-pages';
+import { decisionPages } from './decision-pages';
 import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
 import { processPages } from './process-pages';
 import { actionPages } from './action-pages';
@@ -70,10 +71,6 @@ const GOVUK_DIST = path.join(path.dirname(require.resolve('govuk-frontend/packag
  */
 export function webApp(deps: WebDependencies): Router {
   const router = Router();
-  const PgStore = connectPgSimple(session);
-  // Its own small pool: a database restart drops its connections, which it reopens when asked again.
-  const sessionPool = new Pool({ connectionString: deps.databaseUrl, max: 4 });
-  sessionPool.on('error', (err) => deps.logger.warn({ err }, 'web session store connection lost'));
   const render = pages();
   const api = apiClient(deps.apiUrl);
   const { csrfSynchronisedProtection, generateToken, invalidCsrfTokenError } = csrfSync({
@@ -88,50 +85,10 @@ export function webApp(deps: WebDependencies): Router {
       },
     }),
   );
-  router.get('/assets/app.css', (_req, res) => {
-    res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(stylesheet());
-  });
-  router.get('/assets/app.mjs', (_req, res) => res.sendFile(path.join(__dirname, 'assets', 'app.mjs'), { maxAge: '1h' }));
-  router.get('/assets/govuk-frontend.min.js', (_req, res) =>
-    res.sendFile(path.join(GOVUK_DIST, 'govuk-frontend.min.js'), { maxAge: '1h' }),
-  );
-  router.use('/assets', express.static(path.join(GOVUK_DIST, 'assets'), { maxAge: '1h', fallthrough: false }));
+  router.use('/assets', assets());
   // Nested names (form[services][0][scope]) for the task forms' repeating rows and groups.
   router.use(express.urlencoded({ extended: true, limit: '256kb', parameterLimit: 2_000 }));
-  router.use(
-    session({
-      name: 'hg.sid',
-      store: new PgStore({
-        pool: sessionPool,
-        tableName: 'session',
-        createTableIfMissing: false,
-        errorLog: (...args: unknown[]) => deps.logger.warn({ args }, 'web session store'),
-      }),
-      secret: deps.sessionSecret,
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      cookie: { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: WEB_PATH, maxAge: deps.idleMinutes * 60_000 },
-    }),
-  );
-  // express-session sends a response's headers before its store has the session, and a browser
-  // follows a redirect on the headers alone: the next page could find no session (signed out at
-  // random) or an old one (no confirmation). So a redirect waits for the session to be stored.
-  router.use((req, res, next) => {
-    const redirect = res.redirect.bind(res) as (url: string) => void;
-    res.redirect = ((url: string) => {
-      if (!req.session) return redirect(url);
-      req.session.save((err) => {
-        if (!err) return redirect(url);
-        deps.logger.warn({ err }, 'web session not stored');
-        res
-          .status(503)
-          .setHeader('Retry-After', '5')
-          .send(render('problem.njk', { title: 'Sorry, the service is unavailable', detail: 'Try again in a few seconds.' }));
-      });
-    }) as typeof res.redirect;
-    next();
-  });
+  router.use(sessions(deps, render));
   router.use(csrfSynchronisedProtection);
 
   const signedIn = (req: Request, res: Response, next: NextFunction) => {
@@ -166,46 +123,93 @@ export function webApp(deps: WebDependencies): Router {
   const pageDeps = { registry: deps.registry, api, render, signedIn, csrfToken: (req: Request) => generateToken(req), webPath: WEB_PATH };
   router.use(inboxPage(pageDeps));
   router.use(taskPages(pageDeps));
+  router.use(decisionPages(pageDeps));
   router.use(assignmentPages(pageDeps));
   router.use(startPages(pageDeps));
   router.use(actionPages(pageDeps));
   router.use(processPages(pageDeps));
 
-  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+  router.use(problemPages(deps.logger, render, invalidCsrfTokenError));
+  return router;
+}
+
+/** GOV.UK Frontend's fonts, images and script, and the service's stylesheet and script: before sessions, cached. */
+function assets(): Router {
+  const router = Router();
+  router.get('/app.css', (_req, res) => {
+    res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600').send(stylesheet());
+  });
+  router.get('/app.mjs', (_req, res) => res.sendFile(path.join(__dirname, 'assets', 'app.mjs'), { maxAge: '1h' }));
+  router.get('/govuk-frontend.min.js', (_req, res) => res.sendFile(path.join(GOVUK_DIST, 'govuk-frontend.min.js'), { maxAge: '1h' }));
+  router.use(express.static(path.join(GOVUK_DIST, 'assets'), { maxAge: '1h', fallthrough: false }));
+  return router;
+}
+
+/** Sessions in PostgreSQL (connect-pg-simple), and redirects that wait until the session is stored. */
+function sessions(deps: WebDependencies, render: Render): RequestHandler[] {
+  const PgStore = connectPgSimple(session);
+  // Its own small pool: a database restart drops its connections, which it reopens when asked again.
+  const pool = new Pool({ connectionString: deps.databaseUrl, max: 4 });
+  pool.on('error', (err) => deps.logger.warn({ err }, 'web session store connection lost'));
+  const stored = session({
+    name: 'hg.sid',
+    store: new PgStore({
+      pool,
+      tableName: 'session',
+      createTableIfMissing: false,
+      errorLog: (...args: unknown[]) => deps.logger.warn({ args }, 'web session store'),
+    }),
+    secret: deps.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: WEB_PATH, maxAge: deps.idleMinutes * 60_000 },
+  });
+  // express-session sends a response's headers before its store has the session, and a browser
+  // follows a redirect on the headers alone: the next page could find no session (signed out at
+  // random) or an old one (no confirmation). So a redirect waits for the session to be stored.
+  const redirectOnceStored: RequestHandler = (req, res, next) => {
+    const redirect = res.redirect.bind(res) as (url: string) => void;
+    res.redirect = ((url: string) => {
+      if (!req.session) return redirect(url);
+      req.session.save((err) => {
+        if (!err) return redirect(url);
+        deps.logger.warn({ err }, 'web session not stored');
+        unavailable(res, render);
+      });
+    }) as typeof res.redirect;
+    next();
+  };
+  return [stored, redirectOnceStored];
+}
+
+const unavailable = (res: Response, render: Render, person?: unknown) =>
+  res
+    .status(503)
+    .setHeader('Retry-After', '5')
+    .send(render('problem.njk', { title: 'Sorry, the service is unavailable', detail: 'Try again in a few seconds.', person }));
+
+/** What went wrong, as a page: never a stack trace. */
+function problemPages(logger: Logger, render: Render, invalidCsrfTokenError: unknown): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
     void next;
     const person = req.session?.person;
-    if (err === invalidCsrfTokenError) {
-      // A form from another site, or from a session that has ended: nothing it asked for was done.
-      res.status(403).send(
-        render('problem.njk', {
-          title: 'This form has expired',
-          detail: 'Nothing was changed. Go back, reload the page and try again.',
-          person,
-        }),
-      );
-      return;
-    }
-    if (err instanceof ApiProblem && (err.status === 404 || err.status === 403)) {
-      res
-        .status(err.status)
-        .send(render('problem.njk', { title: err.status === 404 ? 'Page not found' : 'You cannot do this', detail: err.message, person }));
-      return;
-    }
+    const problem = (status: number, title: string, detail?: string) =>
+      res.status(status).send(render('problem.njk', { title, detail, person }));
+    // A form from another site, or from a session that has ended: nothing it asked for was done.
+    if (err === invalidCsrfTokenError)
+      return problem(403, 'This form has expired', 'Nothing was changed. Go back, reload the page and try again.');
+    if (err instanceof ApiProblem && (err.status === 404 || err.status === 403))
+      return problem(err.status, err.status === 404 ? 'Page not found' : 'You cannot do this', err.message);
     if (err instanceof SignInIncomplete) {
       // The provider said no (the person cancelled, or the code was used or stale): nothing was signed in.
-      deps.logger.warn({ err }, 'sign-in at the identity provider did not complete');
-      res.status(400).send(render('problem.njk', { title: 'Sign in did not complete', detail: 'Go back to sign in and try again.' }));
-      return;
+      logger.warn({ err }, 'sign-in at the identity provider did not complete');
+      return problem(400, 'Sign in did not complete', 'Go back to sign in and try again.');
     }
-    if ((err instanceof ApiProblem && err.status === 503) || err instanceof IdentityProviderUnavailable) {
-      res
-        .status(503)
-        .setHeader('Retry-After', '5')
-        .send(render('problem.njk', { title: 'Sorry, the service is unavailable', detail: 'Try again in a few seconds.', person }));
-      return;
-    }
-    deps.logger.error({ err, path: req.path }, 'web page failed');
-    res.status(500).send(render('problem.njk', { title: 'Sorry, there is a problem with the service', person }));
-  });
-  return router;
+    // The API busy (its rate limit or query bound) or down, or the identity provider down: try again shortly.
+    if ((err instanceof ApiProblem && [429, 503].includes(err.status)) || err instanceof IdentityProviderUnavailable)
+      return unavailable(res, render, person);
+    logger.error({ err, path: req.path }, 'web page failed');
+    problem(500, 'Sorry, there is a problem with the service');
+  };
 }

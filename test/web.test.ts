@@ -3,7 +3,16 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { testEnv } from './support/env';
-import { appointment, councilName, driveToPreparingAgreement, lmaCast, responsibilities, startLma, type LmaCast } from './support/lma';
+import {
+  appointment,
+  councilName,
+  driveToPreparingAgreement,
+  expressionOfInterest,
+  lmaCast,
+  responsibilities,
+  startLma,
+  type LmaCast,
+} from './support/lma';
 import { grantRole } from '../lib/identity';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { completeTaskUpdate } from '../workflows/common/tasks';
@@ -231,6 +240,38 @@ describe('the officers’ web pages', () => {
     await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('Done: cancel the process.');
     await expect(page.locator('.govuk-summary-list').first().textContent()).resolves.toMatch(/Status\s+Cancelled/);
     await expect(page.getByRole('link', { name: 'Cancel the process' }).count()).resolves.toBe(0);
+    await page.close();
+  }, 90_000);
+
+  it('finds the council’s processes by kind, stage and incident, newest first, the filters in the URL', async () => {
+    const startAt = async (estate: string) =>
+      (
+        await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+          as: cast.rep,
+          body: { ...expressionOfInterest(cast.council), estate },
+        })
+      ).body.processId;
+    const elm = await startAt('Elm Estate');
+    const oak = await startAt('Oak Estate');
+    await decideNext(stack, elm, 'appoint_adviser', cast.housingManager, 'appoint', appointment.form);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.programmeManager.token);
+    await page.getByRole('link', { name: 'Find a process' }).click();
+    const listed = () => page.locator('tbody tr th a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const hrefOf = (id: string) => `/app/processes/${encodeURIComponent(id)}`;
+    await expect(listed()).resolves.toEqual([hrefOf(oak), hrefOf(elm)]);
+    await looked(page, 'find-processes');
+
+    await page.getByLabel('Process').selectOption({ label: 'Local Management Agreement' });
+    await page.getByLabel('Stage').selectOption({ label: 'Outline plan' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const filtered = new URL(page.url()).searchParams;
+    expect([filtered.get('kind'), filtered.get('stage')]).toEqual(['lma', 'outline_plan']);
+    await expect(listed()).resolves.toEqual([hrefOf(elm)]);
+
+    await page.getByLabel('Stopped by an incident').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(page.getByText('No processes match.').isVisible()).resolves.toBe(true);
     await page.close();
   }, 90_000);
 

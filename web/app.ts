@@ -18,6 +18,7 @@ import { processPages } from './process-pages';
 import { actionPages } from './action-pages';
 import type { Grant } from '../lib/identity';
 import { startPages } from './start-pages';
+import { findPages } from './find-pages';
 import { assignmentPages } from './assignment-pages';
 import { stylesheet } from './styles';
 
@@ -126,6 +127,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(decisionPages(pageDeps));
   router.use(assignmentPages(pageDeps));
   router.use(startPages(pageDeps));
+  router.use(findPages(pageDeps));
   router.use(actionPages(pageDeps));
   router.use(processPages(pageDeps));
 

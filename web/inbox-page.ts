@@ -67,7 +67,7 @@ export function inboxPage(deps: PageDeps): Router {
             inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
             overdueTotal: overdue?.total,
             firstShown: (query.page - 1) * PAGE_SIZE + 1,
-            pagination: paginationOf(webPath, query, page.total),
+            pagination: paginationOf((n) => inboxHref(webPath, { ...query, page: n }), query.page, page.total),
             filters: filtersOf(query, registry, webPath),
           }),
         ),

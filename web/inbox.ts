@@ -138,22 +138,19 @@ export function apiQueryOf(query: InboxQuery, userId: string, council: string): 
   return `/tasks?${params.toString()}`;
 }
 
-/** GOV.UK pagination for a page of `total`: previous, next and the page numbers around this one. */
-export function paginationOf(webPath: string, query: InboxQuery, total: number) {
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+/** GOV.UK pagination for page `current` of `total` items: previous, next and the page numbers around it. */
+export function paginationOf(hrefOf: (page: number) => string, current: number, total: number, pageSize = PAGE_SIZE) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages === 1) return undefined;
-  const href = (page: number) => inboxHref(webPath, { ...query, page });
-  const numbers = [...new Set([1, query.page - 1, query.page, query.page + 1, pages])]
-    .filter((n) => n >= 1 && n <= pages)
-    .sort((a, b) => a - b);
+  const numbers = [...new Set([1, current - 1, current, current + 1, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
   const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = [];
   numbers.forEach((n, i) => {
     if (i > 0 && n - (numbers[i - 1] as number) > 1) items.push({ ellipsis: true });
-    items.push({ number: n, href: href(n), current: n === query.page });
+    items.push({ number: n, href: hrefOf(n), current: n === current });
   });
   return {
     items,
-    ...(query.page > 1 ? { previous: { href: href(query.page - 1) } } : {}),
-    ...(query.page < pages ? { next: { href: href(query.page + 1) } } : {}),
+    ...(current > 1 ? { previous: { href: hrefOf(current - 1) } } : {}),
+    ...(current < pages ? { next: { href: hrefOf(current + 1) } } : {}),
   };
 }

@@ -138,9 +138,25 @@ const commandInWords = (path: string) => `The ${path.replace(/-/g, ' ').replace(
 const notForKind = (what: string, kind: string) =>
   new HttpProblem(404, 'not-for-this-process', `No ${what} for this process`, `a ${kind} process has no ${what}`);
 
+/** The process list's orders; ties broken by id so pages never overlap. */
+const PROCESS_ORDER: Record<'started' | 'updated' | 'title', Prisma.ProcessRecordOrderByWithRelationInput[]> = {
+  started: [{ startedAt: 'desc' }, { id: 'asc' }],
+  updated: [{ updatedAt: 'desc' }, { id: 'asc' }],
+  title: [{ title: 'asc' }, { id: 'asc' }],
+};
+
 export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
   const { client, prisma, taskQueue, registry, policies, updateDeadlineMs } = deps;
   const startable = registry.startable();
+  /** The processes (of a council, or all) with an open task past its due date. */
+  const processesWithOverdueTasks = async (council?: string) =>
+    (
+      await prisma.task.findMany({
+        where: { status: 'open', dueAt: { lt: new Date() }, ...(council ? { council } : {}) },
+        select: { processId: true },
+        distinct: ['processId'],
+      })
+    ).map((t) => t.processId);
 
   const ending = (path: 'withdraw' | 'cancel', summary: string) =>
     route({
@@ -423,15 +439,17 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
       query: listProcessesQuery(registry.kinds),
       responses: { 200: { description: 'a page of processes', schema: page(processSummary) } },
       async handler({ res, query, principal }) {
-        const where = {
+        const where: Prisma.ProcessRecordWhereInput = {
           ...(query.council ? { council: query.council } : {}),
           ...(query.kind ? { kind: query.kind } : {}),
           ...(query.stage ? { stage: query.stage } : {}),
+          ...(query.status ? { status: query.status } : {}),
           ...(query.incident ? { incident: { not: Prisma.DbNull } } : {}),
+          ...(query.overdue ? { id: { in: await processesWithOverdueTasks(query.council) } } : {}),
           ...visibleTo(principal),
         };
         const [rows, total] = await Promise.all([
-          prisma.processRecord.findMany({ where, orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], ...pageWindow(query) }),
+          prisma.processRecord.findMany({ where, orderBy: PROCESS_ORDER[query.sort], ...pageWindow(query) }),
           prisma.processRecord.count({ where }),
         ]);
         const items = rows.map(({ id, groupKey, startedAt, updatedAt, ...row }) => {

@@ -39,6 +39,12 @@ export const listProcessesQuery = (kinds: string[]) =>
       kind: z.enum(kinds as [string, ...string[]]).optional(),
       stage: z.string().max(100).optional(),
       incident: z.literal('open').optional().meta({ description: 'only processes waiting on an incident' }),
+      status: z.enum(['active', 'completed', 'withdrawn', 'cancelled']).optional(),
+      overdue: z.literal('true').optional().meta({ description: 'only processes with an open task past its due date' }),
+      sort: z
+        .enum(['started', 'updated', 'title'])
+        .default('started')
+        .meta({ description: 'newest started first (the default), most recently changed first, or by title' }),
       ...pageQuery,
     })
     .strict();

@@ -243,7 +243,7 @@ describe('the officers’ web pages', () => {
     await page.close();
   }, 90_000);
 
-  it('finds the council’s processes by kind, stage and incident, newest first, the filters in the URL', async () => {
+  it('finds the council’s processes by kind, stage, overdue tasks and incident, in the order asked for, the filters in the URL, and downloads them as CSV', async () => {
     const startAt = async (estate: string) =>
       (
         await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
@@ -268,6 +268,28 @@ describe('the officers’ web pages', () => {
     const filtered = new URL(page.url()).searchParams;
     expect([filtered.get('kind'), filtered.get('stage')]).toEqual(['lma', 'outline_plan']);
     await expect(listed()).resolves.toEqual([hrefOf(elm)]);
+
+    // The whole list as a spreadsheet, the filters kept.
+    const csv = await page.request.get(
+      `${stack.baseUrl}${await page.getByRole('link', { name: /Download them as a spreadsheet/ }).getAttribute('href')}`,
+    );
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    expect((await csv.text()).trim().split('\r\n')).toEqual([
+      '"Process","Reference","Kind","Council","Stage","Status","Started","Incident"',
+      expect.stringMatching(
+        new RegExp(
+          `^"Local Management Agreement: .*Elm Estate","${elm}","Local Management Agreement","${cast.council}","Outline plan","Active",`,
+        ),
+      ),
+    ]);
+
+    // Ordered by title, and only those with an overdue task (the Oak Estate's, made overdue here).
+    await stack.prisma.task.updateMany({ where: { processId: oak, status: 'open' }, data: { dueAt: new Date(Date.now() - 60_000) } });
+    await page.goto(`${stack.baseUrl}/app/processes?sort=title`);
+    await expect(listed()).resolves.toEqual([hrefOf(elm), hrefOf(oak)]);
+    await page.getByLabel('With an overdue task').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(listed()).resolves.toEqual([hrefOf(oak)]);
 
     await page.getByLabel('Stopped by an incident').check();
     await page.getByRole('button', { name: 'Apply filters' }).click();

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { dateTimeInWords } from '../workflows/common/format';
 import { labelOf } from './forms';
@@ -17,78 +17,122 @@ interface ProcessSummary {
   incident?: unknown;
 }
 
-/** The list's filters, kept in its URL; a value the page does not offer falls back to none. */
+const STATUSES = ['active', 'completed', 'withdrawn', 'cancelled'] as const;
+const SORTS = { started: 'Newest started first', updated: 'Most recently changed first', title: 'By title' } as const;
+const slugLike = (pattern: RegExp, max: number) => z.string().regex(pattern).max(max).optional().catch(undefined);
+
+/** The list's filters and order, kept in its URL; a value the page does not offer falls back to none. */
 const findQuery = z.object({
-  kind: z
-    .string()
-    .regex(/^[a-z]+$/)
-    .max(40)
-    .optional()
-    .catch(undefined),
-  stage: z
-    .string()
-    .regex(/^[a-z_]+$/)
-    .max(100)
-    .optional()
-    .catch(undefined),
+  kind: slugLike(/^[a-z]+$/, 40),
+  stage: slugLike(/^[a-z_]+$/, 100),
+  status: z.enum(STATUSES).optional().catch(undefined),
   incident: z.literal('yes').optional().catch(undefined),
+  overdue: z.literal('yes').optional().catch(undefined),
+  sort: z.enum(['started', 'updated', 'title']).catch('started'),
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 type FindQuery = z.infer<typeof findQuery>;
 
+/** A CSV download holds at most this many pages of 100 processes. */
+const CSV_PAGES = 50;
+/** A CSV cell: quoted, and a leading = + - @ defused so a spreadsheet never runs it as a formula. */
+const csvCell = (value: string) => `"${(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value).replace(/"/g, '""')}"`;
+
 /**
- * Finding processes: those of the council acted for that the person may see, by kind, stage and
- * incident, newest first, a page at a time. Read through the API as the person.
+ * Finding processes: those of the council acted for that the person may see, by kind, stage, status,
+ * incident and overdue tasks, in the order asked for, a page at a time or all as CSV. Read through the
+ * API as the person.
  */
 export function findPages(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
   const kinds = registry.kinds.filter((kind) => registry.get(kind)?.start);
-  const hrefOf = (query: FindQuery) => {
+  const hrefOf = (query: FindQuery, file = '') => {
     const params = new URLSearchParams();
-    for (const key of ['kind', 'stage', 'incident'] as const) if (query[key]) params.set(key, query[key] as string);
-    if (query.page > 1) params.set('page', String(query.page));
-    return `${webPath}/processes${params.size ? `?${params.toString()}` : ''}`;
+    for (const key of ['kind', 'stage', 'status', 'incident', 'overdue'] as const) if (query[key]) params.set(key, query[key] as string);
+    if (query.sort !== 'started') params.set('sort', query.sort);
+    if (query.page > 1 && !file) params.set('page', String(query.page));
+    return `${webPath}/processes${file}${params.size ? `?${params.toString()}` : ''}`;
   };
-
-  router.get('/processes', signedIn, (req, res, next) => {
-    const person = req.session.person!;
+  /** The query as the page offers it (what it does not offer dropped), and the stages on offer. */
+  const queryOf = (req: Request) => {
     const query = findQuery.parse(req.query);
     if (query.kind && !kinds.includes(query.kind)) delete query.kind;
     // The stages on offer are the chosen kind's, or every kind's.
     const stages = [...new Set((query.kind ? [query.kind] : kinds).flatMap((kind) => registry.get(kind)?.stages ?? []))];
     if (query.stage && !stages.includes(query.stage)) delete query.stage;
-    const params = new URLSearchParams({ page: String(query.page), page_size: String(PAGE_SIZE) });
-    if (person.actingFor !== '*') params.set('council', person.actingFor);
+    return { query, stages };
+  };
+  const found = (req: Request, query: FindQuery, page: number, pageSize: number) => {
+    const params = new URLSearchParams({ page: String(page), page_size: String(pageSize), sort: query.sort });
+    const council = req.session.person!.actingFor;
+    if (council !== '*') params.set('council', council);
     if (query.kind) params.set('kind', query.kind);
     if (query.stage) params.set('stage', query.stage);
+    if (query.status) params.set('status', query.status);
     if (query.incident) params.set('incident', 'open');
-    api
-      .get<{ items: ProcessSummary[]; total: number }>(person.token, `/processes?${params.toString()}`)
-      .then((found) =>
+    if (query.overdue) params.set('overdue', 'true');
+    return api.get<{ items: ProcessSummary[]; total: number }>(req.session.person!.token, `/processes?${params.toString()}`);
+  };
+  const rowsOf = (items: ProcessSummary[]) =>
+    items.map((p) => ({
+      ...p,
+      href: `${webPath}/processes/${encodeURIComponent(p.processId)}`,
+      kindName: registry.get(p.kind)?.name ?? p.kind,
+      stageName: labelOf(p.stage),
+      statusName: labelOf(p.status),
+      started: dateTimeInWords(p.startedAt),
+    }));
+
+  // The same list as a spreadsheet: all its pages, up to CSV_PAGES of 100.
+  router.get('/processes.csv', signedIn, (req, res, next) => {
+    const { query } = queryOf(req);
+    (async () => {
+      const lines = [['Process', 'Reference', 'Kind', 'Council', 'Stage', 'Status', 'Started', 'Incident'].map(csvCell).join(',')];
+      for (let page = 1; page <= CSV_PAGES; page += 1) {
+        const result = await found(req, query, page, 100);
+        for (const p of rowsOf(result.items))
+          lines.push(
+            [p.title, p.processId, p.kindName, p.council, p.stageName, p.statusName, p.startedAt, p.incident ? 'yes' : '']
+              .map(csvCell)
+              .join(','),
+          );
+        if (page * 100 >= result.total) break;
+      }
+      res
+        .type('text/csv; charset=utf-8')
+        .setHeader('Content-Disposition', 'attachment; filename="processes.csv"')
+        .send(`${lines.join('\r\n')}\r\n`);
+    })().catch(next);
+  });
+
+  router.get('/processes', signedIn, (req, res, next) => {
+    const { query, stages } = queryOf(req);
+    found(req, query, query.page, PAGE_SIZE)
+      .then((result) =>
         res.send(
           render('find.njk', {
-            person,
+            person: req.session.person,
             csrfToken: csrfToken(req),
             query,
-            total: found.total,
+            total: result.total,
             firstShown: (query.page - 1) * PAGE_SIZE + 1,
-            processes: found.items.map((p) => ({
-              ...p,
-              href: `${webPath}/processes/${encodeURIComponent(p.processId)}`,
-              kindName: registry.get(p.kind)?.name ?? p.kind,
-              stageName: labelOf(p.stage),
-              statusName: labelOf(p.status),
-              started: dateTimeInWords(p.startedAt),
-            })),
+            processes: rowsOf(result.items),
             kinds: [
               { value: '', text: 'Any process' },
               ...kinds.map((k) => ({ value: k, text: registry.get(k)!.name, selected: k === query.kind })),
             ],
             stages: [{ value: '', text: 'Any stage' }, ...stages.map((s) => ({ value: s, text: labelOf(s), selected: s === query.stage }))],
+            statuses: [
+              { value: '', text: 'Any status' },
+              ...STATUSES.map((v) => ({ value: v, text: labelOf(v), selected: v === query.status })),
+            ],
             incident: [{ value: 'yes', text: 'Stopped by an incident', checked: Boolean(query.incident) }],
+            overdue: [{ value: 'yes', text: 'With an overdue task', checked: Boolean(query.overdue) }],
+            sorts: Object.entries(SORTS).map(([value, text]) => ({ value, text, selected: value === query.sort })),
+            csvHref: hrefOf(query, '.csv'),
             clearHref: `${webPath}/processes`,
-            pagination: paginationOf((n) => hrefOf({ ...query, page: n }), query.page, found.total),
+            pagination: paginationOf((n) => hrefOf({ ...query, page: n }), query.page, result.total),
           }),
         ),
       )

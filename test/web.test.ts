@@ -86,6 +86,17 @@ describe('the officers’ web pages', () => {
       /housing manager, unassigned ?(due today|overdue today|\d+ days? overdue|due [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4})/,
     );
     await looked(page, 'inbox');
+    // The same tasks as a spreadsheet.
+    const csv = await page.request.get(
+      `${stack.baseUrl}${await page.getByRole('link', { name: /Download them as a spreadsheet/ }).getAttribute('href')}`,
+    );
+    const [heading, ...rows] = (await csv.text()).trim().split('\r\n');
+    expect(heading).toBe('"Task","Reference","Process","Council","Role","Assigned to","Opened","Due","When"');
+    expect(rows).toEqual([
+      expect.stringMatching(
+        /^"Appoint an adviser to the residents' group",".*~appoint-adviser","Local Management Agreement",".*","housing manager","",/,
+      ),
+    ]);
 
     // Signing out ends the session: the inbox asks to sign in again.
     await page.getByRole('button', { name: 'Sign out' }).click();

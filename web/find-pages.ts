@@ -4,6 +4,7 @@ import { dateTimeInWords } from '../workflows/common/format';
 import { labelOf } from './forms';
 import { paginationOf, PAGE_SIZE } from './inbox';
 import type { PageDeps } from './pages';
+import { sendCsv } from './csv';
 
 /** A process as the list reads it from `GET /processes`. */
 interface ProcessSummary {
@@ -32,11 +33,6 @@ const findQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).catch(1),
 });
 type FindQuery = z.infer<typeof findQuery>;
-
-/** A CSV download holds at most this many pages of 100 processes. */
-const CSV_PAGES = 50;
-/** A CSV cell: quoted, and a leading = + - @ defused so a spreadsheet never runs it as a formula. */
-const csvCell = (value: string) => `"${(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value).replace(/"/g, '""')}"`;
 
 /**
  * Finding processes: those of the council acted for that the person may see, by kind, stage, status,
@@ -84,26 +80,16 @@ export function findPages(deps: PageDeps): Router {
       started: dateTimeInWords(p.startedAt),
     }));
 
-  // The same list as a spreadsheet: all its pages, up to CSV_PAGES of 100.
+  // The same list as a spreadsheet: all its pages.
   router.get('/processes.csv', signedIn, (req, res, next) => {
     const { query } = queryOf(req);
-    (async () => {
-      const lines = [['Process', 'Reference', 'Kind', 'Council', 'Stage', 'Status', 'Started', 'Incident'].map(csvCell).join(',')];
-      for (let page = 1; page <= CSV_PAGES; page += 1) {
-        const result = await found(req, query, page, 100);
-        for (const p of rowsOf(result.items))
-          lines.push(
-            [p.title, p.processId, p.kindName, p.council, p.stageName, p.statusName, p.startedAt, p.incident ? 'yes' : '']
-              .map(csvCell)
-              .join(','),
-          );
-        if (page * 100 >= result.total) break;
-      }
-      res
-        .type('text/csv; charset=utf-8')
-        .setHeader('Content-Disposition', 'attachment; filename="processes.csv"')
-        .send(`${lines.join('\r\n')}\r\n`);
-    })().catch(next);
+    sendCsv(
+      res,
+      'processes.csv',
+      ['Process', 'Reference', 'Kind', 'Council', 'Stage', 'Status', 'Started', 'Incident'],
+      (page) => found(req, query, page, 100).then((result) => ({ ...result, items: rowsOf(result.items) })),
+      (p) => [p.title, p.processId, p.kindName, p.council, p.stageName, p.statusName, p.startedAt, p.incident ? 'yes' : ''],
+    ).catch(next);
   });
 
   router.get('/processes', signedIn, (req, res, next) => {

@@ -1,7 +1,19 @@
 import { Router } from 'express';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { apiQueryOf, inboxHref, inboxOf, inboxQuery, PAGE_SIZE, paginationOf, SHOWN, type InboxQuery, type InboxTask } from './inbox';
+import {
+  apiQueryOf,
+  dueInWords,
+  inboxHref,
+  inboxOf,
+  inboxQuery,
+  PAGE_SIZE,
+  paginationOf,
+  SHOWN,
+  type InboxQuery,
+  type InboxTask,
+} from './inbox';
 import type { PageDeps } from './pages';
+import { sendCsv } from './csv';
 
 /** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
 function filtersOf(query: InboxQuery, registry: ProcessRegistry, webPath: string) {
@@ -43,6 +55,31 @@ function filtersOf(query: InboxQuery, registry: ProcessRegistry, webPath: string
 export function inboxPage(deps: PageDeps): Router {
   const { registry, api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
+  // The inbox as a spreadsheet, with its filters and order: every page.
+  router.get('/tasks.csv', signedIn, (req, res, next) => {
+    const person = req.session.person!;
+    const query = inboxQuery.parse(req.query);
+    if (query.kind && !registry.get(query.kind)) delete query.kind;
+    sendCsv(
+      res,
+      'tasks.csv',
+      ['Task', 'Reference', 'Process', 'Council', 'Role', 'Assigned to', 'Opened', 'Due', query.show === 'completed' ? 'Decision' : 'When'],
+      (page) =>
+        api.get<{ items: InboxTask[]; total: number }>(person.token, apiQueryOf({ ...query, page }, person.userId, person.actingFor, 100)),
+      (t) => [
+        t.title,
+        t.id,
+        registry.get(t.processKind)?.name ?? t.processKind,
+        t.council,
+        t.role.replace(/_/g, ' '),
+        t.assignee ?? '',
+        t.openedAt,
+        t.dueAt ?? '',
+        query.show === 'completed' ? (t.outcome ?? '') : dueInWords(t.dueAt, new Date()),
+      ],
+    ).catch(next);
+  });
+
   router.get('/', signedIn, (req, res, next) => {
     const person = req.session.person!;
     const query = inboxQuery.parse(req.query);
@@ -64,6 +101,7 @@ export function inboxPage(deps: PageDeps): Router {
             flash,
             query,
             here: inboxHref(webPath, query),
+            csvHref: inboxHref(webPath, query, 'tasks.csv'),
             inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
             overdueTotal: overdue?.total,
             firstShown: (query.page - 1) * PAGE_SIZE + 1,

@@ -109,20 +109,20 @@ export const inboxQuery = z.object({
 export type InboxQuery = z.infer<typeof inboxQuery>;
 
 /** The inbox's URL for a query (the defaults left out, so the plain inbox stays `/app/`). */
-export function inboxHref(webPath: string, query: InboxQuery): string {
+export function inboxHref(webPath: string, query: InboxQuery, file = ''): string {
   const params = new URLSearchParams();
   if (query.show !== 'mine') params.set('show', query.show);
   if (query.overdue) params.set('overdue', 'yes');
   if (query.kind) params.set('kind', query.kind);
   if (query.sort !== 'due') params.set('sort', query.sort);
-  if (query.page > 1) params.set('page', String(query.page));
+  if (query.page > 1 && !file) params.set('page', String(query.page));
   const search = params.toString();
-  return `${webPath}/${search ? `?${search}` : ''}`;
+  return `${webPath}/${file}${search ? `?${search}` : ''}`;
 }
 
 /** The API's query for the inbox's: the person's council acted for ('*': every council), whose, which, in what order. */
-export function apiQueryOf(query: InboxQuery, userId: string, council: string): string {
-  const params = new URLSearchParams({ page: String(query.page), page_size: String(PAGE_SIZE) });
+export function apiQueryOf(query: InboxQuery, userId: string, council: string, pageSize = PAGE_SIZE): string {
+  const params = new URLSearchParams({ page: String(query.page), page_size: String(pageSize) });
   if (council !== '*') params.set('council', council);
   if (query.kind) params.set('kind', query.kind);
   if (query.show === 'completed') {

@@ -12,7 +12,7 @@ import {
   type InboxQuery,
   type InboxTask,
 } from './inbox';
-import type { PageDeps } from './pages';
+import { takeFlash, type PageDeps } from './pages';
 import { sendCsv } from './csv';
 
 /** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
@@ -84,8 +84,7 @@ export function inboxPage(deps: PageDeps): Router {
     const person = req.session.person!;
     const query = inboxQuery.parse(req.query);
     if (query.kind && !registry.get(query.kind)) delete query.kind;
-    const flash = req.session.flash;
-    delete req.session.flash;
+    const flash = takeFlash(req);
     Promise.all([
       api.get<{ items: InboxTask[]; total: number }>(person.token, apiQueryOf(query, person.userId, person.actingFor)),
       // How many are overdue, whatever page this is.

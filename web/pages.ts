@@ -42,3 +42,10 @@ export interface PageDeps {
   csrfToken: (req: Request) => string;
   webPath: string;
 }
+
+/** What the last action did, shown once: read and cleared (GOV.UK's success banner on the next page). */
+export function takeFlash(req: Request): string | undefined {
+  const flash = req.session.flash;
+  delete req.session.flash;
+  return flash;
+}

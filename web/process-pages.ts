@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { labelOf } from './forms';
 import { dueInWords } from './inbox';
 import { ENDED_EARLY } from '../workflows/common/frame';
-import type { PageDeps } from './pages';
+import { takeFlash, type PageDeps } from './pages';
 import { actionsOf, mayAct } from './action-pages';
 
 interface ProcessView {
@@ -80,8 +80,7 @@ export function processPages(deps: PageDeps): Router {
   router.get('/processes/:id', signedIn, (req, res, next) => {
     const person = req.session.person!;
     const token = person.token;
-    const flash = req.session.flash;
-    delete req.session.flash;
+    const flash = takeFlash(req);
     const id = encodeURIComponent(String(req.params.id));
     Promise.all([
       api.get<ProcessView>(token, `/processes/${id}`),

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { labelOf, moneyKeysOf } from './forms';
 import { dueInWords } from './inbox';
 import { summaryRows } from './words';
-import type { PageDeps } from './pages';
+import { takeFlash, type PageDeps } from './pages';
 
 /** A task as the pages read it from `GET /tasks/:id`. */
 export interface Task {
@@ -29,9 +29,10 @@ export interface Task {
 export function taskReads(deps: PageDeps) {
   const { registry, api, render, csrfToken } = deps;
   const tokenOf = (req: Request) => req.session.person!.token;
+  const schemas = registry.formSchemas();
   return {
-    schemas: registry.formSchemas(),
-    money: moneyKeysOf(registry.formSchemas()),
+    schemas,
+    money: moneyKeysOf(schemas),
     tokenOf,
     taskOf: (req: Request) => api.get<Task>(tokenOf(req), `/tasks/${encodeURIComponent(String(req.params.id))}`),
     page: (req: Request, view: string, context: Record<string, unknown>) =>
@@ -54,10 +55,9 @@ export function taskPages(deps: PageDeps): Router {
     }));
 
   router.get('/tasks/:id', signedIn, (req, res, next) => {
-    const flash = req.session.flash;
+    const flash = takeFlash(req);
     const refused = req.session.handOverError;
     const handOverError = refused && refused.taskId === req.params.id ? refused.message : undefined;
-    delete req.session.flash;
     delete req.session.handOverError;
     Promise.all([
       taskOf(req),

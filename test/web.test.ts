@@ -1,8 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { testEnv } from './support/env';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, looked, signIn as signInAt } from './support/browser';
 import {
   appointment,
   councilName,
@@ -22,21 +19,13 @@ import { startIdentityProvider } from './support/identity-provider';
 import { freePort } from '../scripts/lib/ports';
 import { decideNext, nextTask } from './support/tasks';
 
-// The web pages in a real browser (Debian's Chromium, driven by playwright-core) on the real stack:
-// every page visited is checked by axe-core against WCAG 2.2 AA and photographed for the reader.
-
-const ARTIFACTS = path.join(__dirname, 'artifacts');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+// The officers' web pages in a real browser on the real stack (see support/browser.ts).
 
 let stack: TestStack;
 let browser: Browser;
 let cast: LmaCast;
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [stack, browser] = await Promise.all([
-    startTestStack(),
-    chromium.launch({ executablePath: testEnv('chromium'), args: ['--no-sandbox', '--disable-dev-shm-usage'] }),
-  ]);
+  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
 });
 beforeEach(async () => {
   cast = await lmaCast(stack);
@@ -46,18 +35,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Checks the page against WCAG 2.2 AA (no violation), and keeps a screenshot of it. */
-async function looked(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
-  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.goto(`${stack.baseUrl}/app/sign-in`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const signIn = (page: Page, token: string) => signInAt(page, stack.baseUrl, token);
 
 describe('the officers’ web pages', () => {
   it('signs an officer in, refusing a token not in use with the error summary, and shows their tasks grouped by when they are due', async () => {
@@ -267,7 +245,7 @@ describe('the officers’ web pages', () => {
     await decideNext(stack, elm, 'appoint_adviser', cast.housingManager, 'appoint', appointment.form);
     const page = await (await browser.newContext()).newPage();
     await signIn(page, cast.programmeManager.token);
-    await page.getByRole('link', { name: 'Find a process' }).click();
+    await page.getByRole('link', { name: 'Processes', exact: true }).click();
     const listed = () => page.locator('tbody tr th a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
     const hrefOf = (id: string) => `/app/processes/${encodeURIComponent(id)}`;
     await expect(listed()).resolves.toEqual([hrefOf(oak), hrefOf(elm)]);

@@ -20,6 +20,7 @@ import type { Grant } from '../lib/identity';
 import { startPages } from './start-pages';
 import { findPages } from './find-pages';
 import { assignmentPages } from './assignment-pages';
+import { auditPages } from './audit-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -129,6 +130,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(startPages(pageDeps));
   router.use(findPages(pageDeps));
   router.use(actionPages(pageDeps));
+  router.use(auditPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));

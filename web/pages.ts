@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import path from 'node:path';
 import type { ProcessRegistry } from '../lib/process-registry';
-import type { ApiClient } from './api-client';
+import { ApiProblem, type ApiClient } from './api-client';
 import { dateTimeInWords } from '../workflows/common/format';
 import { labelOf } from './forms';
 import { inPounds } from './words';
@@ -26,7 +26,12 @@ export function pages() {
   env.addFilter('mojDate', (timestamp: string) => dateTimeInWords(timestamp));
   env.addFilter('pounds', (pence: number) => inPounds(pence));
   env.addFilter('label', (key: string) => labelOf(key));
-  return (view: string, context: Record<string, unknown>): string => env.render(view, { ...context, webPath: '/app' });
+  return (view: string, context: Record<string, unknown>): string => {
+    const person = context.person as { grants?: { role: string }[] } | undefined;
+    // The roles the layout's navigation offers pages for.
+    const personRoles = [...new Set((person?.grants ?? []).map((g) => g.role))];
+    return env.render(view, { ...context, personRoles, webPath: '/app' });
+  };
 }
 
 /** Renders a view with its context (see `pages`). */
@@ -48,4 +53,18 @@ export function takeFlash(req: Request): string | undefined {
   const flash = req.session.flash;
   delete req.session.flash;
   return flash;
+}
+
+/**
+ * Passes a file the API answered with on to the browser: its type, hash and name (`download`, to save
+ * it rather than show it). A refusal is the problem page, as any other.
+ */
+export async function passOn(res: Response, response: globalThis.Response, download?: string): Promise<void> {
+  if (!response.ok) throw new ApiProblem(response.status, (await response.json()) as ApiProblem['problem']);
+  for (const header of ['content-type', 'content-disposition', 'etag', 'x-content-sha256']) {
+    const value = response.headers.get(header);
+    if (value) res.setHeader(header, value);
+  }
+  if (download) res.attachment(download);
+  res.send(Buffer.from(await response.arrayBuffer()));
 }

@@ -2,8 +2,9 @@ import { Router } from 'express';
 import { labelOf } from './forms';
 import { dueInWords } from './inbox';
 import { ENDED_EARLY } from '../workflows/common/frame';
-import { takeFlash, type PageDeps } from './pages';
+import { passOn, takeFlash, type PageDeps } from './pages';
 import { actionsOf, mayAct } from './action-pages';
+import { audits } from './audit-pages';
 
 interface ProcessView {
   processId: string;
@@ -123,6 +124,7 @@ export function processPages(deps: PageDeps): Router {
             actions: actionsOf(registry, view)
               .filter((a) => mayAct(person.grants ?? [], a.roles, view))
               .map((a) => ({ text: a.title, href: `${webPath}/processes/${encodeURIComponent(view.processId)}/act/${a.path}` })),
+            mayAudit: audits(person.grants ?? [], view.council),
             mayRetry: Boolean(view.incident) && mayAct(person.grants ?? [], ['programme_manager'], view),
           }),
         );
@@ -134,14 +136,7 @@ export function processPages(deps: PageDeps): Router {
   router.get('/documents/:id', signedIn, (req, res, next) => {
     api
       .raw(req.session.person!.token, `/documents/${encodeURIComponent(String(req.params.id))}`)
-      .then(async (response) => {
-        res.status(response.status);
-        for (const header of ['content-type', 'content-disposition', 'etag', 'x-content-sha256']) {
-          const value = response.headers.get(header);
-          if (value) res.setHeader(header, value);
-        }
-        res.send(Buffer.from(await response.arrayBuffer()));
-      })
+      .then((response) => passOn(res, response))
       .catch(next);
   });
 

@@ -1,0 +1,105 @@
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, looked, signIn as signInAt } from './support/browser';
+import { appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { callApi, startTestStack, type TestStack } from './support/stack';
+import { decideNext } from './support/tasks';
+
+// The web service for everyone besides the officers deciding tasks: auditors, administrators,
+// managers handing work over, residents' representatives and the public. In a real browser on the
+// real stack, each page checked by axe (see support/browser.ts).
+
+let stack: TestStack;
+let browser: Browser;
+let cast: LmaCast;
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack(), launchBrowser()]);
+});
+beforeEach(async () => {
+  cast = await lmaCast(stack);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const signIn = (page: Page, token: string, baseUrl = stack.baseUrl) => signInAt(page, baseUrl, token);
+const h1 = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
+
+describe('the auditors’ pages', () => {
+  it('lets an auditor download a process’s history and evidence pack, see its replay verified and the audit chain checked', async () => {
+    const processId = await startLma(stack, cast);
+    await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, appointment.outcome, appointment.form);
+    const auditor = await stack.user({ council: cast.council, role: 'auditor' });
+    const page = await (await browser.newContext()).newPage();
+
+    // An officer of the council sees the process but is offered no audit, and is refused it.
+    await signIn(page, cast.housingManager.token);
+    await page.goto(`${stack.baseUrl}/app/processes/${encodeURIComponent(processId)}`);
+    await expect(page.getByRole('link', { name: 'Audit the process' }).count()).resolves.toBe(0);
+    const refused = await page.goto(`${stack.baseUrl}/app/processes/${encodeURIComponent(processId)}/audit`);
+    expect(refused?.status()).toBe(403);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await signIn(page, auditor.token);
+    await page.goto(`${stack.baseUrl}/app/processes/${encodeURIComponent(processId)}`);
+    await page.getByRole('link', { name: 'Audit the process' }).click();
+    await expect(page.locator('.govuk-caption-l').textContent()).resolves.toBe('Audit');
+    await looked(page, 'audit-process');
+
+    // The history, as Temporal's tools read it: the run's events, from the workflow's start.
+    const history = await page.request.get(
+      `${stack.baseUrl}${await page.getByRole('link', { name: 'Download the history (JSON)' }).getAttribute('href')}`,
+    );
+    expect(history.headers()['content-disposition']).toMatch(/^attachment; filename="?history-lma-/);
+    const runs = ((await history.json()) as { runs: { history: { events: { eventType: string }[] } }[] }).runs;
+    expect(runs[0]?.history.events[0]?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+
+    await page.getByRole('button', { name: 'Replay the history' }).click();
+    await expect(page.locator('#replay ~ p .govuk-tag').first().textContent()).resolves.toContain('Verified');
+    await expect(page.getByRole('table', { name: 'Runs of the process' }).textContent()).resolves.toContain('Every event matches the code');
+    await looked(page, 'audit-process-replayed');
+
+    await page.getByRole('button', { name: 'Check the audit chain' }).click();
+    const chain = (await page.locator('#chain-result').textContent()) ?? '';
+    expect(chain).toMatch(/Intact\s+The audit log's hash chain is intact: \d+ entries/);
+
+    const pack = await page.request.get(
+      `${stack.baseUrl}${await page.getByRole('link', { name: 'Download the evidence pack (PDF)' }).getAttribute('href')}`,
+    );
+    expect(pack.headers()['content-type']).toBe('application/pdf');
+    expect((await pack.body()).subarray(0, 5).toString()).toBe('%PDF-');
+    await page.close();
+  }, 90_000);
+
+  it('replays every process of the council, showing how far it has got while it runs and the result per process', async () => {
+    const another = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: { ...expressionOfInterest(cast.council), estate: 'Lisson Green' },
+    });
+    const processes = [await startLma(stack, cast), another.body.processId];
+    const auditor = await stack.user({ council: cast.council, role: 'auditor' });
+    // An API that answers a replay at once with where to follow it: the page that follows it is the one shown.
+    const patient = await stack.api({ replayAnswerWaitMs: 0 });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await signIn(page, auditor.token, patient.baseUrl);
+      await page.getByRole('link', { name: 'Audit', exact: true }).click();
+      await looked(page, 'audit-council');
+      await page.getByRole('button', { name: 'Replay every process' }).click();
+      expect(new URL(page.url()).pathname).toMatch(/^\/app\/replays\/[0-9a-f-]{36}$/);
+      await expect(h1(page)).resolves.toBe(`Replay of every process of ${cast.council}`);
+      // Reloading follows it until it has finished.
+      const status = () => page.locator('.govuk-summary-list .govuk-tag').textContent();
+      await expect(status()).resolves.toMatch(/Replaying|Finished/);
+      for (let seen = 0; (await status())?.trim() === 'Replaying' && seen < 200; seen++) await page.reload();
+      const summary = ((await page.locator('.govuk-summary-list').textContent()) ?? '').replace(/\s+/g, ' ');
+      expect(summary).toMatch(/Status Finished Runs replayed 2 Runs that diverge 0/);
+      const rows = await page.getByRole('table', { name: 'Processes replayed' }).locator('tbody tr').allTextContents();
+      expect(rows.map((r) => r.replace(/\s+/g, ' ').trim()).sort()).toEqual(processes.map((id) => `${id} 1 Replays`).sort());
+      await looked(page, 'audit-council-replayed');
+      await page.close();
+    } finally {
+      patient.close();
+    }
+  }, 90_000);
+});

@@ -14,25 +14,12 @@ export interface Scope {
 
 const BEARER = /^Bearer\s+([\x21-\x7E]+)$/i;
 
-/** How long a token's user and grants are reused before they are read again: a revocation or a new grant takes effect within this. */
-export const PRINCIPAL_CACHE_MS = 5_000;
-const PRINCIPAL_CACHE_SIZE = 10_000;
-
-/** Resolves the bearer token of a request to its user and grants, or refuses with 401 (logged). */
+/**
+ * Resolves the bearer token of a request to its user and grants, or refuses with 401 (logged). Read
+ * afresh on every request: a revoked token or grant is refused from the next request on.
+ */
 export function bearerAuthenticator(prisma: PrismaClient) {
-  // Each request would otherwise read the token, user and grants again: the largest part of a cheap read.
-  const recent = new Map<string, { principal: Principal; until: number }>();
-  const principalFor = async (token: string): Promise<Principal | undefined> => {
-    const cached = recent.get(token);
-    if (cached && cached.until > Date.now()) return cached.principal;
-    const principal = await authenticate(prisma, token);
-    recent.delete(token);
-    if (principal) {
-      if (recent.size >= PRINCIPAL_CACHE_SIZE) recent.delete(recent.keys().next().value as string);
-      recent.set(token, { principal, until: Date.now() + PRINCIPAL_CACHE_MS });
-    }
-    return principal;
-  };
+  const principalFor = (token: string): Promise<Principal | undefined> => authenticate(prisma, token);
   return async (req: Request, res: Response): Promise<Principal> => {
     const match = BEARER.exec(req.header('authorization') ?? '');
     const principal = match?.[1] ? await principalFor(match[1]) : undefined;

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
+import { peopleRoutes } from './people';
 import { auditRoutes } from './audit';
 import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
@@ -58,6 +59,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...documentRoutes(deps),
     ...policyRoutes(deps),
     ...auditRoutes(deps),
+    ...peopleRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());

@@ -23,25 +23,39 @@ export interface Principal {
 // Tokens are 256 random bits, so a fast hash is enough to keep them useless if the table leaks.
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-export async function createUser(
-  prisma: PrismaClient,
-  user: { id: string; displayName: string; email?: string; signInSubject?: string },
-): Promise<void> {
+// Each change below is one statement, so the API can write it and its audit entry in one transaction.
+
+export function createUser(prisma: PrismaClient, user: { id: string; displayName: string; email?: string; signInSubject?: string }) {
   // A subject left out keeps the one the user has: saving a name does not unlink their sign-in.
   const subject = user.signInSubject === undefined ? {} : { signInSubject: user.signInSubject };
-  await prisma.appUser.upsert({
+  return prisma.appUser.upsert({
     where: { id: user.id },
     create: { id: user.id, displayName: user.displayName, email: user.email ?? null, ...subject },
     update: { displayName: user.displayName, email: user.email ?? null, ...subject },
   });
 }
 
-export async function grantRole(prisma: PrismaClient, userId: string, grant: Grant): Promise<void> {
-  await prisma.roleGrant.upsert({
+export function grantRole(prisma: PrismaClient, userId: string, grant: Grant) {
+  return prisma.roleGrant.upsert({
     where: { userId_council_role_groupKey: { userId, ...grant } },
     create: { userId, ...grant },
     update: {},
   });
+}
+
+export function withdrawGrant(prisma: PrismaClient, userId: string, grant: Grant) {
+  return prisma.roleGrant.deleteMany({ where: { userId, ...grant } });
+}
+
+/** A new bearer token: the plain token (to show once; never stored), and the statement that stores its hash. */
+export function newToken(prisma: PrismaClient, userId: string, label: string, expiresAt?: Date) {
+  const token = `hg_${randomBytes(32).toString('base64url')}`;
+  const tokenId = randomUUID();
+  const write = prisma.apiToken.create({
+    data: { id: tokenId, userId, label, tokenHash: hashToken(token), expiresAt: expiresAt ?? null },
+    select: { id: true },
+  });
+  return { tokenId, token, write };
 }
 
 /** Issues a bearer token; the plain token is returned once and never stored. */
@@ -51,14 +65,22 @@ export async function issueToken(
   label: string,
   expiresAt?: Date,
 ): Promise<{ tokenId: string; token: string }> {
-  const token = `hg_${randomBytes(32).toString('base64url')}`;
-  const tokenId = randomUUID();
-  await prisma.apiToken.create({ data: { id: tokenId, userId, label, tokenHash: hashToken(token), expiresAt: expiresAt ?? null } });
+  const { tokenId, token, write } = newToken(prisma, userId, label, expiresAt);
+  await write;
   return { tokenId, token };
 }
 
-export async function revokeToken(prisma: PrismaClient, tokenId: string): Promise<void> {
-  await prisma.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+export function revokeToken(prisma: PrismaClient, tokenId: string) {
+  return prisma.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
+}
+
+/** Names a council as documents and pages say it (adding it if it is new). */
+export function nameCouncil(prisma: PrismaClient, council: { slug: string; name: string }) {
+  return prisma.council.upsert({
+    where: { slug: council.slug },
+    create: { ...council, updatedAt: new Date() },
+    update: { name: council.name, updatedAt: new Date() },
+  });
 }
 
 /** The user the identity provider's stable claim names (see AppUser.signInSubject), if the council set one up. */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { launcherConfigSchema, parseConfig, type LauncherConfig } from '../lib/config';
 import { appendAudit } from '../lib/audit';
 import { createPrisma } from '../lib/db';
-import { ANY_COUNCIL, createUser, grantRole, issueToken, revokeToken } from '../lib/identity';
+import { ANY_COUNCIL, createUser, grantRole, nameCouncil, newToken, revokeToken } from '../lib/identity';
 import { groupKeyOf } from '../workflows/common/process';
 import { ROLES } from '../workflows/common/roles';
 import { embeddedDatabaseUrl } from './lib/embedded-postgres';
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
       `cannot reach the database at ${withoutPassword(database.url)} (${database.from}).\nIs \`npm start\` running? Otherwise set DATABASE_URL to the service's database.`,
     );
   }
-  // Changes made here are commands too: they go to the audit log under the operating-system user.
+  // Changes made here are commands too: they go to the audit log under the operating-system user, each
+  // in the transaction of its change.
   const audit = (action: string, details: Record<string, unknown>) =>
     appendAudit(prisma, { actorUserId: `cli:${userInfo().username}`, action: `admin.${action}`, details });
   try {
@@ -69,8 +70,10 @@ async function main(): Promise<void> {
         const user = z
           .object({ id, displayName: z.string().min(1), email: z.email().optional(), signInSubject: z.string().min(1).max(256).optional() })
           .parse({ id: args[0], displayName: values.name, email: values.email, signInSubject: values['sign-in'] });
-        await createUser(prisma, user);
-        await audit('user', { userId: user.id, displayName: user.displayName, email: user.email, signInSubject: user.signInSubject });
+        await prisma.$transaction([
+          createUser(prisma, user),
+          audit('user', { userId: user.id, displayName: user.displayName, email: user.email, signInSubject: user.signInSubject }),
+        ]);
         console.log(`user ${user.id} saved`);
         break;
       }
@@ -85,32 +88,28 @@ async function main(): Promise<void> {
             council: args[2],
             groupKey: values.group === undefined ? undefined : groupKeyOf(values.group),
           });
-        await grantRole(prisma, grant.userId, grant);
-        await audit('grant', grant);
+        await prisma.$transaction([grantRole(prisma, grant.userId, grant), audit('grant', grant)]);
         console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);
         break;
       }
       case 'token': {
         const userId = id.parse(args[0]);
-        const { tokenId, token } = await issueToken(prisma, userId, values.label ?? 'issued by npm run admin');
-        await audit('token', { userId, tokenId, label: values.label });
+        const { tokenId, token, write } = newToken(prisma, userId, values.label ?? 'issued by npm run admin');
+        await prisma.$transaction([write, audit('token', { userId, tokenId, label: values.label })]);
         console.log(`token ${tokenId} for ${userId} (shown once, store it now):\n${token}`);
         break;
       }
       case 'council': {
         const record = z.object({ slug: councilSlug, name: z.string().trim().min(1).max(200) }).parse({ slug: args[0], name: values.name });
-        await prisma.council.upsert({
-          where: { slug: record.slug },
-          create: { ...record, updatedAt: new Date() },
-          update: { name: record.name, updatedAt: new Date() },
-        });
-        await audit('council', record);
+        await prisma.$transaction([nameCouncil(prisma, record), audit('council', record)]);
         console.log(`council ${record.slug} is "${record.name}"`);
         break;
       }
       case 'revoke': {
-        await revokeToken(prisma, z.uuid().parse(args[0]));
-        await audit('revoke', { tokenId: args[0] });
+        const tokenId = z.uuid().parse(args[0]);
+        const found = await prisma.apiToken.findUnique({ where: { id: tokenId }, select: { revokedAt: true } });
+        if (!found || found.revokedAt) throw new Error(`no token ${tokenId} in use`);
+        await prisma.$transaction([revokeToken(prisma, tokenId), audit('revoke', { tokenId })]);
         console.log(`token ${args[0]} revoked`);
         break;
       }

@@ -11,6 +11,9 @@ export const ROLES = [
   'scrutineer',
   'resident_rep',
   'auditor',
+  // Not in the guidance: the council's administrator of this service (people, roles, tokens), kept
+  // apart from programme_manager so running processes and giving access are separate grants.
+  'admin',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

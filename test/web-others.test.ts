@@ -103,3 +103,79 @@ describe('the auditors’ pages', () => {
     }
   }, 90_000);
 });
+
+describe('people and roles', () => {
+  it('lets an administrator add a person, give them a role and a token, and revoke a token: refused at once', async () => {
+    const admin = await stack.user({ council: cast.council, role: 'admin' });
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, admin.token);
+    await page.getByRole('link', { name: 'People and roles' }).click();
+    await expect(h1(page)).resolves.toBe('People and roles');
+    // The council's people, with their roles there.
+    await expect(page.getByRole('row', { name: new RegExp(cast.housingManager.userId) }).textContent()).resolves.toContain(
+      'Housing manager',
+    );
+    await looked(page, 'people');
+
+    await page.getByRole('button', { name: 'Add a person' }).click();
+    await page.getByLabel('User id').fill('ola officer');
+    await page.getByRole('button', { name: 'Add them' }).click();
+    const summary = (await page.getByRole('alert').textContent()) ?? '';
+    expect(summary).toMatch(/User id: letters, digits and . _ @ - only/);
+    expect(summary).toMatch(/Enter display name/);
+    await looked(page, 'people-add-errors');
+    const userId = `ola-${cast.council}`;
+    await page.getByLabel('User id').fill(userId);
+    await page.getByLabel('Display name').fill('Ola Officer');
+    await page.getByLabel('Email (optional)').fill('ola@example.test');
+    await page.getByRole('button', { name: 'Add them' }).click();
+    await expect(h1(page)).resolves.toBe('Ola Officer');
+    await looked(page, 'person-added');
+
+    // A residents' representative's role needs their group: said on the field.
+    await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Resident rep' });
+    await page.getByRole('button', { name: 'Give the role' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Enter group/);
+    await page.goto(`${stack.baseUrl}/app/people/${encodeURIComponent(userId)}`);
+    await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Housing manager' });
+    await page.getByRole('button', { name: 'Give the role' }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain(
+      'Ola Officer is now housing manager.',
+    );
+
+    await page.getByLabel('Label', { exact: true }).fill('laptop');
+    await page.getByRole('button', { name: 'Issue the token' }).click();
+    const token = ((await page.locator('#issued-token').textContent()) ?? '').trim();
+    expect(token).toMatch(/^hg_/);
+    await looked(page, 'person-token-issued');
+    // The new officer is in with it, and sees their council's tasks.
+    const officer = await (await browser.newContext()).newPage();
+    await signIn(officer, token);
+    await expect(h1(officer)).resolves.toBe('Your tasks');
+
+    await page.goto(`${stack.baseUrl}/app/people/${encodeURIComponent(userId)}`);
+    await page.getByRole('button', { name: /^Revoke token laptop/ }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('Token revoked');
+    await expect(page.getByRole('row', { name: /laptop/ }).textContent()).resolves.toMatch(/Revoked/);
+    await looked(page, 'person');
+    // Refused at once: the officer's next page sends them to sign in, and the token no longer signs in.
+    await officer.reload();
+    expect(new URL(officer.url()).pathname).toBe('/app/sign-in');
+    expect((await callApi(stack.baseUrl, 'GET', '/tasks', { as: { userId, email: '', token } })).status).toBe(401);
+
+    // Withdrawing the role: the person is left with none.
+    await page.getByRole('button', { name: 'Withdraw Housing manager' }).click();
+    await expect(page.getByText('None here: they see nothing of this council.').count()).resolves.toBe(1);
+    await page.close();
+    await officer.close();
+  }, 90_000);
+
+  it('offers people and roles to the council’s administrators only', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.programmeManager.token);
+    await expect(page.getByRole('link', { name: 'People and roles' }).count()).resolves.toBe(0);
+    const refused = await page.goto(`${stack.baseUrl}/app/people`);
+    expect(refused?.status()).toBe(403);
+    await page.close();
+  }, 30_000);
+});

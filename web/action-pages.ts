@@ -44,8 +44,8 @@ export function actionsOf(registry: ProcessRegistry, process: ProcessScope): Pro
   ];
 }
 
-/** Whether the person's grants hold one of the roles for this process (a resident_rep's only for its group). */
-export const mayAct = (grants: Grant[], roles: readonly Role[], process: ProcessScope): boolean =>
+/** Whether the person's grants hold one of the roles for this process, or in this council (a resident_rep's only for its group). */
+export const mayAct = (grants: Grant[], roles: readonly Role[], process: { council: string; groupKey: string }): boolean =>
   grants.some(
     (g) =>
       roles.includes(g.role) &&
@@ -135,3 +135,7 @@ export function actionPages(deps: PageDeps): Router {
   });
   return router;
 }
+
+/** Whether the person holds `role` for the council itself (auditing it, administering it): never for "every council" as a choice. */
+export const holdsFor = (grants: Grant[], role: Role, council: string): boolean =>
+  council !== ANY_COUNCIL && mayAct(grants, [role], { council, groupKey: '' });

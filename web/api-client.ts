@@ -13,19 +13,22 @@ export class ApiProblem extends Error {
  * does exactly what the API lets them (the same routes, checks and audit entries).
  */
 export function apiClient(apiUrl: () => string) {
-  const call = async <T>(token: string, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown): Promise<T> => {
+  const call = async <T>(token: string, method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${apiUrl()}${pathAndQuery}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const answer = (await response.json()) as T;
+    // A 204 (a revocation) has no body.
+    const text = await response.text();
+    const answer = (text ? JSON.parse(text) : {}) as T;
     if (!response.ok) throw new ApiProblem(response.status, answer as ApiProblem['problem']);
     return answer;
   };
   return {
     get: <T>(token: string, pathAndQuery: string) => call<T>(token, 'GET', pathAndQuery),
     post: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'POST', pathAndQuery, body),
+    put: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'PUT', pathAndQuery, body),
     /** The API's answer as it came (a document's bytes, its type and hash), for the page to pass on. */
     raw: (token: string, pathAndQuery: string) => fetch(`${apiUrl()}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } }),
   };

@@ -21,6 +21,7 @@ import { startPages } from './start-pages';
 import { findPages } from './find-pages';
 import { assignmentPages } from './assignment-pages';
 import { auditPages } from './audit-pages';
+import { peoplePages } from './people-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -131,6 +132,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(findPages(pageDeps));
   router.use(actionPages(pageDeps));
   router.use(auditPages(pageDeps));
+  router.use(peoplePages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));
@@ -203,6 +205,9 @@ function problemPages(logger: Logger, render: Render, invalidCsrfTokenError: unk
     // A form from another site, or from a session that has ended: nothing it asked for was done.
     if (err === invalidCsrfTokenError)
       return problem(403, 'This form has expired', 'Nothing was changed. Go back, reload the page and try again.');
+    // The person's token refused (revoked, or their session's token expired): they sign in again.
+    if (err instanceof ApiProblem && err.status === 401 && req.session)
+      return req.session.regenerate(() => res.redirect(`${WEB_PATH}/sign-in?expired=1`));
     if (err instanceof ApiProblem && (err.status === 404 || err.status === 403))
       return problem(err.status, err.status === 404 ? 'Page not found' : 'You cannot do this', err.message);
     if (err instanceof SignInIncomplete) {

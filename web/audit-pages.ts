@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { ReplayJobView } from '../api/replay-jobs';
 import type { AuditVerification } from '../lib/audit';
-import { ANY_COUNCIL, type Grant } from '../lib/identity';
+import type { Grant } from '../lib/identity';
+import { holdsFor } from './action-pages';
 import { ApiProblem } from './api-client';
 import { passOn, type PageDeps } from './pages';
 
@@ -32,8 +33,7 @@ interface CouncilReport {
 type ReplayAnswer = ProcessReport | CouncilReport | ReplayJobView;
 
 /** Whether the person audits this council (their grant names it, or every council). */
-export const audits = (grants: Grant[], council: string): boolean =>
-  council !== ANY_COUNCIL && grants.some((g) => g.role === 'auditor' && (g.council === council || g.council === ANY_COUNCIL));
+export const audits = (grants: Grant[], council: string): boolean => holdsFor(grants, 'auditor', council);
 
 /** A replay's report as the pages show it: each run, and where the ones that diverge part from the code. */
 const runsOf = (report: ProcessReport) =>

@@ -160,9 +160,11 @@ function kindOf(key: string, schema: JsonSchema): FieldKind {
 function inWords(message: string, kind: FieldKind, label: string): string {
   // Radios offer only the schema's options, so an option the schema refuses is none chosen.
   const missing = /received undefined|Required/i.test(message) || (kind === 'choice' && /^Invalid option/.test(message));
-  if (!missing) return message;
-  const what = label.charAt(0).toLowerCase() + label.slice(1);
-  return ['choice', 'choices', 'confirm'].includes(kind) ? `Select ${what}` : `Enter ${what}`;
+  const what = label.replace(/ \(optional\)$/, '');
+  // A rule's words ("must be one line", "letters, digits … only") are said of the field they are for.
+  if (!missing) return /^must /.test(message) ? `${what} ${message}` : /^[a-z]/.test(message) ? `${what}: ${message}` : message;
+  const lower = what.charAt(0).toLowerCase() + what.slice(1);
+  return ['choice', 'choices', 'confirm'].includes(kind) ? `Select ${lower}` : `Enter ${lower}`;
 }
 
 const objectValues = (value: unknown): Record<string, unknown> =>

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
 import { peopleRoutes } from './people';
+import { publishedRoutes } from './published';
 import { auditRoutes } from './audit';
 import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
@@ -60,6 +61,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...policyRoutes(deps),
     ...auditRoutes(deps),
     ...peopleRoutes(deps),
+    ...publishedRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());

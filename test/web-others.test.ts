@@ -1,6 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, looked, signIn as signInAt } from './support/browser';
-import { appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { almoCast, today } from './support/almo';
+import { eventually } from './support/eventually';
+import { appointment, councilName, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 import { decideNext } from './support/tasks';
 
@@ -178,4 +180,84 @@ describe('people and roles', () => {
     expect(refused?.status()).toBe(403);
     await page.close();
   }, 30_000);
+});
+
+describe('starting the ALMO processes, and the public pages', () => {
+  it('lets a programme manager start an ALMO establishment and an options review; the review’s terms of reference are public once published, and not before', async () => {
+    const almo = await almoCast(stack);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, almo.programmeManager.token);
+    const startOf = async (kindName: string, fill: () => Promise<void>) => {
+      await page.getByRole('link', { name: 'Start a process' }).click();
+      await page.getByLabel(kindName).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await fill();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(h1(page)).resolves.toBe('Check before you start');
+      await page.getByRole('button', { name: 'Start the process' }).click();
+      await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('started.');
+      return decodeURIComponent(new URL(page.url()).pathname.replace('/app/processes/', ''));
+    };
+    const establishment = await startOf('ALMO establishment, from options appraisal to inspection', async () => {
+      await page.getByLabel('Almo', { exact: true }).fill('Riverside Homes');
+      await page.getByLabel('Dwellings').fill('9000');
+      await page.getByLabel('Leaseholders').fill('1200');
+    });
+    expect(establishment).toBe(`almo:${almo.council}:riverside-homes`);
+    await looked(page, 'almo-started');
+    const review = await startOf('Options review of an ALMO, including a return in-house', async () => {
+      await page.getByLabel('Almo', { exact: true }).fill('Riverside Homes');
+    });
+    expect(review).toBe(`optionsreview:${almo.council}:riverside-homes`);
+    await looked(page, 'options-review-started');
+
+    // Not published yet: the council's public page has nothing of it.
+    const anyone = await (await browser.newContext()).newPage();
+    await anyone.goto(`${stack.baseUrl}/app/public/${almo.council}`);
+    await expect(anyone.locator('main').textContent()).resolves.toContain('has published nothing yet');
+    await decideNext(stack, review, 'notify_department', almo.programmeManager, 'notified', {
+      notifiedOn: today(),
+      reference: 'DLUHC/ALMO/2026/118',
+    });
+    await decideNext(stack, review, 'publish_terms_of_reference', almo.programmeManager, 'publish', {
+      aims: 'The best housing service for residents',
+      timescales: 'Decision in October, in-house on 1 April',
+      process: 'Options appraisal, shortlist, consultation, decision',
+      shortlistingCriteria: 'Cost, service, deliverability',
+      decisionCriteria: 'Resident view and value for money',
+    });
+    const documents = await eventually(async () => {
+      const listed = await callApi<{ items: { id: string; kind: string; sha256: string; public: boolean }[] }>(
+        stack.baseUrl,
+        'GET',
+        `/processes/${encodeURIComponent(review)}/documents`,
+        { as: almo.programmeManager },
+      );
+      expect(listed.body.items.map((d) => d.kind)).toContain('terms_of_reference');
+      return listed.body.items;
+    });
+    const terms = documents.find((d) => d.kind === 'terms_of_reference')!;
+    const private_ = documents.filter((d) => !d.public);
+    expect(private_.length).toBeGreaterThan(0);
+
+    // Published: listed for anyone, with its SHA-256, from the index of councils too.
+    await anyone.goto(`${stack.baseUrl}/app/public`);
+    await anyone.getByRole('link', { name: councilName(almo.council) }).click();
+    const rows = await anyone.getByRole('table').locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('Options review of Riverside Homes: terms of reference');
+    expect(rows[0]).toContain(terms.sha256);
+    await looked(anyone, 'public-council');
+    const file = await anyone.request.get(
+      `${stack.baseUrl}${await anyone.getByRole('link', { name: /terms of reference/ }).getAttribute('href')}`,
+    );
+    expect([file.status(), file.headers()['x-content-sha256']]).toEqual([200, terms.sha256]);
+    // A document no step marked public is not there, and its address shows nothing to anyone.
+    for (const hidden of private_) {
+      expect(rows.join()).not.toContain(hidden.sha256);
+      expect((await anyone.request.get(`${stack.baseUrl}/app/public/documents/${hidden.id}`)).status()).toBe(404);
+    }
+    await anyone.close();
+    await page.close();
+  }, 120_000);
 });

@@ -16,7 +16,11 @@ export function apiClient(apiUrl: () => string) {
   const call = async <T>(token: string, method: 'GET' | 'POST' | 'PUT', pathAndQuery: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${apiUrl()}${pathAndQuery}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        // No token: a public route, for anyone.
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     // A 204 (a revocation) has no body.
@@ -30,7 +34,10 @@ export function apiClient(apiUrl: () => string) {
     post: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'POST', pathAndQuery, body),
     put: <T>(token: string, pathAndQuery: string, body: unknown) => call<T>(token, 'PUT', pathAndQuery, body),
     /** The API's answer as it came (a document's bytes, its type and hash), for the page to pass on. */
-    raw: (token: string, pathAndQuery: string) => fetch(`${apiUrl()}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } }),
+    raw: (token: string, pathAndQuery: string) =>
+      fetch(`${apiUrl()}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    /** A public route, as anyone: no token. */
+    anyone: <T>(pathAndQuery: string) => call<T>('', 'GET', pathAndQuery),
   };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

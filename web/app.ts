@@ -22,6 +22,7 @@ import { findPages } from './find-pages';
 import { assignmentPages } from './assignment-pages';
 import { auditPages } from './audit-pages';
 import { peoplePages } from './people-pages';
+import { publicPages } from './public-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -133,6 +134,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(actionPages(pageDeps));
   router.use(auditPages(pageDeps));
   router.use(peoplePages(pageDeps));
+  router.use(publicPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));

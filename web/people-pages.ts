@@ -59,15 +59,13 @@ export function peoplePages(deps: PageDeps): Router {
   const administering = (req: Request, res: Response, next: () => void) => {
     const person = req.session.person!;
     if (holdsFor(person.grants ?? [], 'admin', person.actingFor)) return next();
-    res
-      .status(403)
-      .send(
-        render('problem.njk', {
-          ...context(req),
-          title: 'You cannot do this',
-          detail: 'People and roles are for the council’s administrators.',
-        }),
-      );
+    res.status(403).send(
+      render('problem.njk', {
+        ...context(req),
+        title: 'You cannot do this',
+        detail: 'People and roles are for the council’s administrators.',
+      }),
+    );
   };
   const guard = [signedIn, administering];
 

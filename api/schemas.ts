@@ -23,6 +23,8 @@ export const taskIdParams = z.object({
     .max(1000)
     .regex(/^[a-z]+:[a-z0-9:-]+~[a-z0-9_-]+$/, 'not a task id'),
 });
+/** How many tasks one hand-over moves (each is an update of its process). */
+export const HAND_OVER_MAX = 200;
 export const documentIdParams = z.object({ id: z.uuid() });
 export const councilParams = z.object({ council: slug });
 
@@ -84,6 +86,24 @@ export const completeTaskBody = z
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
 
 export const delegateTaskBody = z.object({ to: userId, reason: text(2_000).optional() }).strict();
+/** Handing over a person's open tasks: all of those assigned to them in the council, or those named. */
+export const handOverBody = z
+  .object({
+    from: userId,
+    to: userId,
+    taskIds: z.array(taskIdParams.shape.id).min(1).max(HAND_OVER_MAX).optional(),
+    reason: text(2_000).optional(),
+  })
+  .strict();
+export const handOverResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  results: z.array(
+    z.object({ taskId: z.string(), title: z.string(), processId: z.string(), moved: z.boolean(), why: z.string().optional() }),
+  ),
+  /** Tasks of theirs beyond this answer's limit, left for another hand-over. */
+  remaining: z.number().int(),
+});
 export const releaseTaskBody = z
   .object({ reason: text(2_000).optional() })
   .strict()

@@ -14,6 +14,10 @@ import {
   completeTaskBody,
   completeTaskResponse,
   delegateTaskBody,
+  handOverBody,
+  handOverResponse,
+  HAND_OVER_MAX,
+  councilParams,
   listTasksQuery,
   taskCandidatesResponse,
   taskDetailResponse,
@@ -344,6 +348,105 @@ export function taskRoutes({
         res.json(
           await assign(principal, task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }),
         );
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/councils/:council/assignees',
+      tag: 'tasks',
+      summary: 'Who has open tasks assigned to them in a council, and how many: whose work a programme manager may hand over',
+      params: councilParams,
+      responses: {
+        200: {
+          description: 'people, by name',
+          schema: z.object({ items: z.array(z.object({ userId: z.string(), name: z.string(), openTasks: z.number().int() })) }),
+        },
+        403: { description: 'programme managers only' },
+      },
+      async handler({ req, res, params, principal }) {
+        if (!actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager'))
+          throw forbid(req, `list who has tasks in ${params.council}`, `needs the programme_manager role in ${params.council}`);
+        const counts = await prisma.task.groupBy({
+          by: ['assignee'],
+          where: { council: params.council, status: 'open', assignee: { not: null } },
+          _count: { _all: true },
+        });
+        const users = await prisma.appUser.findMany({
+          where: { id: { in: counts.map((c) => c.assignee as string) } },
+          select: { id: true, displayName: true },
+        });
+        const names = new Map(users.map((u) => [u.id, u.displayName]));
+        const items = counts
+          .map((c) => ({
+            userId: c.assignee as string,
+            name: names.get(c.assignee as string) ?? (c.assignee as string),
+            openTasks: c._count._all,
+          }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        res.json({ items });
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/councils/:council/hand-over',
+      tag: 'tasks',
+      summary: "Hand a person's open tasks in a council (all, or those named) to a colleague: a result per task, moved or why not",
+      params: councilParams,
+      body: handOverBody,
+      responses: { 200: { description: 'what happened to each task', schema: handOverResponse }, 403: { description: 'not allowed' } },
+      async handler({ req, res, params, body, principal }) {
+        // A programme manager hands over anyone's work; anyone else, only their own.
+        const manager = actingAs(principal, { council: params.council, groupKey: '' }, 'programme_manager');
+        if (!manager && body.from !== principal.userId)
+          throw forbid(
+            req,
+            `hand over the tasks of ${body.from}`,
+            `needs the programme_manager role in ${params.council}, or to be ${body.from}`,
+          );
+        const where = {
+          council: params.council,
+          status: 'open',
+          assignee: body.from,
+          ...(body.taskIds ? { id: { in: body.taskIds } } : {}),
+        };
+        const [tasks, total] = await Promise.all([
+          prisma.task.findMany({ where, orderBy: [{ dueAt: 'asc' }, { openedAt: 'asc' }], take: HAND_OVER_MAX }),
+          prisma.task.count({ where }),
+        ]);
+        const results = [];
+        for (const task of tasks) {
+          const outcome = { taskId: task.id, title: task.title, processId: task.processId };
+          const actor = manager ?? actingAs(principal, task, task.role as Role);
+          if (!actor) {
+            results.push({ ...outcome, moved: false, why: `you no longer hold the ${task.role} role` });
+            continue;
+          }
+          if (!(await whoMayTake(task)).some((user) => user.id === body.to)) {
+            results.push({ ...outcome, moved: false, why: `${body.to} does not hold the ${task.role.replace(/_/g, ' ')} role here` });
+            continue;
+          }
+          try {
+            await assign(principal, task, {
+              taskId: task.taskKey,
+              actor,
+              assignee: body.to,
+              handOver: { from: body.from },
+              ...(body.reason ? { reason: body.reason } : {}),
+            });
+            results.push({ ...outcome, moved: true });
+          } catch (err) {
+            // Decided, cancelled or taken meanwhile: said for this task, the others go on.
+            if (!(err instanceof HttpProblem) || err.status >= 500) throw err;
+            results.push({ ...outcome, moved: false, why: err.detail ?? err.title });
+          }
+        }
+        const named = body.taskIds?.filter((id) => !tasks.some((t) => t.id === id)) ?? [];
+        for (const taskId of named)
+          results.push({ taskId, title: '', processId: '', moved: false, why: `not an open task of ${body.from} here` });
+        req.log.info({ from: body.from, to: body.to, moved: results.filter((r) => r.moved).length }, 'tasks handed over');
+        res.json({ from: body.from, to: body.to, results, remaining: total - tasks.length });
       },
     }),
 

@@ -4,7 +4,7 @@ import { almoCast, today } from './support/almo';
 import { eventually } from './support/eventually';
 import { appointment, councilName, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
-import { decideNext } from './support/tasks';
+import { decideNext, nextTask, timelineOf } from './support/tasks';
 
 // The web service for everyone besides the officers deciding tasks: auditors, administrators,
 // managers handing work over, residents' representatives and the public. In a real browser on the
@@ -260,4 +260,79 @@ describe('starting the ALMO processes, and the public pages', () => {
     await anyone.close();
     await page.close();
   }, 120_000);
+});
+
+describe('handing work over', () => {
+  it('lets a programme manager hand an absent officer’s tasks to a colleague in one action, with a result per task', async () => {
+    const processes = [await startLma(stack, cast)];
+    const another = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: { ...expressionOfInterest(cast.council), estate: 'Lisson Green' },
+    });
+    processes.push(another.body.processId);
+    // The officer took both before going away.
+    for (const processId of processes) {
+      const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+      expect(
+        (await callApi(stack.baseUrl, 'POST', `/tasks/${encodeURIComponent(task.id)}/claim`, { as: cast.housingManager })).status,
+      ).toBe(200);
+    }
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.programmeManager.token);
+    await page.getByRole('link', { name: 'Hand over work' }).click();
+    await page.getByRole('link', { name: cast.housingManager.userId }).click();
+    await expect(h1(page)).resolves.toBe(`Hand over ${cast.housingManager.userId}’s tasks`);
+    // Every one of their open tasks, chosen to start with.
+    await expect(page.locator('input[name="taskIds"]:checked').count()).resolves.toBe(2);
+    await page.getByRole('button', { name: 'Hand over the tasks' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Select who to hand them to');
+    await looked(page, 'hand-over-errors');
+    await page.getByLabel('Hand them to').selectOption(cast.secondHousingManager.userId);
+    await page.getByLabel('Why (optional)').fill('On leave until 4 January');
+    await page.getByRole('button', { name: 'Hand over the tasks' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toMatch(/^\s*2 of 2 tasks handed over\s*$/);
+    await looked(page, 'hand-over-done');
+
+    for (const processId of processes) {
+      const task = await nextTask(stack, processId, 'appoint_adviser', cast.secondHousingManager);
+      expect(task).toMatchObject({ assignee: cast.secondHousingManager.userId });
+      const timeline = await timelineOf(stack, processId, cast.programmeManager);
+      expect(timeline.at(-1)).toMatchObject({
+        kind: 'assignment',
+        summary: `${cast.programmeManager.userId} delegated Appoint an adviser to the residents' group to ${cast.secondHousingManager.userId}`,
+        reasons: 'On leave until 4 January',
+      });
+    }
+    await page.close();
+  }, 90_000);
+
+  it('says why a task was not handed over: the colleague lacks its role, or it is no longer theirs', async () => {
+    const processId = await startLma(stack, cast);
+    const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    await callApi(stack.baseUrl, 'POST', `/tasks/${encodeURIComponent(task.id)}/claim`, { as: cast.housingManager });
+    const handOver = (to: string) =>
+      callApi<{ results: { taskId: string; moved: boolean; why?: string }[] }>(
+        stack.baseUrl,
+        'POST',
+        `/councils/${cast.council}/hand-over`,
+        {
+          as: cast.programmeManager,
+          body: { from: cast.housingManager.userId, to, taskIds: [task.id] },
+        },
+      );
+    expect((await handOver(cast.finance.userId)).body.results).toEqual([
+      expect.objectContaining({ taskId: task.id, moved: false, why: `${cast.finance.userId} does not hold the housing manager role here` }),
+    ]);
+    expect((await handOver(cast.secondHousingManager.userId)).body.results).toEqual([expect.objectContaining({ moved: true })]);
+    // Moved already: the same again has nothing of theirs to move.
+    expect((await handOver(cast.secondHousingManager.userId)).body.results).toEqual([
+      expect.objectContaining({ taskId: task.id, moved: false, why: `not an open task of ${cast.housingManager.userId} here` }),
+    ]);
+    // Only a programme manager hands over someone else's work.
+    const byColleague = await callApi(stack.baseUrl, 'POST', `/councils/${cast.council}/hand-over`, {
+      as: cast.finance,
+      body: { from: cast.secondHousingManager.userId, to: cast.finance.userId },
+    });
+    expect(byColleague.status).toBe(403);
+  }, 60_000);
 });

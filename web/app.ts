@@ -23,6 +23,7 @@ import { assignmentPages } from './assignment-pages';
 import { auditPages } from './audit-pages';
 import { peoplePages } from './people-pages';
 import { publicPages } from './public-pages';
+import { handOverPages } from './hand-over-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -135,6 +136,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(auditPages(pageDeps));
   router.use(peoplePages(pageDeps));
   router.use(publicPages(pageDeps));
+  router.use(handOverPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));

@@ -96,6 +96,11 @@ export interface AssignTaskInput {
   /** Claim: the actor; delegate: another user with the role; release: null. */
   assignee: string | null;
   reason?: string;
+  /**
+   * A programme manager handing over the task of a person who is away: allowed while the task is still
+   * assigned to `from` (the API checked the manager's role and the new assignee's).
+   */
+  handOver?: { from: string };
 }
 
 export interface DecisionRecord {
@@ -372,13 +377,14 @@ export class TaskBook<
     if (task.dueAt && !(await condition(decided, millisUntil(task.dueAt, floor)))) await hooks.escalated({ ...task });
   }
 
-  private openTaskFor(input: { taskId?: unknown; actor?: Actor }): TaskView {
+  /** The open task the input names, for an actor in its role (or in `alsoFor`, a manager handing it over). */
+  private openTaskFor(input: { taskId?: unknown; actor?: Actor }, alsoFor?: Role): TaskView {
     if (typeof input !== 'object' || input === null || !isNonEmptyText(input.taskId)) {
       refuse(TASK_REFUSALS.malformed, 'the request names the task it is about');
     }
     const task = this.open.get(input.taskId as string);
     if (!task) return refuse(TASK_REFUSALS.taskNotOpen, `task ${String(input.taskId)} is not open in this process`);
-    if (!input.actor || !isNonEmptyText(input.actor.userId) || input.actor.role !== task.role) {
+    if (!input.actor || !isNonEmptyText(input.actor.userId) || (input.actor.role !== task.role && input.actor.role !== alsoFor)) {
       refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is for the ${task.role} role`);
     }
     return task;
@@ -402,10 +408,13 @@ export class TaskBook<
   }
 
   private validateAssignment(input: AssignTaskInput): void {
-    const task = this.openTaskFor(input);
+    const task = this.openTaskFor(input, input.handOver ? 'programme_manager' : undefined);
     if (input.assignee !== null && !isNonEmptyText(input.assignee)) refuse(TASK_REFUSALS.malformed, 'assignee is a user id or null');
-    // Anyone with the role may take an unassigned task; only its assignee may hand an assigned one on.
-    if (task.assignee !== undefined && task.assignee !== input.actor.userId) {
+    // Anyone with the role may take an unassigned task; only its assignee may hand an assigned one on,
+    // or a manager handing over the work of the person it is still assigned to.
+    if (input.handOver && task.assignee !== input.handOver.from)
+      refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is no longer assigned to ${input.handOver.from}`);
+    if (task.assignee !== undefined && task.assignee !== input.actor.userId && !input.handOver) {
       refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is assigned to ${task.assignee}; only they can hand it on`);
     }
   }

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { createMailer } from '../lib/mailer';
 import { Runtime } from '@temporalio/worker';
 import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createApp } from './app';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const loopback = config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST;
   const app = createApp({
     client,
     prisma,
@@ -36,7 +38,16 @@ async function main(): Promise<void> {
             idleMinutes: config.WEB_SESSION_IDLE_MINUTES,
             absoluteHours: config.WEB_SESSION_HOURS,
             // The pages call this process's own API, over loopback.
-            apiUrl: () => `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`,
+            apiUrl: () => `http://${loopback}:${config.API_PORT}`,
+            emailLinks: {
+              // Without SMTP_URL the link is written to the log (as `npm start` does with every email).
+              mailer: createMailer({
+                smtpUrl: config.SMTP_URL,
+                from: config.MAIL_FROM,
+                log: (message) => logger.info(message, 'email not sent: no SMTP_URL'),
+              }),
+              publicUrl: () => config.WEB_PUBLIC_URL ?? `http://${loopback}:${config.API_PORT}`,
+            },
             ...(config.OIDC_ISSUER && config.OIDC_CLIENT_ID && config.OIDC_CLIENT_SECRET && config.OIDC_REDIRECT_URI
               ? {
                   oidc: {

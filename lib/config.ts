@@ -49,6 +49,11 @@ export const appConfigSchema = z
       .max(24 * 60)
       .default(30),
     WEB_SESSION_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+    /** Where people reach the service (https://housing.example.gov.uk): the base of the sign-in links emailed to residents' representatives. Default: the API's own address. */
+    WEB_PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
     /**
      * The council's identity provider (OpenID Connect): with the four set, people sign in with it
      * (authorisation code + PKCE); without them, with an API token. For Microsoft Entra ID the issuer

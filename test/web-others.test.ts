@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, looked, signIn as signInAt } from './support/browser';
 import { almoCast, today } from './support/almo';
 import { eventually } from './support/eventually';
-import { appointment, councilName, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
+import { appointment, councilName, expressionOfInterest, lmaCast, REP_NAME, startLma, type LmaCast } from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 import { decideNext, nextTask, timelineOf } from './support/tasks';
 
@@ -334,5 +334,77 @@ describe('handing work over', () => {
       body: { from: cast.secondHousingManager.userId, to: cast.finance.userId },
     });
     expect(byColleague.status).toBe(403);
+  }, 60_000);
+});
+
+describe('residents’ representatives', () => {
+  it('signs a residents’ representative in with a one-time link emailed to them, and lets them submit their group’s outline plan', async () => {
+    const processId = await startLma(stack, cast);
+    await decideNext(stack, processId, 'appoint_adviser', cast.housingManager, appointment.outcome, appointment.form);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${stack.baseUrl}/app/sign-in`);
+    await page.getByRole('link', { name: 'Sign in with a link sent to your email address' }).click();
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter your email address');
+    await looked(page, 'sign-in-email-errors');
+    await page.getByLabel('Email address').fill(cast.rep.email.toUpperCase());
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await expect(h1(page)).resolves.toBe('Check your email');
+    await looked(page, 'sign-in-email-sent');
+
+    const mail = await stack.mailbox.waitFor(
+      (m) => m.to.includes(cast.rep.email) && m.subject === 'Your link to sign in to housing governance',
+    );
+    const link = /(http:\/\/\S+\/app\/sign-in\/email\/[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+    expect(link).toBeDefined();
+    await page.goto(link!);
+    await looked(page, 'sign-in-email-confirm');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(h1(page)).resolves.toBe('Your tasks');
+    await expect(page.locator('.app-identity').textContent()).resolves.toContain(REP_NAME);
+
+    // Their group's task, in their inbox: the outline plan, submitted through its form.
+    await page.getByRole('link', { name: 'Submit the outline plan', exact: true }).click();
+    await page.getByLabel('Submit').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Summary').fill('We will look after the flowerbeds and the windows');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(page.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    await looked(page, 'resident-outline-plan-submitted');
+    const timeline = await timelineOf(stack, processId, cast.housingManager);
+    expect(timeline.find((e) => e.kind === 'decision' && e.taskId === 'outline-plan-1')).toMatchObject({
+      actor: expect.objectContaining({ userId: cast.rep.userId, role: 'resident_rep' }),
+    });
+
+    // The link worked once: again, it says so and signs nobody in.
+    const again = await (await browser.newContext()).newPage();
+    const spent = await again.goto(link!);
+    expect(spent?.status()).toBe(410);
+    await expect(h1(again)).resolves.toBe('This link no longer works');
+    await again.close();
+    await page.close();
+  }, 90_000);
+
+  it('answers an unknown address as a known one, sends nothing to it, and sends one person at most three links in a quarter of an hour', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const ask = async (email: string) => {
+      await page.goto(`${stack.baseUrl}/app/sign-in/email`);
+      await page.getByLabel('Email address').fill(email);
+      await page.getByRole('button', { name: 'Email me a link' }).click();
+      return h1(page);
+    };
+    await expect(ask(`nobody-${cast.council}@example.test`)).resolves.toBe('Check your email');
+    // An officer's address is not a representative's: officers sign in with their council account.
+    await expect(ask(cast.housingManager.email)).resolves.toBe('Check your email');
+    for (let i = 0; i < 4; i++) await expect(ask(cast.rep.email)).resolves.toBe('Check your email');
+    await eventually(async () => expect(stack.mailbox.received.filter((m) => m.to.includes(cast.rep.email))).toHaveLength(3));
+    expect(
+      stack.mailbox.received.filter(
+        (m) => m.to.includes(`nobody-${cast.council}@example.test`) || m.to.includes(cast.housingManager.email),
+      ),
+    ).toEqual([]);
+    expect(await stack.prisma.signInLink.count({ where: { userId: cast.rep.userId } })).toBe(3);
+    await page.close();
   }, 60_000);
 });

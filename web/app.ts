@@ -14,6 +14,7 @@ import { pages, type Render } from './pages';
 import { taskPages } from './task-pages';
 import { decisionPages } from './decision-pages';
 import { IdentityProviderUnavailable, SignInIncomplete, signInPages, type OidcSettings } from './sign-in';
+import type { EmailLinkSettings } from './email-sign-in';
 import { processPages } from './process-pages';
 import { actionPages } from './action-pages';
 import type { Grant } from '../lib/identity';
@@ -64,6 +65,8 @@ export interface WebDependencies {
   apiUrl: () => string;
   /** The council's identity provider; without it people sign in with an API token. */
   oidc?: OidcSettings;
+  /** Residents' representatives' sign-in by a link emailed to them; without it they have none. */
+  emailLinks?: EmailLinkSettings;
 }
 
 /** Where the web service lives beside the JSON API, whose paths stay as they are. */
@@ -114,6 +117,7 @@ export function webApp(deps: WebDependencies): Router {
       webPath: WEB_PATH,
       absoluteHours: deps.absoluteHours,
       ...(deps.oidc ? { oidc: deps.oidc } : {}),
+      ...(deps.emailLinks ? { emailLinks: deps.emailLinks } : {}),
     }),
   );
 

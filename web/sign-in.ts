@@ -4,6 +4,7 @@ import { ANY_COUNCIL, authenticate, issueToken, revokeToken, userBySignInSubject
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Render } from './pages';
+import { emailSignInPages, type EmailLinkSettings } from './email-sign-in';
 
 /** The council's identity provider, from OIDC_* (see lib/config.ts). */
 export interface OidcSettings {
@@ -56,6 +57,8 @@ export function signInPages(deps: {
   webPath: string;
   absoluteHours: number;
   oidc?: OidcSettings;
+  /** Residents' representatives sign in with a one-time link sent to their email address. */
+  emailLinks?: EmailLinkSettings;
 }): Router {
   const { prisma, render, csrfToken, webPath } = deps;
   const router = Router();
@@ -73,8 +76,25 @@ export function signInPages(deps: {
       )
       .catch(next);
 
+  /** A session for a person who proved who they are elsewhere (the identity provider, an emailed link), with a token of its own. */
+  const sessionFor = async (userId: string, req: Request, res: Response, next: NextFunction) => {
+    const expiresAt = new Date(Date.now() + deps.absoluteHours * 3_600_000);
+    const { token, tokenId } = await issueToken(prisma, userId, 'web session', expiresAt);
+    const principal = await authenticate(prisma, token);
+    if (!principal) throw new Error('a token just issued did not authenticate');
+    return begin(req, res, next, principal, token, tokenId);
+  };
+  if (deps.emailLinks) router.use(emailSignInPages({ ...deps, emailLinks: deps.emailLinks, sessionFor }));
+
   router.get('/sign-in', (req, res) => {
-    res.send(render('sign-in.njk', { csrfToken: csrfToken(req), expired: req.query.expired === '1', withProvider: Boolean(provider) }));
+    res.send(
+      render('sign-in.njk', {
+        csrfToken: csrfToken(req),
+        expired: req.query.expired === '1',
+        withProvider: Boolean(provider),
+        withEmailLinks: Boolean(deps.emailLinks),
+      }),
+    );
   });
 
   if (!provider) {
@@ -87,6 +107,7 @@ export function signInPages(deps: {
             render('sign-in.njk', {
               csrfToken: csrfToken(req),
               error: token ? 'Enter an API token that is in use' : 'Enter your API token',
+              withEmailLinks: Boolean(deps.emailLinks),
             }),
           );
         })
@@ -121,11 +142,7 @@ export function signInPages(deps: {
             );
             return;
           }
-          const expiresAt = new Date(Date.now() + deps.absoluteHours * 3_600_000);
-          const { token, tokenId } = await issueToken(prisma, user.id, 'web session', expiresAt);
-          const principal = await authenticate(prisma, token);
-          if (!principal) throw new Error('a token just issued did not authenticate');
-          return begin(req, res, next, principal, token, tokenId);
+          return sessionFor(user.id, req, res, next);
         })
         .catch(next);
     });

@@ -140,6 +140,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
         idleMinutes: 30,
         absoluteHours: 10,
         apiUrl: () => selfUrl,
+        emailLinks: { mailer, publicUrl: () => selfUrl },
         ...web,
       },
       ...settings,

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
 import { peopleRoutes } from './people';
 import { publishedRoutes } from './published';
+import { overviewRoutes } from './overview';
 import { auditRoutes } from './audit';
 import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
@@ -62,6 +63,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...auditRoutes(deps),
     ...peopleRoutes(deps),
     ...publishedRoutes(deps),
+    ...overviewRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());

@@ -1,8 +1,19 @@
+import { WorkflowUpdateStage } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
+import { completeTaskUpdate } from '../workflows/common/tasks';
 import { launchBrowser, looked, signIn as signInAt } from './support/browser';
 import { almoCast, today } from './support/almo';
 import { eventually } from './support/eventually';
-import { appointment, councilName, expressionOfInterest, lmaCast, REP_NAME, startLma, type LmaCast } from './support/lma';
+import {
+  appointment,
+  compressedLmaPolicy,
+  councilName,
+  expressionOfInterest,
+  lmaCast,
+  REP_NAME,
+  startLma,
+  type LmaCast,
+} from './support/lma';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 import { decideNext, nextTask, timelineOf } from './support/tasks';
 
@@ -407,4 +418,82 @@ describe('residents’ representatives', () => {
     expect(await stack.prisma.signInLink.count({ where: { userId: cast.rep.userId } })).toBe(3);
     await page.close();
   }, 60_000);
+});
+
+describe('the programme overview', () => {
+  it('shows a programme manager each kind’s processes by stage (a chart and a table of the same figures), overdue tasks by role, incidents and quiet processes', async () => {
+    // A compressed calendar: a working day is 100 ms, so the adviser's appointment falls due within seconds.
+    await callApi(stack.baseUrl, 'PUT', `/councils/${cast.council}/policy`, { as: cast.programmeManager, body: compressedLmaPolicy });
+    const atAdviser = await startLma(stack, cast);
+    const another = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+      as: cast.rep,
+      body: { ...expressionOfInterest(cast.council), estate: 'Lisson Green' },
+    });
+    const atOutlinePlan = another.body.processId;
+    await decideNext(stack, atOutlinePlan, 'appoint_adviser', cast.housingManager, appointment.outcome, appointment.form);
+    // A decision PostgreSQL cannot store, sent past the API (which refuses it): the process stops on an incident.
+    const stopped = (
+      await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
+        as: cast.rep,
+        body: { ...expressionOfInterest(cast.council), estate: 'Pimlico' },
+      })
+    ).body.processId;
+    const task = await nextTask(stack, stopped, 'appoint_adviser', cast.housingManager);
+    await stack.client.workflow.getHandle(stopped).startUpdate(completeTaskUpdate, {
+      args: [
+        {
+          taskId: task.id.split('~')[1]!,
+          actor: { userId: cast.housingManager.userId, role: 'housing_manager' },
+          ...appointment,
+          reasons: 'bad\u0000reasons',
+        },
+      ],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await eventually(async () => {
+      const overview = await callApi<{ incidents: unknown[]; overdueByRole: { role: string; tasks: number }[] }>(
+        stack.baseUrl,
+        'GET',
+        `/councils/${cast.council}/overview`,
+        { as: cast.programmeManager },
+      );
+      expect(overview.body.incidents).toHaveLength(1);
+      // Every open task past its due date: two adviser appointments, one outline plan.
+      expect(overview.body.overdueByRole).toEqual([
+        { role: 'housing_manager', tasks: 2 },
+        { role: 'resident_rep', tasks: 1 },
+      ]);
+    }, 30_000);
+    // Forty days without a change, as the read model records it.
+    await stack.prisma.processRecord.update({ where: { id: atAdviser }, data: { updatedAt: new Date(Date.now() - 40 * 86_400_000) } });
+
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.programmeManager.token);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await expect(h1(page)).resolves.toBe('Programme overview');
+    const cells = async (table: string) =>
+      (await page.getByRole('table', { name: table }).first().locator('tbody tr').allTextContents()).map((r) =>
+        r.replace(/\s+/g, ' ').trim(),
+      );
+    const lmaStages = (await page.locator('#kind-lma + .govuk-grid-row tbody tr').allTextContents()).map((r) =>
+      r.replace(/\s+/g, ' ').trim(),
+    );
+    expect(lmaStages.slice(0, 3)).toEqual(['Adviser appointment 2 0', 'Outline plan 1 0', 'Budget decision 0 0']);
+    // The chart draws the same figures: a bar per stage, as long as its count.
+    const bars = await page
+      .locator('#kind-lma + .govuk-grid-row svg rect')
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    expect(bars[0]).toBeGreaterThan(bars[1]!);
+    expect(bars[1]).toBeGreaterThan(0);
+    expect(bars[2]).toBe(0);
+    expect(await cells('Overdue tasks by role')).toEqual(['Housing manager 2', 'Resident rep 1']);
+    const incidents = await cells('Processes stopped by an incident');
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatch(/Pimlico.*\(in recordDecision\)/);
+    expect(await cells('Active processes with no change for 28 days or more')).toEqual([
+      expect.stringMatching(/^Local Management Agreement: Churchill Gardens Residents Association, Churchill Gardens Adviser appointment /),
+    ]);
+    await looked(page, 'overview');
+    await page.close();
+  }, 90_000);
 });

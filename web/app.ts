@@ -25,6 +25,7 @@ import { auditPages } from './audit-pages';
 import { peoplePages } from './people-pages';
 import { publicPages } from './public-pages';
 import { handOverPages } from './hand-over-pages';
+import { overviewPages } from './overview-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -141,6 +142,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(peoplePages(pageDeps));
   router.use(publicPages(pageDeps));
   router.use(handOverPages(pageDeps));
+  router.use(overviewPages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));

@@ -23,7 +23,7 @@ import { notificationRow, type NotificationInput } from './notifications';
 import { registryRow } from './registry';
 
 interface TimelineWrite {
-  process: ProcessRef;
+  process: Pick<ProcessRef, 'processId'>;
   key: string;
   at: string;
   kind: string;
@@ -65,7 +65,7 @@ export function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
  */
 export function auditWith(
   prisma: PrismaClient,
-  process: ProcessRef,
+  process: Pick<ProcessRef, 'processId'>,
   key: string,
   actor: Actor,
   at: string,

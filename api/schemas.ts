@@ -86,6 +86,8 @@ export const completeTaskBody = z
 export type CompleteTaskBody = z.infer<typeof completeTaskBody>;
 
 export const delegateTaskBody = z.object({ to: userId, reason: text(2_000).optional() }).strict();
+/** A note on a task: what someone wants the next person to know, on the process's timeline. */
+export const taskNoteBody = z.object({ note: text(2_000) }).strict();
 /** Handing over a person's open tasks: all of those assigned to them in the council, or those named. */
 export const handOverBody = z
   .object({

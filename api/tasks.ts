@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { appendTimeline, auditWith } from '../activities/engine';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { ANY_COUNCIL, usersWithRole, type Principal } from '../lib/identity';
@@ -15,6 +17,7 @@ import {
   completeTaskResponse,
   delegateTaskBody,
   handOverBody,
+  taskNoteBody,
   handOverResponse,
   HAND_OVER_MAX,
   councilParams,
@@ -348,6 +351,41 @@ export function taskRoutes({
         res.json(
           await assign(principal, task, { taskId: task.taskKey, actor, assignee: null, ...(body?.reason ? { reason: body.reason } : {}) }),
         );
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/tasks/:id/notes',
+      tag: 'tasks',
+      summary: 'Add a note to a task (what the next person should know): on the process timeline, audited',
+      params: taskIdParams,
+      body: taskNoteBody,
+      responses: {
+        201: {
+          description: 'the note, as the timeline has it',
+          schema: z.object({ taskId: z.string(), at: z.string(), summary: z.string() }),
+        },
+        403: { description: 'needs the task’s role, or programme_manager' },
+        404: { description: 'no such task' },
+      },
+      async handler({ req, res, params, body, principal }) {
+        const task = await readableTask(req, principal, params.id);
+        // Whoever could act on it, or a programme manager of its council; an auditor only reads.
+        const actor =
+          actingAs(principal, task, task.role as Role) ?? actingAs(principal, { council: task.council, groupKey: '' }, 'programme_manager');
+        if (!actor)
+          throw forbid(req, `add a note to task ${params.id}`, `needs the ${task.role} role, or programme_manager, in ${task.council}`);
+        const at = new Date().toISOString();
+        const process = { processId: task.processId };
+        const key = `note:${task.taskKey}:${randomUUID()}`;
+        const summary = `Note on ${task.title}: ${body.note}`;
+        // A note changes no process state: the API writes it beside the process's own entries, audited with it.
+        await prisma.$transaction([
+          appendTimeline(prisma, { process, key, at, kind: 'task_note', summary, actor, taskId: task.taskKey }),
+          auditWith(prisma, process, key, actor, at, 'task.note', { taskId: task.taskKey, note: body.note }),
+        ]);
+        res.status(201).json({ taskId: task.id, at, summary });
       },
     }),
 

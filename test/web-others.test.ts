@@ -317,6 +317,41 @@ describe('handing work over', () => {
     await page.close();
   }, 90_000);
 
+  it('lets an officer leave a note on a task for whoever acts on it next: on the task page and the process timeline, audited', async () => {
+    const processId = await startLma(stack, cast);
+    const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(task.id)}`);
+    await page.getByRole('button', { name: 'Add the note' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter your note');
+    await page.getByLabel('Add a note').fill('Dee Adviser is free from March; waiting for her to confirm');
+    await page.getByRole('button', { name: 'Add the note' }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('Note added');
+    await expect(page.locator('main').textContent()).resolves.toContain(
+      "Note on Appoint an adviser to the residents' group: Dee Adviser is free from March; waiting for her to confirm",
+    );
+    await looked(page, 'task-note');
+    const timeline = await timelineOf(stack, processId, cast.programmeManager);
+    expect(timeline.filter((e) => e.kind === 'task_note')).toEqual([
+      expect.objectContaining({
+        taskId: 'appoint-adviser',
+        actor: expect.objectContaining({ userId: cast.housingManager.userId, role: 'housing_manager' }),
+      }),
+    ]);
+    const audited = await stack.prisma.auditLog.findMany({ where: { processId, action: 'task.note' } });
+    expect(audited.map((e) => e.details)).toEqual([
+      { taskId: 'appoint-adviser', note: 'Dee Adviser is free from March; waiting for her to confirm' },
+    ]);
+    // An auditor reads, and changes nothing: no note from them.
+    const byAuditor = await callApi(stack.baseUrl, 'POST', `/tasks/${encodeURIComponent(task.id)}/notes`, {
+      as: cast.auditor,
+      body: { note: 'x' },
+    });
+    expect(byAuditor.status).toBe(403);
+    await page.close();
+  }, 60_000);
+
   it('says why a task was not handed over: the colleague lacks its role, or it is no longer theirs', async () => {
     const processId = await startLma(stack, cast);
     const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);

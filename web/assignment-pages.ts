@@ -6,6 +6,8 @@ declare module 'express-session' {
   interface SessionData {
     /** Why handing a task over did not happen, for the task page's error summary. */
     handOverError?: { taskId: string; message: string };
+    /** Why a note on a task was not added, for the task page's error summary. */
+    noteError?: { taskId: string; message: string; note: string };
   }
 }
 
@@ -47,5 +49,26 @@ export function assignmentPages(deps: PageDeps): Router {
   act('claim', (title) => `You have claimed ‘${title}’: only you can complete it now.`);
   act('release', (title) => `You have released ‘${title}’: anyone with its role can take it.`);
   act('delegate', (title, req) => `You have handed ‘${title}’ to ${String(req.body.to)}.`);
+
+  // A note on the task, for whoever acts on it next: on the process's timeline.
+  router.post('/tasks/:id/notes', signedIn, (req, res, next) => {
+    const note = typeof req.body?.note === 'string' ? req.body.note : '';
+    const refuse = (message: string) => {
+      req.session.noteError = { taskId: String(req.params.id), message, note };
+      res.redirect(`${webPath}${taskPath(req)}#note`);
+    };
+    if (!note.trim()) return refuse('Enter your note');
+    api
+      .post(req.session.person!.token, `${taskPath(req)}/notes`, { note })
+      .then(() => {
+        req.session.flash = 'Note added: it is on the process’s timeline.';
+        res.redirect(`${webPath}${taskPath(req)}`);
+      })
+      .catch((err: unknown) => {
+        const issues = err instanceof ApiProblem ? (err.problem as { issues?: { message: string }[] }).issues : undefined;
+        if (!(err instanceof ApiProblem) || err.status !== 400) return next(err);
+        refuse(`Note: ${issues?.[0]?.message ?? err.message}`);
+      });
+  });
   return router;
 }

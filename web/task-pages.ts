@@ -59,17 +59,27 @@ export function taskPages(deps: PageDeps): Router {
     const refused = req.session.handOverError;
     const handOverError = refused && refused.taskId === req.params.id ? refused.message : undefined;
     delete req.session.handOverError;
+    const noteRefused = req.session.noteError?.taskId === req.params.id ? req.session.noteError : undefined;
+    delete req.session.noteError;
+    const id = String(req.params.id);
     Promise.all([
       taskOf(req),
-      api.get<{ items: { userId: string; name: string }[] }>(
-        tokenOf(req),
-        `/tasks/${encodeURIComponent(String(req.params.id))}/candidates`,
-      ),
+      api.get<{ items: { userId: string; name: string }[] }>(tokenOf(req), `/tasks/${encodeURIComponent(id)}/candidates`),
+      api.get<{
+        entries: {
+          kind: string;
+          taskId: string | null;
+          summary: string;
+          at: string;
+          actor: { userId: string; name: string | null } | null;
+        }[];
+      }>(tokenOf(req), `/processes/${encodeURIComponent(id.slice(0, id.indexOf('~')))}/timeline`),
     ])
-      .then(([task, candidates]) => {
+      .then(([task, candidates, timeline]) => {
         const me = req.session.person!.userId;
         const others = candidates.items.filter((c) => c.userId !== task.assignee);
-        res.status(handOverError ? 400 : 200).send(
+        const taskKey = id.slice(id.indexOf('~') + 1);
+        res.status(handOverError || noteRefused ? 400 : 200).send(
           page(req, 'task.njk', {
             task,
             kindName: kindName(task),
@@ -79,6 +89,11 @@ export function taskPages(deps: PageDeps): Router {
             error: req.query.choose === '1' ? 'Select what you decide' : undefined,
             flash,
             handOverError,
+            noteError: noteRefused?.message,
+            noteEntered: noteRefused?.note ?? '',
+            notes: timeline.entries
+              .filter((e) => e.kind === 'task_note' && e.taskId === taskKey)
+              .map((e) => ({ ...e, by: e.actor ? (e.actor.name ?? e.actor.userId) : '' })),
             candidates: candidates.items.map((c) => `${c.name}${c.userId === me ? ' (you)' : ''}`),
             mayClaim: !task.assignee && candidates.items.some((c) => c.userId === me),
             mayRelease: task.assignee === me,

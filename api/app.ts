@@ -6,6 +6,7 @@ import { bearerAuthenticator } from './access';
 import { peopleRoutes } from './people';
 import { publishedRoutes } from './published';
 import { overviewRoutes } from './overview';
+import { inboxViewRoutes } from './inbox-views';
 import { auditRoutes } from './audit';
 import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
@@ -64,6 +65,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...peopleRoutes(deps),
     ...publishedRoutes(deps),
     ...overviewRoutes(deps),
+    ...inboxViewRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());

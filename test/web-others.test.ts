@@ -532,3 +532,39 @@ describe('the programme overview', () => {
     await page.close();
   }, 90_000);
 });
+
+describe('saved inbox views', () => {
+  it('keeps an officer’s inbox views on the server: saved with a name, there on another computer, and deleted', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    await page.goto(`${stack.baseUrl}/app/?show=unassigned&overdue=yes&kind=lma`);
+    await page.getByRole('button', { name: 'Save the view' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Enter a name for the view');
+    await page.getByLabel('Save these filters as a view').fill('Overdue LMAs nobody has');
+    await page.getByRole('button', { name: 'Save the view' }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain(
+      'View ‘Overdue LMAs nobody has’ saved',
+    );
+    await page.close();
+
+    // Another computer, another session: the view is there, and opens the same filters.
+    const elsewhere = await (await browser.newContext()).newPage();
+    await signIn(elsewhere, cast.housingManager.token);
+    await elsewhere.getByRole('link', { name: 'Overdue LMAs nobody has' }).click();
+    const url = new URL(elsewhere.url());
+    expect([url.pathname, url.searchParams.get('show'), url.searchParams.get('overdue'), url.searchParams.get('kind')]).toEqual([
+      '/app/',
+      'unassigned',
+      'yes',
+      'lma',
+    ]);
+    await looked(elsewhere, 'inbox-saved-view');
+    // Someone else's views are their own.
+    const colleague = await callApi<{ items: unknown[] }>(stack.baseUrl, 'GET', '/me/inbox-views', { as: cast.secondHousingManager });
+    expect(colleague.body.items).toEqual([]);
+    await elsewhere.getByRole('button', { name: 'Delete view Overdue LMAs nobody has' }).click();
+    await expect(elsewhere.locator('.govuk-notification-banner--success').textContent()).resolves.toContain('View deleted.');
+    await expect(elsewhere.getByRole('link', { name: 'Overdue LMAs nobody has' }).count()).resolves.toBe(0);
+    await elsewhere.close();
+  }, 60_000);
+});

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { ApiProblem } from './api-client';
 import type { ProcessRegistry } from '../lib/process-registry';
 import {
   apiQueryOf,
@@ -80,6 +81,38 @@ export function inboxPage(deps: PageDeps): Router {
     ).catch(next);
   });
 
+  // A saved view: the inbox's filters and order under a name, kept by the service for the person.
+  router.post('/inbox-views', signedIn, (req, res, next) => {
+    const name = typeof req.body?.name === 'string' ? req.body.name.trim() : '';
+    const viewQuery = typeof req.body?.query === 'string' ? req.body.query : '';
+    const back = `${webPath}/${viewQuery ? `?${viewQuery}` : ''}`;
+    if (!name) {
+      req.session.viewError = 'Enter a name for the view';
+      return res.redirect(`${back}#view-name`);
+    }
+    api
+      .post(req.session.person!.token, '/me/inbox-views', { name, query: viewQuery })
+      .then(() => {
+        req.session.flash = `View ‘${name}’ saved: it is under “Your saved views”.`;
+        res.redirect(back);
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiProblem) || ![400, 409].includes(err.status)) return next(err);
+        const issues = (err.problem as { issues?: { path: string; message: string }[] }).issues;
+        req.session.viewError = issues?.[0] ? `Name of the view: ${issues[0].message}` : err.message;
+        res.redirect(`${back}#view-name`);
+      });
+  });
+  router.post('/inbox-views/:id/delete', signedIn, (req, res, next) => {
+    api
+      .post(req.session.person!.token, `/me/inbox-views/${encodeURIComponent(String(req.params.id))}/delete`, {})
+      .then(() => {
+        req.session.flash = 'View deleted.';
+        res.redirect(`${webPath}/`);
+      })
+      .catch(next);
+  });
+
   router.get('/', signedIn, (req, res, next) => {
     const person = req.session.person!;
     const query = inboxQuery.parse(req.query);
@@ -87,12 +120,13 @@ export function inboxPage(deps: PageDeps): Router {
     const flash = takeFlash(req);
     Promise.all([
       api.get<{ items: InboxTask[]; total: number }>(person.token, apiQueryOf(query, person.userId, person.actingFor)),
+      api.get<{ items: { id: string; name: string; query: string }[] }>(person.token, '/me/inbox-views'),
       // How many are overdue, whatever page this is.
       query.show === 'completed'
         ? Promise.resolve(undefined)
         : api.get<{ total: number }>(person.token, apiQueryOf({ ...query, overdue: 'yes', page: 1 }, person.userId, person.actingFor)),
     ])
-      .then(([page, overdue]) =>
+      .then(([page, views, overdue]) =>
         res.send(
           render('inbox.njk', {
             person,
@@ -100,6 +134,10 @@ export function inboxPage(deps: PageDeps): Router {
             flash,
             query,
             here: inboxHref(webPath, query),
+            // The filters and order as a saved view keeps them (whatever page this is).
+            viewQuery: inboxHref(webPath, { ...query, page: 1 }).split('?')[1] ?? '',
+            views: views.items.map((v) => ({ ...v, href: `${webPath}/${v.query ? `?${v.query}` : ''}` })),
+            viewError: takeViewError(req),
             csvHref: inboxHref(webPath, query, 'tasks.csv'),
             inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
             overdueTotal: overdue?.total,
@@ -114,3 +152,16 @@ export function inboxPage(deps: PageDeps): Router {
 
   return router;
 }
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Why saving an inbox view did not happen, for the inbox's error summary. */
+    viewError?: string;
+  }
+}
+
+const takeViewError = (req: Request): string | undefined => {
+  const error = req.session.viewError;
+  delete req.session.viewError;
+  return error;
+};

@@ -7,6 +7,7 @@ import { peopleRoutes } from './people';
 import { publishedRoutes } from './published';
 import { overviewRoutes } from './overview';
 import { inboxViewRoutes } from './inbox-views';
+import { absenceRoutes } from './absences';
 import { auditRoutes } from './audit';
 import { verifyJsonBody } from './body';
 import { auditorRoutes } from './auditors';
@@ -66,6 +67,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...publishedRoutes(deps),
     ...overviewRoutes(deps),
     ...inboxViewRoutes(deps),
+    ...absenceRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { appendTimeline, auditWith } from '../activities/engine';
+import { coveredBy } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
 import { ANY_COUNCIL, usersWithRole, type Principal } from '../lib/identity';
@@ -53,7 +54,12 @@ const TASK_ORDER: Record<'due' | 'opened' | 'closed', Prisma.TaskOrderByWithRela
 };
 
 /** Tasks by whose they are, from the caller's grants (a resident_rep's only in their group). */
-function ownedBy(principal: Principal, owner: 'me_or_my_roles' | 'me' | 'unassigned' | 'my_roles'): Prisma.TaskWhereInput {
+/** `covering`: the people the principal covers for today (out-of-office delegation): their tasks count as the principal's. */
+function ownedBy(
+  principal: Principal,
+  owner: 'me_or_my_roles' | 'me' | 'unassigned' | 'my_roles',
+  covering: string[] = [],
+): Prisma.TaskWhereInput {
   const inMyRoles: Prisma.TaskWhereInput = {
     OR: principal.grants.map((grant) => ({
       role: grant.role,
@@ -61,7 +67,7 @@ function ownedBy(principal: Principal, owner: 'me_or_my_roles' | 'me' | 'unassig
       ...(grant.role === 'resident_rep' ? { groupKey: grant.groupKey } : {}),
     })),
   };
-  const mine = { assignee: principal.userId };
+  const mine = covering.length ? { assignee: { in: [principal.userId, ...covering] } } : { assignee: principal.userId };
   const unassignedInMyRoles = { AND: [{ assignee: null }, inMyRoles] };
   return { me_or_my_roles: { OR: [mine, unassignedInMyRoles] }, me: mine, unassigned: unassignedInMyRoles, my_roles: inMyRoles }[owner];
 }
@@ -152,6 +158,11 @@ export function taskRoutes({
       { waitingFor: waiting },
     );
   };
+  /** Deciding a task assigned to someone the principal covers for today: said to the process, which checks the assignee. */
+  const coverFor = async (task: TaskRow, principalId: string) =>
+    task.assignee && task.assignee !== principalId && (await coveredBy(prisma, principalId, task.council)).includes(task.assignee)
+      ? { onBehalfOf: task.assignee }
+      : {};
   const assign = async (principal: Principal, task: TaskRow, input: AssignTaskInput) => {
     // Audited by the process, with the assignment's timeline entry.
     return updateProcess(client, task.workflowId, assignTaskUpdate, input, { deadlineMs: updateDeadlineMs });
@@ -197,7 +208,7 @@ export function taskRoutes({
                 : {}),
             },
             visibleTo(principal),
-            query.owner ? ownedBy(principal, query.owner) : {},
+            query.owner ? ownedBy(principal, query.owner, await coveredBy(prisma, principal.userId, query.council)) : {},
           ],
         };
         const [rows, total] = await Promise.all([
@@ -299,7 +310,7 @@ export function taskRoutes({
           client,
           task.workflowId,
           completeTaskUpdate,
-          { taskId: task.taskKey, actor, ...body },
+          { taskId: task.taskKey, actor, ...body, ...(await coverFor(task, principal.userId)) },
           { updateId: `complete-task:${task.taskKey}`, deadlineMs: updateDeadlineMs },
         );
         if (

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
 import { completeTaskUpdate } from '../workflows/common/tasks';
 import { launchBrowser, looked, signIn as signInAt } from './support/browser';
-import { almoCast, today } from './support/almo';
+import { almoCast, daysAfter, today } from './support/almo';
 import { eventually } from './support/eventually';
 import {
   appointment,
@@ -14,7 +15,7 @@ import {
   startLma,
   type LmaCast,
 } from './support/lma';
-import { callApi, startTestStack, type TestStack } from './support/stack';
+import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { decideNext, nextTask, timelineOf } from './support/tasks';
 
 // The web service for everyone besides the officers deciding tasks: auditors, administrators,
@@ -567,4 +568,83 @@ describe('saved inbox views', () => {
     await expect(elsewhere.getByRole('link', { name: 'Overdue LMAs nobody has' }).count()).resolves.toBe(0);
     await elsewhere.close();
   }, 60_000);
+});
+
+describe('out-of-office delegation', () => {
+  it('shows an absent officer’s tasks to the colleague covering, who may decide them and gets their emails, for the dates given and no further', async () => {
+    const third = await stack.user({ council: cast.council, role: 'housing_manager' });
+    const processId = await startLma(stack, cast);
+    const task = await nextTask(stack, processId, 'appoint_adviser', cast.housingManager);
+    await callApi(stack.baseUrl, 'POST', `/tasks/${encodeURIComponent(task.id)}/claim`, { as: cast.housingManager });
+
+    // The officer records their own absence in the browser: from today, a week.
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, cast.housingManager.token);
+    await page.getByRole('link', { name: 'Out of office' }).click();
+    await page.getByRole('button', { name: 'Record the absence' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Enter covered by/);
+    await looked(page, 'absences-errors');
+    const [year, month, day] = today().split('-');
+    const until = daysAfter(today(), 7).split('-');
+    await page.getByLabel('Covered by').fill(cast.secondHousingManager.userId);
+    for (const [legend, [y, m, d]] of [
+      ['From', [year, month, day]],
+      ['Until', until],
+    ] as const) {
+      const group = page.getByRole('group', { name: legend });
+      await group.getByLabel('Day').fill(String(Number(d)));
+      await group.getByLabel('Month').fill(String(Number(m)));
+      await group.getByLabel('Year').fill(String(y));
+    }
+    await page.getByRole('button', { name: 'Record the absence' }).click();
+    await expect(page.locator('.govuk-notification-banner--success').textContent()).resolves.toContain(
+      `${cast.housingManager.userId} is away from`,
+    );
+    await looked(page, 'absences');
+    await page.close();
+    // The colleague covering is away too, covered by a third: cover is not passed on to the third.
+    const second = await callApi(stack.baseUrl, 'POST', `/councils/${cast.council}/absences`, {
+      as: cast.programmeManager,
+      body: { userId: cast.secondHousingManager.userId, delegateId: third.userId, startsOn: today(), endsOn: today() },
+    });
+    expect(second.status).toBe(201);
+
+    const mine = (as: TestUser) =>
+      callApi<{ items: { id: string }[] }>(stack.baseUrl, 'GET', `/tasks?council=${cast.council}&owner=me&status=open`, { as });
+    expect((await mine(cast.secondHousingManager)).body.items.map((t) => t.id)).toEqual([task.id]);
+    expect((await mine(third)).body.items).toEqual([]);
+
+    // An email to the officer away goes to the colleague covering as well, and no further.
+    await stack.prisma.notification.create({
+      data: {
+        id: randomUUID(),
+        dedupeKey: `absence-test:${randomUUID()}`,
+        processId,
+        event: 'test',
+        recipients: [cast.housingManager.email],
+        subject: `Reminder for ${cast.council}`,
+        body: 'A task waits for you.',
+        status: 'pending',
+      },
+    });
+    const mail = await stack.mailbox.waitFor((m) => m.subject === `Reminder for ${cast.council}`);
+    expect(mail.to).toEqual([cast.housingManager.email, cast.secondHousingManager.email].sort());
+
+    // The colleague decides it in the browser; the decision is theirs.
+    const covering = await (await browser.newContext()).newPage();
+    await signIn(covering, cast.secondHousingManager.token);
+    await covering.getByRole('link', { name: "Appoint an adviser to the residents' group", exact: true }).click();
+    await covering.getByLabel('Appoint').check();
+    await covering.getByRole('button', { name: 'Continue' }).click();
+    await covering.getByLabel('Adviser user id').fill('hm-dee');
+    await covering.getByLabel('Adviser name').fill('Dee Adviser');
+    await covering.getByRole('button', { name: 'Continue' }).click();
+    await covering.getByRole('button', { name: 'Record the decision' }).click();
+    await expect(covering.locator('.govuk-panel__title').textContent()).resolves.toContain('Decision recorded');
+    const timeline = await timelineOf(stack, processId, cast.programmeManager);
+    expect(timeline.find((e) => e.kind === 'decision')).toMatchObject({
+      actor: expect.objectContaining({ userId: cast.secondHousingManager.userId, role: 'housing_manager' }),
+    });
+    await covering.close();
+  }, 90_000);
 });

@@ -26,6 +26,7 @@ import { peoplePages } from './people-pages';
 import { publicPages } from './public-pages';
 import { handOverPages } from './hand-over-pages';
 import { overviewPages } from './overview-pages';
+import { absencePages } from './absence-pages';
 import { stylesheet } from './styles';
 
 declare module 'express-session' {
@@ -143,6 +144,7 @@ export function webApp(deps: WebDependencies): Router {
   router.use(publicPages(pageDeps));
   router.use(handOverPages(pageDeps));
   router.use(overviewPages(pageDeps));
+  router.use(absencePages(pageDeps));
   router.use(processPages(pageDeps));
 
   router.use(problemPages(deps.logger, render, invalidCsrfTokenError));

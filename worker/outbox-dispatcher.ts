@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { delegatesOfAddresses } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Mailer } from '../lib/mailer';
@@ -37,7 +38,12 @@ export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logge
         WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
         for (const row of rows) {
           try {
-            await mailer.send({ to: row.recipients, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
+            // Whoever covers for an absent recipient today receives it too (not passed on further).
+            const covering = (await delegatesOfAddresses(prisma, row.recipients)).filter(
+              (address) => !row.recipients.some((r) => r.toLowerCase() === address.toLowerCase()),
+            );
+            const to = [...row.recipients, ...covering];
+            await mailer.send({ to, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
             await tx.notification.update({
               where: { id: row.id },
               data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 },

@@ -85,6 +85,8 @@ export interface CompleteTaskInput {
   taskId: string;
   outcome: string;
   actor: Actor;
+  /** The assignee the actor covers for while they are away (the API checked the absence): the actor may decide their task. */
+  onBehalfOf?: string;
   reasons?: string;
   attachments?: string[];
   form?: Record<string, unknown>;
@@ -392,7 +394,7 @@ export class TaskBook<
 
   private validateCompletion(input: CompleteTaskInput): void {
     const task = this.openTaskFor(input);
-    if (task.assignee !== undefined && input.actor.userId !== task.assignee) {
+    if (task.assignee !== undefined && input.actor.userId !== task.assignee && input.onBehalfOf !== task.assignee) {
       refuse(TASK_REFUSALS.actorNotAllowed, `task ${task.taskId} is assigned to another user`);
     }
     if (!task.outcomes.includes(input.outcome)) {

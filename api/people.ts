@@ -61,19 +61,25 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
     if (!actor) throw forbid(req, action, `needs the admin role in ${council}`);
     return actor;
   };
+  /** A person's roles in one council, in a stable order: what the people routes include of a user. */
+  const grantsIn = (council: string) => ({ where: { council }, orderBy: [{ role: 'asc' as const }, { groupKey: 'asc' as const }] });
+  const present = (user: {
+    id: string;
+    displayName: string;
+    email: string | null;
+    signInSubject: string | null;
+    grants: { role: string; groupKey: string }[];
+  }) => ({
+    userId: user.id,
+    displayName: user.displayName,
+    email: user.email,
+    signsInWithProvider: user.signInSubject !== null,
+    grants: user.grants.map((g) => ({ role: g.role as Role, groupKey: g.groupKey })),
+  });
   const personIn = async (council: string, id: string) => {
-    const user = await prisma.appUser.findUnique({
-      where: { id },
-      include: { grants: { where: { council }, orderBy: [{ role: 'asc' }, { groupKey: 'asc' }] } },
-    });
+    const user = await prisma.appUser.findUnique({ where: { id }, include: { grants: grantsIn(council) } });
     if (!user) throw notFound('person', id);
-    return {
-      userId: user.id,
-      displayName: user.displayName,
-      email: user.email,
-      signsInWithProvider: user.signInSubject !== null,
-      grants: user.grants.map((g) => ({ role: g.role as Role, groupKey: g.groupKey })),
-    };
+    return present(user);
   };
   /** A person the council's administrator may manage: one holding a role in the council, or none anywhere yet. */
   const managedPerson = async (req: Request, council: string, id: string, action: string) => {
@@ -100,19 +106,13 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
           prisma.council.findUnique({ where: { slug: params.council }, select: { slug: true, name: true } }),
           prisma.appUser.findMany({
             where: { grants: { some: { council: params.council } } },
-            include: { grants: { where: { council: params.council }, orderBy: [{ role: 'asc' }, { groupKey: 'asc' }] } },
+            include: { grants: grantsIn(params.council) },
             orderBy: [{ displayName: 'asc' }, { id: 'asc' }],
           }),
         ]);
         res.json({
           council: council ?? { slug: params.council, name: params.council },
-          people: users.map((u) => ({
-            userId: u.id,
-            displayName: u.displayName,
-            email: u.email,
-            signsInWithProvider: u.signInSubject !== null,
-            grants: u.grants.map((g) => ({ role: g.role, groupKey: g.groupKey })),
-          })),
+          people: users.map(present),
         });
       },
     }),

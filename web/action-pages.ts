@@ -17,8 +17,8 @@ export interface ProcessAction {
   roles: Role[];
 }
 
-/** The process as the actions need it (from GET /processes/:id). */
-interface ProcessScope {
+/** The process as the actions (and the audit pages) need it, from GET /processes/:id. */
+export interface ProcessScope {
   processId: string;
   kind: string;
   council: string;

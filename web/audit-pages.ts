@@ -2,19 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import type { ReplayJobView } from '../api/replay-jobs';
 import type { AuditVerification } from '../lib/audit';
 import type { Grant } from '../lib/identity';
-import { holdsFor } from './action-pages';
+import { holdsFor, type ProcessScope } from './action-pages';
 import { ApiProblem } from './api-client';
 import { passOn, type PageDeps } from './pages';
 
-interface ProcessScope {
-  processId: string;
-  kind: string;
-  council: string;
-  groupKey: string;
-  title: string;
-  stage: string;
-  status: string;
-}
 interface RunReport {
   runId: string;
   deterministic: boolean;

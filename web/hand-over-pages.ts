@@ -1,9 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { userId } from '../lib/field-schemas';
-import { holdsFor } from './action-pages';
 import { dueInWords } from './inbox';
-import type { PageDeps } from './pages';
+import { onlyFor, type PageDeps } from './pages';
 
 interface Assignee {
   userId: string;
@@ -37,17 +36,7 @@ export function handOverPages(deps: PageDeps): Router {
   const router = Router();
   const councilPath = (req: Request) => `/councils/${encodeURIComponent(req.session.person!.actingFor)}`;
   const context = (req: Request) => ({ person: req.session.person, csrfToken: csrfToken(req) });
-  const managing = (req: Request, res: Response, next: () => void) => {
-    const person = req.session.person!;
-    if (holdsFor(person.grants ?? [], 'programme_manager', person.actingFor)) return next();
-    res.status(403).send(
-      render('problem.njk', {
-        ...context(req),
-        title: 'You cannot do this',
-        detail: 'Handing over work is for the council’s programme managers.',
-      }),
-    );
-  };
+  const managing = onlyFor(deps, ['programme_manager'], 'the council’s programme managers');
 
   /** The chosen person's open tasks, and the colleagues who hold one of their roles. */
   const handOverPage = async (

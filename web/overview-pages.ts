@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { dateTimeInWords } from '../workflows/common/format';
-import { holdsFor } from './action-pages';
 import { labelOf } from './forms';
-import type { PageDeps } from './pages';
+import { onlyFor, type PageDeps } from './pages';
 
 interface Overview {
   council: string;
@@ -51,58 +50,53 @@ export function overviewPages(deps: PageDeps): Router {
   const { api, render, signedIn, csrfToken, webPath } = deps;
   const router = Router();
 
-  router.get('/overview', signedIn, (req, res, next) => {
-    const person = req.session.person!;
-    const grants = person.grants ?? [];
-    if (!holdsFor(grants, 'programme_manager', person.actingFor) && !holdsFor(grants, 'auditor', person.actingFor))
-      return res.status(403).send(
-        render('problem.njk', {
-          person,
-          csrfToken: csrfToken(req),
-          title: 'You cannot do this',
-          detail: 'The programme overview is for the council’s programme managers and auditors.',
-        }),
-      );
-    const quietDays = z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(3_650)
-      .catch(28)
-      .parse(req.query.quiet ?? 28);
-    api
-      .get<Overview>(person.token, `/councils/${encodeURIComponent(person.actingFor)}/overview?quiet_days=${quietDays}`)
-      .then((overview) => {
-        const processHref = (id: string) => `${webPath}/processes/${encodeURIComponent(id)}`;
-        res.send(
-          render('overview.njk', {
-            person,
-            csrfToken: csrfToken(req),
-            councilName: person.councils.find((c) => c.slug === person.actingFor)?.name ?? person.actingFor,
-            kinds: overview.kinds.map((k) => ({
-              ...k,
-              total: k.stages.reduce((sum, s) => sum + s.active + s.ended, 0),
-              stages: k.stages.map((s) => ({ ...s, label: labelOf(s.stage) })),
-              chart: barChart(k.stages.map((s) => ({ label: labelOf(s.stage), value: s.active }))),
-              // Find processes at a stage: the list, filtered.
-              findHref: (stage: string) => `${webPath}/processes?kind=${k.kind}&stage=${stage}&status=active`,
-            })),
-            overdueByRole: overview.overdueByRole.map((r) => ({ ...r, role: labelOf(r.role) })),
-            incidents: overview.incidents.map((i) => ({ ...i, href: processHref(i.processId), since: dateTimeInWords(i.since) })),
-            quiet: {
-              days: overview.quiet.days,
-              processes: overview.quiet.processes.map((p) => ({
-                ...p,
-                href: processHref(p.processId),
-                stage: labelOf(p.stage),
-                updatedAt: dateTimeInWords(p.updatedAt),
+  router.get(
+    '/overview',
+    signedIn,
+    onlyFor(deps, ['programme_manager', 'auditor'], 'the council’s programme managers and auditors'),
+    (req, res, next) => {
+      const person = req.session.person!;
+      const quietDays = z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(3_650)
+        .catch(28)
+        .parse(req.query.quiet ?? 28);
+      api
+        .get<Overview>(person.token, `/councils/${encodeURIComponent(person.actingFor)}/overview?quiet_days=${quietDays}`)
+        .then((overview) => {
+          const processHref = (id: string) => `${webPath}/processes/${encodeURIComponent(id)}`;
+          res.send(
+            render('overview.njk', {
+              person,
+              csrfToken: csrfToken(req),
+              councilName: person.councils.find((c) => c.slug === person.actingFor)?.name ?? person.actingFor,
+              kinds: overview.kinds.map((k) => ({
+                ...k,
+                total: k.stages.reduce((sum, s) => sum + s.active + s.ended, 0),
+                stages: k.stages.map((s) => ({ ...s, label: labelOf(s.stage) })),
+                chart: barChart(k.stages.map((s) => ({ label: labelOf(s.stage), value: s.active }))),
+                // Find processes at a stage: the list, filtered.
+                findHref: (stage: string) => `${webPath}/processes?kind=${k.kind}&stage=${stage}&status=active`,
               })),
-            },
-          }),
-        );
-      })
-      .catch(next);
-  });
+              overdueByRole: overview.overdueByRole.map((r) => ({ ...r, role: labelOf(r.role) })),
+              incidents: overview.incidents.map((i) => ({ ...i, href: processHref(i.processId), since: dateTimeInWords(i.since) })),
+              quiet: {
+                days: overview.quiet.days,
+                processes: overview.quiet.processes.map((p) => ({
+                  ...p,
+                  href: processHref(p.processId),
+                  stage: labelOf(p.stage),
+                  updatedAt: dateTimeInWords(p.updatedAt),
+                })),
+              },
+            }),
+          );
+        })
+        .catch(next);
+    },
+  );
 
   return router;
 }

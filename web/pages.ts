@@ -6,6 +6,8 @@ import { ApiProblem, type ApiClient } from './api-client';
 import { dateTimeInWords } from '../workflows/common/format';
 import { labelOf } from './forms';
 import { inPounds } from './words';
+import { holdsFor } from './action-pages';
+import type { Role } from '../workflows/common/roles';
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
@@ -67,4 +69,25 @@ export async function passOn(res: Response, response: globalThis.Response, downl
   }
   if (download) res.attachment(download);
   res.send(Buffer.from(await response.arrayBuffer()));
+}
+
+/**
+ * Lets through a person holding one of `roles` in the council they act for; anyone else gets a page
+ * saying who the pages are for (the API refuses them too).
+ */
+export function onlyFor(deps: Pick<PageDeps, 'render' | 'csrfToken'>, roles: readonly Role[], forWhom: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const person = req.session.person!;
+    if (roles.some((role) => holdsFor(person.grants ?? [], role, person.actingFor))) return next();
+    res
+      .status(403)
+      .send(
+        deps.render('problem.njk', {
+          person,
+          csrfToken: deps.csrfToken(req),
+          title: 'You cannot do this',
+          detail: `These pages are for ${forWhom}.`,
+        }),
+      );
+  };
 }

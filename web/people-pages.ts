@@ -2,10 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { oneLine, oneLineName, userId } from '../lib/field-schemas';
 import { ROLES } from '../workflows/common/roles';
-import { holdsFor } from './action-pages';
 import { ApiProblem } from './api-client';
 import { errorList, errorsFrom, fieldsOf, formSchemaOf, labelOf, valuesFrom } from './forms';
-import { takeFlash, type PageDeps } from './pages';
+import { onlyFor, takeFlash, type PageDeps } from './pages';
 
 interface Person {
   userId: string;
@@ -55,19 +54,7 @@ export function peoplePages(deps: PageDeps): Router {
   const councilPath = (req: Request) => `/councils/${encodeURIComponent(council(req))}`;
   const personPath = (req: Request, id = String(req.params.userId)) => `${councilPath(req)}/people/${encodeURIComponent(id)}`;
   const context = (req: Request) => ({ person: req.session.person, csrfToken: csrfToken(req) });
-  /** Administrators of the council acted for only: the API refuses anyone else, and the pages say so. */
-  const administering = (req: Request, res: Response, next: () => void) => {
-    const person = req.session.person!;
-    if (holdsFor(person.grants ?? [], 'admin', person.actingFor)) return next();
-    res.status(403).send(
-      render('problem.njk', {
-        ...context(req),
-        title: 'You cannot do this',
-        detail: 'People and roles are for the council’s administrators.',
-      }),
-    );
-  };
-  const guard = [signedIn, administering];
+  const guard = [signedIn, onlyFor(deps, ['admin'], 'the council’s administrators')];
 
   /** A form's page: its fields from its schema, with what was entered and the errors, in the error summary too. */
   const formPage = (

@@ -23,7 +23,7 @@ import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The LMA workflow version whose runs `RECORD_HISTORIES=lma npm test` records under test/histories/.
 // A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
-const CURRENT_LMA_VERSION = 'lma-v7-true-records';
+const CURRENT_LMA_VERSION = 'lma-v8-public-agreement-summary';
 
 let stack: TestStack;
 let cast: LmaCast;
@@ -253,6 +253,24 @@ describe('a Local Management Agreement over its life', () => {
     expect(first).toContain('quote: Shine Windows Ltd, £780.00, 1 March 2027');
     expect(first).toContain('quote: Clearview Cleaning, £915.00, 4 March 2027');
     expect(first.replace(/·?\s+/g, ' ')).toContain(`Training and help for the group ${TRAINING}`);
+
+    // Published for anyone: a summary of it (who, what, where, for how much, until when, signed by whom),
+    // never the agreement itself, which stays with the council and the group.
+    const published = await callApi<{ items: { id: string; kind: string; sha256: string }[] }>(
+      stack.baseUrl,
+      'GET',
+      `/published/${cast.council}`,
+    );
+    expect(published.body.items.map((d) => d.kind)).toEqual(['community_cashback_agreement_summary']);
+    expect(published.body.items.map((d) => d.id)).not.toContain(agreement.id);
+    const summary = await documentText(published.body.items[0]!.id);
+    expect(summary).toContain("Churchill Gardens Residents Association, the residents' group of Churchill Gardens");
+    expect(summary).toContain('£2,000.00 a year, in 2 instalments');
+    expect(summary).toContain(`${REP_NAME}, for the residents' group`);
+    expect(summary).not.toContain('Beds weeded weekly');
+    expect(summary).not.toContain('Shine Windows');
+    const withoutToken = await fetch(`${stack.baseUrl}/documents/${agreement.id}`);
+    expect(withoutToken.status).toBe(401);
   }, 90_000);
 
   it('loops back to the group when the council asks for changes to the outline plan, with the reasons on the timeline', async () => {

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { Endable } from '../../common/endable';
 import { dateInWords, inPounds } from '../../common/format';
 import { calendarDaysMs } from '../../common/policy';
@@ -111,8 +112,70 @@ async function sign(ctx: Agreement, roundId: string, terms: AgreementTerms, draf
   return !signed.ended;
 }
 
-/** The signed agreement as a document: everything §1.9 and the source list, as a council would send it. */
-export function agreementDocument(
+/**
+ * The signed agreement as a document: everything §1.9 and the source list, as a council would send it;
+ * and, for runs from when the public pages came, its summary for anyone to read (who, what, where, for
+ * how much, until when, signed by whom), published beside it.
+ */
+export async function agreementDocument(
+  ctx: Agreement,
+  term: number,
+  terms: AgreementTerms,
+  termStart: string,
+  paymentDates: string[],
+  signedBy: Actor[],
+  variation?: Variation & { number: number },
+) {
+  const signed = await signedAgreement(ctx, term, terms, termStart, paymentDates, signedBy, variation);
+  if (patched('public-agreement-summary')) await agreementSummary(ctx, term, terms, termStart, paymentDates, signedBy, variation);
+  return signed;
+}
+
+/** What anyone may read of a signed agreement: the parties, the work, the money and the dates, and who signed. */
+function agreementSummary(
+  ctx: Agreement,
+  term: number,
+  terms: AgreementTerms,
+  termStart: string,
+  paymentDates: string[],
+  signedBy: Actor[],
+  variation?: Variation & { number: number },
+) {
+  const { input, frame, details, policy } = ctx;
+  const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
+  const termEnd = later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays));
+  const which = variation === undefined ? `term ${term}` : `term ${term}, variation ${variation.number}`;
+  return frame.document(
+    `agreement-summary:t${term}${variation === undefined ? '' : `:variation-${variation.number}`}`,
+    'agreement_signed',
+    'community_cashback_agreement_summary',
+    `Community Cashback Agreement with ${details.group.name}, ${input.estate}: summary (${which})`,
+    [
+      {
+        heading: 'Parties',
+        lines: [`${input.councilName ?? input.council}`, `${details.group.name}, the residents' group of ${input.estate}`],
+      },
+      { heading: 'The work', lines: terms.services.map((s) => `${s.service.replace(/_/g, ' ')}: ${s.scope.join(', ')}`) },
+      {
+        heading: 'Payment and duration',
+        lines: [
+          paymentDates.length
+            ? `${inPounds(total)} a year, in ${paymentDates.length} instalments`
+            : `${inPounds(total)} a year, from the instalment after this variation`,
+          `From ${dateInWords(termStart)} to ${dateInWords(termEnd)}`,
+        ],
+      },
+      { heading: 'Signed', lines: signedBy.map((actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`) },
+      {
+        heading: 'This is a public document',
+        lines: ['A summary of the signed agreement, published by the council. The agreement itself is held by the council and the group.'],
+      },
+    ],
+    { public: true },
+  );
+}
+
+function signedAgreement(
   ctx: Agreement,
   term: number,
   terms: AgreementTerms,

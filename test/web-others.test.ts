@@ -254,6 +254,7 @@ describe('starting the ALMO processes, and the public pages', () => {
 
     // Published: listed for anyone, with its SHA-256, from the index of councils too.
     await anyone.goto(`${stack.baseUrl}/app/public`);
+    await looked(anyone, 'public-councils');
     await anyone.getByRole('link', { name: councilName(almo.council) }).click();
     const rows = await anyone.getByRole('table').locator('tbody tr').allTextContents();
     expect(rows).toHaveLength(1);
@@ -407,8 +408,9 @@ describe('residents’ representatives', () => {
     await page.goto(link!);
     await looked(page, 'sign-in-email-confirm');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(h1(page)).resolves.toBe('Your tasks');
+    await expect(h1(page)).resolves.toBe('Your group’s tasks');
     await expect(page.locator('.app-identity').textContent()).resolves.toContain(REP_NAME);
+    await looked(page, 'resident-inbox');
 
     // Their group's task, in their inbox: the outline plan, submitted through its form.
     await page.getByRole('link', { name: 'Submit the outline plan', exact: true }).click();

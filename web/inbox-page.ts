@@ -127,25 +127,36 @@ export function inboxPage(deps: PageDeps): Router {
         : api.get<{ total: number }>(person.token, apiQueryOf({ ...query, overdue: 'yes', page: 1 }, person.userId, person.actingFor)),
     ])
       .then(([page, views, overdue]) =>
-        res.send(
-          render('inbox.njk', {
-            person,
-            csrfToken: csrfToken(req),
-            flash,
-            query,
-            here: inboxHref(webPath, query),
-            // The filters and order as a saved view keeps them (whatever page this is).
-            viewQuery: inboxHref(webPath, { ...query, page: 1 }).split('?')[1] ?? '',
-            views: views.items.map((v) => ({ ...v, href: `${webPath}/${v.query ? `?${v.query}` : ''}` })),
-            viewError: takeViewError(req),
-            csvHref: inboxHref(webPath, query, 'tasks.csv'),
-            inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
-            overdueTotal: overdue?.total,
-            firstShown: (query.page - 1) * PAGE_SIZE + 1,
-            pagination: paginationOf((n) => inboxHref(webPath, { ...query, page: n }), query.page, page.total),
-            filters: filtersOf(query, registry, webPath),
-          }),
-        ),
+        // A residents' representative's inbox, in the words of someone who is not a council officer.
+        residentOnly(person.grants ?? [])
+          ? res.send(
+              render('inbox-resident.njk', {
+                person,
+                csrfToken: csrfToken(req),
+                flash,
+                inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
+                pagination: paginationOf((n) => inboxHref(webPath, { ...query, page: n }), query.page, page.total),
+              }),
+            )
+          : res.send(
+              render('inbox.njk', {
+                person,
+                csrfToken: csrfToken(req),
+                flash,
+                query,
+                here: inboxHref(webPath, query),
+                // The filters and order as a saved view keeps them (whatever page this is).
+                viewQuery: inboxHref(webPath, { ...query, page: 1 }).split('?')[1] ?? '',
+                views: views.items.map((v) => ({ ...v, href: `${webPath}/${v.query ? `?${v.query}` : ''}` })),
+                viewError: takeViewError(req),
+                csvHref: inboxHref(webPath, query, 'tasks.csv'),
+                inbox: inboxOf(page.items, page.total, new Date(), (kind) => registry.get(kind)?.name ?? kind),
+                overdueTotal: overdue?.total,
+                firstShown: (query.page - 1) * PAGE_SIZE + 1,
+                pagination: paginationOf((n) => inboxHref(webPath, { ...query, page: n }), query.page, page.total),
+                filters: filtersOf(query, registry, webPath),
+              }),
+            ),
       )
       .catch(next);
   });
@@ -165,3 +176,6 @@ const takeViewError = (req: Request): string | undefined => {
   delete req.session.viewError;
   return error;
 };
+
+/** Someone whose only roles are as their residents' group's representative: no council officer. */
+const residentOnly = (grants: { role: string }[]) => grants.length > 0 && grants.every((g) => g.role === 'resident_rep');

@@ -79,15 +79,13 @@ export function onlyFor(deps: Pick<PageDeps, 'render' | 'csrfToken'>, roles: rea
   return (req: Request, res: Response, next: NextFunction) => {
     const person = req.session.person!;
     if (roles.some((role) => holdsFor(person.grants ?? [], role, person.actingFor))) return next();
-    res
-      .status(403)
-      .send(
-        deps.render('problem.njk', {
-          person,
-          csrfToken: deps.csrfToken(req),
-          title: 'You cannot do this',
-          detail: `These pages are for ${forWhom}.`,
-        }),
-      );
+    res.status(403).send(
+      deps.render('problem.njk', {
+        person,
+        csrfToken: deps.csrfToken(req),
+        title: 'You cannot do this',
+        detail: `These pages are for ${forWhom}.`,
+      }),
+    );
   };
 }

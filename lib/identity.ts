@@ -88,19 +88,20 @@ export async function userBySignInSubject(prisma: PrismaClient, subject: string)
   return prisma.appUser.findUnique({ where: { signInSubject: subject }, select: { id: true, displayName: true } });
 }
 
-/** The user behind a bearer token, or undefined when the token is unknown or revoked. */
+/**
+ * The user behind a bearer token, or undefined when the token is unknown, revoked or expired. One
+ * statement (token, user and grants together): it runs on every request, as nothing is cached.
+ */
 export async function authenticate(prisma: PrismaClient, token: string): Promise<Principal | undefined> {
-  const found = await prisma.apiToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { user: { include: { grants: true } } },
-  });
-  if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= Date.now())) return undefined;
-  return {
-    userId: found.user.id,
-    displayName: found.user.displayName,
-    tokenId: found.id,
-    grants: found.user.grants.map((g) => ({ council: g.council, role: g.role as Role, groupKey: g.groupKey })),
-  };
+  const [found] = await prisma.$queryRaw<{ token_id: string; user_id: string; display_name: string; grants: Grant[] }[]>`
+    SELECT t.id AS token_id, u.id AS user_id, u.display_name,
+           coalesce(json_agg(json_build_object('council', g.council, 'role', g.role, 'groupKey', g.group_key))
+                    FILTER (WHERE g.id IS NOT NULL), '[]') AS grants
+    FROM api_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN role_grant g ON g.user_id = u.id
+    WHERE t.token_hash = ${hashToken(token)} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+    GROUP BY t.id, u.id`;
+  if (!found) return undefined;
+  return { userId: found.user_id, displayName: found.display_name, tokenId: found.token_id, grants: found.grants };
 }
 
 /** Users holding `role` in `council` (directly or through an every-council grant), with their name and email. */

@@ -414,6 +414,10 @@ describe('residents’ representatives', () => {
 
     // Their group's task, in their inbox: the outline plan, submitted through its form.
     await page.getByRole('link', { name: 'Submit the outline plan', exact: true }).click();
+    // For the group, without an officer's claiming and handing over.
+    await expect(page.locator('.govuk-summary-list').first().textContent()).resolves.toMatch(/For\s+Your residents’ group/);
+    await expect(page.getByRole('button', { name: /^Claim it/ }).count()).resolves.toBe(0);
+    await looked(page, 'resident-task');
     await page.getByLabel('Submit').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Summary').fill('We will look after the flowerbeds and the windows');

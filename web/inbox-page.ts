@@ -13,7 +13,7 @@ import {
   type InboxQuery,
   type InboxTask,
 } from './inbox';
-import { takeFlash, type PageDeps } from './pages';
+import { residentOnly, takeFlash, type PageDeps } from './pages';
 import { sendCsv } from './csv';
 
 /** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
@@ -176,6 +176,3 @@ const takeViewError = (req: Request): string | undefined => {
   delete req.session.viewError;
   return error;
 };
-
-/** Someone whose only roles are as their residents' group's representative: no council officer. */
-const residentOnly = (grants: { role: string }[]) => grants.length > 0 && grants.every((g) => g.role === 'resident_rep');

@@ -32,7 +32,7 @@ export function pages() {
     const person = context.person as { grants?: { role: string }[] } | undefined;
     // The roles the layout's navigation offers pages for.
     const personRoles = [...new Set((person?.grants ?? []).map((g) => g.role))];
-    return env.render(view, { ...context, personRoles, webPath: '/app' });
+    return env.render(view, { ...context, personRoles, residentOnly: residentOnly(person?.grants ?? []), webPath: '/app' });
   };
 }
 
@@ -89,3 +89,6 @@ export function onlyFor(deps: Pick<PageDeps, 'render' | 'csrfToken'>, roles: rea
     );
   };
 }
+
+/** Someone whose only roles are as their residents' group's representative: no council officer, and the pages speak to them so. */
+export const residentOnly = (grants: { role: string }[]): boolean => grants.length > 0 && grants.every((g) => g.role === 'resident_rep');

@@ -3,6 +3,7 @@ import { ANY_COUNCIL, authenticate, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import type { Actor, Role } from '../workflows/common/roles';
 import { HttpProblem } from './problem';
+import type { PrincipalCache } from './principal-cache';
 import { notFound } from './route-spec';
 
 /** Where a process belongs, which is what access is decided on. */
@@ -15,11 +16,12 @@ export interface Scope {
 const BEARER = /^Bearer\s+([\x21-\x7E]+)$/i;
 
 /**
- * Resolves the bearer token of a request to its user and grants, or refuses with 401 (logged). Read
- * afresh on every request: a revoked token or grant is refused from the next request on.
+ * Resolves the bearer token of a request to its user and grants, or refuses with 401 (logged): from
+ * `principals` (a cache that every change to access empties), else read afresh on every request.
  */
-export function bearerAuthenticator(prisma: PrismaClient) {
-  const principalFor = (token: string): Promise<Principal | undefined> => authenticate(prisma, token);
+export function bearerAuthenticator(prisma: PrismaClient, principals?: PrincipalCache) {
+  const principalFor = (token: string): Promise<Principal | undefined> =>
+    principals ? principals.get(token) : authenticate(prisma, token);
   return async (req: Request, res: Response): Promise<Principal> => {
     const match = BEARER.exec(req.header('authorization') ?? '');
     const principal = match?.[1] ? await principalFor(match[1]) : undefined;

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { bearerAuthenticator } from './access';
+import type { PrincipalCache } from './principal-cache';
 import { peopleRoutes } from './people';
 import { publishedRoutes } from './published';
 import { overviewRoutes } from './overview';
@@ -46,6 +47,8 @@ export interface AppDependencies {
   replayAnswerWaitMs?: number;
   /** The web pages (at /app), when a session secret is configured. */
   web?: Omit<WebDependencies, 'prisma' | 'logger' | 'registry'>;
+  /** Who tokens are, kept until access changes (api/principal-cache.ts); without it every request reads afresh. */
+  principals?: PrincipalCache;
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 400 };
@@ -114,7 +117,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(requestContext(deps.logger));
   if (deps.web) app.use(WEB_PATH, webApp({ ...deps.web, prisma: deps.prisma, logger: deps.logger, registry: deps.registry ?? PROCESSES }));
   app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));
-  const authenticate = bearerAuthenticator(deps.prisma);
+  const authenticate = bearerAuthenticator(deps.prisma, deps.principals);
   const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
   const routes = apiRoutes(deps);
   app.use(

@@ -7,6 +7,8 @@ import { createMailer } from '../lib/mailer';
 import { Runtime } from '@temporalio/worker';
 import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createApp } from './app';
+import { principalCache } from './principal-cache';
+import { tokenHolder } from '../lib/identity';
 import { answerClientErrorsAsProblems } from './problem';
 
 /** How long a stopping API process waits for requests in flight. */
@@ -21,7 +23,10 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const loopback = config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST;
+  // Who tokens are, kept until PostgreSQL announces a change to access (then read afresh).
+  const principals = principalCache({ databaseUrl: config.DATABASE_URL, logger, lookup: (token) => tokenHolder(prisma, token) });
   const app = createApp({
+    principals,
     client,
     prisma,
     logger,
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'API shutting down');
     server.close(() => {
-      void Promise.allSettled([connection.close(), prisma.$disconnect()]).then(() => process.exit(0));
+      void Promise.allSettled([connection.close(), principals.stop(), prisma.$disconnect()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
     // Requests still waiting (on a Temporal that is down, say) do not hold the stop up: their callers retry.

@@ -9,6 +9,8 @@ import { actingAs, forbid } from './access';
 import { auditCommand } from './audit';
 import { HttpProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
+import type { Prisma } from '../prisma/generated/client';
+import type { PrincipalCache } from './principal-cache';
 
 // People and roles over the API, for a council's administrators (the `admin` role): its people and
 // their role grants, their API tokens, and the council's name. Each change is written with its audit
@@ -54,7 +56,7 @@ const councilView = z.object({ slug: z.string(), name: z.string() });
 
 const iso = (at: Date | null) => at?.toISOString() ?? null;
 
-export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
+export function peopleRoutes({ prisma, principals }: { prisma: PrismaClient; principals?: PrincipalCache }): AnyRoute[] {
   /** The administrator acting for `council`: its admin role there, or everywhere. */
   const asAdmin = (req: Request, principal: Principal, council: string, action: string) => {
     const actor = actingAs(principal, { council, groupKey: '' }, 'admin');
@@ -91,6 +93,11 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
   };
   const audit = (principal: Principal, actor: ReturnType<typeof asAdmin>, action: string, details: Record<string, unknown>) =>
     auditCommand(prisma, principal, actor, `admin.${action}`, undefined, details);
+  /** A change and its audit entry, then this process's cache of principals forgotten before it answers (the others hear of it from PostgreSQL). */
+  const change = async (statements: Prisma.PrismaPromise<unknown>[]) => {
+    await prisma.$transaction(statements);
+    principals?.invalidate();
+  };
 
   return [
     route({
@@ -168,7 +175,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
               'another person already signs in with this identity (signInSubject)',
             );
         }
-        await prisma.$transaction([
+        await change([
           createUser(prisma, { id: params.userId, ...body }),
           audit(principal, actor, 'user', { council: params.council, userId: params.userId, ...body }),
         ]);
@@ -188,10 +195,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
         const actor = asAdmin(req, principal, params.council, `grant a role to ${params.userId}`);
         await managedPerson(req, params.council, params.userId, `grant a role to ${params.userId}`);
         const grant = { council: params.council, role: body.role, groupKey: 'group' in body ? groupKeyOf(body.group) : '' };
-        await prisma.$transaction([
-          grantRole(prisma, params.userId, grant),
-          audit(principal, actor, 'grant', { userId: params.userId, ...grant }),
-        ]);
+        await change([grantRole(prisma, params.userId, grant), audit(principal, actor, 'grant', { userId: params.userId, ...grant })]);
         req.log.info({ userId: params.userId, grant, actor }, 'role granted');
         res.json(await personIn(params.council, params.userId));
       },
@@ -209,7 +213,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
         const grant = { council: params.council, role: body.role, groupKey: body.groupKey };
         const held = await prisma.roleGrant.findFirst({ where: { userId: params.userId, ...grant }, select: { id: true } });
         if (!held) throw notFound('grant', `${params.userId} ${body.role}${body.groupKey ? ` ${body.groupKey}` : ''}`);
-        await prisma.$transaction([
+        await change([
           withdrawGrant(prisma, params.userId, grant),
           audit(principal, actor, 'withdraw', { userId: params.userId, ...grant }),
         ]);
@@ -231,7 +235,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
         const actor = asAdmin(req, principal, params.council, `issue a token to ${params.userId}`);
         await managedPerson(req, params.council, params.userId, `issue a token to ${params.userId}`);
         const { tokenId, token, write } = newToken(prisma, params.userId, body.label);
-        await prisma.$transaction([write, audit(principal, actor, 'token', { userId: params.userId, tokenId, label: body.label })]);
+        await change([write, audit(principal, actor, 'token', { userId: params.userId, tokenId, label: body.label })]);
         req.log.info({ userId: params.userId, tokenId, actor }, 'token issued');
         res.status(201).json({ tokenId, label: body.label, token });
       },
@@ -251,7 +255,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
           select: { id: true },
         });
         if (!found) throw notFound('token', params.tokenId);
-        await prisma.$transaction([
+        await change([
           revokeToken(prisma, params.tokenId),
           audit(principal, actor, 'revoke', { userId: params.userId, tokenId: params.tokenId }),
         ]);
@@ -270,7 +274,7 @@ export function peopleRoutes({ prisma }: { prisma: PrismaClient }): AnyRoute[] {
       async handler({ req, res, params, body, principal }) {
         const actor = asAdmin(req, principal, params.council, `name ${params.council}`);
         const council = { slug: params.council, name: body.name };
-        await prisma.$transaction([nameCouncil(prisma, council), audit(principal, actor, 'council', council)]);
+        await change([nameCouncil(prisma, council), audit(principal, actor, 'council', council)]);
         res.json(council);
       },
     }),

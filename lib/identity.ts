@@ -89,19 +89,33 @@ export async function userBySignInSubject(prisma: PrismaClient, subject: string)
 }
 
 /**
- * The user behind a bearer token, or undefined when the token is unknown, revoked or expired. One
- * statement (token, user and grants together): it runs on every request, as nothing is cached.
+ * The user behind a bearer token, and when the token expires; undefined when it is unknown, revoked or
+ * expired. One statement (token, user and grants together): it runs for every request the cache of
+ * principals cannot answer.
  */
-export async function authenticate(prisma: PrismaClient, token: string): Promise<Principal | undefined> {
-  const [found] = await prisma.$queryRaw<{ token_id: string; user_id: string; display_name: string; grants: Grant[] }[]>`
-    SELECT t.id AS token_id, u.id AS user_id, u.display_name,
+export async function tokenHolder(
+  prisma: PrismaClient,
+  token: string,
+): Promise<{ principal: Principal; expiresAt: Date | null } | undefined> {
+  const [found] = await prisma.$queryRaw<
+    { token_id: string; user_id: string; display_name: string; expires_at: Date | null; grants: Grant[] }[]
+  >`
+    SELECT t.id AS token_id, u.id AS user_id, u.display_name, t.expires_at,
            coalesce(json_agg(json_build_object('council', g.council, 'role', g.role, 'groupKey', g.group_key))
                     FILTER (WHERE g.id IS NOT NULL), '[]') AS grants
     FROM api_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN role_grant g ON g.user_id = u.id
     WHERE t.token_hash = ${hashToken(token)} AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
     GROUP BY t.id, u.id`;
   if (!found) return undefined;
-  return { userId: found.user_id, displayName: found.display_name, tokenId: found.token_id, grants: found.grants };
+  return {
+    principal: { userId: found.user_id, displayName: found.display_name, tokenId: found.token_id, grants: found.grants },
+    expiresAt: found.expires_at,
+  };
+}
+
+/** The user behind a bearer token, or undefined when the token is unknown, revoked or expired. */
+export async function authenticate(prisma: PrismaClient, token: string): Promise<Principal | undefined> {
+  return (await tokenHolder(prisma, token))?.principal;
 }
 
 /** Users holding `role` in `council` (directly or through an every-council grant), with their name and email. */

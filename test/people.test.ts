@@ -1,3 +1,4 @@
+import { eventually } from './support/eventually';
 import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
 
 // People and roles over the JSON API: a council's administrators manage its people's roles and tokens,
@@ -157,5 +158,49 @@ describe('people and roles', () => {
       body: { name: 'Westminster City Council' },
     });
     expect(renamed.body).toEqual({ slug: council, name: 'Westminster City Council' });
+  });
+});
+
+describe('who a token is, kept between requests until access changes', () => {
+  const tasksAs = async (user: TestUser) => (await callApi(stack.baseUrl, 'GET', '/tasks', as(user))).status;
+  const listener = async () =>
+    (
+      await stack.prisma.$queryRaw<{ pid: number }[]>`
+        SELECT pid FROM pg_stat_activity WHERE application_name = 'hg-access-listener' AND datname = current_database()`
+    ).map((row) => row.pid);
+
+  it('refuses a token revoked outside the API (the admin command, psql) as soon as PostgreSQL announces it', async () => {
+    const officer = await stack.user({ council: uniqueCouncil(), role: 'housing_manager' });
+    expect([await tasksAs(officer), await tasksAs(officer)]).toEqual([200, 200]);
+    await stack.prisma.apiToken.updateMany({ where: { userId: officer.userId }, data: { revokedAt: new Date() } });
+    // Kept for up to a minute otherwise: refused within two seconds only because the change was heard.
+    await eventually(async () => expect(await tasksAs(officer)).toBe(401), 2_000);
+  });
+
+  it('refuses a role withdrawn outside the API as soon as PostgreSQL announces it', async () => {
+    const council = uniqueCouncil();
+    const manager = await stack.user({ council, role: 'programme_manager' });
+    const policy = async () => (await callApi(stack.baseUrl, 'GET', `/councils/${council}/policy`, as(manager))).status;
+    expect([await policy(), await policy()]).toEqual([200, 200]);
+    await stack.prisma.roleGrant.deleteMany({ where: { userId: manager.userId } });
+    await eventually(async () => expect(await policy()).toBe(403), 2_000);
+  });
+
+  it('hears changes again once its listening connection, lost, is back', async () => {
+    const officer = await stack.user({ council: uniqueCouncil(), role: 'housing_manager' });
+    const [before] = await eventually(async () => {
+      const pids = await listener();
+      expect(pids).toHaveLength(1);
+      return pids;
+    });
+    await stack.prisma.$queryRaw`SELECT pg_terminate_backend(${before}::int)`;
+    await eventually(async () => {
+      const pids = await listener();
+      expect(pids).toHaveLength(1);
+      expect(pids[0]).not.toBe(before);
+    }, 5_000);
+    expect([await tasksAs(officer), await tasksAs(officer)]).toEqual([200, 200]);
+    await stack.prisma.apiToken.updateMany({ where: { userId: officer.userId }, data: { revokedAt: new Date() } });
+    await eventually(async () => expect(await tasksAs(officer)).toBe(401), 2_000);
   });
 });

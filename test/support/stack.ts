@@ -9,7 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptio
 import { createApp, type AppDependencies } from '../../api/app';
 import type { WebDependencies } from '../../web/app';
 import { createPrisma, type PrismaClient } from '../../lib/db';
-import { createUser, grantRole, issueToken } from '../../lib/identity';
+import { createUser, grantRole, issueToken, tokenHolder } from '../../lib/identity';
 import { createLogger } from '../../lib/logger';
 import { createMailer } from '../../lib/mailer';
 import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
@@ -20,6 +20,7 @@ import { freshDatabase } from './database';
 import { TEST_PROCESSES } from './registry';
 import { testEnv } from './env';
 import { Mailbox } from './mailbox';
+import { principalCache } from '../../api/principal-cache';
 import { answerClientErrorsAsProblems } from '../../api/problem';
 import { historyJson, isReplayDivergenceLog, replayStream, type ReplayInput } from '../../lib/replay';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -123,12 +124,15 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   };
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  // Who tokens are, kept until access changes, as the API process keeps them: one per stack, as one per process.
+  const principals = principalCache({ databaseUrl: database.url, logger, lookup: (token) => tokenHolder(prisma, token) });
   const serve = async ({ web, port = 0, ...settings }: ApiSettings = {}) => {
     // The web pages call the API they are served beside; its address is known once it listens.
     let selfUrl = '';
     const app = createApp({
       client,
       prisma,
+      principals,
       logger,
       taskQueue,
       workflowBundlePath: testEnv('workflowBundle'),
@@ -198,7 +202,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
         await stopDispatcher();
         mailer.close();
         await mailbox.close();
-        await Promise.all([workerConnection.close(), connection.close(), prisma.$disconnect()]);
+        await Promise.all([workerConnection.close(), connection.close(), principals.stop(), prisma.$disconnect()]);
         await database.drop();
       });
       if (diverged.length) throw new Error(`runs this file produced do not replay against their own code:\n${diverged.join('\n')}`);

@@ -126,30 +126,52 @@ export async function agreementDocument(
   signedBy: Actor[],
   variation?: Variation & { number: number },
 ) {
-  const signed = await signedAgreement(ctx, term, terms, termStart, paymentDates, signedBy, variation);
-  if (patched('public-agreement-summary')) await agreementSummary(ctx, term, terms, termStart, paymentDates, signedBy, variation);
+  const { policy } = ctx;
+  const signing: Signing = {
+    term,
+    terms,
+    termStart,
+    termEnd: later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays)),
+    total: terms.services.reduce((sum, s) => sum + s.annualPayment, 0),
+    paymentDates,
+    signedBy,
+    ...(variation ? { variation } : {}),
+    // Its documents' keys and titles name the term, and the variation if it is one.
+    which:
+      variation === undefined
+        ? { key: `t${term}`, words: `term ${term}` }
+        : { key: `t${term}:variation-${variation.number}`, words: `term ${term}, variation ${variation.number}` },
+  };
+  const signed = await signedAgreement(ctx, signing);
+  if (patched('public-agreement-summary')) await agreementSummary(ctx, signing);
   return signed;
 }
 
+/** One signing of an agreement (a term's, or a variation's), as its documents state it. */
+interface Signing {
+  term: number;
+  terms: AgreementTerms;
+  termStart: string;
+  termEnd: string;
+  /** A year's payment, in pence. */
+  total: number;
+  paymentDates: string[];
+  signedBy: Actor[];
+  variation?: Variation & { number: number };
+  which: { key: string; words: string };
+}
+
+/** A signatory as the documents name them: by name, in the capacity they signed in. */
+const signatory = (actor: Actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`;
+
 /** What anyone may read of a signed agreement: the parties, the work, the money and the dates, and who signed. */
-function agreementSummary(
-  ctx: Agreement,
-  term: number,
-  terms: AgreementTerms,
-  termStart: string,
-  paymentDates: string[],
-  signedBy: Actor[],
-  variation?: Variation & { number: number },
-) {
-  const { input, frame, details, policy } = ctx;
-  const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
-  const termEnd = later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays));
-  const which = variation === undefined ? `term ${term}` : `term ${term}, variation ${variation.number}`;
+function agreementSummary(ctx: Agreement, { terms, termStart, termEnd, total, paymentDates, signedBy, which }: Signing) {
+  const { input, frame, details } = ctx;
   return frame.document(
-    `agreement-summary:t${term}${variation === undefined ? '' : `:variation-${variation.number}`}`,
+    `agreement-summary:${which.key}`,
     'agreement_signed',
     'community_cashback_agreement_summary',
-    `Community Cashback Agreement with ${details.group.name}, ${input.estate}: summary (${which})`,
+    `Community Cashback Agreement with ${details.group.name}, ${input.estate}: summary (${which.words})`,
     [
       {
         heading: 'Parties',
@@ -165,7 +187,7 @@ function agreementSummary(
           `From ${dateInWords(termStart)} to ${dateInWords(termEnd)}`,
         ],
       },
-      { heading: 'Signed', lines: signedBy.map((actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`) },
+      { heading: 'Signed', lines: signedBy.map(signatory) },
       {
         heading: 'This is a public document',
         lines: ['A summary of the signed agreement, published by the council. The agreement itself is held by the council and the group.'],
@@ -175,23 +197,11 @@ function agreementSummary(
   );
 }
 
-function signedAgreement(
-  ctx: Agreement,
-  term: number,
-  terms: AgreementTerms,
-  termStart: string,
-  paymentDates: string[],
-  signedBy: Actor[],
-  variation?: Variation & { number: number },
-) {
-  const { input, frame, details, policy } = ctx;
-  const total = terms.services.reduce((sum, s) => sum + s.annualPayment, 0);
-  const key = variation === undefined ? `agreement:t${term}` : `agreement:t${term}:variation-${variation.number}`;
-  const title = `Community Cashback Agreement, term ${term}${variation === undefined ? '' : `, variation ${variation.number}`}`;
-  const termEnd = later(termStart, calendarDaysMs(policy.calendar, policy.lma.termDays));
+function signedAgreement(ctx: Agreement, { term, terms, termStart, termEnd, total, paymentDates, signedBy, variation, which }: Signing) {
+  const { input, frame, details } = ctx;
   const group = details.group;
-  const who = (actor: Actor) => `${actor.name ?? actor.userId}, ${SIGNING_AS[actor.role] ?? actor.role}`;
-  return frame.document(key, 'agreement_signed', 'community_cashback_agreement', title, [
+  const title = `Community Cashback Agreement, ${which.words}`;
+  return frame.document(`agreement:${which.key}`, 'agreement_signed', 'community_cashback_agreement', title, [
     {
       heading: 'Parties',
       lines: [
@@ -204,7 +214,7 @@ function signedAgreement(
           {
             heading: 'This variation',
             lines: [
-              `${variation.name}, asked for by ${variation.requestedBy ? who(variation.requestedBy) : 'the parties'}.`,
+              `${variation.name}, asked for by ${variation.requestedBy ? signatory(variation.requestedBy) : 'the parties'}.`,
               `Why: ${variation.reasons}`,
               `It applies from the signing below to the end of term ${term} on ${dateInWords(termEnd)}.`,
             ],
@@ -247,6 +257,6 @@ function signedAgreement(
         'The group keeps receipts for everything it buys, and shows them to the council on request, to show the scheme is properly run.',
       ],
     },
-    { heading: 'Signed', lines: signedBy.map(who) },
+    { heading: 'Signed', lines: signedBy.map(signatory) },
   ]);
 }

@@ -58,10 +58,29 @@ export async function* replayOffThread(
       if ('error' in answer) throw new Error(`replay failed: ${answer.error}`);
       yield { ...answer.result, threadId: answer.threadId };
     }
-    thread.postMessage({ end: true } satisfies ToThread);
   } finally {
-    await thread.terminate();
+    await endThread(thread);
   }
+}
+
+/** How long a replay thread has to finish its run and stop by itself before it is stopped. */
+const THREAD_END_MS = 10_000;
+
+/**
+ * Ends a replay thread by asking it to (it finishes the run it is on, and its SDK runtime shuts down
+ * with its replay worker), and stops it only if it has not ended in time: a thread terminated while
+ * the SDK's native code still calls into it (its log forwarding) aborts the whole process.
+ */
+async function endThread(thread: Thread): Promise<void> {
+  const ended = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  if (thread.threadId === -1) return;
+  thread.postMessage({ end: true } satisfies ToThread);
+  let late: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<'late'>((resolve) => {
+    late = setTimeout(() => resolve('late'), THREAD_END_MS);
+  });
+  const how = await Promise.race([ended, tooLate]).finally(() => clearTimeout(late));
+  if (how === 'late') await thread.terminate();
 }
 
 /** The thread runs this module itself; from source (tsx, jest) it loads it through tsx's require hook. */

@@ -88,7 +88,8 @@ export function auditWith(
 }
 
 /** Who is told that a task waits: its assignee, or everyone holding its role. */
-const whoActsOn = (task: TaskView) => (task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role] });
+const whoActsOn = (task: TaskView) =>
+  task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role], ...(task.scope ? { scope: task.scope } : {}) };
 /** Who hears of decisions and endings: the programme managers, the residents' group if there is one, and the process's other parties. */
 const partiesOf = (process: ProcessRef): Role[] => [
   ...new Set<Role>(['programme_manager', ...(process.groupKey ? (['resident_rep'] as const) : []), ...(process.parties ?? [])]),
@@ -114,7 +115,7 @@ export function createEngineActivities(
       taskKey: task.taskId,
       council: process.council,
       processKind: process.kind,
-      groupKey: process.groupKey,
+      groupKey: task.scope ?? process.groupKey,
       kind: task.kind,
       title: task.title,
       role: task.role,
@@ -242,6 +243,7 @@ export function createEngineActivities(
             event: input.email.event,
             dedupeKey: `${input.process.processId}:${input.key}:${input.email.event}`,
             toRoles: input.email.to,
+            ...(input.email.scope ? { scope: input.email.scope } : {}),
             facts: input.email.facts,
           })
         : undefined;

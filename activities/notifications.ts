@@ -3,7 +3,7 @@ import type { PrismaClient } from '../lib/db';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
 import { dateTimeInWords, inWords } from '../workflows/common/format';
-import type { Actor, Role } from '../workflows/common/roles';
+import { isScoped, type Actor, type Role } from '../workflows/common/roles';
 import type { EmailTemplate } from '../lib/process-definition';
 
 /** What an email says, from the workflow's own data. */
@@ -62,8 +62,17 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
   }),
 };
 
-/** The email addresses of everyone holding one of `roles` for this process (a resident_rep: its own group only), and of `userIds`: one query. */
-async function recipientsFor(prisma: PrismaClient, process: ProcessRef, roles: Role[], userIds: string[]): Promise<string[]> {
+/**
+ * The email addresses of everyone holding one of `roles` for this process (a scoped role: for `scope`,
+ * else the process's group), and of `userIds`: one query.
+ */
+async function recipientsFor(
+  prisma: PrismaClient,
+  process: ProcessRef,
+  roles: Role[],
+  userIds: string[],
+  scope?: string,
+): Promise<string[]> {
   if (roles.length === 0 && userIds.length === 0) return [];
   const users = await prisma.appUser.findMany({
     where: {
@@ -75,7 +84,7 @@ async function recipientsFor(prisma: PrismaClient, process: ProcessRef, roles: R
                 grants: {
                   some: {
                     council: { in: [process.council, ANY_COUNCIL] },
-                    OR: roles.map((role) => (role === 'resident_rep' ? { role, groupKey: process.groupKey } : { role })),
+                    OR: roles.map((role) => (isScoped(role) ? { role, groupKey: scope ?? process.groupKey } : { role })),
                   },
                 },
               },
@@ -96,6 +105,8 @@ export interface NotificationInput {
   dedupeKey: string;
   toRoles?: Role[];
   toUsers?: string[];
+  /** What a scoped role among `toRoles` must hold a grant for (a partner's organisation); else the process's group. */
+  scope?: string;
   facts: NotificationFacts & Record<string, unknown>;
 }
 
@@ -113,7 +124,7 @@ export async function notificationRow(prisma: PrismaClient, input: NotificationI
     ] ?? processEmails(input.process.kind, input.event);
   if (!template)
     throw new Error(`no email template for ${input.event} (a ${input.process.kind} process): its definition's emails name none`);
-  const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? []);
+  const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? [], input.scope);
   const { subject, body } = template(input.process, input.facts);
   const text = [...body, '', `Process: ${input.process.title}`, `Reference: ${input.process.processId}`].join('\n');
   return {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { ANY_COUNCIL, authenticate, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
-import type { Actor, Role } from '../workflows/common/roles';
+import { isScoped, type Actor, type Role } from '../workflows/common/roles';
 import { HttpProblem } from './problem';
 import type { PrincipalCache } from './principal-cache';
 import { notFound } from './route-spec';
@@ -39,8 +39,8 @@ const grantsIn = (principal: Principal, scope: Scope) =>
   principal.grants.filter(
     (grant) =>
       (grant.council === scope.council || grant.council === ANY_COUNCIL) &&
-      // A resident_rep acts only on its own group's processes.
-      (grant.role !== 'resident_rep' || grant.groupKey === scope.groupKey),
+      // A resident_rep acts only on its own group's processes, a partner on its own organisation's tasks.
+      (!isScoped(grant.role) || grant.groupKey === scope.groupKey),
   );
 
 /** The actor `principal` is when acting in `role` on something in `scope`, if it holds that role there. */
@@ -60,12 +60,12 @@ export function mayRead(principal: Principal, scope: Scope): boolean {
 
 /**
  * A database filter, for any table with `council` and `groupKey` columns, that keeps the rows the
- * principal may see: its councils, and for a resident_rep its own group's rows only.
+ * principal may see: its councils, and for a scoped role (a resident_rep, a partner) what its grant names only.
  */
 export function visibleTo(principal: Principal): { OR?: ({ council: { in: string[] } } | { council: string; groupKey: string })[] } {
-  const broad = principal.grants.filter((grant) => grant.role !== 'resident_rep');
+  const broad = principal.grants.filter((grant) => !isScoped(grant.role));
   if (broad.some((grant) => grant.council === ANY_COUNCIL)) return {};
-  const groups = principal.grants.filter((grant) => grant.role === 'resident_rep').map(({ council, groupKey }) => ({ council, groupKey }));
+  const groups = principal.grants.filter((grant) => isScoped(grant.role)).map(({ council, groupKey }) => ({ council, groupKey }));
   return { OR: [{ council: { in: [...new Set(broad.map((grant) => grant.council))] } }, ...groups] };
 }
 

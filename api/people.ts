@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { PrismaClient } from '../lib/db';
 import { councilSlug, isoDateTime, oneLine, oneLineName, userId } from '../lib/field-schemas';
 import { createUser, grantRole, nameCouncil, newToken, revokeToken, withdrawGrant, type Principal } from '../lib/identity';
-import { groupKeyOf } from '../workflows/common/process';
-import { ROLES, type Role } from '../workflows/common/roles';
+import { groupKeyOf, organisationKeyOf } from '../workflows/common/process';
+import { isScoped, ROLES, type Role } from '../workflows/common/roles';
 import { actingAs, forbid } from './access';
 import { auditCommand } from './audit';
 import { HttpProblem } from './problem';
@@ -20,11 +20,17 @@ import type { PrincipalCache } from './principal-cache';
 const councilPersonParams = z.object({ council: councilSlug, userId });
 const tokenParams = councilPersonParams.extend({ tokenId: z.uuid() });
 
-/** A role to give: a residents' representative's names their group (its key derived as the service derives it), no other does. */
+/**
+ * A role to give: a residents' representative's names their group, a partner's its organisation (each
+ * key derived as the service derives it), no other names anything.
+ */
 const grantBody = z.discriminatedUnion('role', [
   z.object({ role: z.literal('resident_rep'), group: oneLineName }).strict(),
-  z.object({ role: z.enum(ROLES.filter((r) => r !== 'resident_rep') as [Role, ...Role[]]) }).strict(),
+  z.object({ role: z.literal('partner'), organisation: oneLineName }).strict(),
+  z.object({ role: z.enum(ROLES.filter((r) => !isScoped(r)) as [Role, ...Role[]]) }).strict(),
 ]);
+const scopeOf = (body: z.infer<typeof grantBody>): string =>
+  'group' in body ? groupKeyOf(body.group) : 'organisation' in body ? organisationKeyOf(body.organisation) : '';
 const withdrawBody = z.object({ role: z.enum(ROLES), groupKey: z.string().max(200).default('') }).strict();
 const personBody = z
   .object({
@@ -187,14 +193,14 @@ export function peopleRoutes({ prisma, principals }: { prisma: PrismaClient; pri
       method: 'post',
       path: '/councils/:council/people/:userId/grants',
       tag: 'people',
-      summary: 'Give a person a role in the council (a residents’ representative for their group)',
+      summary: 'Give a person a role in the council (a residents’ representative for their group, a partner for its organisation)',
       params: councilPersonParams,
       body: grantBody,
       responses: { 200: { description: 'the person', schema: personView } },
       async handler({ req, res, params, body, principal }) {
         const actor = asAdmin(req, principal, params.council, `grant a role to ${params.userId}`);
         await managedPerson(req, params.council, params.userId, `grant a role to ${params.userId}`);
-        const grant = { council: params.council, role: body.role, groupKey: 'group' in body ? groupKeyOf(body.group) : '' };
+        const grant = { council: params.council, role: body.role, groupKey: scopeOf(body) };
         await change([grantRole(prisma, params.userId, grant), audit(principal, actor, 'grant', { userId: params.userId, ...grant })]);
         req.log.info({ userId: params.userId, grant, actor }, 'role granted');
         res.json(await personIn(params.council, params.userId));

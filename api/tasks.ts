@@ -9,7 +9,7 @@ import type { ProcessRegistry } from '../lib/process-registry';
 import { ANY_COUNCIL, usersWithRole, type Principal } from '../lib/identity';
 import type { Prisma } from '../prisma/generated/client';
 import { assignTaskUpdate, completeTaskUpdate, publicDecision, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
-import type { Role } from '../workflows/common/roles';
+import { isScoped, type Role } from '../workflows/common/roles';
 import { actingAs, forbid, hidden, mayRead, visibleTo } from './access';
 import { fieldProblem, HttpProblem, validationProblem } from './problem';
 import { notFound, route, type AnyRoute } from './route-spec';
@@ -53,7 +53,7 @@ const TASK_ORDER: Record<'due' | 'opened' | 'closed', Prisma.TaskOrderByWithRela
   closed: [{ closedAt: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }],
 };
 
-/** Tasks by whose they are, from the caller's grants (a resident_rep's only in their group). */
+/** Tasks by whose they are, from the caller's grants (a scoped role's only for what its grant names). */
 /** `covering`: the people the principal covers for today (out-of-office delegation): their tasks count as the principal's. */
 function ownedBy(
   principal: Principal,
@@ -64,7 +64,7 @@ function ownedBy(
     OR: principal.grants.map((grant) => ({
       role: grant.role,
       ...(grant.council === ANY_COUNCIL ? {} : { council: grant.council }),
-      ...(grant.role === 'resident_rep' ? { groupKey: grant.groupKey } : {}),
+      ...(isScoped(grant.role) ? { groupKey: grant.groupKey } : {}),
     })),
   };
   const mine = covering.length ? { assignee: { in: [principal.userId, ...covering] } } : { assignee: principal.userId };
@@ -125,7 +125,7 @@ export function taskRoutes({
       throw forbid(
         req,
         `${action} task ${id}`,
-        `needs the ${task.role} role in ${task.council}${task.role === 'resident_rep' ? ' for this group' : ''}`,
+        `needs the ${task.role} role in ${task.council}${isScoped(task.role) ? ` for ${task.groupKey}` : ''}`,
       );
     return { task, actor };
   };
@@ -182,7 +182,7 @@ export function taskRoutes({
   };
   /** Everyone holding the task's role where it is (in its group, for a resident_rep's). */
   const whoMayTake = (task: TaskRow) =>
-    usersWithRole(prisma, task.council, task.role as Role, task.role === 'resident_rep' ? task.groupKey : undefined);
+    usersWithRole(prisma, task.council, task.role as Role, isScoped(task.role) ? task.groupKey : undefined);
 
   return [
     route({
@@ -397,6 +397,52 @@ export function taskRoutes({
           auditWith(prisma, process, key, actor, at, 'task.note', { taskId: task.taskKey, note: body.note }),
         ]);
         res.status(201).json({ taskId: task.id, at, summary });
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/tasks/:id/notes',
+      tag: 'tasks',
+      summary: 'The notes on a task, oldest first, with who wrote each: for whoever may see the task',
+      params: taskIdParams,
+      responses: {
+        200: {
+          description: 'the notes',
+          schema: z.object({
+            items: z.array(
+              z.object({
+                at: z.string(),
+                summary: z.string(),
+                by: z.object({ userId: z.string(), name: z.string().nullable() }).nullable(),
+              }),
+            ),
+          }),
+        },
+        404: { description: 'no such task' },
+      },
+      async handler({ req, res, params, principal }) {
+        const task = await readableTask(req, principal, params.id);
+        // The task's own entries only: someone who may see a task (a partner) need not see its process.
+        const notes = await prisma.timelineEntry.findMany({
+          where: { processId: task.processId, kind: 'task_note', taskId: task.taskKey },
+          orderBy: [{ at: 'asc' }, { seq: 'asc' }],
+          select: { at: true, summary: true, actorUserId: true },
+        });
+        const ids = [...new Set(notes.flatMap((n) => (n.actorUserId ? [n.actorUserId] : [])))];
+        const names = new Map(
+          (await prisma.appUser.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } })).map((u) => [
+            u.id,
+            u.displayName,
+          ]),
+        );
+        res.json({
+          items: notes.map((n) => ({
+            at: n.at.toISOString(),
+            summary: n.summary,
+            by: n.actorUserId ? { userId: n.actorUserId, name: names.get(n.actorUserId) ?? null } : null,
+          })),
+        });
       },
     }),
 

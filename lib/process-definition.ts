@@ -20,6 +20,7 @@ export interface ProcessActivityDependencies {
     dedupeKey: string;
     toRoles?: Role[];
     toUsers?: string[];
+    scope?: string;
     facts: Record<string, unknown>;
   }): Promise<Prisma.NotificationCreateManyArgs>;
 }

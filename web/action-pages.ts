@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { endProcessBody } from '../api/schemas';
 import { ANY_COUNCIL, type Grant } from '../lib/identity';
 import type { ProcessRegistry } from '../lib/process-registry';
-import type { Role } from '../workflows/common/roles';
+import { isScoped, type Role } from '../workflows/common/roles';
 import { ApiProblem } from './api-client';
 import { errorList, errorsFrom, fieldsOf, formSchemaOf, valuesFrom } from './forms';
 import type { PageDeps } from './pages';
@@ -50,7 +50,7 @@ export const mayAct = (grants: Grant[], roles: readonly Role[], process: { counc
     (g) =>
       roles.includes(g.role) &&
       (g.council === process.council || g.council === ANY_COUNCIL) &&
-      (g.role !== 'resident_rep' || g.groupKey === process.groupKey),
+      (!isScoped(g.role) || g.groupKey === process.groupKey),
   );
 
 /**

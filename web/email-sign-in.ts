@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { SCOPED_ROLES } from '../workflows/common/roles';
 import type { PrismaClient } from '../lib/db';
 import { hashToken } from '../lib/identity';
 import type { Logger } from '../lib/logger';
@@ -43,10 +44,10 @@ export function emailSignInPages(deps: {
   const page = (req: Request, res: Response, view: string, context: Record<string, unknown> = {}, status = 200) =>
     res.status(status).send(render(view, { csrfToken: csrfToken(req), linkMinutes, ...context }));
 
-  /** The residents' representative with this address, if there is one (a rep's grant, the address the council holds). */
+  /** The residents' representative or partner officer with this address, if there is one (their grant, the address the council holds). */
   const repWithEmail = (email: string) =>
     prisma.appUser.findFirst({
-      where: { email: { equals: email, mode: 'insensitive' }, grants: { some: { role: 'resident_rep' } } },
+      where: { email: { equals: email, mode: 'insensitive' }, grants: { some: { role: { in: [...SCOPED_ROLES] } } } },
       select: { id: true, displayName: true, email: true },
       orderBy: { id: 'asc' },
     });

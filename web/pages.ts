@@ -7,7 +7,7 @@ import { dateTimeInWords } from '../workflows/common/format';
 import { labelOf } from './forms';
 import { inPounds } from './words';
 import { holdsFor } from './action-pages';
-import type { Role } from '../workflows/common/roles';
+import { isScoped, type Role } from '../workflows/common/roles';
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 
@@ -32,7 +32,14 @@ export function pages() {
     const person = context.person as { grants?: { role: string }[] } | undefined;
     // The roles the layout's navigation offers pages for.
     const personRoles = [...new Set((person?.grants ?? []).map((g) => g.role))];
-    return env.render(view, { ...context, personRoles, residentOnly: residentOnly(person?.grants ?? []), webPath: '/app' });
+    const grants = person?.grants ?? [];
+    return env.render(view, {
+      ...context,
+      personRoles,
+      residentOnly: residentOnly(grants),
+      outsider: outsiderWords(grants),
+      webPath: '/app',
+    });
   };
 }
 
@@ -90,5 +97,14 @@ export function onlyFor(deps: Pick<PageDeps, 'render' | 'csrfToken'>, roles: rea
   };
 }
 
-/** Someone whose only roles are as their residents' group's representative: no council officer, and the pages speak to them so. */
-export const residentOnly = (grants: { role: string }[]): boolean => grants.length > 0 && grants.every((g) => g.role === 'resident_rep');
+/**
+ * Someone whose only roles are scoped (a residents' group's representative, a partner organisation's
+ * officer): no council officer, and the pages speak to them so.
+ */
+export const residentOnly = (grants: { role: string }[]): boolean => grants.length > 0 && grants.every((g) => isScoped(g.role));
+
+/** How the pages name whom such a person acts for: their residents' group, or their organisation (a partner's). */
+const outsiderWords = (grants: { role: string }[]) =>
+  grants.every((g) => g.role === 'partner')
+    ? { tasks: 'Your organisation’s tasks', for: 'Your organisation', whose: 'organisation', seesProcesses: false }
+    : { tasks: 'Your group’s tasks', for: 'Your residents’ group', whose: 'group', seesProcesses: true };

@@ -30,6 +30,7 @@ const personForm = z.object({
 const roleForm = z.object({
   role: z.enum(ROLES),
   group: oneLineName.optional().describe('Residents’ representatives only: the residents’ group they sign for'),
+  organisation: oneLineName.optional().describe('Partners only: the organisation they act for, as its community contracts name it'),
 });
 const tokenForm = z.object({
   label: oneLine.describe('What it is for, so it can be told apart and revoked (for example “finance system”)'),
@@ -38,9 +39,9 @@ const councilForm = z.object({ name: oneLineName.describe('As documents and page
 
 type Form = z.ZodObject<z.ZodRawShape>;
 
-/** A role in words, with the group a residents' representative signs for. */
+/** A role in words, with the group a residents' representative signs for or the organisation a partner acts for. */
 const roleInWords = (g: { role: string; groupKey: string }) =>
-  `${labelOf(g.role)}${g.groupKey ? ` (${g.groupKey.replace(/-/g, ' ')})` : ''}`;
+  `${labelOf(g.role)}${g.groupKey ? ` (${g.groupKey.replace(/^org:/, '').replace(/-/g, ' ')})` : ''}`;
 
 /**
  * People and roles, for the administrators of the council acted for: its people and their roles, a
@@ -172,7 +173,10 @@ export function peoplePages(deps: PageDeps): Router {
       res,
       roleView(req),
       (body) =>
-        api.post<Person>(req.session.person!.token, `${personPath(req)}/grants`, body.role === 'resident_rep' ? body : { role: body.role }),
+        api.post<Person>(req.session.person!.token, `${personPath(req)}/grants`, {
+          role: body.role,
+          ...(body.role === 'resident_rep' ? { group: body.group } : body.role === 'partner' ? { organisation: body.organisation } : {}),
+        }),
       (saved, body) =>
         backToPerson(req, res, `${saved.displayName} is now ${roleInWords({ role: String(body.role), groupKey: '' }).toLowerCase()}.`),
     ).catch(next);

@@ -65,20 +65,14 @@ export function taskPages(deps: PageDeps): Router {
     Promise.all([
       taskOf(req),
       api.get<{ items: { userId: string; name: string }[] }>(tokenOf(req), `/tasks/${encodeURIComponent(id)}/candidates`),
-      api.get<{
-        entries: {
-          kind: string;
-          taskId: string | null;
-          summary: string;
-          at: string;
-          actor: { userId: string; name: string | null } | null;
-        }[];
-      }>(tokenOf(req), `/processes/${encodeURIComponent(id.slice(0, id.indexOf('~')))}/timeline`),
+      api.get<{ items: { summary: string; at: string; by: { userId: string; name: string | null } | null }[] }>(
+        tokenOf(req),
+        `/tasks/${encodeURIComponent(id)}/notes`,
+      ),
     ])
-      .then(([task, candidates, timeline]) => {
+      .then(([task, candidates, notes]) => {
         const me = req.session.person!.userId;
         const others = candidates.items.filter((c) => c.userId !== task.assignee);
-        const taskKey = id.slice(id.indexOf('~') + 1);
         res.status(handOverError || noteRefused ? 400 : 200).send(
           page(req, 'task.njk', {
             task,
@@ -91,9 +85,7 @@ export function taskPages(deps: PageDeps): Router {
             handOverError,
             noteError: noteRefused?.message,
             noteEntered: noteRefused?.note ?? '',
-            notes: timeline.entries
-              .filter((e) => e.kind === 'task_note' && e.taskId === taskKey)
-              .map((e) => ({ ...e, by: e.actor ? (e.actor.name ?? e.actor.userId) : '' })),
+            notes: notes.items.map((n) => ({ ...n, by: n.by ? (n.by.name ?? n.by.userId) : '' })),
             candidates: candidates.items.map((c) => `${c.name}${c.userId === me ? ' (you)' : ''}`),
             mayClaim: !task.assignee && candidates.items.some((c) => c.userId === me),
             mayRelease: task.assignee === me,

@@ -96,7 +96,7 @@ export interface ProcessEventInput {
   /** Roles to tell of it by email (e.g. finance, of funding released), beyond what its kind tells. */
   notify?: Role[];
   /** An email of the process's own (a template its definition names) to `to`, with the facts it states. */
-  email?: { event: string; to: Role[]; facts: Record<string, unknown> };
+  email?: { event: string; to: Role[]; facts: Record<string, unknown>; scope?: string };
 }
 
 /** Timeline events every process records through the frame. */

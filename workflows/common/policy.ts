@@ -40,6 +40,7 @@ export const DEFAULT_COMMON_POLICY: CommonPolicy = {
     scrutineer: 'programme_manager',
     resident_rep: 'housing_manager',
     almo_board: 'programme_manager',
+    partner: 'programme_manager',
   },
 };
 

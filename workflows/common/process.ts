@@ -95,3 +95,9 @@ export const slugOf = (text: string): string =>
 
 /** A residents' group's key, from its name: what a resident_rep's role grant names. */
 export const groupKeyOf = (groupName: string): string => slugOf(groupName);
+
+/**
+ * A partner organisation's key, from its name: what a partner's role grant names. Its prefix has a
+ * character no slug has, so no residents' group shares a key with an organisation.
+ */
+export const organisationKeyOf = (organisation: string): string => `org:${slugOf(organisation)}`;

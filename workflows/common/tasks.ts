@@ -58,6 +58,11 @@ export interface TaskSpec {
   kind: string;
   title: string;
   role: Role;
+  /**
+   * For a scoped role's task: what its grant must name, e.g. the partner organisation whose officers act
+   * on it (lib `organisationKeyOf`); else the process's residents' group.
+   */
+  scope?: string;
   /** When set, only this user (holding `role`) may complete the task. */
   assignee?: string;
   outcomes: string[];

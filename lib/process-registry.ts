@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { almoDefinition } from '../workflows/almo/definition';
+import { communityContractDefinition } from '../workflows/communitycontract/definition';
 import { lmaDefinition } from '../workflows/lma/definition';
 import { optionsReviewDefinition } from '../workflows/optionsreview/definition';
 import { slaDefinition } from '../workflows/sla/definition';
@@ -8,7 +9,13 @@ import type { NamedPerson, ProcessDefinition, TaskForm } from './process-definit
 
 // The one place that lists the process kinds. Adding a process is a folder under workflows/ and a line
 // here (and its workflow in workflows/index.ts, the bundle's entry); nothing else changes.
-export const PROCESS_DEFINITIONS: ProcessDefinition[] = [lmaDefinition, slaDefinition, almoDefinition, optionsReviewDefinition];
+export const PROCESS_DEFINITIONS: ProcessDefinition[] = [
+  lmaDefinition,
+  slaDefinition,
+  almoDefinition,
+  optionsReviewDefinition,
+  communityContractDefinition,
+];
 
 /** Paths under /processes/:id that every process has, which no process's own command or read may take. */
 const COMMON_PROCESS_PATHS = ['withdraw', 'cancel', 'timeline', 'documents', 'history', 'replay', 'evidence-pack', 'rules'];

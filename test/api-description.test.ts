@@ -70,6 +70,9 @@ describe('the API description, checked by schemathesis', () => {
       'examples,coverage,fuzzing',
       '--seed',
       '19',
+      // Bodies whose fields are patterned (task ids, non-blank text) have many generated values
+      // filtered out; the health check would stop such an operation instead of testing what it can.
+      '--suppress-health-check=filter_too_much',
     ]);
     if (run.code !== 0) console.log(run.output);
     expect(run.code).toBe(0);

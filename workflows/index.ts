@@ -3,3 +3,4 @@ export { localManagementAgreement } from './lma/workflow';
 export { slaRenegotiation, slaServiceNegotiation } from './sla/workflow';
 export { almoEstablishment } from './almo/workflow';
 export { optionsReview } from './optionsreview/workflow';
+export { communityContract } from './communitycontract/workflow';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { callApi, type TestStack, type TestUser } from './stack';
 
 // `RECORD_HISTORIES=<kind>[,<kind>…] npm test` records the runs of those kinds for the replay suite
-// (test/replay.test.ts): `lma`, `sla`, `almo`, `optionsreview`, or `frame` for the shared frame's.
+// (test/replay.test.ts): `lma`, `sla`, `almo`, `optionsreview`, `communitycontract`, or `frame` for the shared frame's.
 
 /** Whether this run records histories of `kind`. */
 export const recording = (kind: string): boolean =>

@@ -1,77 +1,26 @@
 import { inboxTaskId } from '../workflows/common/engine-types';
-import { organisationKeyOf } from '../workflows/common/process';
 import type { ProcessView } from '../workflows/common/process';
 import type { CommunityContractDetails } from '../workflows/communitycontract/messages';
 import { documentText, documentsOf } from './support/documents';
 import { eventually } from './support/eventually';
 import { recordRuns } from './support/histories';
-import { councilName } from './support/lma';
-import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser } from './support/stack';
+import { contractCast, KEYS, report, STANDARDS, startAndAgreePriorities, type ContractCast } from './support/communitycontract';
+import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { attempt, completeTask, decide as decideTask, openTask, timelineOf } from './support/tasks';
 
-// The community contract (PROCESSES.md §5) on the real server with a compressed policy: a day of
-// 100 ms, so a month is 3 s; the champions report monthly and the standards are reviewed every two
-// months (a year of the contract is two periods here).
+// The community contract (PROCESSES.md §5) through the API on the real server, with a compressed
+// policy (test/support/communitycontract.ts): a year of the contract is two monthly periods of 3 s.
 
 // The version whose runs `RECORD_HISTORIES=communitycontract npm test` records under test/histories/.
 const CURRENT_CONTRACT_VERSION = 'communitycontract-v1';
-const compressedContractPolicy = {
-  calendar: { kind: 'compressed', workingDayMs: 100 },
-  reminderWorkingDaysBefore: 1,
-  communitycontract: {
-    groupStepWorkingDays: 20,
-    councilStepWorkingDays: 20,
-    signingWorkingDays: 20,
-    reportEveryMonths: 1,
-    reportWorkingDays: 20,
-    reviewEveryMonths: 2,
-    stage1AcknowledgeWorkingDays: 5,
-    stage1AnswerWorkingDays: 10,
-    stage2AcknowledgeWorkingDays: 5,
-    stage2AnswerWorkingDays: 20,
-  },
-};
-
-const GROUP = 'Plains Farm Residents Association';
-const PARTNERS = {
-  streets: { organisation: 'Street Services', kind: 'council_service', actsForIt: 'Pat Okafor' },
-  police: { organisation: 'Northumbria Police', kind: 'police', actsForIt: 'Sergeant Lee' },
-  landlord: { organisation: 'Home Group', kind: 'landlord', actsForIt: 'Jo Grant' },
-} as const;
-type PartnerName = keyof typeof PARTNERS;
-
-interface Cast {
-  council: string;
-  programmeManager: TestUser;
-  housingManager: TestUser;
-  residents: TestUser;
-  auditor: TestUser;
-  partners: Record<PartnerName, TestUser>;
-}
 
 let stack: TestStack;
-let cast: Cast;
+let cast: ContractCast;
 beforeAll(async () => {
   stack = await startTestStack();
 });
 beforeEach(async () => {
-  const council = uniqueCouncil();
-  await stack.prisma.council.create({ data: { slug: council, name: councilName(council), updatedAt: new Date() } });
-  const partner = (name: PartnerName) =>
-    stack.user({ council, role: 'partner', groupKey: organisationKeyOf(PARTNERS[name].organisation), name: PARTNERS[name].actsForIt });
-  cast = {
-    council,
-    programmeManager: await stack.user({ council, role: 'programme_manager', name: 'Sam Patel' }),
-    housingManager: await stack.user({ council, role: 'housing_manager' }),
-    residents: await stack.user({ council, role: 'resident_rep', groupKey: 'plains-farm-residents-association', name: 'Ann Reid' }),
-    auditor: await stack.user({ council: '*', role: 'auditor' }),
-    partners: { streets: await partner('streets'), police: await partner('police'), landlord: await partner('landlord') },
-  };
-  const policy = await callApi(stack.baseUrl, 'PUT', `/councils/${council}/policy`, {
-    as: cast.programmeManager,
-    body: compressedContractPolicy,
-  });
-  expect(policy.status).toBe(200);
+  cast = await contractCast(stack);
 });
 afterAll(async () => {
   await stack.stop();
@@ -88,104 +37,13 @@ const stageIs = (processId: string, stage: string) =>
     return view;
   }, 30_000);
 
-const ladder = (putRightWithinWorkingDays: number, compensationUpToPence?: number) => ({
-  putRightWithinWorkingDays,
-  apology: true,
-  ...(compensationUpToPence ? { compensationUpToPence } : {}),
-});
-/** A standard for each of the three priorities, street lighting and litter by the council's street services. */
-const STANDARDS = [
-  {
-    priority: 'street_lighting',
-    partner: 'Street Services',
-    whatIsDone: 'a broken street light repaired',
-    withinWorkingDays: 5,
-    residentsCommit: ['reporting'],
-    whatResidentsDo: 'report every light out on the council’s form',
-    redress: ladder(5, 5_000),
-  },
-  {
-    priority: 'anti_social_behaviour',
-    partner: 'Northumbria Police',
-    whatIsDone: 'a foot patrol of the estate',
-    howOften: 'every week',
-    residentsCommit: ['reporting', 'community_champions'],
-    whatResidentsDo: 'report incidents, and champions meet the neighbourhood team monthly',
-    redress: ladder(10),
-  },
-  {
-    priority: 'anti_social_behaviour',
-    partner: 'Home Group',
-    whatIsDone: 'a report of nuisance from a tenancy answered',
-    withinWorkingDays: 10,
-    residentsCommit: ['reporting'],
-    whatResidentsDo: 'report nuisance to Home Group',
-    redress: ladder(10, 2_500),
-  },
-  {
-    priority: 'litter',
-    partner: 'Street Services',
-    whatIsDone: 'streets swept and bins emptied',
-    howOften: 'every week',
-    residentsCommit: ['litter_picks', 'young_people_included'],
-    whatResidentsDo: 'a litter pick each month, with the youth club',
-    redress: ladder(3, 2_000),
-  },
-];
-const KEYS = {
-  lighting: 'street_lighting/street-services',
-  police: 'anti_social_behaviour/northumbria-police',
-  landlord: 'anti_social_behaviour/home-group',
-  litter: 'litter/street-services',
-};
-const report = (missed: Partial<Record<keyof typeof KEYS, string>>) => ({
-  reports: Object.entries(KEYS).map(([name, standard]) => {
-    const what = missed[name as keyof typeof KEYS];
-    return what ? { standard, outcome: 'missed', whatHappened: what, seenOn: '2026-11-20' } : { standard, outcome: 'met' };
-  }),
-});
-
-/** Starts a contract for Plains Farm as its residents' group, and agrees its three priorities. */
-async function startAndAgreePriorities(): Promise<string> {
-  const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
-    as: cast.residents,
-    body: {
-      kind: 'communitycontract',
-      council: cast.council,
-      neighbourhood: 'Plains Farm',
-      area: 'the Plains Farm estate: Plains Road to Durham Road',
-      group: GROUP,
-      partners: [PARTNERS.landlord, PARTNERS.police, PARTNERS.streets],
-    },
-  });
-  expect(started.status).toBe(201);
-  const processId = started.body.processId;
-  await decide(processId, 'y1-priorities-1', cast.residents, 'report', {
-    engagement: [
-      { method: 'meeting', heldOn: '2026-10-05', tookPart: 42, heard: 'Dark streets and gangs at the shops after school' },
-      { method: 'walkabout', heldOn: '2026-10-12', tookPart: 11, heard: 'Litter behind the shops; six lights out' },
-    ],
-    priorities: [
-      { topic: 'street_lighting', why: 'people do not walk home after dark' },
-      { topic: 'anti_social_behaviour', why: 'gangs at the shops' },
-      { topic: 'litter', why: 'behind the shops' },
-    ],
-  });
-  await decide(processId, 'y1-agree-priorities-1', cast.programmeManager, 'agree', {
-    agreedOn: '2026-10-20',
-    agreedWith: 'Northumbria Police, Home Group and Street Services',
-    priorities: [{ topic: 'street_lighting' }, { topic: 'anti_social_behaviour' }, { topic: 'litter' }],
-    baseline: { complaintsLastYear: 120, satisfactionPercent: 41 },
-  });
-  return processId;
-}
-
-/** Waits for an email whose subject starts so, and answers to whom it went. */
-const mailTo = async (subject: string) => (await stack.mailbox.waitFor((m) => m.subject.startsWith(subject))).to;
+/** Waits for an email of this test's council whose subject starts so, and answers to whom it went. */
+const mailTo = async (subject: string) =>
+  (await stack.mailbox.waitFor((m) => m.subject.startsWith(subject) && m.to.every((to) => to.endsWith(`@${cast.council}.test`)))).to;
 
 describe('a community contract', () => {
   it('is agreed and signed by every partner, keeps two redress cases apart (one escalated, one disputed at stage 2), and is revised and renewed at its review', async () => {
-    const processId = await startAndAgreePriorities();
+    const processId = await startAndAgreePriorities(stack, cast);
 
     // CC-R2: every agreed priority has a standard.
     const withoutLitter = await attempt(stack, processId, 'y1-standards-1', cast.programmeManager, 'set', {
@@ -266,6 +124,9 @@ describe('a community contract', () => {
     });
     expect(street.status).toBe(404);
     await decide(processId, 'y1-case2-s1-acknowledge', cast.partners.landlord, 'acknowledge');
+    // Each partner's officers are told of their own case only.
+    expect(await mailTo('Action needed: Acknowledge redress case 2')).toEqual([cast.partners.landlord.email]);
+    expect(await mailTo('Action needed: Acknowledge redress case 1')).toEqual([cast.partners.streets.email]);
 
     // CC-R3: redress within the standard's ladder (£50 for street lighting).
     const tooMuch = await attempt(stack, processId, 'y1-case1-s1-answer', cast.partners.streets, 'redress', {
@@ -311,6 +172,13 @@ describe('a community contract', () => {
     expect(cases.map((c) => ({ number: c.number, standard: c.standard, stage: c.stage, closing: c.closing }))).toEqual([
       { number: 1, standard: KEYS.lighting, stage: 1, closing: 'redress_accepted' },
       { number: 2, standard: KEYS.landlord, stage: 2, closing: 'redress_accepted' },
+    ]);
+    // Each case kept its own redress, though both were open at once.
+    const given = (n: number) => cases[n]?.redressGiven.map((r) => ({ stage: r.stage, compensationPaidPence: r.compensationPaidPence }));
+    expect(given(0)).toEqual([{ stage: 1, compensationPaidPence: 3_000 }]);
+    expect(given(1)).toEqual([
+      { stage: 1, compensationPaidPence: undefined },
+      { stage: 2, compensationPaidPence: 2_000 },
     ]);
     expect(cases[1]?.dispute?.decision).toMatchObject({ outcome: 'uphold_case', by: { userId: cast.programmeManager.userId } });
     // The rules report of the year: every party signed, standards for every priority, redress within the ladders, the dispute decided.
@@ -382,6 +250,7 @@ describe('a community contract', () => {
       missed: 2,
       casesOpened: 2,
       casesResolved: 2,
+      casesReferred: 0,
       compensationPaidPence: 5_000,
     });
     // Each case's days to resolve, as recorded; the median of two is their mean.
@@ -403,7 +272,7 @@ describe('a community contract', () => {
   }, 180_000);
 
   it('goes on without a partner that will not sign only by the programme manager’s decision, with reasons', async () => {
-    const processId = await startAndAgreePriorities();
+    const processId = await startAndAgreePriorities(stack, cast);
     await decide(processId, 'y1-standards-1', cast.programmeManager, 'set', { standards: STANDARDS });
     await decide(processId, 'y1-sign-1-residents', cast.residents, 'sign', { signatory: 'Ann Reid', post: 'Chair' });
     await decide(
@@ -432,6 +301,67 @@ describe('a community contract', () => {
     await callApi(stack.baseUrl, 'POST', `/processes/${processId}/cancel`, {
       as: cast.programmeManager,
       body: { reasons: 'end of the test' },
+    });
+  }, 120_000);
+
+  it('closes a case whose dispute the council accepts without redress, refers one residents are still not satisfied with to the Housing Ombudsman, and ends at its review', async () => {
+    const processId = await startAndAgreePriorities(stack, cast);
+    await decide(processId, 'y1-standards-1', cast.programmeManager, 'set', { standards: STANDARDS });
+    const sign = { signatory: 'A Signatory', post: 'Director' };
+    await decide(processId, 'y1-sign-1-residents', cast.residents, 'sign', sign);
+    await decide(processId, 'y1-sign-1-northumbria-police', cast.partners.police, 'sign', sign);
+    await decide(processId, 'y1-sign-1-home-group', cast.partners.landlord, 'sign', sign);
+    await decide(processId, 'y1-sign-1-street-services', cast.partners.streets, 'sign', sign);
+    await decide(
+      processId,
+      'y1-report-1',
+      cast.residents,
+      'report',
+      report({ police: 'No patrol for three weeks', litter: 'Bins not emptied' }),
+    );
+
+    // The police dispute theirs; the council accepts the dispute: closed, no redress.
+    await decide(processId, 'y1-case1-s1-acknowledge', cast.partners.police, 'acknowledge');
+    await decide(
+      processId,
+      'y1-case1-s1-answer',
+      cast.partners.police,
+      'dispute',
+      {},
+      'Patrols were moved to the town centre by the chief',
+    );
+    await decide(processId, 'y1-case1-s1-dispute', cast.programmeManager, 'accept_dispute', {}, 'An operational decision of the force');
+    // Street services put it right; residents are not satisfied at either stage.
+    await decide(processId, 'y1-case2-s1-acknowledge', cast.partners.streets, 'acknowledge');
+    await decide(processId, 'y1-case2-s1-answer', cast.partners.streets, 'redress', { putRightOn: '2026-12-02' });
+    await decide(processId, 'y1-case2-s1-residents', cast.residents, 'not_satisfied', {}, 'They were missed again the week after');
+    await decide(processId, 'y1-case2-s2-acknowledge', cast.partners.streets, 'acknowledge');
+    await decide(processId, 'y1-case2-s2-answer', cast.partners.streets, 'redress', { apology: 'Sorry', compensationPaidPence: 1_000 });
+    await decide(processId, 'y1-case2-s2-residents', cast.residents, 'not_satisfied', {}, 'Still missed');
+    await decide(processId, 'y1-report-2', cast.residents, 'report', report({}));
+
+    const reviewing = await stageIs(processId, 'reviewing');
+    expect(reviewing.details.cases.map((c) => ({ standard: c.standard, closing: c.closing, paid: c.redressGiven.length }))).toEqual([
+      { standard: KEYS.police, closing: 'dispute_accepted', paid: 0 },
+      { standard: KEYS.litter, closing: 'referred_to_ombudsman', paid: 2 },
+    ]);
+    expect(await mailTo('Redress case 1 closed')).toEqual([cast.partners.police.email]);
+    // Ending needs reasons.
+    const review = { complaintsThisYear: 140, satisfactionPercent: 35, awarenessPercent: 20, howResidentsWereTold: 'the newsletter' };
+    const unreasoned = await attempt(stack, processId, 'y1-review', cast.programmeManager, 'end', review);
+    expect(unreasoned.status).toBe(400);
+    await decide(processId, 'y1-review', cast.programmeManager, 'end', review, 'The partners have not kept to it');
+    const ended = await stageIs(processId, 'ended');
+    expect(ended.status).toBe('completed');
+    expect(ended.details.pastYears[0]?.figures.totals).toMatchObject({
+      reports: 8,
+      met: 6,
+      missed: 2,
+      casesOpened: 2,
+      // The police's dispute accepted resolves it; the litter case was referred, not resolved.
+      casesResolved: 1,
+      casesReferred: 1,
+      compensationPaidPence: 1_000,
     });
   }, 120_000);
 });

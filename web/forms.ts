@@ -71,6 +71,10 @@ export function moneyKeysOf(schemas: Record<string, z.ZodType>): Set<string> {
   return keys;
 }
 const typeOf = (schema: JsonSchema): string | undefined => (Array.isArray(schema.type) ? schema.type[0] : schema.type);
+const YES_NO = [
+  { value: 'true', text: 'Yes' },
+  { value: 'false', text: 'No' },
+];
 const optionsOf = (values: unknown[]) => values.map((v) => ({ value: String(v), text: labelOf(String(v)) }));
 
 /** The JSON Schema of a zod schema, as the form reads it (inputs, not the API's outputs). */
@@ -115,6 +119,9 @@ function fieldOf(
   const type = typeOf(schema);
   const kind = kindOf(key, schema);
   if (errors[path]) (base as { error?: string }).error = inWords(errors[path], kind, labelOf(key));
+  // A yes-or-no question is a choice of two, its answer held as text on the page ('true', 'false').
+  if (kind === 'choice' && type === 'boolean')
+    return { ...base, kind, options: YES_NO, ...(typeof value === 'boolean' ? { value: String(value) } : {}) };
   if (kind === 'choice') return { ...base, kind, options: optionsOf(schema.enum ?? []) };
   if (kind === 'choices') return { ...base, kind, options: optionsOf(schema.items?.enum ?? []) };
   if (kind !== 'rows' && kind !== 'group') return { ...base, kind };
@@ -143,7 +150,7 @@ function fieldOf(
 function kindOf(key: string, schema: JsonSchema): FieldKind {
   const type = typeOf(schema);
   if (schema.const === true) return 'confirm';
-  if (schema.enum) return 'choice';
+  if (schema.enum || type === 'boolean') return 'choice';
   if (type === 'string' && schema.format === 'date') return 'date';
   // One line for names and references (up to 500 characters, or a pattern without a length: an id),
   // a box for what is written at length.
@@ -191,6 +198,7 @@ export function valuesFrom(schema: JsonSchema, entered: unknown): Record<string,
 function valueOf(key: string, schema: JsonSchema, entered: unknown): unknown {
   const type = typeOf(schema);
   if (schema.const === true) return entered === 'true' ? true : undefined;
+  if (type === 'boolean') return entered === 'true' ? true : entered === 'false' ? false : undefined;
   if (type === 'string' && schema.format === 'date') {
     const { day, month, year } = objectValues(entered) as { day?: string; month?: string; year?: string };
     if (!day && !month && !year) return undefined;

@@ -213,8 +213,11 @@ export interface StandardFigures {
   met: number;
   missed: number;
   casesOpened: number;
+  /** Closed by the contract's own procedure: redress accepted, or a dispute the council accepted. */
   casesResolved: number;
-  /** Calendar days from opening to closing, the median of the cases closed (none: no case closed). */
+  /** Closed with residents still not satisfied after stage 2: theirs to take to the Housing Ombudsman. */
+  casesReferred: number;
+  /** Calendar days from opening to closing, the median of the cases resolved (none: none resolved). */
   medianDaysToResolve?: number;
   compensationPaidPence: number;
 }

@@ -130,14 +130,15 @@ export function yearFigures(
   const figuresOf = (standard: string | undefined): Omit<StandardFigures, 'standard'> => {
     const outcomes = reports.flatMap((r) => Object.entries(r.outcomes)).filter(([key]) => standard === undefined || key === standard);
     const its = cases.filter((c) => standard === undefined || c.standard === standard);
-    const closed = its.filter((c) => c.closedAt);
-    const days = median(closed.map((c) => daysBetween(calendar, c.openedAt, c.closedAt as string)));
+    const resolved = its.filter((c) => c.closedAt && c.closing !== 'referred_to_ombudsman');
+    const days = median(resolved.map((c) => daysBetween(calendar, c.openedAt, c.closedAt as string)));
     return {
       reports: outcomes.filter(([, o]) => o !== 'not_checked').length,
       met: outcomes.filter(([, o]) => o === 'met').length,
       missed: outcomes.filter(([, o]) => o === 'missed').length,
       casesOpened: its.length,
-      casesResolved: closed.length,
+      casesResolved: resolved.length,
+      casesReferred: its.filter((c) => c.closing === 'referred_to_ombudsman').length,
       ...(days === undefined ? {} : { medianDaysToResolve: days }),
       compensationPaidPence: its.reduce((sum, c) => sum + compensationPaid(c), 0),
     };

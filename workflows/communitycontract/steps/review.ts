@@ -12,6 +12,7 @@ import { standardInWords, yearTask, type Contract } from './context';
 
 const figuresInWords = (f: Omit<StandardFigures, 'standard'>): string =>
   `${f.reports} reports: ${f.met} met, ${f.missed} missed; ${f.casesOpened} redress cases opened, ${f.casesResolved} resolved` +
+  `${f.casesReferred ? `, ${f.casesReferred} referred to the Housing Ombudsman` : ''}` +
   `${f.medianDaysToResolve !== undefined ? ` in a median of ${f.medianDaysToResolve} days` : ''}; compensation paid ${inPounds(f.compensationPaidPence)}`;
 
 /** The review of the year: its figures for the programme manager, the measures and outcome they record, and the report (public). */

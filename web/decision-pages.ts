@@ -44,14 +44,20 @@ export function decisionPages(deps: PageDeps): Router {
     const ref = task.forms[outcome] ?? task.forms['*'];
     return ref ? schemas[ref.replace('#/components/schemas/', '')] : undefined;
   };
-  /** The process's documents, which a decision may attach. */
+  /** The process's documents, which a decision may attach: none for someone who may see the task but not its process (a partner). */
   const documentsOf = (req: Request, task: Task) =>
     api
       .get<{ items: { id: string; title: string; version: number }[] }>(
         tokenOf(req),
         `/processes/${encodeURIComponent(task.processId)}/documents`,
       )
-      .then((page) => page.items);
+      .then(
+        (page) => page.items,
+        (err: unknown) => {
+          if (err instanceof ApiProblem && err.status === 404) return [];
+          throw err;
+        },
+      );
   const decisionPage = async (
     req: Request,
     res: Response,

@@ -8,15 +8,15 @@ import { launcherConfigSchema, parseConfig, type LauncherConfig } from '../lib/c
 import { appendAudit } from '../lib/audit';
 import { createPrisma } from '../lib/db';
 import { ANY_COUNCIL, createUser, grantRole, nameCouncil, newToken, revokeToken } from '../lib/identity';
-import { groupKeyOf } from '../workflows/common/process';
-import { ROLES } from '../workflows/common/roles';
+import { groupKeyOf, organisationKeyOf } from '../workflows/common/process';
+import { isScoped, ROLES } from '../workflows/common/roles';
 import { embeddedDatabaseUrl } from './lib/embedded-postgres';
 import { RUNNING_DATABASE_FILE } from './lib/paths';
 import { councilSlug, userId } from '../lib/field-schemas';
 
 const USAGE = `usage:
   npm run admin -- user <user-id> --name "<display name>" [--email <address>] [--sign-in <identity provider claim, e.g. Entra oid>]
-  npm run admin -- grant <user-id> <role> <council|*> [--group "<group name or key>"]
+  npm run admin -- grant <user-id> <role> <council|*> [--group "<group name>" | --organisation "<partner organisation name>"]
   npm run admin -- token <user-id> [--label "<what it is for>"]
   npm run admin -- revoke <token-id>
   npm run admin -- council <council> --name "<name documents use, e.g. Westminster City Council>"
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       email: { type: 'string' },
       'sign-in': { type: 'string' },
       group: { type: 'string' },
+      organisation: { type: 'string' },
       label: { type: 'string' },
     },
   });
@@ -80,13 +81,21 @@ async function main(): Promise<void> {
       case 'grant': {
         const grant = z
           .object({ userId: id, role: z.enum(ROLES), council, groupKey: z.string().default('') })
-          .refine((g) => (g.role === 'resident_rep') === (g.groupKey !== ''), 'a resident_rep grant names its group (--group), and only it')
-          // A group is named as people know it; its key is derived as the service derives it.
+          .refine(
+            (g) => isScoped(g.role) === (g.groupKey !== ''),
+            'a resident_rep grant names its group (--group), a partner its organisation (--organisation), and only they',
+          )
+          // A group or organisation is named as people know it; its key is derived as the service derives it.
           .parse({
             userId: args[0],
             role: args[1],
             council: args[2],
-            groupKey: values.group === undefined ? undefined : groupKeyOf(values.group),
+            groupKey:
+              args[1] === 'partner'
+                ? values.organisation && organisationKeyOf(values.organisation)
+                : values.group === undefined
+                  ? undefined
+                  : groupKeyOf(values.group),
           });
         await prisma.$transaction([grantRole(prisma, grant.userId, grant), audit('grant', grant)]);
         console.log(`${grant.userId} is ${grant.role} in ${grant.council}${grant.groupKey ? ` for ${grant.groupKey}` : ''}`);

@@ -83,6 +83,22 @@ describe('npm run admin', () => {
     });
   });
 
+  it('takes a partner’s organisation by its name, and refuses a partner grant without one', async () => {
+    const council = uniqueCouncil();
+    await admin('user', `police-${council}`, '--name', 'Sergeant Lee');
+
+    await expect(admin('grant', `police-${council}`, 'partner', council)).rejects.toMatchObject({
+      stderr: expect.stringContaining('a partner its organisation (--organisation)'),
+    });
+    const { stdout } = await admin('grant', `police-${council}`, 'partner', council, '--organisation', 'Northumbria Police');
+
+    expect(stdout).toContain('for org:northumbria-police');
+    expect(await stack.prisma.roleGrant.findFirstOrThrow({ where: { userId: `police-${council}` } })).toMatchObject({
+      role: 'partner',
+      groupKey: 'org:northumbria-police',
+    });
+  });
+
   it('finds the database `npm start` noted in its data folder, and says plainly when there is none to reach', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hg-admin-'));
     mkdirSync(path.join(dataDir, 'run'));

@@ -23,6 +23,7 @@ describe('the ids the service hands out', () => {
             council: slug,
             estate: first,
             almo: first,
+            neighbourhood: first,
             group: { name: second },
           });
           expect({ kind: definition.kind, processId, accepted: processIdParams.safeParse({ id: processId }).success }).toEqual({

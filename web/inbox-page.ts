@@ -13,7 +13,7 @@ import {
   type InboxQuery,
   type InboxTask,
 } from './inbox';
-import { residentOnly, takeFlash, type PageDeps } from './pages';
+import { isCouncilOfficer, takeFlash, type PageDeps } from './pages';
 import { sendCsv } from './csv';
 
 /** The filter panel's choices, each checked as the query has it, and the chosen ones as tags that remove them. */
@@ -128,7 +128,7 @@ export function inboxPage(deps: PageDeps): Router {
     ])
       .then(([page, views, overdue]) =>
         // A residents' representative's inbox, in the words of someone who is not a council officer.
-        residentOnly(person.grants ?? [])
+        !isCouncilOfficer(person.grants ?? [])
           ? res.send(
               render('inbox-resident.njk', {
                 person,

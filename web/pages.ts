@@ -36,7 +36,7 @@ export function pages() {
     return env.render(view, {
       ...context,
       personRoles,
-      residentOnly: residentOnly(grants),
+      councilOfficer: isCouncilOfficer(grants),
       outsider: outsiderWords(grants),
       webPath: '/app',
     });
@@ -98,10 +98,11 @@ export function onlyFor(deps: Pick<PageDeps, 'render' | 'csrfToken'>, roles: rea
 }
 
 /**
- * Someone whose only roles are scoped (a residents' group's representative, a partner organisation's
- * officer): no council officer, and the pages speak to them so.
+ * Whether someone acts as a council officer: any role besides the scoped ones. Someone whose only roles
+ * are scoped (a residents' group's representative, a partner organisation's officer) is not, and the
+ * pages speak to them so.
  */
-export const residentOnly = (grants: { role: string }[]): boolean => grants.length > 0 && grants.every((g) => isScoped(g.role));
+export const isCouncilOfficer = (grants: { role: string }[]): boolean => grants.length === 0 || grants.some((g) => !isScoped(g.role));
 
 /** How the pages name whom such a person acts for: their residents' group, or their organisation (a partner's). */
 const outsiderWords = (grants: { role: string }[]) =>

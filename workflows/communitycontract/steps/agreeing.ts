@@ -1,4 +1,5 @@
 import { workflowNow } from '../../common/clock';
+import type { DocumentSection } from '../../common/engine-types';
 import { calendarDateInWords, dateInWords, inPounds, inWords } from '../../common/format';
 import { monthsLater } from '../../common/policy';
 import {
@@ -16,66 +17,82 @@ import { partnersInContract, standardInWords, yearTask, type Contract } from './
 // Agreeing a community contract: what residents said, the priorities agreed with the partners, a
 // standard for each priority and partner, everyone's signature, and the contract published.
 
-/** What residents said matters, and how many took part: their group reports it, the council agrees the ranked priorities. */
+/** What residents said matters, and how many took part, as their group reports it. */
+async function residentsSay(ctx: Contract, round: number) {
+  const { input, details, tasks, moveTo, p } = ctx;
+  const said = await tasks.decide({
+    taskId: yearTask(ctx, `priorities-${round}`),
+    kind: 'report_residents_priorities',
+    title: `Tell the council what residents of ${input.neighbourhood} said matters most`,
+    role: 'resident_rep',
+    outcomes: ['report'],
+    data: {
+      asks: 'each meeting, survey or walkabout (what was heard, how many took part), and the priorities, most important first',
+      partners: details.partners.map((x) => x.organisation),
+    },
+    dueInWorkingDays: p.groupStepWorkingDays,
+  });
+  details.engagement = said.form.engagement;
+  details.proposed = said.form.priorities;
+  const tookPart = said.form.engagement.reduce((n, e) => n + e.tookPart, 0);
+  await moveTo(
+    CONTRACT_STAGES.agreeingPriorities,
+    `Residents' priorities reported: ${said.form.priorities.map((x) => x.name ?? PRIORITY_NAMES[x.topic]).join(', ')}, from ${tookPart} taking part`,
+    said.actor,
+  );
+}
+
+/** The council agrees the ranked priorities with the partners, and the measures at the start; or asks the group again. */
+async function agreeWithPartners(ctx: Contract, round: number): Promise<boolean> {
+  const { input, details, tasks, moveTo, p } = ctx;
+  const agreed = await tasks.decide(
+    {
+      taskId: yearTask(ctx, `agree-priorities-${round}`),
+      kind: 'agree_priorities',
+      title: `Agree the priorities for ${input.neighbourhood} with the partners`,
+      role: 'programme_manager',
+      outcomes: ['agree', 'request_changes'],
+      data: { proposed: details.proposed, partners: details.partners.map((x) => x.organisation) },
+      dueInWorkingDays: p.councilStepWorkingDays,
+    },
+    undefined,
+    (attempt) =>
+      attempt.outcome === 'agree' && !(attempt.form?.priorities && attempt.form.baseline)
+        ? 'agreeing names the priorities, most important first, and the measures at the start'
+        : undefined,
+  );
+  const { priorities, baseline, agreedWith, agreedOn } = agreed.form;
+  if (agreed.outcome !== 'agree' || !priorities || !baseline) {
+    await moveTo(CONTRACT_STAGES.gatheringPriorities, `The council asks the residents' group again: ${agreed.reasons ?? ''}`, agreed.actor);
+    return false;
+  }
+  details.priorities = priorities.map((x, i): Priority => ({
+    key: priorityKeyOf(x.topic, x.name),
+    topic: x.topic,
+    name: x.topic === 'other' ? (x.name ?? 'Other') : PRIORITY_NAMES[x.topic],
+    rank: i + 1,
+  }));
+  details.baseline = baseline;
+  const when = agreedOn ? ` on ${calendarDateInWords(agreedOn)}` : '';
+  await moveTo(
+    CONTRACT_STAGES.settingStandards,
+    `Priorities agreed${agreedWith ? ` with ${agreedWith}` : ''}${when}: ${details.priorities.map((x) => `${x.rank}. ${x.name}`).join(', ')}`,
+    agreed.actor,
+  );
+  return true;
+}
+
+/** The residents' priorities, gathered by their group and agreed with the partners (asked again until agreed). */
 export async function gatherPriorities(ctx: Contract): Promise<void> {
-  const { input, frame, details, tasks, moveTo, p } = ctx;
+  const { input, frame } = ctx;
   await frame.record(
     'process_started',
     `Community contract for ${input.neighbourhood} (${input.area}) with ${input.group}`,
     input.startedBy,
   );
   for (let round = 1; ; round += 1) {
-    const said = await tasks.decide({
-      taskId: yearTask(ctx, `priorities-${round}`),
-      kind: 'report_residents_priorities',
-      title: `Tell the council what residents of ${input.neighbourhood} said matters most`,
-      role: 'resident_rep',
-      outcomes: ['report'],
-      data: {
-        asks: 'each meeting, survey or walkabout (what was heard, how many took part), and the priorities, most important first',
-        partners: details.partners.map((x) => x.organisation),
-      },
-      dueInWorkingDays: p.groupStepWorkingDays,
-    });
-    details.engagement = said.form.engagement;
-    details.proposed = said.form.priorities;
-    await moveTo(
-      CONTRACT_STAGES.agreeingPriorities,
-      `Residents' priorities reported: ${said.form.priorities.map((x) => x.name ?? PRIORITY_NAMES[x.topic]).join(', ')}, from ${said.form.engagement.reduce((n, e) => n + e.tookPart, 0)} taking part`,
-      said.actor,
-    );
-    const agreed = await tasks.decide(
-      {
-        taskId: yearTask(ctx, `agree-priorities-${round}`),
-        kind: 'agree_priorities',
-        title: `Agree the priorities for ${input.neighbourhood} with the partners`,
-        role: 'programme_manager',
-        outcomes: ['agree', 'request_changes'],
-        data: { proposed: said.form.priorities, partners: details.partners.map((x) => x.organisation) },
-        dueInWorkingDays: p.councilStepWorkingDays,
-      },
-      undefined,
-      (attempt) =>
-        attempt.outcome === 'agree' && !(attempt.form?.priorities as unknown[] | undefined)?.length
-          ? 'agreeing names the priorities, most important first, the day they were agreed and the measures at the start'
-          : undefined,
-    );
-    if (agreed.outcome === 'agree' && agreed.form.priorities && agreed.form.baseline) {
-      details.priorities = agreed.form.priorities.map((x, i): Priority => ({
-        key: priorityKeyOf(x.topic, x.name),
-        topic: x.topic,
-        name: x.topic === 'other' ? (x.name ?? 'Other') : PRIORITY_NAMES[x.topic],
-        rank: i + 1,
-      }));
-      details.baseline = agreed.form.baseline;
-      await moveTo(
-        CONTRACT_STAGES.settingStandards,
-        `Priorities agreed${agreed.form.agreedWith ? ` with ${agreed.form.agreedWith}` : ''}${agreed.form.agreedOn ? ` on ${calendarDateInWords(agreed.form.agreedOn)}` : ''}: ${details.priorities.map((x) => `${x.rank}. ${x.name}`).join(', ')}`,
-        agreed.actor,
-      );
-      return;
-    }
-    await moveTo(CONTRACT_STAGES.gatheringPriorities, `The council asks the residents' group again: ${agreed.reasons ?? ''}`, agreed.actor);
+    await residentsSay(ctx, round);
+    if (await agreeWithPartners(ctx, round)) return;
   }
 }
 
@@ -254,68 +271,76 @@ export async function agreeTheContract(ctx: Contract, purpose: 'first' | 'revisi
   return true;
 }
 
+/** What a standard commits each side to, and the redress when it is missed, as the contract says it. */
+const standardLines = (ctx: Contract, s: Standard): string[] => [
+  `Standard: ${standardInWords(ctx, s)}.`,
+  `Residents will: ${s.whatResidentsDo} (${s.residentsCommit.map(inWords).join(', ')}).`,
+  `If it is missed: ${[
+    `put right within ${s.redress.putRightWithinWorkingDays} working days`,
+    ...(s.redress.apology ? ['an explanation and apology'] : []),
+    ...(s.redress.compensationUpToPence ? [`compensation of up to ${inPounds(s.redress.compensationUpToPence)}`] : []),
+  ].join('; ')}.`,
+];
+
+/** How the contract is kept: the champions' reports, the redress stages, the review, in the policy's figures. */
+const howItIsKept = ({ p }: Contract): string[] => [
+  `Community champions report on every standard every ${p.reportEveryMonths === 1 ? 'month' : `${p.reportEveryMonths} months`}.`,
+  `A missed standard opens a redress case with the partner responsible: acknowledged within ${p.stage1AcknowledgeWorkingDays} working days and answered within ${p.stage1AnswerWorkingDays}.`,
+  `If residents are not satisfied, stage 2: acknowledged within ${p.stage2AcknowledgeWorkingDays} and answered within ${p.stage2AnswerWorkingDays}. A partner that disputes a case is answered by the council's decision.`,
+  `The standards are reviewed every ${p.reviewEveryMonths} months.`,
+];
+
+const signedBy = (signed?: { signatory: string; post: string }) => (signed ? `: signed by ${signed.signatory}, ${signed.post}` : '');
+
+/** The contract's sections: the neighbourhood, the parties, what residents said, each priority's standards, how it is kept. */
+function contractSections(ctx: Contract, inForceFrom: string, reviewBy: string): DocumentSection[] {
+  const { input, details, council } = ctx;
+  return [
+    {
+      heading: 'The neighbourhood',
+      lines: [`${input.neighbourhood}: ${input.area}`, `In force from ${dateInWords(inForceFrom)}; reviewed by ${dateInWords(reviewBy)}.`],
+    },
+    {
+      heading: 'Parties',
+      lines: [
+        `The residents of ${input.neighbourhood}, by ${input.group}${signedBy(details.residentsSigned)}`,
+        ...partnersInContract(ctx).map((x) => `${x.organisation} (${inWords(x.kind)}), acting for it ${x.actsForIt}${signedBy(x.signed)}`),
+        `Brought together by ${council}.`,
+      ],
+    },
+    {
+      heading: 'What residents told us',
+      lines: (details.engagement ?? []).map(
+        (e) => `${inWords(e.method)} on ${calendarDateInWords(e.heldOn)}, ${e.tookPart} taking part: ${e.heard}`,
+      ),
+    },
+    ...details.priorities.map((priority) => {
+      const its = details.standards.filter((s) => s.priority === priority.key);
+      return {
+        heading: `Priority ${priority.rank}: ${priority.name}`,
+        lines: its.length ? its.flatMap((s) => standardLines(ctx, s)) : ['No partner has agreed a standard for this priority.'],
+      };
+    }),
+    { heading: 'How it is kept', lines: howItIsKept(ctx) },
+  ];
+}
+
 /**
  * The contract (PDF), public: the parties, priorities, standards, what residents do, and redress. A
  * first contract is in force from now; a revision from the next year's start (this year's review date).
  */
 async function publishTheContract(ctx: Contract, purpose: 'first' | 'revision'): Promise<void> {
-  const { input, frame, details, moveTo, council, p, policy } = ctx;
+  const { input, frame, details, moveTo, p, policy } = ctx;
   const forYear = purpose === 'first' ? ctx.year : ctx.year + 1;
   const inForceFrom = purpose === 'first' ? workflowNow() : (details.reviewDueAt as string);
   const reviewBy = monthsLater(policy.calendar, inForceFrom, p.reviewEveryMonths);
   if (purpose === 'first') details.inForceFrom = inForceFrom;
-  const partners = partnersInContract(ctx);
   const doc = await frame.document(
     `contract-y${forYear}`,
     CONTRACT_STAGES.signing,
     'community_contract',
     `Community contract: ${input.neighbourhood}${forYear > 1 ? ` (year ${forYear})` : ''}`,
-    [
-      {
-        heading: 'The neighbourhood',
-        lines: [
-          `${input.neighbourhood}: ${input.area}`,
-          `In force from ${dateInWords(inForceFrom)}; reviewed by ${dateInWords(reviewBy)}.`,
-        ],
-      },
-      {
-        heading: 'Parties',
-        lines: [
-          `The residents of ${input.neighbourhood}, by ${input.group}${details.residentsSigned ? `: signed by ${details.residentsSigned.signatory}, ${details.residentsSigned.post}` : ''}`,
-          ...partners.map(
-            (x) =>
-              `${x.organisation} (${inWords(x.kind)}), acting for it ${x.actsForIt}${x.signed ? `: signed by ${x.signed.signatory}, ${x.signed.post}` : ''}`,
-          ),
-          `Brought together by ${council}.`,
-        ],
-      },
-      {
-        heading: 'What residents told us',
-        lines: (details.engagement ?? []).map(
-          (e) => `${inWords(e.method)} on ${calendarDateInWords(e.heldOn)}, ${e.tookPart} taking part: ${e.heard}`,
-        ),
-      },
-      ...details.priorities.map((priority) => ({
-        heading: `Priority ${priority.rank}: ${priority.name}`,
-        lines: details.standards.filter((s) => s.priority === priority.key).length
-          ? details.standards
-              .filter((s) => s.priority === priority.key)
-              .flatMap((s) => [
-                `Standard: ${standardInWords(ctx, s)}.`,
-                `Residents will: ${s.whatResidentsDo} (${s.residentsCommit.map(inWords).join(', ')}).`,
-                `If it is missed: put right within ${s.redress.putRightWithinWorkingDays} working days${s.redress.apology ? '; an explanation and apology' : ''}${s.redress.compensationUpToPence ? `; compensation of up to ${inPounds(s.redress.compensationUpToPence)}` : ''}.`,
-              ])
-          : ['No partner has agreed a standard for this priority.'],
-      })),
-      {
-        heading: 'How it is kept',
-        lines: [
-          `Community champions report on every standard every ${p.reportEveryMonths === 1 ? 'month' : `${p.reportEveryMonths} months`}.`,
-          `A missed standard opens a redress case with the partner responsible: acknowledged within ${p.stage1AcknowledgeWorkingDays} working days and answered within ${p.stage1AnswerWorkingDays}; if residents are not satisfied, stage 2: acknowledged within ${p.stage2AcknowledgeWorkingDays} and answered within ${p.stage2AnswerWorkingDays}. A partner that disputes a case is answered by the council's decision.`,
-          `The standards are reviewed every ${p.reviewEveryMonths} months.`,
-        ],
-      },
-    ],
+    contractSections(ctx, inForceFrom, reviewBy),
     { public: true },
   );
   details.contractDocumentId = doc.documentId;

@@ -1,7 +1,8 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import { workflowNow } from '../../common/clock';
 import { dateInWords, inPounds } from '../../common/format';
-import { CONTRACT_STAGES, type ContractCarry, type PastYear, type StandardFigures } from '../messages';
+import type { DocumentSection } from '../../common/engine-types';
+import { CONTRACT_STAGES, type ContractCarry, type PastYear, type StandardFigures, type YearFigures, type YearMeasures } from '../messages';
 import { yearFigures } from '../rules';
 import type { communityContract } from '../workflow';
 import { standardInWords, yearTask, type Contract } from './context';
@@ -15,6 +16,45 @@ const figuresInWords = (f: Omit<StandardFigures, 'standard'>): string =>
   `${f.casesReferred ? `, ${f.casesReferred} referred to the Housing Ombudsman` : ''}` +
   `${f.medianDaysToResolve !== undefined ? ` in a median of ${f.medianDaysToResolve} days` : ''}; compensation paid ${inPounds(f.compensationPaidPence)}`;
 
+/** The review report's sections: each standard's year, the totals, the measures against the start, the outcome. */
+function reviewSections(
+  ctx: Contract,
+  figures: YearFigures,
+  review: { outcome: string; reasons?: string; form: YearMeasures },
+): DocumentSection[] {
+  const { details } = ctx;
+  const { form: measures } = review;
+  const baseline = details.baseline;
+  return [
+    { heading: 'The year', lines: [`From ${dateInWords(details.inForceFrom as string)} to ${dateInWords(workflowNow())}.`] },
+    ...details.standards.map((s) => ({
+      heading: standardInWords(ctx, s),
+      lines: [figuresInWords(figures.standards.find((f) => f.standard === s.key) as StandardFigures)],
+    })),
+    { heading: 'In total', lines: [figuresInWords(figures.totals)] },
+    {
+      heading: 'What residents care about, against the start',
+      lines: [
+        `Complaints: ${measures.complaintsThisYear} this year${baseline ? `, against ${baseline.complaintsLastYear} the year before the contract` : ''}.`,
+        `Satisfied with local services: ${measures.satisfactionPercent}%${baseline ? `, against ${baseline.satisfactionPercent}% at the start` : ''}.`,
+        `Knew the contract exists: ${measures.awarenessPercent}% of residents asked. How they were told: ${measures.howResidentsWereTold}.`,
+      ],
+    },
+    {
+      heading: 'Outcome',
+      lines: [
+        review.outcome === 'renew'
+          ? 'Renewed as it is for another year.'
+          : review.outcome === 'revise'
+            ? `Revised: the standards are set out again and signed, then renewed. Why: ${review.reasons ?? ''}`
+            : `Ended. Why: ${review.reasons ?? ''}`,
+      ],
+    },
+  ];
+}
+
+const OUTCOMES: PastYear['outcome'][] = ['renew', 'revise', 'end'];
+
 /** The review of the year: its figures for the programme manager, the measures and outcome they record, and the report (public). */
 export async function reviewTheYear(ctx: Contract): Promise<PastYear['outcome']> {
   const { input, frame, details, tasks, moveTo, p, policy, year } = ctx;
@@ -25,7 +65,7 @@ export async function reviewTheYear(ctx: Contract): Promise<PastYear['outcome']>
     kind: 'review_contract',
     title: `Review year ${year} of the community contract for ${input.neighbourhood}`,
     role: 'programme_manager',
-    outcomes: ['renew', 'revise', 'end'],
+    outcomes: OUTCOMES,
     reasonsRequiredFor: ['revise', 'end'],
     data: {
       year,
@@ -35,54 +75,26 @@ export async function reviewTheYear(ctx: Contract): Promise<PastYear['outcome']>
     },
     dueInWorkingDays: p.councilStepWorkingDays,
   });
-  const measures = review.form;
-  const baseline = details.baseline;
   const report = await frame.document(
     `review-y${year}`,
     CONTRACT_STAGES.reviewing,
     'contract_review_report',
     `Community contract for ${input.neighbourhood}: review of year ${year}`,
-    [
-      { heading: 'The year', lines: [`From ${dateInWords(details.inForceFrom as string)} to ${dateInWords(workflowNow())}.`] },
-      ...details.standards.map((s) => ({
-        heading: standardInWords(ctx, s),
-        lines: [figuresInWords(figures.standards.find((f) => f.standard === s.key) as StandardFigures)],
-      })),
-      { heading: 'In total', lines: [figuresInWords(figures.totals)] },
-      {
-        heading: 'What residents care about, against the start',
-        lines: [
-          `Complaints: ${measures.complaintsThisYear} this year${baseline ? `, against ${baseline.complaintsLastYear} the year before the contract` : ''}.`,
-          `Satisfied with local services: ${measures.satisfactionPercent}%${baseline ? `, against ${baseline.satisfactionPercent}% at the start` : ''}.`,
-          `Knew the contract exists: ${measures.awarenessPercent}% of residents asked. How they were told: ${measures.howResidentsWereTold}.`,
-        ],
-      },
-      {
-        heading: 'Outcome',
-        lines: [
-          review.outcome === 'renew'
-            ? 'Renewed as it is for another year.'
-            : review.outcome === 'revise'
-              ? `Revised: the standards are set out again and signed, then renewed. Why: ${review.reasons ?? ''}`
-              : `Ended. Why: ${review.reasons ?? ''}`,
-        ],
-      },
-    ],
+    reviewSections(ctx, figures, review),
     { public: true },
   );
-  details.pastYears = [
-    ...details.pastYears,
-    {
-      year,
-      inForceFrom: details.inForceFrom as string,
-      reviewedAt: review.decidedAt,
-      figures,
-      measures,
-      outcome: review.outcome === 'renew' ? 'renew' : review.outcome === 'revise' ? 'revise' : 'end',
-      reportId: report.documentId,
-    },
-  ];
-  return details.pastYears[details.pastYears.length - 1]?.outcome as PastYear['outcome'];
+  const outcome = OUTCOMES.find((o) => o === review.outcome) ?? 'renew';
+  const past: PastYear = {
+    year,
+    inForceFrom: details.inForceFrom as string,
+    reviewedAt: review.decidedAt,
+    figures,
+    measures: review.form,
+    outcome,
+    reportId: report.documentId,
+  };
+  details.pastYears = [...details.pastYears, past];
+  return outcome;
 }
 
 /** The contract ends at its review. */

@@ -2,6 +2,7 @@ import { inWords } from '../workflows/common/format';
 import type { Prisma } from '../prisma/generated/client';
 import { appendAudit } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
+import { workerCounters } from '../lib/metrics';
 import { deadlineFor, type Deadline } from '../lib/working-days';
 import {
   inboxTaskId,
@@ -142,6 +143,7 @@ export function createEngineActivities(
       }),
       prisma.notification.createMany(email),
     ]);
+    workerCounters.tasksOpened.inc({ process_kind: process.kind });
   };
 
   const taskDecided = async ({ process, task, decision, documentIds, stage }: TaskDecidedInput): Promise<void> => {
@@ -195,6 +197,7 @@ export function createEngineActivities(
       ),
       prisma.notification.createMany(email),
     ]);
+    workerCounters.tasksDecided.inc({ process_kind: process.kind });
   };
 
   return {
@@ -333,6 +336,7 @@ export function createEngineActivities(
         }),
         ...(email ? [prisma.notification.createMany(email)] : []),
       ]);
+      workerCounters.tasksEscalated.inc({ process_kind: process.kind });
     },
 
     async taskAssigned({ process, task, actor, assignee, reason, at, sequence }: TaskAssignedInput): Promise<void> {

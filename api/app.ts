@@ -27,6 +27,8 @@ import { requestContext } from './request-context';
 import { mountRoutes, route, type AnyRoute } from './route-spec';
 import { taskRoutes } from './tasks';
 import { WEB_PATH, webApp, type WebDependencies } from '../web/app';
+import { httpMetrics, readModelGauges, serviceRegistry, type MetricsText } from '../lib/metrics';
+import type { Registry } from 'prom-client';
 
 export interface AppDependencies {
   client: Client;
@@ -49,6 +51,10 @@ export interface AppDependencies {
   web?: Omit<WebDependencies, 'prisma' | 'logger' | 'registry'>;
   /** Who tokens are, kept until access changes (api/principal-cache.ts); without it every request reads afresh. */
   principals?: PrincipalCache;
+  /** Where this process's metrics are kept (`/metrics`); a registry of its own when not given. */
+  metrics?: Registry;
+  /** What `/metrics` answers, when not this process's registry alone (several API processes add theirs up). */
+  metricsText?: MetricsText;
 }
 
 export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 400 };
@@ -114,6 +120,17 @@ function methodNotAllowed(routes: AnyRoute[]): RequestHandler {
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = deps.metrics ?? serviceRegistry('api');
+  readModelGauges(metrics, deps.prisma);
+  app.use(httpMetrics(metrics));
+  // For the operators' Prometheus: counts by route, status and process kind, no personal data. Kept
+  // off the public internet at the load balancer (README, Running at scale), as /readyz is.
+  const metricsText = deps.metricsText ?? (async () => ({ contentType: metrics.contentType, text: await metrics.metrics() }));
+  app.get('/metrics', (_req, res, next) => {
+    metricsText()
+      .then(({ contentType, text }) => res.type(contentType).send(text))
+      .catch(next);
+  });
   app.use(requestContext(deps.logger));
   if (deps.web) app.use(WEB_PATH, webApp({ ...deps.web, prisma: deps.prisma, logger: deps.logger, registry: deps.registry ?? PROCESSES }));
   app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));

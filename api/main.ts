@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { principalCache } from './principal-cache';
 import { tokenHolder } from '../lib/identity';
 import { answerClientErrorsAsProblems } from './problem';
+import { answerClusterMetrics, clusterMetricsText, serviceRegistry } from '../lib/metrics';
 
 /** How long a stopping API process waits for requests in flight. */
 const API_STOP_DEADLINE_MS = 4_000;
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
   const loopback = config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST;
   // Who tokens are, kept until PostgreSQL announces a change to access (then read afresh).
   const principals = principalCache({ databaseUrl: config.DATABASE_URL, logger, lookup: (token) => tokenHolder(prisma, token) });
+  const metrics = serviceRegistry('api');
   const app = createApp({
+    metrics,
+    ...(cluster.isWorker ? { metricsText: clusterMetricsText(metrics) } : {}),
     principals,
     client,
     prisma,
@@ -105,6 +109,7 @@ function supervise(processes: number): void {
       fork();
     });
   for (let k = 0; k < processes; k += 1) fork();
+  answerClusterMetrics();
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);

@@ -31,6 +31,14 @@ export const appConfigSchema = z
      * many processes are open (see the README's Performance section).
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
+    /**
+     * Where the worker serves `/metrics` (Prometheus): with it set, the worker counts its work and the
+     * Temporal SDK serves its own metrics on loopback at WORKER_SDK_METRICS_PORT (default the next port),
+     * added to the same page. Unset: no metrics server.
+     */
+    WORKER_METRICS_PORT: port.optional(),
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    WORKER_SDK_METRICS_PORT: port.optional(),
     /** Where email goes; without it the worker logs each message instead of sending it. */
     SMTP_URL: z
       .string()

@@ -7,11 +7,28 @@ import { startOutboxDispatcher } from './outbox-dispatcher';
 import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createWorker } from './worker';
 import { runWithHeartbeat } from './heartbeat';
+import { sdkMetricsAddress, serveWorkerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = parseConfig(appConfigSchema);
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ logger: temporalLoggerFrom(logger), telemetryOptions: FORWARD_CORE_LOGS });
+  const sdkMetricsPort = config.WORKER_METRICS_PORT ? (config.WORKER_SDK_METRICS_PORT ?? config.WORKER_METRICS_PORT + 1) : undefined;
+  Runtime.install({
+    logger: temporalLoggerFrom(logger),
+    telemetryOptions: {
+      ...FORWARD_CORE_LOGS,
+      ...(sdkMetricsPort ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress(sdkMetricsPort) } } } : {}),
+    },
+  });
+  const stopMetrics =
+    config.WORKER_METRICS_PORT && sdkMetricsPort
+      ? await serveWorkerMetrics({
+          host: config.WORKER_METRICS_HOST,
+          port: config.WORKER_METRICS_PORT,
+          sdkAddress: sdkMetricsAddress(sdkMetricsPort),
+          logger,
+        })
+      : async () => undefined;
   const prisma = createPrisma(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const mailer = createMailer({
@@ -35,6 +52,7 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await stopDispatcher();
+    await stopMetrics();
     mailer.close();
     await connection.close();
     await prisma.$disconnect();

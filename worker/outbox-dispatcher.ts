@@ -3,6 +3,7 @@ import { delegatesOfAddresses } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Mailer } from '../lib/mailer';
+import { workerCounters } from '../lib/metrics';
 
 const BATCH = 20;
 const MAX_ATTEMPTS = 10;
@@ -49,7 +50,9 @@ export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logge
               data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 },
             });
             sent += 1;
+            workerCounters.emailsSent.inc();
           } catch (err) {
+            workerCounters.emailsFailed.inc();
             const attempts = row.attempts + 1;
             const lastError = err instanceof Error ? err.message : String(err);
             logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');

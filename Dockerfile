@@ -1,14 +1,16 @@
 # The worker and API image: compiled TypeScript and a prebuilt workflow bundle.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
+# The image's own Node.js 24 runs the service: the runtime package.json provides for older systems goes.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/prisma/no-schema-engine.sh npx prisma generate \
  && npm run build \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && rm -rf node_modules/node-linux-* node_modules/.bin/node
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./

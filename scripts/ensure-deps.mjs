@@ -42,7 +42,16 @@ function bootstrapRuntime() {
   if (!existsSync(join(bin, 'node'))) {
     console.log(`[setup] fetching Node.js ${runtime.version} (this system's is ${process.version}) to install with`);
     mkdirSync(prefix, { recursive: true });
-    run('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${runtime.name}@${runtime.version}`]);
+    run('npm', [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      `${runtime.name}@${runtime.version}`,
+    ]);
   }
   return bin;
 }

@@ -3,8 +3,7 @@
 // (search attributes, migrations), then runs the worker and the API as child processes. It supervises
 // what it started: a part that stops on its own (crashed, killed) is restarted, with growing pauses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { ConfigError, launcherConfigSchema, parseConfig } from '../lib/config';
@@ -15,6 +14,7 @@ import { stopChild } from './lib/processes';
 import { restarter, type Restarter } from './lib/supervisor';
 import { ensureTemporalCli } from './lib/temporal-cli';
 import { startTemporalDevServer, type DevServer } from './lib/temporal-dev-server';
+import { webSessionSecret } from './lib/web-secret';
 
 const say = (message: string) => console.log(`[start] ${message}`);
 /** How long the worker and the API get to stop on SIGTERM before they are killed. */
@@ -133,13 +133,3 @@ main().catch((err: unknown) => {
   console.error(err instanceof ConfigError ? `[start] ${err.message}` : err);
   process.exit(1);
 });
-
-/** A session secret for this machine's web pages, made once and kept in the data folder. */
-function webSessionSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'web-session-secret');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8').trim();
-}

@@ -1,0 +1,59 @@
+// `npm run cluster`: the production shape on one machine (scripts/lib/cluster.ts): the Temporal
+// server on PostgreSQL, two workers and two API processes against one application database, until
+// Ctrl-C. `npm start` keeps the single-process dev server.
+import path from 'node:path';
+import { z } from 'zod';
+import { parseConfig } from '../lib/config';
+import { startCluster } from './lib/cluster';
+import { DATA_DIR } from './lib/paths';
+import { webSessionSecret } from './lib/web-secret';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const config = parseConfig(
+  z.object({
+    CLUSTER_POSTGRES_PORT: port.default(54339),
+    CLUSTER_TEMPORAL_PORT_BASE: port.default(7400),
+    CLUSTER_API_PORTS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/)
+      .default('3001,3002'),
+    CLUSTER_WORKER_METRICS_PORTS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/)
+      .default('9464,9466'),
+  }),
+);
+const say = (message: string) => console.log(`[cluster] ${message}`);
+const ports = (list: string) => list.split(',').map(Number);
+
+async function main(): Promise<void> {
+  const dataDir = path.join(DATA_DIR, 'cluster');
+  const cluster = await startCluster({
+    dataDir,
+    postgresPort: config.CLUSTER_POSTGRES_PORT,
+    temporalPortBase: config.CLUSTER_TEMPORAL_PORT_BASE,
+    apiPorts: ports(config.CLUSTER_API_PORTS),
+    workerMetricsPorts: ports(config.CLUSTER_WORKER_METRICS_PORTS),
+    env: { WEB_SESSION_SECRET: process.env.WEB_SESSION_SECRET ?? webSessionSecret(dataDir) },
+    say,
+  });
+  say(`Temporal (on PostgreSQL): ${cluster.temporalAddress}`);
+  say(`APIs: ${cluster.apiUrls.join(', ')} (web pages at /app/ on each; one database, so either serves any request)`);
+  say(`worker metrics: ${cluster.workerMetricsUrls.join(', ')}`);
+  say(`logs: ${path.join(dataDir, 'logs')}; DATABASE_URL=${cluster.databaseUrl} for \`npm run admin\``);
+  say('press Ctrl-C to stop');
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping');
+    void cluster.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[cluster] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -27,7 +27,7 @@ import { requestContext } from './request-context';
 import { mountRoutes, route, type AnyRoute } from './route-spec';
 import { taskRoutes } from './tasks';
 import { WEB_PATH, webApp, type WebDependencies } from '../web/app';
-import { httpMetrics, readModelGauges, serviceRegistry, type MetricsText } from '../lib/metrics';
+import { httpMetrics, readModelGauges, registryText, serviceRegistry, type MetricsText } from '../lib/metrics';
 import type { Registry } from 'prom-client';
 
 export interface AppDependencies {
@@ -78,6 +78,7 @@ export function apiRoutes(options: Omit<AppDependencies, 'logger'>): AnyRoute[] 
     ...inboxViewRoutes(deps),
     ...absenceRoutes(deps),
     ...auditorRoutes({ ...deps, workflowCode: workflowCode(deps.workflowBundlePath) }),
+    metricsRoute(options.metricsText ?? registryText(options.metrics ?? serviceRegistry('api'))),
   ];
   const description = openApiDocument([...routes, openApiRoute(() => description)], registry.formSchemas());
   return [...routes, openApiRoute(() => description)];
@@ -93,6 +94,24 @@ const openApiRoute = (document: () => unknown): AnyRoute =>
     responses: { 200: { description: 'the OpenAPI document' } },
     handler({ res }) {
       res.json(document());
+    },
+  });
+
+/**
+ * For the operators' Prometheus: counts by route, status and process kind, no personal data. Kept off
+ * the public internet at the load balancer (README, Metrics), as /readyz is.
+ */
+const metricsRoute = (metricsText: MetricsText): AnyRoute =>
+  route({
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: "This process's metrics, in the Prometheus text format (every API process's, added up, when there are several)",
+    public: true,
+    responses: { 200: { description: 'the metrics, as text/plain; version=0.0.4' } },
+    async handler({ res }) {
+      const { contentType, text } = await metricsText();
+      res.type(contentType).send(text);
     },
   });
 
@@ -123,20 +142,12 @@ export function createApp(deps: AppDependencies): Express {
   const metrics = deps.metrics ?? serviceRegistry('api');
   readModelGauges(metrics, deps.prisma);
   app.use(httpMetrics(metrics));
-  // For the operators' Prometheus: counts by route, status and process kind, no personal data. Kept
-  // off the public internet at the load balancer (README, Running at scale), as /readyz is.
-  const metricsText = deps.metricsText ?? (async () => ({ contentType: metrics.contentType, text: await metrics.metrics() }));
-  app.get('/metrics', (_req, res, next) => {
-    metricsText()
-      .then(({ contentType, text }) => res.type(contentType).send(text))
-      .catch(next);
-  });
   app.use(requestContext(deps.logger));
   if (deps.web) app.use(WEB_PATH, webApp({ ...deps.web, prisma: deps.prisma, logger: deps.logger, registry: deps.registry ?? PROCESSES }));
   app.use(express.json({ limit: '256kb', verify: verifyJsonBody }));
   const authenticate = bearerAuthenticator(deps.prisma, deps.principals);
   const withinRate = tokenRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const routes = apiRoutes(deps);
+  const routes = apiRoutes({ ...deps, metrics });
   app.use(
     mountRoutes(routes, async (req, res) => {
       const principal = await authenticate(req, res);

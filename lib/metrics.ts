@@ -141,6 +141,11 @@ export function readModelGauges(registry: Registry, prisma: PrismaClient): void 
 /** What `/metrics` answers: the Prometheus text and its content type. */
 export type MetricsText = () => Promise<{ contentType: string; text: string }>;
 
+/** `/metrics` of one process: its registry's text. */
+export const registryText =
+  (registry: Registry): MetricsText =>
+  async () => ({ contentType: registry.contentType, text: await registry.metrics() });
+
 const METRICS_MESSAGE = 'housing-governance:metrics';
 
 /**

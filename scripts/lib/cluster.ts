@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
-import { PROJECT_ROOT } from './paths';
 import { prepareBackends } from './prepare';
 import { stopChild } from './processes';
+import { startService, type ServiceProcess } from './service-process';
 import { ensureTemporalServer, setUpTemporalSchemas, startTemporalServer, type TemporalServer } from './temporal-server';
 
 // The production shape scaled down to one machine (`npm run cluster`, and the topology tests): the
@@ -29,11 +28,6 @@ export interface ClusterOptions {
   say?: (message: string) => void;
 }
 
-export interface ServiceProcess {
-  name: string;
-  child: ChildProcess;
-}
-
 export interface Cluster {
   databaseUrl: string;
   temporalAddress: string;
@@ -48,28 +42,6 @@ export interface Cluster {
   /** Starts another worker (e.g. of a new release, with its own bundle), `extraEnv` over the cluster's. */
   startWorker(name: string, metricsPort: number, extraEnv?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
   stop(): Promise<void>;
-}
-
-/** Runs `node --import tsx <entry>` with `env`, its output to `<logDir>/<name>.log`, and waits until it prints `ready`. */
-async function startService(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, ready: string): Promise<ServiceProcess> {
-  const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      log.write(chunk);
-      if (output.length < 20_000) output += chunk.toString();
-      if (output.includes(ready)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => reject(new Error(`${name} stopped (${code ?? signal}) before it was ready:\n${output}`)));
-  });
-  return { name, child };
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {

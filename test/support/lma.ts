@@ -1,6 +1,6 @@
 import { eventually } from './eventually';
 import { callApi, uniqueCouncil, type TestStack, type TestUser } from './stack';
-import { decideNext } from './tasks';
+import { completeTask, decideNext, nextTask } from './tasks';
 
 export const GROUP_KEY = 'churchill-gardens-residents-association';
 
@@ -48,11 +48,12 @@ export async function lmaCast(stack: TestStack): Promise<LmaCast> {
   };
 }
 
-export async function startLma(stack: TestStack, cast: LmaCast, legalForm = 'residents_association'): Promise<string> {
+/** Starts an LMA for the cast's group, or (`groupName`) another group of the council, which a programme manager starts. */
+export async function startLma(stack: TestStack, cast: LmaCast, legalForm = 'residents_association', groupName?: string): Promise<string> {
   const body = expressionOfInterest(cast.council);
   const started = await callApi<{ processId: string }>(stack.baseUrl, 'POST', '/processes', {
-    as: cast.rep,
-    body: { ...body, group: { ...body.group, legalForm } },
+    as: groupName ? cast.programmeManager : cast.rep,
+    body: { ...body, group: { ...body.group, legalForm, ...(groupName ? { name: groupName } : {}) } },
   });
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${JSON.stringify(started.body)}`);
   return started.body.processId;
@@ -126,4 +127,47 @@ export async function driveToDetailedPlan(stack: TestStack, cast: LmaCast, legal
     skillsAssessment: 'Two gardeners, one bookkeeper',
   });
   return processId;
+}
+
+export async function signBoth(stack: TestStack, cast: LmaCast, processId: string): Promise<void> {
+  await decideNext(stack, processId, 'sign_agreement', cast.rep, 'sign');
+  await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');
+}
+
+/** Everything between the detailed plan and the signed agreement, done as the rules want it. */
+export async function prepareAndSign(stack: TestStack, cast: LmaCast, processId: string): Promise<void> {
+  // The draft starts from the approved detailed plan: legal services send only what it adds.
+  await decideNext(stack, processId, 'draft_agreement', cast.legal, 'approve', { ...responsibilities });
+  await decideNext(stack, processId, 'confirm_insurance_and_safety', cast.housingManager, 'confirm', {
+    insuredBy: 'group',
+    cover: ['public_liability', 'theft', 'damage', 'injury'],
+    healthAndSafety: 'Gloves and kneeling mats; no ladders above 2 m',
+  });
+  await decideNext(stack, processId, 'record_consultation_result', cast.housingManager, 'record', { for: 64, against: 12 });
+  await signBoth(stack, cast, processId);
+}
+
+/** A term's work: its monitoring report, then its annual review with `outcome`. */
+export async function runTerm(
+  stack: TestStack,
+  cast: LmaCast,
+  processId: string,
+  term: number,
+  outcome: 'renew' | 'vary' | 'terminate',
+  reasons?: string,
+): Promise<void> {
+  const report = await nextTask(stack, processId, 'submit_monitoring_report', cast.rep);
+  if (report.taskId !== `report-t${term}-1`) throw new Error(`expected term ${term}'s report, found ${report.taskId}`);
+  await completeTask(stack, report.id, cast.rep, {
+    outcome: 'submit',
+    form: { summary: `Term ${term}: all beds weeded, windows cleaned monthly` },
+  });
+  const review = await nextTask(stack, processId, 'annual_review', cast.housingManager);
+  if (review.taskId !== `annual-review-t${term}`) throw new Error(`expected term ${term}'s review, found ${review.taskId}`);
+  const decided = await completeTask(stack, review.id, cast.housingManager, {
+    outcome,
+    form: { performance: 'Met the specification', satisfaction: '87% satisfied' },
+    ...(reasons ? { reasons } : {}),
+  });
+  if (decided.status !== 200) throw new Error(`annual review ${outcome}: ${decided.status} ${JSON.stringify(decided.body)}`);
 }

@@ -53,6 +53,19 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/** A user holding `role` (in `council`, for `groupKey`), with an email at the council's test domain and an API token. */
+export async function testUser(
+  prisma: PrismaClient,
+  { council, role, groupKey = '', name }: { council: string; role: Role; groupKey?: string; name?: string },
+): Promise<TestUser> {
+  const userId = `${role}-${randomUUID().slice(0, 8)}`;
+  const email = `${userId}@${council}.test`;
+  await createUser(prisma, { id: userId, displayName: name ?? userId, email });
+  await grantRole(prisma, userId, { council, role, groupKey });
+  const { token } = await issueToken(prisma, userId, 'test');
+  return { userId, role, email, token };
+}
+
 /** Another API's settings: its own limits, web settings over the stack's (the web pages call it), a port of its own. */
 export type ApiSettings = Partial<Pick<AppDependencies, 'rateLimit' | 'replayAnswerWaitMs' | 'queryLimit'>> & {
   web?: Partial<WebDependencies>;
@@ -168,14 +181,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
     prisma,
     taskQueue,
     mailbox,
-    async user({ council, role, groupKey = '', name }) {
-      const userId = `${role}-${randomUUID().slice(0, 8)}`;
-      const email = `${userId}@${council}.test`;
-      await createUser(prisma, { id: userId, displayName: name ?? userId, email });
-      await grantRole(prisma, userId, { council, role, groupKey });
-      const { token } = await issueToken(prisma, userId, 'test');
-      return { userId, role, email, token };
-    },
+    user: (grant) => testUser(prisma, grant),
     workerEnvironment: () => ({
       ...process.env,
       DATABASE_URL: database.url,

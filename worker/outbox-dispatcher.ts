@@ -5,7 +5,11 @@ import type { Logger } from '../lib/logger';
 import type { Mailer } from '../lib/mailer';
 import { workerCounters } from '../lib/metrics';
 
-const BATCH = 20;
+/**
+ * Emails sent in one transaction: one, so a dispatcher that dies (a worker killed) leaves at most the
+ * message it was sending to go again, not those it had sent earlier in a batch still uncommitted.
+ */
+const BATCH = 1;
 const MAX_ATTEMPTS = 10;
 
 interface PendingRow {
@@ -26,8 +30,9 @@ export const messageIdOf = (dedupeKey: string): string =>
 
 /**
  * Sends the notification outbox. Each row is locked while it is sent and marked sent in the same
- * transaction, so two dispatchers never send one row twice. The one window left is a crash between
- * the SMTP server accepting a message and the commit: that message goes again (at least once).
+ * transaction, committed before the next, so two dispatchers never send one row twice. The one window
+ * left is a crash between the SMTP server accepting a message and that commit: that message goes
+ * again, with the same Message-ID (at least once).
  */
 export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logger: Logger): Promise<number> {
   let sent = 0;

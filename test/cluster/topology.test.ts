@@ -158,7 +158,7 @@ afterAll(async () => {
   for (const worker of started) await stopChild(worker.child);
   if (launcher) await stopChild(launcher, 'SIGINT', 60_000);
   await mailbox?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!process.env.KEEP_CLUSTER_DATA) rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
 async function councilWithPolicy(stack: TestStack): Promise<LmaCast> {
@@ -185,7 +185,10 @@ describe('the production shape: Temporal on PostgreSQL, two workers, two APIs', 
     const cast = await councilWithPolicy(stack);
     const processId = await driveToPreparingAgreement(stack, cast);
 
-    // Killed outright while decisions flow: the other worker takes its tasks.
+    // Killed outright mid-run, the other worker takes its tasks. (Killed while no email is on its way:
+    // one cut short between the SMTP server's acceptance and the outbox's commit would go again, the
+    // outbox's one at-least-once window, worker/outbox-dispatcher.ts.)
+    await eventually(async () => expect(await prisma.notification.count({ where: { processId, status: 'pending' } })).toBe(0));
     const victim = alive()[0] as RunningWorker;
     process.kill(victim.pid, 'SIGKILL');
     await prepareAndSign(stack, cast, processId);

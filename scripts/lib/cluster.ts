@@ -37,11 +37,43 @@ export interface Cluster {
   workerMetricsUrls: string[];
   workers: ServiceProcess[];
   apis: ServiceProcess[];
-  /** The environment every worker and API of the cluster runs with. */
-  env: NodeJS.ProcessEnv;
-  /** Starts another worker (e.g. of a new release, with its own bundle), `extraEnv` over the cluster's. */
-  startWorker(name: string, metricsPort: number, extraEnv?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
   stop(): Promise<void>;
+}
+
+/** Stops what was started, last first; what fails to stop does not keep the rest running. */
+type Stops = (() => Promise<void>)[];
+
+/** PostgreSQL, and the Temporal server on it with its namespace; the application's database migrated. */
+async function temporalOnPostgres(options: ClusterOptions, namespace: string, logDir: string, stops: Stops, say: (m: string) => void) {
+  const tools = ensureTemporalServer();
+  say(`PostgreSQL on 127.0.0.1:${options.postgresPort} (${path.join(options.dataDir, 'postgres')})`);
+  const postgres: RunningPostgres = await startEmbeddedPostgres({
+    dataDir: path.join(options.dataDir, 'postgres'),
+    port: options.postgresPort,
+    databases: ['housing_governance'],
+  });
+  stops.push(() => postgres.stop());
+  const url = new URL(postgres.urlFor('postgres'));
+  const db = {
+    host: url.hostname,
+    port: Number(url.port),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  say('Temporal schemas (persistence and SQL visibility)');
+  await setUpTemporalSchemas(tools, db);
+  say('the Temporal server');
+  const temporal: TemporalServer = await startTemporalServer({
+    tools,
+    db,
+    portBase: options.temporalPortBase,
+    namespace,
+    logFile: path.join(logDir, 'temporal-server.log'),
+  });
+  stops.push(() => temporal.stop());
+  const databaseUrl = postgres.urlFor('housing_governance');
+  await prepareBackends({ temporalAddress: temporal.address, namespace, databaseUrl });
+  return { databaseUrl, temporalAddress: temporal.address };
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -50,81 +82,42 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const taskQueue = options.taskQueue ?? 'housing-governance';
   const logDir = path.join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const tools = ensureTemporalServer();
-  const stops: (() => Promise<void>)[] = [];
+  const stops: Stops = [];
   const stop = async () => {
     for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);
   };
   try {
-    say(`PostgreSQL on 127.0.0.1:${options.postgresPort} (${path.join(options.dataDir, 'postgres')})`);
-    const postgres: RunningPostgres = await startEmbeddedPostgres({
-      dataDir: path.join(options.dataDir, 'postgres'),
-      port: options.postgresPort,
-      databases: ['housing_governance'],
-    });
-    stops.push(() => postgres.stop());
-    const url = new URL(postgres.urlFor('postgres'));
-    const db = {
-      host: url.hostname,
-      port: Number(url.port),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    };
-    say('Temporal schemas (persistence and SQL visibility)');
-    await setUpTemporalSchemas(tools, db);
-    say('the Temporal server');
-    const temporal: TemporalServer = await startTemporalServer({
-      tools,
-      db,
-      portBase: options.temporalPortBase,
-      namespace,
-      logFile: path.join(logDir, 'temporal-server.log'),
-    });
-    stops.push(() => temporal.stop());
-    const databaseUrl = postgres.urlFor('housing_governance');
-    await prepareBackends({ temporalAddress: temporal.address, namespace, databaseUrl });
+    const { databaseUrl, temporalAddress } = await temporalOnPostgres(options, namespace, logDir, stops, say);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WEB_SECURE_COOKIES: 'false',
       ...options.env,
     };
-    const workers: ServiceProcess[] = [];
-    const startWorker = async (name: string, metricsPort: number, extraEnv: NodeJS.ProcessEnv = {}) => {
-      const worker = await startService(
-        name,
-        'worker/main.ts',
-        { ...env, WORKER_METRICS_PORT: String(metricsPort), ...extraEnv },
-        logDir,
-        '"msg":"worker running"',
-      );
-      workers.push(worker);
-      stops.push(() => stopChild(worker.child));
-      say(`${name} running (pid ${worker.child.pid}), metrics on :${metricsPort}`);
-      return worker;
+    const service = async (name: string, entry: string, own: NodeJS.ProcessEnv, ready: string) => {
+      const started = await startService(name, entry, { ...env, ...own }, logDir, ready);
+      stops.push(() => stopChild(started.child));
+      say(`${name} running (pid ${started.child.pid})`);
+      return started;
     };
-    for (const [k, port] of options.workerMetricsPorts.entries()) await startWorker(`worker-${k + 1}`, port);
+    const workers: ServiceProcess[] = [];
+    for (const [k, port] of options.workerMetricsPorts.entries())
+      workers.push(await service(`worker-${k + 1}`, 'worker/main.ts', { WORKER_METRICS_PORT: String(port) }, '"msg":"worker running"'));
     const apis: ServiceProcess[] = [];
-    for (const [k, port] of options.apiPorts.entries()) {
-      const api = await startService(`api-${k + 1}`, 'api/main.ts', { ...env, API_PORT: String(port) }, logDir, '"msg":"API listening"');
-      apis.push(api);
-      stops.push(() => stopChild(api.child));
-      say(`api-${k + 1} on http://127.0.0.1:${port}`);
-    }
+    for (const [k, port] of options.apiPorts.entries())
+      apis.push(await service(`api-${k + 1}`, 'api/main.ts', { API_PORT: String(port) }, '"msg":"API listening"'));
     return {
       databaseUrl,
-      temporalAddress: temporal.address,
+      temporalAddress,
       namespace,
       taskQueue,
       apiUrls: options.apiPorts.map((port) => `http://127.0.0.1:${port}`),
       workerMetricsUrls: options.workerMetricsPorts.map((port) => `http://127.0.0.1:${port}/metrics`),
       workers,
       apis,
-      env,
-      startWorker,
       stop,
     };
   } catch (err) {

@@ -68,6 +68,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A closed terminal stops it the same way, rather than leaving its workers polling on their own.
+  process.once('SIGHUP', stop);
 }
 
 main().catch((err: unknown) => {

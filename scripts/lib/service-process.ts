@@ -25,6 +25,10 @@ export async function startService(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever way the launcher ends, its services end with it (a worker left polling on its own would take tasks).
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  child.once('exit', () => process.off('exit', orphaned));
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

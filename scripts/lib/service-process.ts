@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { nodeFlagsFor } from '../../worker/node-flags';
 import { PROJECT_ROOT } from './paths';
 
 // A worker or API process of the cluster (scripts/lib/cluster.ts), and of the topology tests, which
@@ -20,7 +21,7 @@ export async function startService(
   ready: string,
 ): Promise<ServiceProcess> {
   const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+  const child = spawn(process.execPath, [...nodeFlagsFor(entry), '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

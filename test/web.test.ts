@@ -672,6 +672,8 @@ describe('the officers’ web pages', () => {
     const page = await (await browser.newContext()).newPage();
     await signIn(page, cast.housingManager.token);
     expect(new URL(page.url()).pathname).toBe('/app/');
+    // Every request of that page answered (each renews the session before it answers), so none renews it after this.
+    await page.waitForLoadState('networkidle');
     // The store's expiry passes (as after WEB_SESSION_IDLE_MINUTES without a page), the browser's cookie kept.
     const expired = await stack.prisma
       .$executeRaw`UPDATE "session" SET expire = now() - interval '1 minute' WHERE sess->'person'->>'userId' = ${cast.housingManager.userId}`;

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { appendTimeline, auditWith } from '../activities/engine';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { ANY_COUNCIL, type Principal } from '../lib/identity';
+import { ANY_COUNCIL, displayNamesOf, type Principal } from '../lib/identity';
 import type { PrismaClient } from '../lib/db';
 import { Prisma } from '../prisma/generated/client';
 import type { PolicyModel } from '../lib/policy';
@@ -512,12 +512,9 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           orderBy: [{ at: 'asc' }, { seq: 'asc' }],
         });
         // Who acted, by name as well as id: one read of the people the timeline names.
-        const actorIds = [...new Set(entries.flatMap((e) => (e.actorUserId ? [e.actorUserId] : [])))];
-        const names = new Map(
-          (await prisma.appUser.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } })).map((u) => [
-            u.id,
-            u.displayName,
-          ]),
+        const names = await displayNamesOf(
+          prisma,
+          entries.map((e) => e.actorUserId),
         );
         input.res.json({
           processId: input.params.id,

@@ -6,7 +6,7 @@ import { appendTimeline, auditWith } from '../activities/engine';
 import { coveredBy } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
-import { ANY_COUNCIL, usersWithRole, type Principal } from '../lib/identity';
+import { ANY_COUNCIL, displayNamesOf, usersWithRole, type Principal } from '../lib/identity';
 import type { Prisma } from '../prisma/generated/client';
 import { assignTaskUpdate, completeTaskUpdate, publicDecision, type AssignTaskInput, type DecisionRecord } from '../workflows/common/tasks';
 import { isScoped, type Role } from '../workflows/common/roles';
@@ -429,12 +429,9 @@ export function taskRoutes({
           orderBy: [{ at: 'asc' }, { seq: 'asc' }],
           select: { at: true, summary: true, actorUserId: true },
         });
-        const ids = [...new Set(notes.flatMap((n) => (n.actorUserId ? [n.actorUserId] : [])))];
-        const names = new Map(
-          (await prisma.appUser.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } })).map((u) => [
-            u.id,
-            u.displayName,
-          ]),
+        const names = await displayNamesOf(
+          prisma,
+          notes.map((n) => n.actorUserId),
         );
         res.json({
           items: notes.map((n) => ({

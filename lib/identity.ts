@@ -131,3 +131,10 @@ export async function usersWithRole(
     orderBy: { id: 'asc' },
   });
 }
+
+/** The display names of these users, by id (one read): who acted, as timelines and notes name them. */
+export async function displayNamesOf(prisma: PrismaClient, userIds: (string | null)[]): Promise<Map<string, string>> {
+  const ids = [...new Set(userIds.filter((id): id is string => id !== null))];
+  const users = await prisma.appUser.findMany({ where: { id: { in: ids } }, select: { id: true, displayName: true } });
+  return new Map(users.map((u) => [u.id, u.displayName]));
+}

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -187,6 +187,3 @@ async function registerNamespace(address: string, namespace: string, exited: () 
     }
   }
 }
-
-export const temporalServerInstalled = (): boolean =>
-  existsSync(path.join(TOOLS_DIR, `temporal-server-${TEMPORAL_SERVER_VERSION}`, 'server'));

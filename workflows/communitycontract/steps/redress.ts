@@ -54,7 +54,7 @@ async function answerTheCase(ctx: Contract, c: RedressCase, standard: Standard, 
         dueInWorkingDays: days,
       },
       undefined,
-      (attempt) => (attempt.outcome === 'redress' ? redressRefusal(attempt.form ?? {}, standard.redress, compensationPaid(c)) : undefined),
+      (tried) => (tried.outcome === 'redress' ? redressRefusal(tried.form ?? {}, standard.redress, compensationPaid(c)) : undefined),
     );
     if (answer.outcome === 'redress') {
       const { putRightOn, apology, compensationPaidPence } = answer.form;

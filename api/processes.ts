@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { appendTimeline, auditWith } from '../activities/engine';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -52,6 +58,56 @@ export interface ProcessRouteDeps {
 
 /** How long a start waits for the new process's first tasks before answering without them. */
 const FIRST_STEPS_WAIT_MS = 10_000;
+
+/**
+ * Starts a process and has its first steps in one round trip (update-with-start): the update is
+ * delivered with the start and answers once the first tasks are in the inbox. The process's id is its
+ * business key, so a repeated start reaches the existing process (running: the same deduplicated
+ * update; ended: refused as a duplicate). The request's own id, in the start's memo and echoed by the
+ * update, tells the request that started it from a repeat. With no worker to take the first steps in
+ * time it answers without them, and the memo says whose start it was.
+ */
+async function startProcess(
+  client: Client,
+  processId: string,
+  start: { taskQueue: string; workflowType: string; input: unknown; typedSearchAttributes: SearchAttributePair[] },
+): Promise<{ created: boolean; first?: ProcessStartedResult }> {
+  const startRequest = randomUUID();
+  const startWorkflowOperation = new WithStartWorkflowOperation(start.workflowType, {
+    taskQueue: start.taskQueue,
+    workflowId: processId,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [start.input],
+    memo: { startRequest },
+    typedSearchAttributes: start.typedSearchAttributes,
+  });
+  const answer = await temporalCall(
+    client,
+    processId,
+    async () => {
+      try {
+        return await client.workflow.executeUpdateWithStart(processStartedUpdate, {
+          updateId: 'process-started',
+          args: [{ startRequest }],
+          startWorkflowOperation,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'ended' as const;
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'no first steps yet' as const;
+        throw err;
+      }
+    },
+    FIRST_STEPS_WAIT_MS,
+  );
+  if (answer === 'ended') return { created: false };
+  if (answer === 'no first steps yet') {
+    const { memo } = await temporalCall(client, processId, () => client.workflow.getHandle(processId).describe(), UPDATE_DEADLINE_MS);
+    return { created: memo?.startRequest === startRequest };
+  }
+  const created = answer.startRequest === startRequest;
+  return created ? { created, first: answer } : { created };
+}
 
 /** Where a process belongs and its kind: from the registry row, or (just started, row not yet written) from the workflow. */
 export async function processScope(
@@ -318,17 +374,6 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
     ],
   );
 
-  /** The first steps of a new process, once they are in the inbox; nothing if it has not got there in time. */
-  const firstSteps = async (processId: string): Promise<ProcessStartedResult | undefined> => {
-    try {
-      return await client.withDeadline(Date.now() + FIRST_STEPS_WAIT_MS, () =>
-        client.workflow.getHandle(processId).executeUpdate(processStartedUpdate, { updateId: 'process-started' }),
-      );
-    } catch {
-      return undefined;
-    }
-  };
-
   const retryIncident = route({
     method: 'post',
     path: '/processes/:id/incident/retry',
@@ -390,32 +435,17 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
           policies.policyFor(prisma, scope.council),
           prisma.council.findUnique({ where: { slug: scope.council } }),
         ]);
-        let created = true;
-        try {
-          await temporalCall(
-            client,
-            processId,
-            () =>
-              client.workflow.start(definition.workflowType, {
-                taskQueue,
-                workflowId: processId,
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                args: [definition.start.input(body, { startedBy, policy, ...(council ? { councilName: council.name } : {}) })],
-                typedSearchAttributes: [
-                  { key: councilKey, value: scope.council },
-                  { key: processKindKey, value: definition.kind },
-                  { key: processStageKey, value: definition.start.stage },
-                  { key: businessKeyKey, value: processId },
-                ],
-              }),
-            UPDATE_DEADLINE_MS,
-          );
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          created = false;
-        }
-        // Read your own writes: a new process answers once its first tasks are in the inbox.
-        const first = created ? await firstSteps(processId) : undefined;
+        const { created, first } = await startProcess(client, processId, {
+          taskQueue,
+          workflowType: definition.workflowType,
+          input: definition.start.input(body, { startedBy, policy, ...(council ? { councilName: council.name } : {}) }),
+          typedSearchAttributes: [
+            { key: councilKey, value: scope.council },
+            { key: processKindKey, value: definition.kind },
+            { key: processStageKey, value: definition.start.stage },
+            { key: businessKeyKey, value: processId },
+          ],
+        });
         const location = `/processes/${encodeURIComponent(processId)}`;
         req.log.info({ processId, created, actor: startedBy }, created ? 'process started' : 'process already exists');
         res

@@ -42,8 +42,17 @@ function decisionCosts(events: HistoryEvent[]) {
   });
 }
 
+/** The first workflow task's events, and whether the start's update (its answer of first tasks) was accepted in it. */
+function startAnsweredInFirstTask(events: HistoryEvent[]) {
+  const firstTaskEnd = events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.input.name === 'processStarted');
+  const tasksBefore = events.slice(0, accepted).filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length;
+  return { accepted: accepted > firstTaskEnd, tasksBefore };
+}
+
 let stack: TestStack;
 let costs: ReturnType<typeof decisionCosts> = [];
+let start: ReturnType<typeof startAnsweredInFirstTask>;
 beforeAll(async () => {
   stack = await startTestStack();
   const cast = await lmaCast(stack);
@@ -63,9 +72,17 @@ beforeAll(async () => {
   await decideNext(stack, processId, 'sign_agreement', cast.programmeManager, 'sign');
   const history = JSON.parse(historyToJSON(await stack.client.workflow.getHandle(processId).fetchHistory())) as { events: HistoryEvent[] };
   costs = decisionCosts(history.events);
+  start = startAnsweredInFirstTask(history.events);
 }, 120_000);
 afterAll(async () => {
   await stack.stop();
+});
+
+describe('what a start costs in Temporal', () => {
+  it('is one round trip: the update answering with the first tasks comes with the start, taken in its first workflow task', () => {
+    // Sent after the start, the update waits for a workflow task of its own (or the second, if the first was already running).
+    expect(start).toEqual({ accepted: true, tasksBefore: 1 });
+  });
 });
 
 describe('what a decision costs in Temporal', () => {

@@ -117,10 +117,15 @@ export function processFrame<Details extends object, Forms extends object>(optio
   children.listen();
   setHandler(processViewQuery, view);
   // The start's answer waits for the steps to begin: an update delivered with the start runs before them.
-  setHandler(processStartedUpdate, async () => {
+  setHandler(processStartedUpdate, async (input) => {
     const afterRunBegins = version.startAnswerAfterStepsBegin();
     await condition(() => (state.running || !afterRunBegins) && settled());
-    return { stage: state.stage, opened: [...tasks.openedSince(new Set()), ...children.reported] };
+    const startedHere = input && !workflowInfo().continuedFromExecutionRunId;
+    return {
+      stage: state.stage,
+      opened: [...tasks.openedSince(new Set()), ...children.reported],
+      ...(startedHere ? { startRequest: input.startRequest } : {}),
+    };
   });
 
   const { record, moveTo, finish } = stagesOf(options, processId, ref, state, engine, activities, registryEntry, withdrawn);

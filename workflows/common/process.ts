@@ -75,8 +75,18 @@ export const retryIncidentUpdate = defineUpdate<{ stage: string }, [RetryInciden
 export interface ProcessStartedResult {
   stage: string;
   opened: OpenedTask[];
+  /**
+   * The start request this run answered first (the update is deduplicated by its id, so a repeated
+   * start gets the first one's answer): the API tells the request that started it (201) from a repeat
+   * (200). A run continued from another started with none.
+   */
+  startRequest?: string;
 }
-export const processStartedUpdate = defineUpdate<ProcessStartedResult, []>('processStarted');
+/** Sent with the start (update-with-start), naming the start request. */
+export interface ProcessStartedInput {
+  startRequest: string;
+}
+export const processStartedUpdate = defineUpdate<ProcessStartedResult, [ProcessStartedInput?]>('processStarted');
 
 /** A child workflow tells its parent that its first tasks are in the inbox, so the parent's answer can list them. */
 export interface ChildSettledInput {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker as Thread, isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
@@ -13,53 +14,104 @@ type ToThread = { run: Omit<ReplayInput, 'history'> & { history: string } } | { 
 /** What the thread answers: a run's result (with the thread it ran on), or why it stopped. */
 type FromThread = { result: ReplayResult; threadId: number } | { error: string };
 
+/** One replay thread: takes one run at a time and answers its result. */
+class ReplayThread {
+  private readonly thread: Thread;
+  private waiting: { resolve: (answer: ReplayResult & { threadId: number }) => void; reject: (err: Error) => void } | undefined;
+  private exited: Error | undefined;
+
+  constructor(bundle: WorkflowBundle) {
+    this.thread = startThread(bundle);
+    this.thread.on('message', (message: FromThread) => {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      if ('error' in message) waiting?.reject(new Error(`replay failed: ${message.error}`));
+      else waiting?.resolve({ ...message.result, threadId: message.threadId });
+    });
+    const stopped = (err: Error) => {
+      this.exited ??= err;
+      this.waiting?.reject(this.exited);
+      this.waiting = undefined;
+    };
+    this.thread.on('error', stopped);
+    this.thread.on('exit', (code) => stopped(new Error(`the replay thread stopped (exit ${code})`)));
+  }
+
+  replay(input: ReplayInput): Promise<ReplayResult & { threadId: number }> {
+    if (this.exited) return Promise.reject(this.exited);
+    const history =
+      typeof (input.history as History).events?.[0]?.eventType === 'number'
+        ? historyToJSON(input.history as History)
+        : JSON.stringify(input.history);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.thread.postMessage({ run: { ...input, history } } satisfies ToThread);
+    });
+  }
+
+  end(): Promise<void> {
+    return endThread(this.thread);
+  }
+}
+
+/** Replay threads for this machine: one per core. */
+export const replayThreadsHere = (): number => availableParallelism();
+
 /**
- * Replays runs in a thread of its own, so a long history (thousands of events) never holds the API's
- * event loop: the main thread only fetches histories and hands them over, one at a time, and gets each
- * result back as it comes. Yields the results in order, each with the id of the thread that replayed it.
+ * Replays runs in threads of their own (`threads`, one per core unless told), so a long history
+ * (thousands of events) never holds the API's event loop and a council's histories replay on every
+ * core: the main thread only fetches histories and hands them over, one run to a thread at a time, so
+ * a council's thousands of histories are never all in memory. Yields the results in the order of the
+ * runs, each with the id of the thread that replayed it, as they come. A consumer that stops early
+ * (a client gone) ends the threads, each once its run is done.
  */
 export async function* replayOffThread(
   bundle: WorkflowBundle,
   inputs: AsyncIterable<ReplayInput> | Iterable<ReplayInput>,
+  threads = replayThreadsHere(),
 ): AsyncGenerator<ReplayResult & { threadId: number }> {
-  const thread = startThread(bundle);
-  const answers: FromThread[] = [];
-  let wake: (() => void) | undefined;
-  let exited: Error | undefined;
-  thread.on('message', (message: FromThread) => {
-    answers.push(message);
-    wake?.();
-  });
-  thread.on('error', (err) => {
-    exited = err;
-    wake?.();
-  });
-  thread.on('exit', (code) => {
-    exited ??= new Error(`the replay thread stopped (exit ${code})`);
-    wake?.();
-  });
-  const next = async (): Promise<FromThread> => {
-    while (answers.length === 0) {
-      if (exited) throw exited;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+  const pool = Array.from({ length: Math.max(1, threads) }, () => new ReplayThread(bundle));
+  const idle = [...pool];
+  const running = new Set<Promise<void>>();
+  const done = new Map<number, ReplayResult & { threadId: number }>();
+  let sent = 0;
+  let yielded = 0;
+  async function* inOrder() {
+    while (done.has(yielded)) {
+      const result = done.get(yielded) as ReplayResult & { threadId: number };
+      done.delete(yielded);
+      yielded += 1;
+      yield result;
     }
-    return answers.shift() as FromThread;
+  }
+  const hand = (input: ReplayInput) => {
+    const thread = idle.pop() as ReplayThread;
+    const seq = sent;
+    sent += 1;
+    const replayed: Promise<void> = thread.replay(input).then((result) => {
+      done.set(seq, result);
+      idle.push(thread);
+      running.delete(replayed);
+    });
+    // Its failure is heard by the race below; marked handled so that it does not end the process meanwhile.
+    replayed.catch(() => undefined);
+    running.add(replayed);
   };
   try {
     for await (const input of inputs) {
-      // One run in the thread at a time: a council's thousands of histories are never all in memory.
-      const history =
-        typeof (input.history as History).events?.[0]?.eventType === 'number'
-          ? historyToJSON(input.history as History)
-          : JSON.stringify(input.history);
-      thread.postMessage({ run: { ...input, history } } satisfies ToThread);
-      const answer = await next();
-      if ('error' in answer) throw new Error(`replay failed: ${answer.error}`);
-      yield { ...answer.result, threadId: answer.threadId };
+      while (idle.length === 0) {
+        await Promise.race(running);
+        yield* inOrder();
+      }
+      hand(input);
+    }
+    while (running.size > 0) {
+      await Promise.race(running);
+      yield* inOrder();
     }
   } finally {
-    await endThread(thread);
+    await Promise.allSettled(running);
+    await Promise.all(pool.map((thread) => thread.end()));
   }
 }
 

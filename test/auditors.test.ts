@@ -113,6 +113,42 @@ describe('what an auditor can check', () => {
     );
   });
 
+  it('spreads runs over every thread it is given, answering them in their order', async () => {
+    const exported = await exportHistory();
+    const once = exported.runs.map((r) => ({ processId, workflowId: processId, runId: r.runId, history: r.history }));
+    const inputs = [1, 2, 3].flatMap((copy) => once.map((input) => ({ ...input, runId: `${input.runId}/${copy}` })));
+    const code = { codePath: testEnv('workflowBundle') };
+
+    const results = [];
+    for await (const result of replayOffThread(code, inputs, 2)) results.push(result);
+
+    expect(results.map(({ runId, deterministic }) => ({ runId, deterministic }))).toEqual(
+      inputs.map(({ runId }) => ({ runId, deterministic: true })),
+    );
+    expect(new Set(results.map(({ threadId }) => threadId)).size).toBe(2);
+  });
+
+  it('ends its threads when whoever reads the results stops early (a client gone)', async () => {
+    const exported = await exportHistory();
+    const run = exported.runs[0]!;
+    const inputs = Array.from({ length: 8 }, (_, k) => ({
+      processId,
+      workflowId: processId,
+      runId: `${run.runId}/${k}`,
+      history: run.history,
+    }));
+    const code = { codePath: testEnv('workflowBundle') };
+
+    const read = [];
+    for await (const result of replayOffThread(code, inputs, 2)) {
+      read.push(result.runId);
+      if (read.length === 2) break;
+    }
+
+    // Stopping waited for the threads to end by themselves (a thread stopped from outside mid-run aborts the process).
+    expect(read).toEqual([inputs[0]!.runId, inputs[1]!.runId]);
+  });
+
   it('reports a deliberately changed workflow as divergent, at the first event it no longer produces', async () => {
     const exported = await exportHistory();
     const changed = await workflowCode(undefined, path.join(__dirname, 'fixtures', 'lma-changed'))();

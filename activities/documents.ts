@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import PDFDocument from 'pdfkit';
+import { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from '../lib/db';
+import type { Actor } from '../workflows/common/roles';
+import { jsonb } from '../lib/statement';
 import type { GenerateDocumentInput, GeneratedDocument } from '../workflows/common/engine-types';
 import { dateInWords, inWords } from '../workflows/common/format';
 
@@ -47,19 +50,55 @@ export const sha256 = (content: Uint8Array): string => createHash('sha256').upda
  * would take the same version.
  */
 export async function generateDocument(prisma: PrismaClient, input: GenerateDocumentInput): Promise<GeneratedDocument> {
-  const dedupeKey = `${input.process.processId}:${input.key}`;
   const content = await renderPdf(input);
-  const hash = sha256(content);
   const [, stored] = await prisma.$transaction([
-    prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`,
-    prisma.$queryRaw<{ id: string; sha256: string; version: number }[]>`
+    prisma.$executeRaw(numberingLock(input)),
+    prisma.$queryRaw<StoredRow[]>(documentInsert(input, content)),
+  ]);
+  return storedOrExisting(prisma, input, stored);
+}
+
+type StoredRow = { id: string; sha256: string; version: number };
+
+/** Held to the end of the transaction: one numbering at a time of a process's documents of a kind. */
+export const numberingLock = (input: GenerateDocumentInput) =>
+  Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`;
+
+/** Stores a rendered document as the next version of its kind, once per key (nothing if it is stored already). */
+export function documentInsert(input: GenerateDocumentInput, content: Buffer): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at, public)
-    SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${hash}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}, ${input.public === true}
+    SELECT ${randomUUID()}, ${`${input.process.processId}:${input.key}`}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${sha256(content)}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}, ${input.public === true}
     FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id, sha256, version`,
-  ]);
+    RETURNING id, sha256, version`;
+}
+
+/** The document just stored, or (a retry) the one stored before under its key. */
+export async function storedOrExisting(db: PrismaClient | Prisma.TransactionClient, input: GenerateDocumentInput, stored: StoredRow[]) {
   const row =
-    stored[0] ?? (await prisma.document.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true, sha256: true, version: true } }));
+    stored[0] ??
+    (await db.document.findUniqueOrThrow({
+      where: { dedupeKey: `${input.process.processId}:${input.key}` },
+      select: { id: true, sha256: true, version: true },
+    }));
   return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
+}
+
+/** What a document to render is for: the timeline entry that lists it once it exists, and who the audit entry of its hash names. */
+export interface DocumentFor {
+  timelineEntryId: string;
+  actor: Actor;
+}
+
+/**
+ * A document to render after the write that asks for it (a part of that write, see `oneStatement`):
+ * `worker/document-renderer.ts` renders it, stores it once, adds it to `timelineEntryId`'s entry and
+ * audits its hash. Once per document key, so a retried write asks once.
+ */
+export function documentToRender(input: GenerateDocumentInput, { timelineEntryId, actor }: DocumentFor): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO document_job (dedupe_key, process_id, input, timeline_entry_id, actor)
+    VALUES (${`${input.process.processId}:${input.key}`}, ${input.process.processId}, ${jsonb(input)}, ${timelineEntryId}, ${jsonb(actor)})
+    ON CONFLICT (dedupe_key) DO NOTHING`;
 }

@@ -1,6 +1,7 @@
 import { inWords } from '../workflows/common/format';
-import type { Prisma } from '../prisma/generated/client';
-import { appendAudit } from '../lib/audit';
+import { Prisma } from '../prisma/generated/client';
+import { auditEntry } from '../lib/audit';
+import { jsonb, writeAtOnce, type WritePart } from '../lib/statement';
 import type { PrismaClient } from '../lib/db';
 import { workerCounters } from '../lib/metrics';
 import { deadlineFor, type Deadline } from '../lib/working-days';
@@ -19,9 +20,9 @@ import {
 import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import { OUTCOMES_NEEDING_REASONS, type TaskView } from '../workflows/common/tasks';
-import { generateDocument } from './documents';
+import { documentToRender, generateDocument } from './documents';
 import { notificationRow, type NotificationInput } from './notifications';
-import { registryRow } from './registry';
+import { registryUpsert } from './registry';
 
 interface TimelineWrite {
   process: Pick<ProcessRef, 'processId'>;
@@ -37,44 +38,29 @@ interface TimelineWrite {
   data?: Prisma.InputJsonValue;
 }
 
-/** Keyed by process and key, so a retried activity writes each entry once. Not awaited here: batched with the change it records. */
-export function appendTimeline(prisma: PrismaClient, entry: TimelineWrite) {
-  return prisma.timelineEntry.createMany({
-    data: [
-      {
-        id: `${entry.process.processId}:${entry.key}`,
-        processId: entry.process.processId,
-        at: new Date(entry.at),
-        kind: entry.kind,
-        summary: entry.summary,
-        actorUserId: entry.actor?.userId ?? null,
-        actorRole: entry.actor?.role ?? null,
-        taskId: entry.taskId ?? null,
-        outcome: entry.outcome ?? null,
-        reasons: entry.reasons ?? null,
-        documentIds: entry.documentIds ?? [],
-        ...(entry.data === undefined ? {} : { data: entry.data }),
-      },
-    ],
-    skipDuplicates: true,
-  });
+/** A timeline entry, as a part of the write of the change it records. Keyed by process and key, so a retried activity writes each entry once. */
+export function timelineEntry(entry: TimelineWrite): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO timeline_entry (id, process_id, at, kind, summary, actor_user_id, actor_role, task_id, outcome, reasons, document_ids, data)
+    VALUES (${`${entry.process.processId}:${entry.key}`}, ${entry.process.processId}, ${new Date(entry.at)}, ${entry.kind}, ${entry.summary},
+            ${entry.actor?.userId ?? null}::text, ${entry.actor?.role ?? null}::text, ${entry.taskId ?? null}::text, ${entry.outcome ?? null}::text,
+            ${entry.reasons ?? null}::text, ${entry.documentIds ?? []}::text[], ${jsonb(entry.data)})
+    ON CONFLICT DO NOTHING`;
 }
 
 /**
- * The audit entry of the command a timeline entry records, keyed by that entry: written in the same
- * transaction, so a command Temporal accepted is audited once, whatever crashes after (the API included).
+ * The audit entry of the command a timeline entry records, keyed by that entry: parts of the same
+ * write, so a command Temporal accepted is audited once, whatever crashes after (the API included).
  */
 export function auditWith(
-  prisma: PrismaClient,
   process: Pick<ProcessRef, 'processId'>,
   key: string,
   actor: Actor,
   at: string,
   action: string,
   details: Record<string, unknown>,
-) {
-  return appendAudit(
-    prisma,
+): WritePart[] {
+  return auditEntry(
     {
       actorUserId: actor.userId,
       actorRole: actor.role,
@@ -99,41 +85,30 @@ const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? 
 
 /**
  * The parts every process shares: inbox, timeline, deadlines, notifications, documents. Each activity
- * is one transaction (a batch: one round trip) holding its change, its timeline entry and its email,
- * each keyed, so a retry after a crash writes nothing twice.
+ * is one SQL statement (`writeAtOnce`: one round trip, atomic) holding its change, its timeline entry,
+ * its audit entry and its email, each keyed, so a retry after a crash writes nothing twice.
  */
 /** `emailRow`: an email for the outbox, from the engine's templates or the process's own (its definition's `emails`). */
 export function createEngineActivities(
   prisma: PrismaClient,
-  emailRow: (input: NotificationInput) => ReturnType<typeof notificationRow> = (input) => notificationRow(prisma, input),
+  emailRow: (input: NotificationInput) => Prisma.Sql = (input) => notificationRow(input),
 ) {
   const taskOpened = async ({ process, task }: TaskOpenedInput): Promise<void> => {
     const owner = taskOwner(process);
-    const row = {
-      processId: process.processId,
-      workflowId: owner.workflowId,
-      workflowKind: owner.kind,
-      taskKey: task.taskId,
-      council: process.council,
-      processKind: process.kind,
-      groupKey: task.scope ?? process.groupKey,
-      kind: task.kind,
-      title: task.title,
-      role: task.role,
-      assignee: task.assignee ?? null,
-      status: 'open',
-      outcomes: task.outcomes,
-      requiredFormFields: task.requiredFormFields ?? [],
-      reasonsRequiredFor: task.outcomes.filter((o) => OUTCOMES_NEEDING_REASONS.includes(o) || (task.reasonsRequiredFor ?? []).includes(o)),
-      data: (task.data ?? {}) as Prisma.InputJsonValue,
-      openedAt: new Date(task.openedAt),
-      dueAt: task.dueAt ? new Date(task.dueAt) : null,
-    };
     const id = inboxTaskId(process.processId, task.taskId);
-    const email = await emailRow({ process, event: 'task_opened', dedupeKey: `${id}:opened`, ...whoActsOn(task), facts: dueFacts(task) });
-    await prisma.$transaction([
-      prisma.task.upsert({ where: { id }, create: { id, ...row }, update: {} }),
-      appendTimeline(prisma, {
+    const reasonsRequiredFor = task.outcomes.filter(
+      (o) => OUTCOMES_NEEDING_REASONS.includes(o) || (task.reasonsRequiredFor ?? []).includes(o),
+    );
+    await writeAtOnce(prisma, [
+      Prisma.sql`
+      INSERT INTO task (id, process_id, workflow_id, workflow_kind, task_key, council, process_kind, group_key, kind, title, role, assignee,
+                        status, outcomes, required_form_fields, reasons_required_for, data, opened_at, due_at)
+      VALUES (${id}, ${process.processId}, ${owner.workflowId}, ${owner.kind}, ${task.taskId}, ${process.council}, ${process.kind},
+              ${task.scope ?? process.groupKey ?? ''}, ${task.kind}, ${task.title}, ${task.role}, ${task.assignee ?? null}::text, 'open',
+              ${task.outcomes}::text[], ${task.requiredFormFields ?? []}::text[], ${reasonsRequiredFor}::text[], ${jsonb(task.data ?? {})},
+              ${new Date(task.openedAt)}, ${task.dueAt ? new Date(task.dueAt) : null}::timestamptz)
+      ON CONFLICT (id) DO NOTHING`,
+      timelineEntry({
         process,
         key: `task-opened:${task.taskId}`,
         at: task.openedAt,
@@ -141,35 +116,30 @@ export function createEngineActivities(
         summary: `Task opened for ${task.role}: ${task.title}`,
         taskId: task.taskId,
       }),
-      prisma.notification.createMany(email),
+      emailRow({ process, event: 'task_opened', dedupeKey: `${id}:opened`, ...whoActsOn(task), facts: dueFacts(task) }),
     ]);
     workerCounters.tasksOpened.inc({ process_kind: process.kind });
   };
 
-  const taskDecided = async ({ process, task, decision, documentIds, stage }: TaskDecidedInput): Promise<void> => {
+  /** `record`: the decision-record document, rendered after the decision's write (`worker/document-renderer.ts`). */
+  const taskDecided = async ({
+    process,
+    task,
+    decision,
+    documentIds,
+    stage,
+    record,
+  }: TaskDecidedInput & { record?: Omit<GenerateDocumentInput, 'process'> }): Promise<void> => {
     const id = inboxTaskId(process.processId, task.taskId);
-    const email = await emailRow({
-      process,
-      event: 'decision_made',
-      dedupeKey: `${id}:decided`,
-      toRoles: partiesOf(process),
-      ...(task.tell?.length ? { toUsers: task.tell } : {}),
-      facts: {
-        taskTitle: task.title,
-        outcome: decision.outcome,
-        actor: decision.actor,
-        ...(decision.reasons ? { reasons: decision.reasons } : {}),
-        ...(stage ? { stage } : {}),
-      },
-    });
-    await prisma.$transaction([
-      prisma.task.updateMany({
-        where: { id },
-        data: { status: 'completed', closedAt: new Date(decision.decidedAt), outcome: decision.outcome, closedBy: decision.actor.userId },
-      }),
-      appendTimeline(prisma, {
+    const key = `decision:${task.taskId}`;
+    const actor = { ...decision.actor, ...(decision.tokenId ? { tokenId: decision.tokenId } : {}) };
+    await writeAtOnce(prisma, [
+      Prisma.sql`
+      UPDATE task SET status = 'completed', closed_at = ${new Date(decision.decidedAt)}, outcome = ${decision.outcome}, closed_by = ${decision.actor.userId}
+      WHERE id = ${id}`,
+      timelineEntry({
         process,
-        key: `decision:${task.taskId}`,
+        key,
         at: decision.decidedAt,
         kind: 'decision',
         summary: `${task.title}: ${inWords(decision.outcome)}`,
@@ -180,22 +150,28 @@ export function createEngineActivities(
         documentIds: [...decision.attachments, ...documentIds],
         data: { form: decision.form } as Prisma.InputJsonValue,
       }),
-      auditWith(
-        prisma,
+      ...auditWith(process, key, actor, decision.decidedAt, 'task.complete', {
+        taskId: task.taskId,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        attachments: decision.attachments,
+        form: decision.form,
+      }),
+      emailRow({
         process,
-        `decision:${task.taskId}`,
-        { ...decision.actor, ...(decision.tokenId ? { tokenId: decision.tokenId } : {}) },
-        decision.decidedAt,
-        'task.complete',
-        {
-          taskId: task.taskId,
+        event: 'decision_made',
+        dedupeKey: `${id}:decided`,
+        toRoles: partiesOf(process),
+        ...(task.tell?.length ? { toUsers: task.tell } : {}),
+        facts: {
+          taskTitle: task.title,
           outcome: decision.outcome,
-          reasons: decision.reasons,
-          attachments: decision.attachments,
-          form: decision.form,
+          actor: decision.actor,
+          ...(decision.reasons ? { reasons: decision.reasons } : {}),
+          ...(stage ? { stage } : {}),
         },
-      ),
-      prisma.notification.createMany(email),
+      }),
+      record && documentToRender({ process, ...record }, { timelineEntryId: `${process.processId}:${key}`, actor }),
     ]);
     workerCounters.tasksDecided.inc({ process_kind: process.kind });
   };
@@ -211,56 +187,34 @@ export function createEngineActivities(
     },
 
     async processEvent(input: ProcessEventInput): Promise<void> {
-      const { entry } = input;
+      const { entry, process } = input;
+      const dedupeKey = `${process.processId}:${input.key}`;
       const email =
         input.kind === 'process_finished'
-          ? await emailRow({
-              process: input.process,
-              event: 'process_finished',
-              dedupeKey: `${input.process.processId}:${input.key}`,
-              toRoles: partiesOf(input.process),
-              facts: { stage: input.stage },
-            })
+          ? emailRow({ process, event: 'process_finished', dedupeKey, toRoles: partiesOf(process), facts: { stage: input.stage } })
           : input.kind === 'incident_opened'
             ? // The programme managers are the ones who can retry or cancel.
-              await emailRow({
-                process: input.process,
-                event: 'incident_opened',
-                dedupeKey: `${input.process.processId}:${input.key}`,
-                toRoles: ['programme_manager'],
-                facts: { incident: input.summary },
-              })
+              emailRow({ process, event: 'incident_opened', dedupeKey, toRoles: ['programme_manager'], facts: { incident: input.summary } })
             : input.notify?.length
-              ? await emailRow({
-                  process: input.process,
-                  event: 'process_notice',
-                  dedupeKey: `${input.process.processId}:${input.key}`,
-                  toRoles: input.notify,
-                  facts: { notice: input.summary },
-                })
+              ? emailRow({ process, event: 'process_notice', dedupeKey, toRoles: input.notify, facts: { notice: input.summary } })
               : undefined;
-      // The process's own email of the event (e.g. a payment instruction), beside the engine's.
-      const ownEmail = input.email
-        ? await emailRow({
-            process: input.process,
+      await writeAtOnce(prisma, [
+        entry && registryUpsert(entry),
+        timelineEntry({ ...input, data: { stage: input.stage } }),
+        ...(input.command && input.actor
+          ? auditWith(process, input.key, input.actor, input.at, input.command.action, input.command.details)
+          : []),
+        email,
+        // The process's own email of the event (e.g. a payment instruction), beside the engine's.
+        input.email &&
+          emailRow({
+            process,
             event: input.email.event,
-            dedupeKey: `${input.process.processId}:${input.key}:${input.email.event}`,
+            dedupeKey: `${dedupeKey}:${input.email.event}`,
             toRoles: input.email.to,
             ...(input.email.scope ? { scope: input.email.scope } : {}),
             facts: input.email.facts,
-          })
-        : undefined;
-      const row = entry ? registryRow(entry) : undefined;
-      await prisma.$transaction([
-        ...(entry && row
-          ? [prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row })]
-          : []),
-        appendTimeline(prisma, { ...input, data: { stage: input.stage } }),
-        ...(input.command && input.actor
-          ? [auditWith(prisma, input.process, input.key, input.actor, input.at, input.command.action, input.command.details)]
-          : []),
-        ...(email ? [prisma.notification.createMany(email)] : []),
-        ...(ownEmail ? [prisma.notification.createMany(ownEmail)] : []),
+          }),
       ]);
     },
 
@@ -281,27 +235,29 @@ export function createEngineActivities(
 
     taskDecided,
 
-    /** Records a decision: its decision-record document, the task closed, the timeline entry and the email. */
+    /**
+     * Records a decision: the task closed, the timeline entry, the audit entry, the email, and its
+     * decision-record document to render, in one statement. The document is rendered after it, off the
+     * decision's path, and added to the decision's timeline entry with its hash audited.
+     */
     async recordDecision(
       input: Omit<TaskDecidedInput, 'documentIds'> & { document: Omit<GenerateDocumentInput, 'process'> },
-    ): Promise<GeneratedDocument> {
-      const record = await generateDocument(prisma, { process: input.process, ...input.document });
+    ): Promise<void> {
       await taskDecided({
         process: input.process,
         task: input.task,
         decision: input.decision,
-        documentIds: [record.documentId],
+        documentIds: [],
+        record: input.document,
         ...(input.stage ? { stage: input.stage } : {}),
       });
-      return record;
     },
 
     async taskReminded({ process, task, at }: TaskLateInput): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      const email = await emailRow({ process, event: 'reminder', dedupeKey: `${id}:reminder`, ...whoActsOn(task), facts: dueFacts(task) });
-      await prisma.$transaction([
-        prisma.task.updateMany({ where: { id }, data: { remindedAt: new Date(at) } }),
-        appendTimeline(prisma, {
+      await writeAtOnce(prisma, [
+        Prisma.sql`UPDATE task SET reminded_at = ${new Date(at)} WHERE id = ${id}`,
+        timelineEntry({
           process,
           key: `reminder:${task.taskId}`,
           at,
@@ -309,24 +265,15 @@ export function createEngineActivities(
           summary: `Reminder sent: ${task.title}`,
           taskId: task.taskId,
         }),
-        prisma.notification.createMany(email),
+        emailRow({ process, event: 'reminder', dedupeKey: `${id}:reminder`, ...whoActsOn(task), facts: dueFacts(task) }),
       ]);
     },
 
     async taskEscalated({ process, task, escalatedTo, at }: TaskLateInput): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      const email = escalatedTo
-        ? await emailRow({
-            process,
-            event: 'escalation',
-            dedupeKey: `${id}:escalation`,
-            toRoles: [escalatedTo],
-            facts: { ...dueFacts(task), escalatedTo },
-          })
-        : undefined;
-      await prisma.$transaction([
-        prisma.task.updateMany({ where: { id }, data: { escalatedAt: new Date(at) } }),
-        appendTimeline(prisma, {
+      await writeAtOnce(prisma, [
+        Prisma.sql`UPDATE task SET escalated_at = ${new Date(at)} WHERE id = ${id}`,
+        timelineEntry({
           process,
           key: `escalation:${task.taskId}`,
           at,
@@ -334,7 +281,14 @@ export function createEngineActivities(
           summary: `Overdue, escalated to ${escalatedTo ?? 'nobody (no escalation path set)'}: ${task.title}`,
           taskId: task.taskId,
         }),
-        ...(email ? [prisma.notification.createMany(email)] : []),
+        escalatedTo &&
+          emailRow({
+            process,
+            event: 'escalation',
+            dedupeKey: `${id}:escalation`,
+            toRoles: [escalatedTo],
+            facts: { ...dueFacts(task), escalatedTo },
+          }),
       ]);
       workerCounters.tasksEscalated.inc({ process_kind: process.kind });
     },
@@ -347,11 +301,12 @@ export function createEngineActivities(
           : assignee === actor.userId
             ? `${actor.userId} claimed ${task.title}`
             : `${actor.userId} delegated ${task.title} to ${assignee}`;
-      await prisma.$transaction([
-        prisma.task.updateMany({ where: { id }, data: { assignee } }),
-        appendTimeline(prisma, {
+      const key = `assignment:${task.taskId}:${sequence}`;
+      await writeAtOnce(prisma, [
+        Prisma.sql`UPDATE task SET assignee = ${assignee}::text WHERE id = ${id}`,
+        timelineEntry({
           process,
-          key: `assignment:${task.taskId}:${sequence}`,
+          key,
           at,
           kind: 'assignment',
           summary,
@@ -359,19 +314,15 @@ export function createEngineActivities(
           taskId: task.taskId,
           ...(reason ? { reasons: reason } : {}),
         }),
-        auditWith(prisma, process, `assignment:${task.taskId}:${sequence}`, actor, at, 'task.assign', {
-          taskId: task.taskId,
-          assignee,
-          reason,
-        }),
+        ...auditWith(process, key, actor, at, 'task.assign', { taskId: task.taskId, assignee, reason }),
       ]);
     },
 
     async taskCancelled({ process, task, at, why }: TaskLateInput & { why: string }): Promise<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      await prisma.$transaction([
-        prisma.task.updateMany({ where: { id, status: 'open' }, data: { status: 'cancelled', closedAt: new Date(at) } }),
-        appendTimeline(prisma, {
+      await writeAtOnce(prisma, [
+        Prisma.sql`UPDATE task SET status = 'cancelled', closed_at = ${new Date(at)} WHERE id = ${id} AND status = 'open'`,
+        timelineEntry({
           process,
           key: `task-cancelled:${task.taskId}`,
           at,

@@ -16,7 +16,7 @@ export interface ActivityDependencies {
 export function createActivities({ prisma, registry = PROCESSES }: ActivityDependencies) {
   const processEmails = (kind: string, event: string) => registry.get(kind)?.emails?.[event];
   // One way to write an email, for the engine's activities and each process's own.
-  const emailRow = (input: NotificationInput) => notificationRow(prisma, input, processEmails);
+  const emailRow = (input: NotificationInput) => notificationRow(input, processEmails);
   const own = registry.definitions.map((definition) => definition.activities?.({ prisma, emailRow }) ?? {});
   const registryActivities = createRegistryActivities(prisma);
   return failFastOnDataErrors({

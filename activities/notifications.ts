@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '../lib/db';
+import { Prisma } from '../prisma/generated/client';
 import { ANY_COUNCIL } from '../lib/identity';
 import type { NotificationEvent, ProcessRef } from '../workflows/common/engine-types';
 import { dateTimeInWords, inWords } from '../workflows/common/format';
@@ -64,38 +64,21 @@ const TEMPLATES: Record<NotificationEvent, (process: ProcessRef, facts: Notifica
 
 /**
  * The email addresses of everyone holding one of `roles` for this process (a scoped role: for `scope`,
- * else the process's group), and of `userIds`: one query.
+ * else the process's group), and of `userIds`, in code-point order: a subquery of the email's insert,
+ * so the recipients are read in the statement that writes it.
  */
-async function recipientsFor(
-  prisma: PrismaClient,
-  process: ProcessRef,
-  roles: Role[],
-  userIds: string[],
-  scope?: string,
-): Promise<string[]> {
-  if (roles.length === 0 && userIds.length === 0) return [];
-  const users = await prisma.appUser.findMany({
-    where: {
-      email: { not: null },
-      OR: [
-        ...(roles.length
-          ? [
-              {
-                grants: {
-                  some: {
-                    council: { in: [process.council, ANY_COUNCIL] },
-                    OR: roles.map((role) => (isScoped(role) ? { role, groupKey: scope ?? process.groupKey } : { role })),
-                  },
-                },
-              },
-            ]
-          : []),
-        ...(userIds.length ? [{ id: { in: userIds } }] : []),
-      ],
-    },
-    select: { email: true },
-  });
-  return [...new Set(users.map((user) => user.email as string))].sort();
+function recipientsFor(process: ProcessRef, roles: Role[], userIds: string[], scope?: string): Prisma.Sql {
+  const groupKey = scope ?? process.groupKey ?? null;
+  return Prisma.sql`
+    SELECT COALESCE(array_agg(DISTINCT u.email COLLATE "C" ORDER BY u.email COLLATE "C"), '{}') AS emails
+    FROM app_user u
+    WHERE u.email IS NOT NULL AND (
+      u.id = ANY(${userIds}::text[])
+      OR EXISTS (
+        SELECT 1 FROM role_grant g
+        WHERE g.user_id = u.id AND g.council IN (${process.council}, ${ANY_COUNCIL})
+          AND (g.role = ANY(${roles.filter((role) => !isScoped(role))}::text[])
+            OR (g.role = ANY(${roles.filter(isScoped)}::text[]) AND (${groupKey}::text IS NULL OR g.group_key = ${groupKey}::text)))))`;
 }
 
 export interface NotificationInput {
@@ -114,33 +97,23 @@ export interface NotificationInput {
 export type ProcessEmails = (kind: string, event: string) => EmailTemplate | undefined;
 
 /**
- * An email for the outbox, addressed: written once per dedupe key (in the caller's transaction, with
- * the change it tells of), sent by the worker's dispatcher. A retried activity adds nothing.
+ * An email for the outbox, addressed: a part of the write of the change it tells of (see
+ * `oneStatement`), written once per dedupe key, sent by the worker's dispatcher. A retried activity adds nothing.
  */
-export async function notificationRow(prisma: PrismaClient, input: NotificationInput, processEmails: ProcessEmails = () => undefined) {
+export function notificationRow(input: NotificationInput, processEmails: ProcessEmails = () => undefined): Prisma.Sql {
   const template =
     (TEMPLATES as Record<string, (process: ProcessRef, facts: NotificationInput['facts']) => { subject: string; body: string[] }>)[
       input.event
     ] ?? processEmails(input.process.kind, input.event);
   if (!template)
     throw new Error(`no email template for ${input.event} (a ${input.process.kind} process): its definition's emails name none`);
-  const recipients = await recipientsFor(prisma, input.process, input.toRoles ?? [], input.toUsers ?? [], input.scope);
   const { subject, body } = template(input.process, input.facts);
   const text = [...body, '', `Process: ${input.process.title}`, `Reference: ${input.process.processId}`].join('\n');
-  return {
-    data: [
-      {
-        id: randomUUID(),
-        dedupeKey: input.dedupeKey,
-        processId: input.process.processId,
-        event: input.event,
-        recipients,
-        subject,
-        body: text,
-        // Recorded even with nobody to tell, so an auditor can see who should have been told.
-        status: recipients.length > 0 ? 'pending' : 'no_recipients',
-      },
-    ],
-    skipDuplicates: true,
-  };
+  // Recorded even with nobody to tell, so an auditor can see who should have been told.
+  return Prisma.sql`
+    INSERT INTO notification (id, dedupe_key, process_id, event, recipients, subject, body, status)
+    SELECT ${randomUUID()}, ${input.dedupeKey}, ${input.process.processId}, ${input.event}, r.emails, ${subject}, ${text},
+           CASE WHEN cardinality(r.emails) > 0 THEN 'pending' ELSE 'no_recipients' END
+    FROM (${recipientsFor(input.process, input.toRoles ?? [], input.toUsers ?? [], input.scope)}) r
+    ON CONFLICT (dedupe_key) DO NOTHING`;
 }

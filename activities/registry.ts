@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '../prisma/generated/client';
+import { jsonb, writeAtOnce } from '../lib/statement';
 import type { RecordedDecision, RecordedDecisionInput, TimelineTally, TimelineTallyInput } from '../workflows/common/engine-types';
 import type { ProcessRegistryEntry } from '../workflows/common/process';
 import type { Role } from '../workflows/common/roles';
@@ -9,25 +10,30 @@ import type { Role } from '../workflows/common/roles';
  */
 const storableJson = (value: unknown): boolean => !/\\u0000|\\ud[89a-f][0-9a-f]{2}/i.test(JSON.stringify(value));
 
-/** The registry row's columns for an entry (all but the id). */
-export function registryRow(entry: ProcessRegistryEntry) {
-  return {
-    kind: entry.kind,
-    council: entry.council,
-    businessKey: entry.businessKey,
-    groupKey: entry.groupKey,
-    title: entry.title,
-    stage: entry.stage,
-    status: entry.status,
-    startedBy: entry.startedBy,
-    startedAt: new Date(entry.startedAt),
-    updatedAt: new Date(entry.updatedAt),
+/**
+ * The registry row of a process, written or brought up to date: a part of the write of the event that
+ * changed it (see `oneStatement`). Keyed by process id, so a retry writes nothing twice.
+ */
+export function registryUpsert(entry: ProcessRegistryEntry): Prisma.Sql {
+  const columns: [string, Prisma.Sql][] = [
+    ['kind', Prisma.sql`${entry.kind}`],
+    ['council', Prisma.sql`${entry.council}`],
+    ['business_key', Prisma.sql`${entry.businessKey}`],
+    ['group_key', Prisma.sql`${entry.groupKey}`],
+    ['title', Prisma.sql`${entry.title}`],
+    ['stage', Prisma.sql`${entry.stage}`],
+    ['status', Prisma.sql`${entry.status}`],
+    ['started_by', Prisma.sql`${entry.startedBy}`],
+    ['started_at', Prisma.sql`${new Date(entry.startedAt)}`],
+    ['updated_at', Prisma.sql`${new Date(entry.updatedAt)}`],
     // Entries from before incidents existed leave the column as it is.
-    ...(entry.incident === undefined
-      ? {}
-      : { incident: entry.incident === null ? Prisma.DbNull : (entry.incident as unknown as Prisma.InputJsonValue) }),
-    ...(entry.finalView && storableJson(entry.finalView) ? { finalView: entry.finalView as unknown as Prisma.InputJsonValue } : {}),
-  };
+    ...(entry.incident === undefined ? [] : [['incident', jsonb(entry.incident ?? undefined)] as [string, Prisma.Sql]]),
+    ...(entry.finalView && storableJson(entry.finalView) ? [['final_view', jsonb(entry.finalView)] as [string, Prisma.Sql]] : []),
+  ];
+  const names = Prisma.raw(columns.map(([name]) => name).join(', '));
+  return Prisma.sql`
+    INSERT INTO process_record (id, ${names}) VALUES (${entry.processId}, ${Prisma.join(columns.map(([, value]) => value))})
+    ON CONFLICT (id) DO UPDATE SET ${Prisma.raw(columns.map(([name]) => `${name} = EXCLUDED.${name}`).join(', '))}`;
 }
 
 export function createRegistryActivities(prisma: PrismaClient) {
@@ -37,8 +43,7 @@ export function createRegistryActivities(prisma: PrismaClient) {
      * Used by processes started before the engine core; newer ones record it through processEvent.
      */
     async recordProcess(entry: ProcessRegistryEntry): Promise<void> {
-      const row = registryRow(entry);
-      await prisma.processRecord.upsert({ where: { id: entry.processId }, create: { id: entry.processId, ...row }, update: row });
+      await writeAtOnce(prisma, [registryUpsert(entry)]);
     },
 
     /** A process's notes of one kind counted in the database (they may be thousands), the largest groups first. */

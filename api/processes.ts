@@ -6,7 +6,8 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { appendTimeline, auditWith } from '../activities/engine';
+import { auditWith, timelineEntry } from '../activities/engine';
+import { writeAtOnce } from '../lib/statement';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ANY_COUNCIL, displayNamesOf, type Principal } from '../lib/identity';
@@ -326,8 +327,8 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
         const key = `${note.kind}:${randomUUID()}`;
         const at = new Date();
         const process = { processId: row.id, kind: row.kind, council: row.council, groupKey: row.groupKey, title: row.title };
-        await prisma.$transaction([
-          appendTimeline(prisma, {
+        await writeAtOnce(prisma, [
+          timelineEntry({
             process,
             key,
             at: at.toISOString(),
@@ -336,7 +337,7 @@ export function processRoutes(deps: ProcessRouteDeps): AnyRoute[] {
             actor,
             data: body.data as Prisma.InputJsonValue,
           }),
-          auditWith(prisma, process, key, actor, at.toISOString(), `process.${note.kind}`, body.data as Record<string, unknown>),
+          ...auditWith(process, key, actor, at.toISOString(), `process.${note.kind}`, body.data as Record<string, unknown>),
         ]);
         req.log.info({ processId: row.id, actor, note: path }, 'note recorded');
         res.status(201).json({ processId: row.id, stage: row.stage, kind: note.kind, at: at.toISOString() });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { appendTimeline, auditWith } from '../activities/engine';
+import { auditWith, timelineEntry } from '../activities/engine';
+import { writeAtOnce } from '../lib/statement';
 import { coveredBy } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { ProcessRegistry } from '../lib/process-registry';
@@ -392,9 +393,9 @@ export function taskRoutes({
         const key = `note:${task.taskKey}:${randomUUID()}`;
         const summary = `Note on ${task.title}: ${body.note}`;
         // A note changes no process state: the API writes it beside the process's own entries, audited with it.
-        await prisma.$transaction([
-          appendTimeline(prisma, { process, key, at, kind: 'task_note', summary, actor, taskId: task.taskKey }),
-          auditWith(prisma, process, key, actor, at, 'task.note', { taskId: task.taskKey, note: body.note }),
+        await writeAtOnce(prisma, [
+          timelineEntry({ process, key, at, kind: 'task_note', summary, actor, taskId: task.taskKey }),
+          ...auditWith(process, key, actor, at, 'task.note', { taskId: task.taskKey, note: body.note }),
         ]);
         res.status(201).json({ taskId: task.id, at, summary });
       },

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from './db';
+import { writeAtOnce, type WritePart } from './statement';
 
 // The audit log: every state-changing command, chained by hashes so that changing, removing or
 // inserting an entry breaks the chain at that entry. The database also refuses UPDATE, DELETE and
@@ -60,12 +62,13 @@ export function entryHash(entry: ChainedFields): string {
 const SEQ_MARK = '\u0000seq\u0000';
 
 /**
- * Appends one entry after the last: one statement, so it can join the transaction of the change it
- * records (`prisma.$transaction([...])`). It updates the chain's head row, whose row lock serialises
+ * The parts of a write (see `oneStatement`) that append one entry after the last, so it joins the
+ * statement of the change it records. It updates the chain's head row, whose row lock serialises
  * appends inside PostgreSQL (a waiting append re-reads the new head), and hashes there: the content's
  * canonical JSON is built here around the `seq` PostgreSQL assigns, exactly as `entryHash` builds it.
+ * One entry per statement (the head is updated once).
  */
-export function appendAudit(prisma: PrismaClient, entry: AuditEntry, at: Date = new Date()) {
+export function auditEntry(entry: AuditEntry, at: Date = new Date()): WritePart[] {
   const fields = {
     at: at.toISOString(),
     actorUserId: entry.actorUserId,
@@ -79,18 +82,26 @@ export function appendAudit(prisma: PrismaClient, entry: AuditEntry, at: Date = 
   const canonical = canonicalJson({ ...fields, seq: SEQ_MARK });
   const [before, after] = canonical.split(JSON.stringify(SEQ_MARK)) as [string, string];
   const key = entry.commandKey ?? null;
-  return prisma.$executeRaw`
-    WITH head AS (
+  return [
+    {
+      as: 'audit_head',
+      sql: Prisma.sql`
       UPDATE audit_head
       SET seq = seq + 1, prev_hash = hash,
           hash = encode(sha256(convert_to(hash || E'\n' || ${before} || '"' || (seq + 1)::text || '"' || ${after}, 'UTF8')), 'hex')
       WHERE id = 1 AND (${key}::text IS NULL OR NOT EXISTS (SELECT 1 FROM audit_log WHERE command_key = ${key}::text))
-      RETURNING seq, prev_hash, hash
-    )
+      RETURNING seq, prev_hash, hash`,
+    },
+    Prisma.sql`
     INSERT INTO audit_log (seq, at, actor_user_id, actor_role, token_id, action, process_id, details, prev_hash, hash, command_key)
     SELECT seq, ${at}, ${fields.actorUserId}, ${fields.actorRole}, ${fields.tokenId}, ${fields.action}, ${fields.processId}, ${canonicalJson(fields.details)}::jsonb, prev_hash, hash, ${key}::text
-    FROM head`;
+    FROM audit_head`,
+  ];
 }
+
+/** Appends one entry after the last: one statement, so it can join the transaction of the change it records (`prisma.$transaction([...])`). */
+export const appendAudit = (prisma: PrismaClient, entry: AuditEntry, at: Date = new Date()) => writeAtOnce(prisma, auditEntry(entry, at));
+
 export interface AuditVerification {
   intact: boolean;
   entries: number;

@@ -45,6 +45,16 @@ export const workerCounters = {
     help: 'Attempts to send an email that failed (each is tried again, up to its limit)',
     registers: [],
   }),
+  documentsRendered: new Counter({
+    name: 'housing_documents_rendered_total',
+    help: 'Documents the document renderer stored after the write that asked for them (decision records)',
+    registers: [],
+  }),
+  documentsFailed: new Counter({
+    name: 'housing_document_failures_total',
+    help: 'Attempts to render a document that failed (each is tried again, up to its limit)',
+    registers: [],
+  }),
 };
 
 export function registerWorkerCounters(registry: Registry): void {

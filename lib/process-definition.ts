@@ -13,7 +13,7 @@ export type EmailTemplate = (process: ProcessRef, facts: Record<string, unknown>
 /** What a process's own activities are built from. */
 export interface ProcessActivityDependencies {
   prisma: PrismaClient;
-  /** Writes an email of `event` (the engine's or a process's own template) for the outbox, in the caller's transaction. */
+  /** An email of `event` (the engine's or a process's own template) for the outbox: a part of the caller's write (`writeAtOnce`). */
   emailRow(input: {
     process: ProcessRef;
     event: string;
@@ -22,7 +22,7 @@ export interface ProcessActivityDependencies {
     toUsers?: string[];
     scope?: string;
     facts: Record<string, unknown>;
-  }): Promise<Prisma.NotificationCreateManyArgs>;
+  }): Prisma.Sql;
 }
 
 // What a process folder tells the service about itself (`workflows/<kind>/definition.ts`). The API,

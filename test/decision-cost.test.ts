@@ -45,7 +45,9 @@ function decisionCosts(events: HistoryEvent[]) {
 /** The first workflow task's events, and whether the start's update (its answer of first tasks) was accepted in it. */
 function startAnsweredInFirstTask(events: HistoryEvent[]) {
   const firstTaskEnd = events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
-  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.input.name === 'processStarted');
+  const accepted = events.findIndex(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.input.name === 'processStarted',
+  );
   const tasksBefore = events.slice(0, accepted).filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').length;
   return { accepted: accepted > firstTaskEnd, tasksBefore };
 }

@@ -210,8 +210,14 @@ describe('a decision', () => {
     await completeTask(stack, await adviserTask(stack, processId, cast.housingManager), cast.housingManager, appointment);
 
     // The decision's answer comes once the next task is in the inbox, so the timeline holds it too.
-    const entries = await timelineOf(processId);
-    expect(entries.map((e) => e.kind)).toEqual(['process_started', 'task_opened', 'decision', 'stage_changed', 'task_opened']);
+    const answered = await timelineOf(processId);
+    expect(answered.map((e) => e.kind)).toEqual(['process_started', 'task_opened', 'decision', 'stage_changed', 'task_opened']);
+    // Its decision record is rendered after it (off the decision's path) and joins its entry.
+    const entries = await eventually(async () => {
+      const now = await timelineOf(processId);
+      expect(now.find((e) => e.kind === 'decision')!.documentIds).toHaveLength(1);
+      return now;
+    });
     const view = await viewOf(stack, processId, cast.auditor);
     const decisions = entries.filter((e) => e.kind === 'decision');
 
@@ -220,7 +226,13 @@ describe('a decision', () => {
     expect(decisions.map((e) => ({ taskId: e.taskId, outcome: e.outcome, actor: e.actor }))).toEqual(
       view.decisions.map((d) => ({ taskId: d.taskId, outcome: d.outcome, actor: { ...d.actor, name: cast.housingManager.userId } })),
     );
-    expect(decisions[0]!.documentIds).toHaveLength(1);
+    const [record] = await stack.prisma.document.findMany({ where: { id: { in: decisions[0]!.documentIds } } });
+    expect(record).toMatchObject({ kind: 'decision_record', step: 'appoint_adviser', version: 1 });
+    // Its hash is in the audit log, once, in the entry of its storing.
+    const stored = await stack.prisma.auditLog.findMany({ where: { processId, action: 'document.stored' } });
+    expect(stored.map((e) => e.details)).toEqual([
+      expect.objectContaining({ documentId: record!.id, sha256: record!.sha256, recordOf: `${processId}:decision:appoint-adviser` }),
+    ]);
   });
 
   it('tells the programme manager and the residents group by email', async () => {

@@ -1,6 +1,7 @@
 import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
 import { completeTask } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
+import { eventually } from './support/eventually';
 
 let stack: TestStack;
 let cast: LmaCast;
@@ -154,7 +155,8 @@ describe('an attachment', () => {
     const other = await lmaCast(stack);
     const otherProcess = await startLma(stack, other);
     await completeTask(stack, await adviserTask(stack, otherProcess, other.housingManager), other.housingManager, appointment);
-    const theirs = await stack.prisma.document.findFirstOrThrow({ where: { processId: otherProcess } });
+    // Its decision record, once rendered (after the decision).
+    const theirs = await eventually(() => stack.prisma.document.findFirstOrThrow({ where: { processId: otherProcess } }));
     const own = await lmaCast(stack);
     const processId = await startLma(stack, own);
     const taskId = await adviserTask(stack, processId, own.housingManager);

@@ -4,6 +4,7 @@ import { createPrisma } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createMailer } from '../lib/mailer';
 import { startOutboxDispatcher } from './outbox-dispatcher';
+import { startDocumentRenderer } from './document-renderer';
 import { FORWARD_CORE_LOGS, temporalLoggerFrom } from '../lib/temporal-log';
 import { createWorker } from './worker';
 import { runWithHeartbeat } from './heartbeat';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message, 'email (no SMTP_URL set, not sent)'),
   });
   const stopDispatcher = startOutboxDispatcher(prisma, mailer, logger);
+  const stopRenderer = startDocumentRenderer(prisma, logger);
   try {
     const worker = await createWorker({
       connection,
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await stopDispatcher();
+    await stopRenderer();
     await stopMetrics();
     mailer.close();
     await connection.close();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { delegatesOfAddresses } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { pollUntilStopped } from './poller';
 import type { Mailer } from '../lib/mailer';
 import { workerCounters } from '../lib/metrics';
 
@@ -77,20 +78,5 @@ export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logge
 
 /** Polls the outbox until stopped; returns the function that stops it (and waits for a round in flight). */
 export function startOutboxDispatcher(prisma: PrismaClient, mailer: Mailer, logger: Logger, intervalMs = 500): () => Promise<void> {
-  let stopped = false;
-  let round: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopped) return;
-    round = dispatchOutbox(prisma, mailer, logger)
-      .catch((err: unknown) => logger.error({ err }, 'outbox dispatch failed; will retry'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  let timer = setTimeout(tick, 0);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await round;
-  };
+  return pollUntilStopped(() => dispatchOutbox(prisma, mailer, logger), logger, 'outbox dispatch', intervalMs);
 }

@@ -13,6 +13,7 @@ import { createUser, grantRole, issueToken, tokenHolder } from '../../lib/identi
 import { createLogger } from '../../lib/logger';
 import { createMailer } from '../../lib/mailer';
 import { startOutboxDispatcher } from '../../worker/outbox-dispatcher';
+import { startDocumentRenderer } from '../../worker/document-renderer';
 import { createWorker } from '../../worker/worker';
 import { runWithHeartbeat } from '../../worker/heartbeat';
 import type { Role } from '../../workflows/common/roles';
@@ -116,6 +117,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
   const mailbox = await Mailbox.start();
   const mailer = createMailer({ smtpUrl: mailbox.url, from: 'housing-governance <no-reply@test.local>', log: () => undefined });
   const stopDispatcher = inProcessWorker ? startOutboxDispatcher(prisma, mailer, logger, 100) : async () => undefined;
+  const stopRenderer = inProcessWorker ? startDocumentRenderer(prisma, logger, 50) : async () => undefined;
   const workerConnection = await NativeConnection.connect({ address });
   const runWorker = async (): Promise<{ worker: Worker; running: Promise<void> } | undefined> => {
     if (!inProcessWorker) return undefined;
@@ -206,6 +208,7 @@ export async function startTestStack({ inProcessWorker = true, interceptors }: T
       await stopWorker();
       const diverged = await runsThatDoNotReplay(client, taskQueue).finally(async () => {
         await stopDispatcher();
+        await stopRenderer();
         mailer.close();
         await mailbox.close();
         await Promise.all([workerConnection.close(), connection.close(), principals.stop(), prisma.$disconnect()]);

@@ -1,6 +1,8 @@
 import type { ProcessActivityDependencies } from '../../lib/process-definition';
 import type { PrismaClient } from '../../lib/db';
-import { appendTimeline } from '../../activities/engine';
+import { timelineEntry } from '../../activities/engine';
+import { writeAtOnce } from '../../lib/statement';
+import { Prisma } from '../../prisma/generated/client';
 import { dateInWords, inPounds } from '../common/format';
 import type { ProcessRef } from '../common/engine-types';
 
@@ -59,7 +61,7 @@ export function createLmaActivities({ prisma, emailRow }: ProcessActivityDepende
   return {
     /**
      * Records an instruction to pay on an agreed date, once per process, term and instalment, with its
-     * timeline entry and an email to finance and the group, in one transaction.
+     * timeline entry and an email to finance and the group, in one statement.
      */
     async recordPaymentInstruction(input: PaymentInstructionInput): Promise<void> {
       const id = `${input.processId}:t${input.term}:p${input.instalment}`;
@@ -82,16 +84,19 @@ export function createLmaActivities({ prisma, emailRow }: ProcessActivityDepende
         of: input.of,
         term: input.term,
       };
-      const email = await emailRow({
+      const email = emailRow({
         process,
         event: 'payment_instructed',
         dedupeKey: `${id}:instructed`,
         toRoles: ['finance', 'resident_rep'],
         facts: { payment },
       });
-      await prisma.$transaction([
-        prisma.paymentInstruction.createMany({ data: [{ id, ...input, dueOn: new Date(input.dueOn) }], skipDuplicates: true }),
-        appendTimeline(prisma, {
+      await writeAtOnce(prisma, [
+        Prisma.sql`
+        INSERT INTO payment_instruction (id, process_id, council, term, instalment, "of", amount_pence, due_on, payee)
+        VALUES (${id}, ${input.processId}, ${input.council}, ${input.term}, ${input.instalment}, ${input.of}, ${input.amountPence}, ${new Date(input.dueOn)}, ${input.payee})
+        ON CONFLICT DO NOTHING`,
+        timelineEntry({
           process,
           key: `payment:t${input.term}:p${input.instalment}`,
           at: input.dueOn,
@@ -99,7 +104,7 @@ export function createLmaActivities({ prisma, emailRow }: ProcessActivityDepende
           summary: `Payment instruction: ${inPounds(input.amountPence)} to ${input.payee} on ${dateInWords(input.dueOn)} (instalment ${input.instalment} of ${input.of}, term ${input.term})`,
           data: { ...payment },
         }),
-        prisma.notification.createMany(email),
+        email,
       ]);
     },
   };

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker as Thread, isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
-import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { isReplayDivergenceLog, replayStream, type ReplayInput, type RunReplay } from './replay';
 import { FORWARD_CORE_LOGS } from './temporal-log';
@@ -9,29 +10,36 @@ import { FORWARD_CORE_LOGS } from './temporal-log';
 type WorkflowBundle = Parameters<typeof replayStream>[0];
 type ReplayResult = RunReplay & { processId: string; workflowId: string };
 
-/** What the main thread sends: a run to replay (its history as the Temporal CLI's JSON), or the end. */
-type ToThread = { run: Omit<ReplayInput, 'history'> & { history: string } } | { end: true };
+/** What the main thread sends: a run to replay (its history as protobuf bytes, handed over, not copied), or the end. */
+type ToThread = { run: Omit<ReplayInput, 'history'> & { history: Uint8Array } } | { end: true };
+
+const HistoryMessage = temporal.api.history.v1.History;
+
+/** A history as protobuf bytes, in a buffer of its own (so it can be transferred): far cheaper to make and read than its JSON. */
+function historyBytes(history: History | unknown): Uint8Array {
+  const message = typeof (history as History).events?.[0]?.eventType === 'number' ? (history as History) : historyFromJSON(history);
+  // Copied out of the encoder's buffer (Node's shared pool, which cannot be transferred).
+  return new Uint8Array(HistoryMessage.encode(message).finish());
+}
 /** What the thread answers: a run's result (with the thread it ran on), or why it stopped. */
 type FromThread = { result: ReplayResult; threadId: number } | { error: string };
 
-/** One replay thread: takes one run at a time and answers its result. */
+/** One replay thread: replays the runs it is given in order, and answers each result in that order. */
 class ReplayThread {
   private readonly thread: Thread;
-  private waiting: { resolve: (answer: ReplayResult & { threadId: number }) => void; reject: (err: Error) => void } | undefined;
+  private readonly waiting: { resolve: (answer: ReplayResult & { threadId: number }) => void; reject: (err: Error) => void }[] = [];
   private exited: Error | undefined;
 
   constructor(bundle: WorkflowBundle) {
     this.thread = startThread(bundle);
     this.thread.on('message', (message: FromThread) => {
-      const waiting = this.waiting;
-      this.waiting = undefined;
+      const waiting = this.waiting.shift();
       if ('error' in message) waiting?.reject(new Error(`replay failed: ${message.error}`));
       else waiting?.resolve({ ...message.result, threadId: message.threadId });
     });
     const stopped = (err: Error) => {
       this.exited ??= err;
-      this.waiting?.reject(this.exited);
-      this.waiting = undefined;
+      for (const waiting of this.waiting.splice(0)) waiting.reject(this.exited);
     };
     this.thread.on('error', stopped);
     this.thread.on('exit', (code) => stopped(new Error(`the replay thread stopped (exit ${code})`)));
@@ -39,13 +47,10 @@ class ReplayThread {
 
   replay(input: ReplayInput): Promise<ReplayResult & { threadId: number }> {
     if (this.exited) return Promise.reject(this.exited);
-    const history =
-      typeof (input.history as History).events?.[0]?.eventType === 'number'
-        ? historyToJSON(input.history as History)
-        : JSON.stringify(input.history);
+    const history = historyBytes(input.history);
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.thread.postMessage({ run: { ...input, history } } satisfies ToThread);
+      this.waiting.push({ resolve, reject });
+      this.thread.postMessage({ run: { ...input, history } } satisfies ToThread, [history.buffer as ArrayBuffer]);
     });
   }
 
@@ -60,8 +65,8 @@ export const replayThreadsHere = (): number => availableParallelism();
 /**
  * Replays runs in threads of their own (`threads`, one per core unless told), so a long history
  * (thousands of events) never holds the API's event loop and a council's histories replay on every
- * core: the main thread only fetches histories and hands them over, one run to a thread at a time, so
- * a council's thousands of histories are never all in memory. Yields the results in the order of the
+ * core: the main thread only fetches histories and hands them over, two runs to a thread at a time,
+ * so a council's thousands of histories are never all in memory. Yields the results in the order of the
  * runs, each with the id of the thread that replayed it, as they come. A consumer that stops early
  * (a client gone) ends the threads, each once its run is done.
  */
@@ -71,7 +76,8 @@ export async function* replayOffThread(
   threads = replayThreadsHere(),
 ): AsyncGenerator<ReplayResult & { threadId: number }> {
   const pool = Array.from({ length: Math.max(1, threads) }, () => new ReplayThread(bundle));
-  const idle = [...pool];
+  // Two runs given to each thread at a time: the next is there when it finishes one, so it never waits on this thread.
+  const idle = pool.flatMap((thread) => [thread, thread]);
   const running = new Set<Promise<void>>();
   const done = new Map<number, ReplayResult & { threadId: number }>();
   let sent = 0;
@@ -157,7 +163,7 @@ async function serveReplays(): Promise<void> {
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const message = queue.shift() as ToThread;
       if ('end' in message) return;
-      yield { ...message.run, history: JSON.parse(message.run.history) as unknown };
+      yield { ...message.run, history: HistoryMessage.decode(message.run.history) };
     }
   }
   // The thread's own SDK runtime: a divergence is this replay's result, reported with it, not a warning.

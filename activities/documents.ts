@@ -3,7 +3,8 @@ import PDFDocument from 'pdfkit';
 import { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from '../lib/db';
 import type { Actor } from '../workflows/common/roles';
-import { jsonb } from '../lib/statement';
+import type { PoolClient } from 'pg';
+import { inTransaction, jsonb, runStatement } from '../lib/statement';
 import type { GenerateDocumentInput, GeneratedDocument } from '../workflows/common/engine-types';
 import { dateInWords, inWords } from '../workflows/common/format';
 
@@ -51,39 +52,36 @@ export const sha256 = (content: Uint8Array): string => createHash('sha256').upda
  */
 export async function generateDocument(prisma: PrismaClient, input: GenerateDocumentInput): Promise<GeneratedDocument> {
   const content = await renderPdf(input);
-  const [, stored] = await prisma.$transaction([
-    prisma.$executeRaw(numberingLock(input)),
-    prisma.$queryRaw<StoredRow[]>(documentInsert(input, content)),
-  ]);
-  return storedOrExisting(prisma, input, stored);
+  return inTransaction(prisma, (db) => storeDocument(db, input, content));
+}
+
+/**
+ * Stores a rendered document as the next version of its kind, once per key, in the caller's
+ * transaction (its lock is held to the transaction's end); a retry gets the one stored before.
+ */
+export async function storeDocument(db: PoolClient, input: GenerateDocumentInput, content: Buffer): Promise<GeneratedDocument> {
+  const dedupeKey = `${input.process.processId}:${input.key}`;
+  await runStatement(
+    db,
+    Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`,
+  );
+  const stored = await runStatement<StoredRow>(
+    db,
+    Prisma.sql`
+    INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at, public)
+    SELECT ${randomUUID()}, ${dedupeKey}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${sha256(content)}, 'application/pdf', ${content.length}, ${content}, ${new Date(input.at)}, ${input.public === true}
+    FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, sha256, version`,
+  );
+  const [row] = stored.length
+    ? stored
+    : await runStatement<StoredRow>(db, Prisma.sql`SELECT id, sha256, version FROM document WHERE dedupe_key = ${dedupeKey}`);
+  if (!row) throw new Error(`document ${dedupeKey} was neither stored nor found`);
+  return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
 }
 
 type StoredRow = { id: string; sha256: string; version: number };
-
-/** Held to the end of the transaction: one numbering at a time of a process's documents of a kind. */
-export const numberingLock = (input: GenerateDocumentInput) =>
-  Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`;
-
-/** Stores a rendered document as the next version of its kind, once per key (nothing if it is stored already). */
-export function documentInsert(input: GenerateDocumentInput, content: Buffer): Prisma.Sql {
-  return Prisma.sql`
-    INSERT INTO document (id, dedupe_key, process_id, step, kind, title, version, sha256, media_type, size_bytes, content, created_at, public)
-    SELECT ${randomUUID()}, ${`${input.process.processId}:${input.key}`}, ${input.process.processId}, ${input.step}, ${input.kind}, ${input.title}, COALESCE(MAX(version), 0) + 1, ${sha256(content)}, 'application/pdf', ${content.length}, ${new Uint8Array(content)}, ${new Date(input.at)}, ${input.public === true}
-    FROM document WHERE process_id = ${input.process.processId} AND kind = ${input.kind}
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id, sha256, version`;
-}
-
-/** The document just stored, or (a retry) the one stored before under its key. */
-export async function storedOrExisting(db: PrismaClient | Prisma.TransactionClient, input: GenerateDocumentInput, stored: StoredRow[]) {
-  const row =
-    stored[0] ??
-    (await db.document.findUniqueOrThrow({
-      where: { dedupeKey: `${input.process.processId}:${input.key}` },
-      select: { id: true, sha256: true, version: true },
-    }));
-  return { documentId: row.id, sha256: row.sha256, version: Number(row.version) };
-}
 
 /** What a document to render is for: the timeline entry that lists it once it exists, and who the audit entry of its hash names. */
 export interface DocumentFor {

@@ -6,12 +6,14 @@ const [INVALID_PROCESS_DATA] = NON_RETRYABLE_ACTIVITY_ERRORS;
 // PostgreSQL refusals that the same data will meet again on every retry (Prisma codes and SQLSTATEs):
 // value too long, null or foreign-key constraint, bad text encoding (NUL, lone surrogates), bad value.
 const PRISMA_DATA_ERRORS = new Set(['P2000', 'P2003', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020', 'P2023']);
-const SQLSTATE_DATA_ERRORS = /\b(22001|22021|22P02|22P05|23502|23503|23514|54000)\b|invalid byte sequence|unsupported Unicode escape/i;
+const SQLSTATES = '22001|22021|22P02|22P05|23502|23503|23514|54000';
+const SQLSTATE_DATA_ERRORS = new RegExp(`\\b(${SQLSTATES})\\b|invalid byte sequence|unsupported Unicode escape`, 'i');
+const SQLSTATE_DATA_CODE = new RegExp(`^(${SQLSTATES})$`);
 
-/** True for an error that retrying the same activity with the same input cannot fix. */
+/** True for an error that retrying the same activity with the same input cannot fix (from Prisma, or from the driver, whose code is the SQLSTATE). */
 export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && PRISMA_DATA_ERRORS.has(code)) return true;
+  if (typeof code === 'string' && (PRISMA_DATA_ERRORS.has(code) || SQLSTATE_DATA_CODE.test(code))) return true;
   const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
   return SQLSTATE_DATA_ERRORS.test(text);
 }
@@ -20,7 +22,10 @@ export function isDataError(err: unknown): boolean {
 function databaseRefusal(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const said = /Code: `(\w+)`\. Message: `([^`]*)`/.exec(text);
-  return said ? `PostgreSQL refused it (${said[1]}: ${said[2]})` : (text.trim().split('\n').at(-1) ?? text);
+  if (said) return `PostgreSQL refused it (${said[1]}: ${said[2]})`;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `PostgreSQL refused it (${code}: ${text})`;
+  return text.trim().split('\n').at(-1) ?? text;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prisma } from '../prisma/generated/client';
 import type { PrismaClient } from './db';
-import { writeAtOnce, type WritePart } from './statement';
+import { oneStatement, type WritePart } from './statement';
 
 // The audit log: every state-changing command, chained by hashes so that changing, removing or
 // inserting an entry breaks the chain at that entry. The database also refuses UPDATE, DELETE and
@@ -100,7 +100,8 @@ export function auditEntry(entry: AuditEntry, at: Date = new Date()): WritePart[
 }
 
 /** Appends one entry after the last: one statement, so it can join the transaction of the change it records (`prisma.$transaction([...])`). */
-export const appendAudit = (prisma: PrismaClient, entry: AuditEntry, at: Date = new Date()) => writeAtOnce(prisma, auditEntry(entry, at));
+export const appendAudit = (prisma: PrismaClient, entry: AuditEntry, at: Date = new Date()) =>
+  prisma.$executeRaw(oneStatement(auditEntry(entry, at)));
 
 export interface AuditVerification {
   intact: boolean;

@@ -82,8 +82,12 @@ describe('the metrics operators scrape', () => {
     });
     // The outbox: the decision's emails are counted out as the dispatcher sends them.
     await eventually(async () => expect(valueOf(await scrape(workerMetricsUrl), 'housing_emails_sent_total')).toBeGreaterThan(0));
+    // The decision's record, rendered after it by the worker's document renderer.
+    await eventually(async () => expect(valueOf(await scrape(workerMetricsUrl), 'housing_documents_rendered_total')).toBeGreaterThan(0));
     const outbox = await scrape(`${stack.baseUrl}/metrics`);
     expect(samples(outbox, 'housing_outbox_backlog')).toHaveLength(1);
+    expect(samples(outbox, 'housing_documents_pending')).toEqual([expect.objectContaining({ value: 0 })]);
+    expect(samples(outbox, 'housing_documents_failed')).toEqual([expect.objectContaining({ value: 0 })]);
     expect(samples(outbox, 'housing_incidents_open')).toHaveLength(1);
   }, 60_000);
 });

@@ -1,11 +1,11 @@
-import { documentInsert, numberingLock, renderPdf, storedOrExisting } from '../activities/documents';
+import { renderPdf, storeDocument } from '../activities/documents';
 import { auditEntry } from '../lib/audit';
 import type { PrismaClient } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { pollUntilStopped } from './poller';
 import { workerCounters } from '../lib/metrics';
 import { Prisma } from '../prisma/generated/client';
-import { writeAtOnce } from '../lib/statement';
+import { inTransaction, oneStatement, runStatement } from '../lib/statement';
 import type { GenerateDocumentInput } from '../workflows/common/engine-types';
 import type { Actor } from '../workflows/common/roles';
 
@@ -30,18 +30,20 @@ interface PendingJob {
  * when it took a job.
  */
 async function renderNext(prisma: PrismaClient, logger: Logger): Promise<boolean> {
-  return prisma.$transaction(
-    async (tx) => {
-      const [job] = await tx.$queryRaw<PendingJob[]>`
-        SELECT dedupe_key, input, timeline_entry_id, actor, attempts FROM document_job
-        WHERE status = 'pending' ORDER BY created_at, dedupe_key LIMIT 1 FOR UPDATE SKIP LOCKED`;
-      if (!job) return false;
-      try {
-        await tx.$executeRaw`SAVEPOINT rendering`;
-        const content = await renderPdf(job.input);
-        await tx.$executeRaw(numberingLock(job.input));
-        const stored = await storedOrExisting(tx, job.input, await tx.$queryRaw(documentInsert(job.input, content)));
-        await writeAtOnce(tx as PrismaClient, [
+  return inTransaction(prisma, async (db) => {
+    const [job] = await runStatement<PendingJob>(
+      db,
+      Prisma.sql`
+      SELECT dedupe_key, input, timeline_entry_id, actor, attempts FROM document_job
+      WHERE status = 'pending' ORDER BY created_at, dedupe_key LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    );
+    if (!job) return false;
+    try {
+      await db.query('SAVEPOINT rendering');
+      const stored = await storeDocument(db, job.input, await renderPdf(job.input));
+      await runStatement(
+        db,
+        oneStatement([
           Prisma.sql`
           UPDATE timeline_entry SET document_ids = array_append(document_ids, ${stored.documentId})
           WHERE id = ${job.timeline_entry_id} AND NOT (${stored.documentId} = ANY(document_ids))`,
@@ -64,22 +66,24 @@ async function renderNext(prisma: PrismaClient, logger: Logger): Promise<boolean
           Prisma.sql`
           UPDATE document_job SET status = 'rendered', document_id = ${stored.documentId}, rendered_at = now(), attempts = ${job.attempts + 1}
           WHERE dedupe_key = ${job.dedupe_key}`,
-        ]);
-        workerCounters.documentsRendered.inc();
-      } catch (err) {
-        await tx.$executeRaw`ROLLBACK TO SAVEPOINT rendering`;
-        const attempts = job.attempts + 1;
-        const lastError = err instanceof Error ? err.message : String(err);
-        logger.warn({ document: job.dedupe_key, attempts, err: lastError }, 'document not rendered');
-        workerCounters.documentsFailed.inc();
-        await tx.$executeRaw`
-          UPDATE document_job SET attempts = ${attempts}, last_error = ${lastError}, status = ${attempts >= MAX_ATTEMPTS ? 'failed' : 'pending'}
-          WHERE dedupe_key = ${job.dedupe_key}`;
-      }
-      return true;
-    },
-    { timeout: 60_000 },
-  );
+        ]),
+      );
+      workerCounters.documentsRendered.inc();
+    } catch (err) {
+      await db.query('ROLLBACK TO SAVEPOINT rendering');
+      const attempts = job.attempts + 1;
+      const lastError = err instanceof Error ? err.message : String(err);
+      logger.warn({ document: job.dedupe_key, attempts, err: lastError }, 'document not rendered');
+      workerCounters.documentsFailed.inc();
+      await runStatement(
+        db,
+        Prisma.sql`
+        UPDATE document_job SET attempts = ${attempts}, last_error = ${lastError}, status = ${attempts >= MAX_ATTEMPTS ? 'failed' : 'pending'}
+        WHERE dedupe_key = ${job.dedupe_key}`,
+      );
+    }
+    return true;
+  });
 }
 
 /** Renders every pending document, one transaction each; returns how many it took. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { delegatesOfAddresses } from '../lib/absences';
 import type { PrismaClient } from '../lib/db';
+import { inTransaction, runStatement } from '../lib/statement';
+import { Prisma } from '../prisma/generated/client';
 import type { Logger } from '../lib/logger';
 import { pollUntilStopped } from './poller';
 import type { Mailer } from '../lib/mailer';
@@ -38,40 +40,42 @@ export const messageIdOf = (dedupeKey: string): string =>
 export async function dispatchOutbox(prisma: PrismaClient, mailer: Mailer, logger: Logger): Promise<number> {
   let sent = 0;
   for (let more = true; more;) {
-    more = await prisma.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<PendingRow[]>`
+    more = await inTransaction(prisma, async (db) => {
+      const rows = await runStatement<PendingRow>(
+        db,
+        Prisma.sql`
         SELECT id, dedupe_key, recipients, subject, body, attempts FROM notification
-        WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-        for (const row of rows) {
-          try {
-            // Whoever covers for an absent recipient today receives it too (not passed on further).
-            const covering = (await delegatesOfAddresses(prisma, row.recipients)).filter(
-              (address) => !row.recipients.some((r) => r.toLowerCase() === address.toLowerCase()),
-            );
-            const to = [...row.recipients, ...covering];
-            await mailer.send({ to, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
-            await tx.notification.update({
-              where: { id: row.id },
-              data: { status: 'sent', sentAt: new Date(), attempts: row.attempts + 1 },
-            });
-            sent += 1;
-            workerCounters.emailsSent.inc();
-          } catch (err) {
-            workerCounters.emailsFailed.inc();
-            const attempts = row.attempts + 1;
-            const lastError = err instanceof Error ? err.message : String(err);
-            logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');
-            await tx.notification.update({
-              where: { id: row.id },
-              data: { attempts, lastError, status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' },
-            });
-          }
+        WHERE status = 'pending' ORDER BY created_at, id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      );
+      for (const row of rows) {
+        try {
+          // Whoever covers for an absent recipient today receives it too (not passed on further).
+          const covering = (await delegatesOfAddresses(prisma, row.recipients)).filter(
+            (address) => !row.recipients.some((r) => r.toLowerCase() === address.toLowerCase()),
+          );
+          const to = [...row.recipients, ...covering];
+          await mailer.send({ to, subject: row.subject, text: row.body, messageId: messageIdOf(row.dedupe_key) });
+          await runStatement(
+            db,
+            Prisma.sql`UPDATE notification SET status = 'sent', sent_at = now(), attempts = ${row.attempts + 1} WHERE id = ${row.id}`,
+          );
+          sent += 1;
+          workerCounters.emailsSent.inc();
+        } catch (err) {
+          workerCounters.emailsFailed.inc();
+          const attempts = row.attempts + 1;
+          const lastError = err instanceof Error ? err.message : String(err);
+          logger.warn({ notificationId: row.id, attempts, err: lastError }, 'email not sent');
+          await runStatement(
+            db,
+            Prisma.sql`
+            UPDATE notification SET attempts = ${attempts}, last_error = ${lastError}, status = ${attempts >= MAX_ATTEMPTS ? 'failed' : 'pending'}
+            WHERE id = ${row.id}`,
+          );
         }
-        return rows.length === BATCH;
-      },
-      { timeout: 60_000 },
-    );
+      }
+      return rows.length === BATCH;
+    });
   }
   return sent;
 }

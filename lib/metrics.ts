@@ -88,6 +88,7 @@ export function httpMetrics(registry: Registry): RequestHandler {
 interface ReadModelFigures {
   tasks: { process_kind: string; open: number; overdue: number }[];
   outbox: { backlog: number; oldest_seconds: number | null };
+  documents: { pending: number; failed: number };
   incidents: number;
 }
 
@@ -101,6 +102,8 @@ async function readModelFigures(prisma: PrismaClient): Promise<ReadModelFigures>
               FROM task WHERE status = 'open' GROUP BY process_kind) t), '[]'::json),
       'outbox', (SELECT json_build_object('backlog', count(*), 'oldest_seconds', extract(epoch FROM now() - min(created_at)))
                  FROM notification WHERE status = 'pending'),
+      'documents', (SELECT json_build_object('pending', count(*) FILTER (WHERE status = 'pending'), 'failed', count(*) FILTER (WHERE status = 'failed'))
+                    FROM document_job WHERE status IN ('pending', 'failed')),
       'incidents', (SELECT count(*) FROM process_record WHERE status = 'active' AND incident IS NOT NULL)
     ) AS figures`;
   return row!.figures;
@@ -142,6 +145,12 @@ export function readModelGauges(registry: Registry, prisma: PrismaClient): void 
   gauge('housing_outbox_backlog', 'Emails waiting to be sent', (f, g) => g.set(Number(f.outbox.backlog)));
   gauge('housing_outbox_oldest_unsent_seconds', 'Age of the oldest email waiting to be sent (0 when none waits)', (f, g) =>
     g.set(Number(f.outbox.oldest_seconds ?? 0)),
+  );
+  gauge('housing_documents_pending', 'Documents (decision records) waiting to be rendered after their decisions', (f, g) =>
+    g.set(Number(f.documents.pending)),
+  );
+  gauge('housing_documents_failed', 'Documents the renderer gave up on (its error is kept in document_job.last_error)', (f, g) =>
+    g.set(Number(f.documents.failed)),
   );
   gauge('housing_incidents_open', 'Processes stopped on an incident, waiting for a programme manager', (f, g) =>
     g.set(Number(f.incidents)),

@@ -6,7 +6,7 @@ CREATE TABLE "document_job" (
     "input" JSONB NOT NULL,
     "timeline_entry_id" TEXT NOT NULL,
     "actor" JSONB NOT NULL,
-    "status" TEXT NOT NULL DEFAULT 'pending',
+    "status" TEXT NOT NULL DEFAULT 'pending',  -- pending, rendered, failed
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "last_error" TEXT,
     "document_id" TEXT,
@@ -16,4 +16,5 @@ CREATE TABLE "document_job" (
     CONSTRAINT "document_job_pkey" PRIMARY KEY ("dedupe_key")
 );
 
-CREATE INDEX "document_job_pending_idx" ON "document_job" ("created_at", "dedupe_key") WHERE "status" = 'pending';
+-- The jobs still to render and those given up on; rendered ones (one a decision) stay as the record of when.
+CREATE INDEX "document_job_open_idx" ON "document_job" ("status", "created_at", "dedupe_key") WHERE "status" IN ('pending', 'failed');

@@ -19,22 +19,9 @@ export const termsPolicy = {
   lma: { consultationDays: 2, termDays: 40, annualReviewDaysBeforeEnd: 15, paymentsPerTerm: 2, reportingPeriodsPerTerm: 3 },
 };
 
-const services = [
-  { service: 'gardening', scope: ['the green'] },
-  { service: 'window_cleaning', scope: ['Elm House'] },
-];
+const services = [{ service: 'gardening', scope: ['the green'] }];
 const detailedPlan = [
   { ...services[0], standards: 'Beds weeded weekly from March to October', annualPayment: 120_000, deliveryMode: 'residents' },
-  {
-    ...services[1],
-    standards: 'Communal windows cleaned monthly',
-    annualPayment: 80_000,
-    deliveryMode: 'contractor',
-    quotes: [
-      { supplier: 'Shine Windows Ltd', amountPence: 78_000, date: '2027-03-01' },
-      { supplier: 'Clearview Cleaning', amountPence: 91_500, date: '2027-03-04' },
-    ],
-  },
 ];
 
 interface OpenTask {
@@ -111,8 +98,8 @@ export async function driveLmaThroughTerms(
 
   const { rep, officer, legal, manager } = people.tokens;
   await decide('appoint_adviser', officer, 'appoint', { adviserUserId: 'bench-officer', adviserName: 'Bench Officer' });
-  await decide('submit_outline_plan', rep, 'submit', { summary: 'We look after the green and the windows' });
-  await decide('reply_to_outline_plan', officer, 'accept', { indicativePayments: { gardening: 120_000, window_cleaning: 80_000 } });
+  await decide('submit_outline_plan', rep, 'submit', { summary: 'We look after the green' });
+  await decide('reply_to_outline_plan', officer, 'accept', { indicativePayments: { gardening: 120_000 } });
   await decide('report_test_of_support', rep, 'submit', { meetingsHeld: 2, householdsContacted: 120, skillsAssessment: 'Two gardeners' });
   await decide('submit_detailed_plan', rep, 'submit', {
     services: detailedPlan,

@@ -12,11 +12,14 @@ export interface LmaPeople {
   tokens: { rep: string; officer: string; legal: string; manager: string };
 }
 
-/** A policy that runs a term in two seconds: a day of 50 ms, a term of 40 days, its review 15 days before its end. */
+/**
+ * A policy that runs a term in three seconds (a day of 50 ms, a term of 60 days, its review 15 days
+ * before its end), with a monitoring report every 10 days: six decisions a term to measure.
+ */
 export const termsPolicy = {
   calendar: { kind: 'compressed', workingDayMs: 50 },
   reminderWorkingDaysBefore: 1,
-  lma: { consultationDays: 2, termDays: 40, annualReviewDaysBeforeEnd: 15, paymentsPerTerm: 2, reportingPeriodsPerTerm: 3 },
+  lma: { consultationDays: 2, termDays: 60, annualReviewDaysBeforeEnd: 15, paymentsPerTerm: 2, reportingPeriodsPerTerm: 6 },
 };
 
 const services = [{ service: 'gardening', scope: ['the green'] }];

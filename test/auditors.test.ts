@@ -25,6 +25,8 @@ beforeAll(async () => {
   processId = await startLma(stack, cast);
   await completeTask(stack, await adviserTask(stack, processId, cast.housingManager), cast.housingManager, appointment);
   await settled(stack, processId);
+  // Its decision record, rendered just after the decision: the evidence pack lists it.
+  await eventually(() => stack.prisma.document.findFirstOrThrow({ where: { processId } }));
 });
 afterAll(async () => {
   await stack.stop();

@@ -77,20 +77,22 @@ async function killWorker(): Promise<void> {
   worker = undefined;
 }
 
-describe('a worker killed in the middle of an activity', () => {
-  it('produces the decision record once after it is restarted', async () => {
+describe('a worker killed in the middle of its work', () => {
+  it('produces the decision record once after it is restarted, killed while storing it', async () => {
     const processId = await startLma(stack, cast);
     const taskId = await adviserTask(stack, processId, cast.housingManager);
     await settled(stack, processId);
     const lock = await lockTable('document');
 
     const decision = completeTask(stack, taskId, cast.housingManager, appointment);
-    await lock.waitFor('RowExclusiveLock'); // recordDecision, storing the decision record
+    await lock.waitFor('RowExclusiveLock'); // the document renderer, storing the decision record
     await killWorker();
     await lock.release();
     worker = await startWorkerProcess();
 
     expect((await decision).body).toMatchObject({ stage: 'outline_plan' });
+    // The restarted worker renders it again (the killed one's transaction never committed), once.
+    await eventually(async () => expect(await stack.prisma.auditLog.count({ where: { processId, action: 'document.stored' } })).toBe(1));
     expect(await stack.prisma.document.count({ where: { processId } })).toBe(1);
   }, 90_000);
 

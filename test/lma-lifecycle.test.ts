@@ -20,6 +20,7 @@ import {
   type LmaCast,
 } from './support/lma';
 import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask } from './support/tasks';
+import { recordsRendered } from './support/documents';
 import { pdfText } from './support/pdf';
 import { completeTaskUpdate } from '../workflows/common/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
@@ -51,8 +52,11 @@ interface DocumentRow {
   version: number;
   sha256: string;
 }
-const documentsOf = async (processId: string) =>
-  (await callApi<{ items: DocumentRow[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body.items;
+const documentsOf = async (processId: string) => {
+  await recordsRendered(stack, processId);
+  return (await callApi<{ items: DocumentRow[] }>(stack.baseUrl, 'GET', `/processes/${processId}/documents`, { as: cast.auditor })).body
+    .items;
+};
 const documentText = async (id: string) => {
   const response = await fetch(`${stack.baseUrl}/documents/${id}`, { headers: { authorization: `Bearer ${cast.auditor.token}` } });
   const bytes = Buffer.from(await response.arrayBuffer());

@@ -18,6 +18,7 @@ import { callApi, startTestStack, uniqueCouncil, type TestStack } from './suppor
 import { startIdentityProvider } from './support/identity-provider';
 import { freePort } from '../scripts/lib/ports';
 import { decideNext, nextTask } from './support/tasks';
+import { recordsRendered } from './support/documents';
 
 // The officers' web pages in a real browser on the real stack (see support/browser.ts).
 
@@ -547,6 +548,7 @@ describe('the officers’ web pages', () => {
   it('starts the agreement’s draft from the approved detailed plan: legal services changes only what differs', async () => {
     const processId = await driveToPreparingAgreement(stack, cast, 'none');
     const draft = await nextTask(stack, processId, 'draft_agreement', cast.legal);
+    await recordsRendered(stack, processId);
     const page = await (await browser.newContext()).newPage();
     await signIn(page, cast.legal.token);
     await page.goto(`${stack.baseUrl}/app/tasks/${encodeURIComponent(draft.id)}/decide?outcome=approve`);

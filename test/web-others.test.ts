@@ -246,6 +246,8 @@ describe('starting the ALMO processes, and the public pages', () => {
         { as: almo.programmeManager },
       );
       expect(listed.body.items.map((d) => d.kind)).toContain('terms_of_reference');
+      // The terms' decision record too, rendered just after the decision.
+      expect(listed.body.items.map((d) => d.kind)).toContain('decision_record');
       return listed.body.items;
     });
     const terms = documents.find((d) => d.kind === 'terms_of_reference')!;

@@ -84,7 +84,7 @@ export async function storeDocument(db: PoolClient, input: GenerateDocumentInput
 type StoredRow = { id: string; sha256: string; version: number };
 
 /** What a document to render is for: the timeline entry that lists it once it exists, and who the audit entry of its hash names. */
-export interface DocumentFor {
+interface DocumentFor {
   timelineEntryId: string;
   actor: Actor;
 }

@@ -18,7 +18,7 @@ import {
 import { documentText as documentTextOf, documentsOf as documentsOfProcess } from './support/documents';
 import { callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
 import { recordRuns, runName } from './support/histories';
-import { attempt as attemptTask, decide as decideTask, timelineOf } from './support/tasks';
+import { attempt as attemptTask, decide as decideTask, timelineOf, endedView } from './support/tasks';
 
 // The ALMO establishment's version whose runs `RECORD_HISTORIES=almo npm test` records under test/histories/.
 const CURRENT_ALMO_VERSION = 'almo-v1';
@@ -185,11 +185,7 @@ describe('setting up an ALMO', () => {
 
     // §2.9: the Management Agreement's review (open a compressed month after launch here) ends the process.
     await decide(processId, 'management-agreement-review', cast.programmeManager, 'renew', {}, 'Good performance; renew for five years');
-    const ended = await eventually(async () => {
-      const view = await viewOf(processId);
-      expect(view.status).toBe('completed');
-      return view;
-    });
+    const ended = await endedView(stack, processId, cast.auditor);
     expect(ended.stage).toBe('agreement_reviewed');
     const timeline = await timelineOf(stack, processId, cast.auditor);
     expect(timeline.map((e) => e.summary)).toContain(

@@ -5,7 +5,7 @@ import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './sup
 import { completeTask } from './support/tasks';
 import { TEST_PROCESSES } from './support/registry';
 import { UNLIMITED, callApi, startTestStack, type TestStack, type TestUser } from './support/stack';
-import { eventually } from './support/eventually';
+import { recordsRendered } from './support/documents';
 
 // Generated requests to every route the API describes: ids real and made up, queries and bodies with
 // the fields the route knows and others, text with NUL, lone surrogates, controls and bidi overrides.
@@ -39,9 +39,8 @@ beforeAll(async () => {
   );
   expect(decided.status).toBe(200);
   // Its decision record, rendered just after the decision.
-  known.documentId = (
-    await eventually(() => stack.prisma.document.findFirstOrThrow({ where: { processId: other }, select: { id: true } }))
-  ).id;
+  await recordsRendered(stack, other);
+  known.documentId = (await stack.prisma.document.findFirstOrThrow({ where: { processId: other }, select: { id: true } })).id;
   expect((await stack.prisma.task.findUniqueOrThrow({ where: { id: known.taskId } })).status).toBe('open');
   known.council = cast.council;
 });

@@ -10,6 +10,7 @@ import { eventually } from './support/eventually';
 import { isReplayDivergenceLog, replayRuns, workflowCode } from '../lib/replay';
 import { testEnv } from './support/env';
 import { adviserTask, appointment, lmaCast, startLma, type LmaCast } from './support/lma';
+import { recordsRendered } from './support/documents';
 import { completeTask, settled } from './support/tasks';
 import { pdfText } from './support/pdf';
 import { callApi, startTestStack, type TestStack } from './support/stack';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await completeTask(stack, await adviserTask(stack, processId, cast.housingManager), cast.housingManager, appointment);
   await settled(stack, processId);
   // Its decision record, rendered just after the decision: the evidence pack lists it.
-  await eventually(() => stack.prisma.document.findFirstOrThrow({ where: { processId } }));
+  await recordsRendered(stack, processId);
 });
 afterAll(async () => {
   await stack.stop();

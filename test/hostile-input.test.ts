@@ -1,7 +1,7 @@
 import { adviserTask, appointment, expressionOfInterest, lmaCast, startLma, type LmaCast } from './support/lma';
 import { completeTask } from './support/tasks';
 import { callApi, startTestStack, type TestStack } from './support/stack';
-import { eventually } from './support/eventually';
+import { recordsRendered } from './support/documents';
 
 let stack: TestStack;
 let cast: LmaCast;
@@ -156,7 +156,8 @@ describe('an attachment', () => {
     const otherProcess = await startLma(stack, other);
     await completeTask(stack, await adviserTask(stack, otherProcess, other.housingManager), other.housingManager, appointment);
     // Its decision record, once rendered (after the decision).
-    const theirs = await eventually(() => stack.prisma.document.findFirstOrThrow({ where: { processId: otherProcess } }));
+    await recordsRendered(stack, otherProcess);
+    const theirs = await stack.prisma.document.findFirstOrThrow({ where: { processId: otherProcess } });
     const own = await lmaCast(stack);
     const processId = await startLma(stack, own);
     const taskId = await adviserTask(stack, processId, own.housingManager);

@@ -19,7 +19,7 @@ import {
   SIGNATORY_NAME,
   type LmaCast,
 } from './support/lma';
-import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask } from './support/tasks';
+import { decideNext, nextTask, timelineOf as timelineOfProcess, viewOf, completeTask, endedView } from './support/tasks';
 import { recordsRendered } from './support/documents';
 import { pdfText } from './support/pdf';
 import { completeTaskUpdate } from '../workflows/common/tasks';
@@ -100,11 +100,7 @@ describe('a Local Management Agreement over its life', () => {
     // Term 3: terminated, with a notice to residents.
     await runTerm(processId, 3, 'terminate', 'The group is winding up');
 
-    const ended = await eventually(async () => {
-      const view = await viewOf(stack, processId, cast.auditor);
-      expect(view.status).toBe('completed');
-      return view;
-    }, 30_000);
+    const ended = await endedView(stack, processId, cast.auditor, 30_000);
     expect(ended.stage).toBe('terminated');
 
     // Three runs of one process: each term after the first continued as new. Each replays cleanly.

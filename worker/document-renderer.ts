@@ -10,7 +10,7 @@ import type { GenerateDocumentInput } from '../workflows/common/engine-types';
 import type { Actor } from '../workflows/common/roles';
 
 /** Who the audit log names for a document the service stored after the decision it records. */
-export const DOCUMENT_RENDERER = 'service:document-renderer';
+const DOCUMENT_RENDERER = 'service:document-renderer';
 
 /** A document that fails this often (its text PDFKit cannot set, say) is left failed, its error kept for the engineer. */
 const MAX_ATTEMPTS = 5;
@@ -87,7 +87,7 @@ async function renderNext(prisma: PrismaClient, logger: Logger): Promise<boolean
 }
 
 /** Renders every pending document, one transaction each; returns how many it took. */
-export async function renderDocuments(prisma: PrismaClient, logger: Logger): Promise<number> {
+async function renderDocuments(prisma: PrismaClient, logger: Logger): Promise<number> {
   let taken = 0;
   while (await renderNext(prisma, logger)) taken += 1;
   return taken;

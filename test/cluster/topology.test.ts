@@ -24,7 +24,7 @@ import {
 } from '../support/lma';
 import { Mailbox } from '../support/mailbox';
 import { callApi, testUser, type TestStack } from '../support/stack';
-import { decideNext, timelineOf, viewOf } from '../support/tasks';
+import { decideNext, endedView, timelineOf, viewOf } from '../support/tasks';
 
 // The production shape on this machine, started by `npm run cluster`'s own script: the Temporal
 // server on PostgreSQL, two workers and two API processes, one application database, real SMTP.
@@ -194,11 +194,7 @@ describe('the production shape: Temporal on PostgreSQL, two workers, two APIs', 
     await prepareAndSign(stack, cast, processId);
     await runTerm(stack, cast, processId, 1, 'renew');
     await runTerm(stack, cast, processId, 2, 'terminate', 'The group is winding up');
-    const ended = await eventually(async () => {
-      const view = await viewOf(stack, processId, cast.auditor);
-      expect(view.status).toBe('completed');
-      return view;
-    }, 60_000);
+    const ended = await endedView(stack, processId, cast.auditor, 60_000);
     expect(ended.stage).toBe('terminated');
 
     // Both API processes served it.

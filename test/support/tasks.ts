@@ -57,6 +57,14 @@ export async function decide(
 export const viewOf = async (stack: TestStack, processId: string, as: TestUser) =>
   (await callApi<ProcessView>(stack.baseUrl, 'GET', `/processes/${processId}`, { as })).body;
 
+/** The process's view once it has ended (completed), waiting up to `timeoutMs` for it to end. */
+export const endedView = (stack: TestStack, processId: string, as: TestUser, timeoutMs?: number) =>
+  eventually(async () => {
+    const view = await viewOf(stack, processId, as);
+    expect(view.status).toBe('completed');
+    return view;
+  }, timeoutMs);
+
 export const completeTask = (stack: TestStack, taskId: string, as: TestUser, body: unknown) =>
   callApi<Record<string, unknown>>(stack.baseUrl, 'POST', `/tasks/${taskId}/complete`, { as, body });
 

@@ -1,13 +1,15 @@
 import { inWords } from '../workflows/common/format';
 import { Prisma } from '../prisma/generated/client';
 import { auditEntry } from '../lib/audit';
-import { jsonb, writeAtOnce, type WritePart } from '../lib/statement';
+import { inTransaction, jsonb, oneStatement, runStatement, writeAtOnce, type MaybePart, type WritePart } from '../lib/statement';
 import type { PrismaClient } from '../lib/db';
 import { workerCounters } from '../lib/metrics';
 import { deadlineFor, type Deadline } from '../lib/working-days';
 import {
   inboxTaskId,
   taskOwner,
+  type EngineWrite,
+  type EngineWriteInputs,
   type GenerateDocumentInput,
   type GeneratedDocument,
   type ProcessEventInput,
@@ -21,6 +23,7 @@ import type { WorkingCalendar } from '../workflows/common/policy';
 import type { Actor, Role } from '../workflows/common/roles';
 import { OUTCOMES_NEEDING_REASONS, type TaskView } from '../workflows/common/tasks';
 import { documentToRender, generateDocument } from './documents';
+import { dataErrorFailure, isDataError } from './errors';
 import { notificationRow, type NotificationInput } from './notifications';
 import { registryUpsert } from './registry';
 
@@ -74,6 +77,13 @@ export function auditWith(
   );
 }
 
+/** One engine write: its parts (one statement), what it answers, and what it counts once written. */
+interface EngineWriteOf<Result> {
+  parts: MaybePart[];
+  result: Result;
+  written?: () => void;
+}
+
 /** Who is told that a task waits: its assignee, or everyone holding its role. */
 const whoActsOn = (task: TaskView) =>
   task.assignee ? { toUsers: [task.assignee] } : { toRoles: [task.role], ...(task.scope ? { scope: task.scope } : {}) };
@@ -84,22 +94,18 @@ const partiesOf = (process: ProcessRef): Role[] => [
 const dueFacts = (task: TaskView) => ({ taskTitle: task.title, ...(task.dueAt ? { dueAt: task.dueAt } : {}) });
 
 /**
- * The parts every process shares: inbox, timeline, deadlines, notifications, documents. Each activity
- * is one SQL statement (`writeAtOnce`: one round trip, atomic) holding its change, its timeline entry,
- * its audit entry and its email, each keyed, so a retry after a crash writes nothing twice.
+ * The engine's writes: inbox, timeline, deadlines, notifications. Each is one SQL statement holding its
+ * change, its timeline entry, its audit entry and its email, each keyed, so a retry after a crash writes
+ * nothing twice. `emailRow`: an email for the outbox, from the engine's templates or the process's own.
  */
-/** `emailRow`: an email for the outbox, from the engine's templates or the process's own (its definition's `emails`). */
-export function createEngineActivities(
-  prisma: PrismaClient,
-  emailRow: (input: NotificationInput) => Prisma.Sql = (input) => notificationRow(input),
-) {
-  const taskOpened = async ({ process, task }: TaskOpenedInput): Promise<void> => {
+function engineWrites(emailRow: (input: NotificationInput) => Prisma.Sql) {
+  const taskOpened = ({ process, task }: TaskOpenedInput): EngineWriteOf<void> => {
     const owner = taskOwner(process);
     const id = inboxTaskId(process.processId, task.taskId);
     const reasonsRequiredFor = task.outcomes.filter(
       (o) => OUTCOMES_NEEDING_REASONS.includes(o) || (task.reasonsRequiredFor ?? []).includes(o),
     );
-    await writeAtOnce(prisma, [
+    const parts = [
       Prisma.sql`
       INSERT INTO task (id, process_id, workflow_id, workflow_kind, task_key, council, process_kind, group_key, kind, title, role, assignee,
                         status, outcomes, required_form_fields, reasons_required_for, data, opened_at, due_at)
@@ -117,23 +123,23 @@ export function createEngineActivities(
         taskId: task.taskId,
       }),
       emailRow({ process, event: 'task_opened', dedupeKey: `${id}:opened`, ...whoActsOn(task), facts: dueFacts(task) }),
-    ]);
-    workerCounters.tasksOpened.inc({ process_kind: process.kind });
+    ];
+    return { parts, result: undefined, written: () => workerCounters.tasksOpened.inc({ process_kind: process.kind }) };
   };
 
   /** `record`: the decision-record document, rendered after the decision's write (`worker/document-renderer.ts`). */
-  const taskDecided = async ({
+  const taskDecided = ({
     process,
     task,
     decision,
     documentIds,
     stage,
     record,
-  }: TaskDecidedInput & { record?: Omit<GenerateDocumentInput, 'process'> }): Promise<void> => {
+  }: TaskDecidedInput & { record?: Omit<GenerateDocumentInput, 'process'> }): EngineWriteOf<void> => {
     const id = inboxTaskId(process.processId, task.taskId);
     const key = `decision:${task.taskId}`;
     const actor = { ...decision.actor, ...(decision.tokenId ? { tokenId: decision.tokenId } : {}) };
-    await writeAtOnce(prisma, [
+    const parts = [
       Prisma.sql`
       UPDATE task SET status = 'completed', closed_at = ${new Date(decision.decidedAt)}, outcome = ${decision.outcome}, closed_by = ${decision.actor.userId}
       WHERE id = ${id}`,
@@ -172,21 +178,12 @@ export function createEngineActivities(
         },
       }),
       record && documentToRender({ process, ...record }, { timelineEntryId: `${process.processId}:${key}`, actor }),
-    ]);
-    workerCounters.tasksDecided.inc({ process_kind: process.kind });
+    ];
+    return { parts, result: undefined, written: () => workerCounters.tasksDecided.inc({ process_kind: process.kind }) };
   };
 
-  return {
-    async deadlineFor(input: {
-      openedAt: string;
-      workingDays: number;
-      reminderWorkingDaysBefore: number;
-      calendar: WorkingCalendar;
-    }): Promise<Deadline> {
-      return deadlineFor(input.openedAt, input.workingDays, input.reminderWorkingDaysBefore, input.calendar);
-    },
-
-    async processEvent(input: ProcessEventInput): Promise<void> {
+  const writes = {
+    processEvent(input: ProcessEventInput): EngineWriteOf<void> {
       const { entry, process } = input;
       const dedupeKey = `${process.processId}:${input.key}`;
       const email =
@@ -198,7 +195,7 @@ export function createEngineActivities(
             : input.notify?.length
               ? emailRow({ process, event: 'process_notice', dedupeKey, toRoles: input.notify, facts: { notice: input.summary } })
               : undefined;
-      await writeAtOnce(prisma, [
+      const parts = [
         entry && registryUpsert(entry),
         timelineEntry({ ...input, data: { stage: input.stage } }),
         ...(input.command && input.actor
@@ -215,22 +212,22 @@ export function createEngineActivities(
             ...(input.email.scope ? { scope: input.email.scope } : {}),
             facts: input.email.facts,
           }),
-      ]);
+      ];
+      return { parts, result: undefined };
     },
 
     taskOpened,
 
     /** Opens a task: works out its due date and reminder from the process's calendar, then puts it in the inbox. */
-    async openTask({
+    openTask({
       process,
       task,
       reminderWorkingDaysBefore,
       calendar,
-    }: TaskOpenedInput & { reminderWorkingDaysBefore: number; calendar: WorkingCalendar }): Promise<Partial<Deadline>> {
+    }: TaskOpenedInput & { reminderWorkingDaysBefore: number; calendar: WorkingCalendar }): EngineWriteOf<Partial<Deadline>> {
       const deadline =
         task.dueInWorkingDays === undefined ? {} : deadlineFor(task.openedAt, task.dueInWorkingDays, reminderWorkingDaysBefore, calendar);
-      await taskOpened({ process, task: { ...task, ...deadline } });
-      return deadline;
+      return { ...taskOpened({ process, task: { ...task, ...deadline } }), result: deadline };
     },
 
     taskDecided,
@@ -240,10 +237,10 @@ export function createEngineActivities(
      * decision-record document to render, in one statement. The document is rendered after it, off the
      * decision's path, and added to the decision's timeline entry with its hash audited.
      */
-    async recordDecision(
+    recordDecision(
       input: Omit<TaskDecidedInput, 'documentIds'> & { document: Omit<GenerateDocumentInput, 'process'> },
-    ): Promise<void> {
-      await taskDecided({
+    ): EngineWriteOf<void> {
+      return taskDecided({
         process: input.process,
         task: input.task,
         decision: input.decision,
@@ -253,9 +250,9 @@ export function createEngineActivities(
       });
     },
 
-    async taskReminded({ process, task, at }: TaskLateInput): Promise<void> {
+    taskReminded({ process, task, at }: TaskLateInput): EngineWriteOf<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      await writeAtOnce(prisma, [
+      const parts = [
         Prisma.sql`UPDATE task SET reminded_at = ${new Date(at)} WHERE id = ${id}`,
         timelineEntry({
           process,
@@ -266,12 +263,13 @@ export function createEngineActivities(
           taskId: task.taskId,
         }),
         emailRow({ process, event: 'reminder', dedupeKey: `${id}:reminder`, ...whoActsOn(task), facts: dueFacts(task) }),
-      ]);
+      ];
+      return { parts, result: undefined };
     },
 
-    async taskEscalated({ process, task, escalatedTo, at }: TaskLateInput): Promise<void> {
+    taskEscalated({ process, task, escalatedTo, at }: TaskLateInput): EngineWriteOf<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      await writeAtOnce(prisma, [
+      const parts = [
         Prisma.sql`UPDATE task SET escalated_at = ${new Date(at)} WHERE id = ${id}`,
         timelineEntry({
           process,
@@ -289,11 +287,11 @@ export function createEngineActivities(
             toRoles: [escalatedTo],
             facts: { ...dueFacts(task), escalatedTo },
           }),
-      ]);
-      workerCounters.tasksEscalated.inc({ process_kind: process.kind });
+      ];
+      return { parts, result: undefined, written: () => workerCounters.tasksEscalated.inc({ process_kind: process.kind }) };
     },
 
-    async taskAssigned({ process, task, actor, assignee, reason, at, sequence }: TaskAssignedInput): Promise<void> {
+    taskAssigned({ process, task, actor, assignee, reason, at, sequence }: TaskAssignedInput): EngineWriteOf<void> {
       const id = inboxTaskId(process.processId, task.taskId);
       const summary =
         assignee === null
@@ -302,7 +300,7 @@ export function createEngineActivities(
             ? `${actor.userId} claimed ${task.title}`
             : `${actor.userId} delegated ${task.title} to ${assignee}`;
       const key = `assignment:${task.taskId}:${sequence}`;
-      await writeAtOnce(prisma, [
+      const parts = [
         Prisma.sql`UPDATE task SET assignee = ${assignee}::text WHERE id = ${id}`,
         timelineEntry({
           process,
@@ -315,12 +313,13 @@ export function createEngineActivities(
           ...(reason ? { reasons: reason } : {}),
         }),
         ...auditWith(process, key, actor, at, 'task.assign', { taskId: task.taskId, assignee, reason }),
-      ]);
+      ];
+      return { parts, result: undefined };
     },
 
-    async taskCancelled({ process, task, at, why }: TaskLateInput & { why: string }): Promise<void> {
+    taskCancelled({ process, task, at, why }: TaskLateInput & { why: string }): EngineWriteOf<void> {
       const id = inboxTaskId(process.processId, task.taskId);
-      await writeAtOnce(prisma, [
+      const parts = [
         Prisma.sql`UPDATE task SET status = 'cancelled', closed_at = ${new Date(at)} WHERE id = ${id} AND status = 'open'`,
         timelineEntry({
           process,
@@ -330,7 +329,74 @@ export function createEngineActivities(
           summary: `No longer needed (${why}): ${task.title}`,
           taskId: task.taskId,
         }),
-      ]);
+      ];
+      return { parts, result: undefined };
+    },
+  } satisfies { [Write in keyof EngineWriteInputs]: (input: EngineWriteInputs[Write]) => EngineWriteOf<unknown> } & Record<string, unknown>;
+  return writes;
+}
+
+/**
+ * The parts every process shares: inbox, timeline, deadlines, notifications, documents. Each write is
+ * its own activity (`writeAtOnce`: one round trip, atomic), or one of a batch (`writeTogether`).
+ * `emailRow`: an email for the outbox, from the engine's templates or the process's own (its definition's `emails`).
+ */
+export function createEngineActivities(
+  prisma: PrismaClient,
+  emailRow: (input: NotificationInput) => Prisma.Sql = (input) => notificationRow(input),
+) {
+  const writes = engineWrites(emailRow);
+
+  /** One write as its own activity: one statement, atomic. */
+  const alone =
+    <Input, Result>(write: (input: Input) => EngineWriteOf<Result>) =>
+    async (input: Input): Promise<Result> => {
+      const { parts, result, written } = write(input);
+      await writeAtOnce(prisma, parts);
+      written?.();
+      return result;
+    };
+
+  return {
+    async deadlineFor(input: {
+      openedAt: string;
+      workingDays: number;
+      reminderWorkingDaysBefore: number;
+      calendar: WorkingCalendar;
+    }): Promise<Deadline> {
+      return deadlineFor(input.openedAt, input.workingDays, input.reminderWorkingDaysBefore, input.calendar);
+    },
+
+    processEvent: alone(writes.processEvent),
+    taskOpened: alone(writes.taskOpened),
+    openTask: alone(writes.openTask),
+    taskDecided: alone(writes.taskDecided),
+    recordDecision: alone(writes.recordDecision),
+    taskReminded: alone(writes.taskReminded),
+    taskEscalated: alone(writes.taskEscalated),
+    taskAssigned: alone(writes.taskAssigned),
+    taskCancelled: alone(writes.taskCancelled),
+
+    /**
+     * The writes a workflow asked for since it last waited, in order, in one transaction: a decision,
+     * the stage it moved to and the task it opened cost one local activity, not three. Each write is
+     * still its own statement (two may change the same row: the registry's, the audit chain's head).
+     * Answers each write's result, in order; a write the data makes impossible fails them all, named.
+     */
+    async writeTogether(together: EngineWrite[]): Promise<unknown[]> {
+      const built = together.map(({ write, input }) => ({
+        write,
+        ...(writes[write] as (input: unknown) => EngineWriteOf<unknown>)(input),
+      }));
+      await inTransaction(prisma, async (db) => {
+        for (const { write, parts } of built) {
+          await runStatement(db, oneStatement(parts)).catch((err: unknown) => {
+            throw isDataError(err) ? dataErrorFailure(write, err) : err;
+          });
+        }
+      });
+      for (const { written } of built) written?.();
+      return built.map(({ result }) => result);
     },
 
     async generateDocument(input: GenerateDocumentInput): Promise<GeneratedDocument> {

@@ -28,6 +28,17 @@ function databaseRefusal(err: unknown): string {
   return text.trim().split('\n').at(-1) ?? text;
 }
 
+/** The non-retryable failure of `write`, whose data the database refused (`isDataError`). */
+export const dataErrorFailure = (write: string, err: unknown): ApplicationFailure =>
+  ApplicationFailure.create({
+    type: INVALID_PROCESS_DATA,
+    message: `${write}: the data cannot be stored: ${databaseRefusal(err)}`,
+    // The write that failed, for the incident to name: one of a batch (`writeTogether`), or the activity itself.
+    details: [write],
+    nonRetryable: true,
+    cause: err instanceof Error ? err : undefined,
+  });
+
 /**
  * Wraps each activity so an error retrying cannot fix fails it at once, as the non-retryable type the
  * workflows name, instead of retrying for ever; other errors (a database outage) are retried.
@@ -41,12 +52,7 @@ export function failFastOnDataErrors<T extends Record<string, (...args: never[])
           return await activity(...args);
         } catch (err) {
           if (err instanceof ApplicationFailure || !isDataError(err)) throw err;
-          throw ApplicationFailure.create({
-            type: INVALID_PROCESS_DATA,
-            message: `${name}: the data cannot be stored: ${databaseRefusal(err)}`,
-            nonRetryable: true,
-            cause: err instanceof Error ? err : undefined,
-          });
+          throw dataErrorFailure(name, err);
         }
       },
     ]),

@@ -9,14 +9,15 @@ import { driverOf, type PrismaClient } from './db';
  */
 export type WritePart = Prisma.Sql | { sql: Prisma.Sql; as: string };
 
-type Part = WritePart | undefined | false;
+/** A part, or none where a write has nothing of that kind (`cond && part`). */
+export type MaybePart = WritePart | undefined | false;
 
 /**
  * The parts of a write as one SQL statement (data-modifying CTEs): one round trip, atomic without a
  * transaction around it. The parts see one snapshot and must not change the same row twice; each runs
  * to its end whether or not another reads it.
  */
-export function oneStatement(parts: Part[]): Prisma.Sql {
+export function oneStatement(parts: MaybePart[]): Prisma.Sql {
   const ctes = parts
     .filter((part): part is WritePart => Boolean(part))
     .map((part, index) => {
@@ -37,7 +38,7 @@ export async function runStatement<Row = unknown>(db: Pool | PoolClient, stateme
 }
 
 /** Runs the parts of a write as one statement (see `oneStatement`), through the driver beneath `prisma`. */
-export async function writeAtOnce(prisma: PrismaClient, parts: Part[]): Promise<void> {
+export async function writeAtOnce(prisma: PrismaClient, parts: MaybePart[]): Promise<void> {
   await runStatement(driverOf(prisma), oneStatement(parts));
 }
 

@@ -1,4 +1,5 @@
 import type { ProcessKind, ProcessRegistryEntry } from './process';
+import type { WorkingCalendar } from './policy';
 import type { Actor, Role } from './roles';
 import type { DecisionRecord, TaskView } from './tasks';
 
@@ -98,6 +99,44 @@ export interface ProcessEventInput {
   /** An email of the process's own (a template its definition names) to `to`, with the facts it states. */
   email?: { event: string; to: Role[]; facts: Record<string, unknown>; scope?: string };
 }
+
+/** A task to open with its deadline worked out from the process's calendar (the activity answers the deadline). */
+export interface OpenTaskInput extends TaskOpenedInput {
+  reminderWorkingDaysBefore: number;
+  calendar: WorkingCalendar;
+}
+
+/** A decision to record, with its decision-record document to render after it. */
+export interface RecordDecisionInput extends Omit<TaskDecidedInput, 'documentIds'> {
+  document: Omit<GenerateDocumentInput, 'process'>;
+}
+
+/** The engine's writes a workflow asks for, by name: each one statement, and any of them in one batch (`writeTogether`). */
+export interface EngineWriteInputs {
+  processEvent: ProcessEventInput;
+  openTask: OpenTaskInput;
+  recordDecision: RecordDecisionInput;
+  taskReminded: TaskLateInput;
+  taskEscalated: TaskLateInput;
+  taskAssigned: TaskAssignedInput;
+  taskCancelled: TaskLateInput & { why: string };
+}
+
+/** The writes that go together in a batch, in the order the workflow asked for them. */
+export const WRITES_TOGETHER: readonly (keyof EngineWriteInputs)[] = [
+  'processEvent',
+  'openTask',
+  'recordDecision',
+  'taskReminded',
+  'taskEscalated',
+  'taskAssigned',
+  'taskCancelled',
+];
+
+/** One write of a batch: its name and input. */
+export type EngineWrite = {
+  [Write in keyof EngineWriteInputs]: { write: Write; input: EngineWriteInputs[Write] };
+}[keyof EngineWriteInputs];
 
 /** Timeline events every process records through the frame. */
 export type EngineEventKind = 'process_started' | 'stage_changed' | 'note' | 'process_finished' | 'incident_opened' | 'incident_retried';

@@ -21,7 +21,7 @@ import { recordRuns, runName } from './support/histories';
 import { attempt as attemptTask, decide as decideTask, timelineOf, endedView } from './support/tasks';
 
 // The ALMO establishment's version whose runs `RECORD_HISTORIES=almo npm test` records under test/histories/.
-const CURRENT_ALMO_VERSION = 'almo-v1';
+const CURRENT_ALMO_VERSION = 'almo-v2-writes-together';
 let stack: TestStack;
 let cast: AlmoCast;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { attempt, completeTask, decide as decideTask, openTask, timelineOf } fro
 // policy (test/support/communitycontract.ts): a year of the contract is two monthly periods of 3 s.
 
 // The version whose runs `RECORD_HISTORIES=communitycontract npm test` records under test/histories/.
-const CURRENT_CONTRACT_VERSION = 'communitycontract-v1';
+const CURRENT_CONTRACT_VERSION = 'communitycontract-v2-writes-together';
 
 let stack: TestStack;
 let cast: ContractCast;

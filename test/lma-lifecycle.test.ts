@@ -27,7 +27,7 @@ import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The LMA workflow version whose runs `RECORD_HISTORIES=lma npm test` records under test/histories/.
 // A change to the workflow that needs patched() bumps this, so earlier versions' files stay.
-const CURRENT_LMA_VERSION = 'lma-v8-public-agreement-summary';
+const CURRENT_LMA_VERSION = 'lma-v9-writes-together';
 
 let stack: TestStack;
 let cast: LmaCast;

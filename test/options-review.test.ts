@@ -20,7 +20,7 @@ import { recordRuns } from './support/histories';
 import { attempt as attemptTask, decide as decideTask, timelineOf } from './support/tasks';
 
 // The options review's version whose runs `RECORD_HISTORIES=optionsreview npm test` records under test/histories/.
-const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v3-exported-test-of-opinion';
+const CURRENT_OPTIONS_REVIEW_VERSION = 'optionsreview-v4-writes-together';
 /** The ALMO's policy, and a consultation of two days (0.2 s) and a listening programme of two months (6 s). */
 const policy = { ...compressedAlmoPolicy, optionsreview: { councilStepWorkingDays: 15, consultationDays: 2, listeningMonths: 2 } };
 

@@ -9,7 +9,7 @@ import { callApi, startTestStack, uniqueCouncil, type TestStack, type TestUser }
 
 const EventType = temporal.api.enums.v1.EventType;
 // The version of the shared frame whose runs `RECORD_HISTORIES=frame npm test` records under test/histories/.
-const FRAME_VERSION = 'frame-v5-process-own-event';
+const FRAME_VERSION = 'frame-v6-writes-together';
 const GROUP = 'The Elms Tenants';
 const GROUP_KEY = 'the-elms-tenants';
 

@@ -6,7 +6,7 @@ import { localActivitiesOutOfOrder } from './support/out-of-order';
 import { callApi, startTestStack, type TestStack } from './support/stack';
 
 // The frame's version whose runs `RECORD_HISTORIES=frame npm test` records under test/histories/.
-const CURRENT_FRAME_VERSION = 'frame-v4';
+const CURRENT_FRAME_VERSION = 'frame-v6-writes-together';
 
 // A live run's local activities finish in whatever order the database answers them; a replay resolves
 // them in the order they started. A run whose next commands followed the order of finishing could not
@@ -39,7 +39,7 @@ describe('a run whose local activities finish in another order than they started
       'frame',
       processId,
       cast.auditor,
-      (workflowId) => `${CURRENT_FRAME_VERSION}-one-local-activity-at-a-time-almo-${runName(processId, workflowId)}`,
+      (workflowId) => `${CURRENT_FRAME_VERSION}-almo-${runName(processId, workflowId)}`,
     );
   });
 });

@@ -11,7 +11,7 @@ import { attempt as attemptTask, decide as decideTask, openTask as openTaskOf, c
 import { inboxTaskId } from '../workflows/common/engine-types';
 
 // The SLA process's version whose runs `RECORD_HISTORIES=sla npm test` records under test/histories/.
-const CURRENT_SLA_VERSION = 'sla-v2-sign-off-after-outcomes';
+const CURRENT_SLA_VERSION = 'sla-v3-writes-together';
 const ALMO = 'Riverside Homes';
 const DAY_MS = 100;
 /** A day of 100 ms: a response is due in 1.5 s, a month is 3 s, the SLAs run two years (72 s). */

@@ -1,6 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
@@ -11,7 +14,9 @@ import { workflowNow } from './clock';
 import { dateTimeInWords, formInWords, inWords } from './format';
 import {
   NON_RETRYABLE_ACTIVITY_ERRORS,
+  WRITES_TOGETHER,
   type AuditedCommand,
+  type EngineWrite,
   type DocumentSection,
   type ProcessEventInput,
   type ProcessRef,
@@ -68,7 +73,35 @@ const LOCAL: Record<ActivityKind, Activities> = {
 /** Counts a workflow's activities in flight: none means every write it started is done. */
 export interface ActivityCounter {
   inFlight: number;
+  /** A batch of writes that failed with nobody waiting on it (no incident took it): the run fails with it once settled. */
+  failed?: unknown;
 }
+
+/** An engine write waiting in a batch for its answer. */
+interface Waiting {
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Engine writes asked for since the workflow last waited: written in order by one local activity. */
+interface Batch {
+  writes: EngineWrite[];
+  waiting: Waiting[];
+}
+
+/**
+ * Resolves once the workflow waits on something (a timer, an update, an activity): the SDK checks
+ * conditions only when every microtask has run, so a condition false when asked and true when next
+ * checked resolves then, after every write the workflow asks for before it waits.
+ */
+const whenTheWorkflowWaits = (): Promise<void> => {
+  let asked = false;
+  return condition(() => {
+    const waiting = asked;
+    asked = true;
+    return waiting;
+  });
+};
 
 /**
  * The activities, each through the proxy of its kind, counted while in flight. The caller gets the
@@ -82,29 +115,106 @@ export interface ActivityCounter {
  * then lands between other commands on replay than it did live, and the run cannot replay (an LMA's
  * variation request, answered while the task it opened was being written). One at a time, each
  * resolution comes alone, live and on replay. Runs from before keep their concurrent writes.
+ *
+ * `together` (one at a time too) gathers the engine's writes (WRITES_TOGETHER) asked for until the
+ * workflow waits into one local activity, `writeTogether`: a decision, the stage it moved to and the
+ * task it opened are one activity and one activation, not three. `guard` turns a batch that cannot be
+ * written into an incident the process waits on; an incident's own event is written past the batch
+ * it stopped, at once.
  */
 export function countedActivities(
   counter: ActivityCounter,
-  { local, oneAtATime = false }: { local: boolean; oneAtATime?: boolean },
+  { local, oneAtATime = false, together }: { local: boolean; oneAtATime?: boolean; together?: { guard?: IncidentGuard } },
 ): Activities {
   const settle = () => {
     counter.inFlight -= 1;
   };
   const proxies = local ? LOCAL : REMOTE;
-  let previous: Promise<unknown> = Promise.resolve();
+  const inOrder = new InOrder(counter, together?.guard);
   return new Proxy({} as Activities, {
     get(_target, name: string) {
       const proxy = proxies[KIND_OF[name as keyof Activities] ?? 'readModelWrite'];
       const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
+      const joins = together && (WRITES_TOGETHER as readonly string[]).includes(name);
       return (...args: unknown[]) => {
+        const input = args[0] as { kind?: string } | undefined;
+        // An incident's event is written while the batch it stopped waits: past it, not after it.
+        const pastTheBatch = joins && name === 'processEvent' && input?.kind?.startsWith('incident_') === true;
+        if (joins && !pastTheBatch) return inOrder.join({ write: name, input } as EngineWrite);
         counter.inFlight += 1;
-        const running = oneAtATime ? previous.then(() => call(...args)) : call(...args);
-        if (oneAtATime) previous = running.then(settle, settle);
-        else void running.then(settle, settle);
+        const running = (oneAtATime || together) && !pastTheBatch ? inOrder.after(() => call(...args)) : call(...args);
+        void running.then(settle, settle);
         return running;
       };
     },
   });
+}
+
+/**
+ * Local activities one after another, in the order asked for, and the engine's writes asked for
+ * until the workflow waits gathered into one batch (`writeTogether`).
+ */
+class InOrder {
+  private previous: Promise<unknown> = Promise.resolve();
+  /** The batch still taking writes: none once it is being written, or once another activity is asked for after it. */
+  private gathering: Batch | undefined;
+
+  constructor(
+    private readonly counter: ActivityCounter,
+    /** Turns a batch that cannot be written into an incident the process waits on. */
+    private readonly guard?: IncidentGuard,
+  ) {}
+
+  /** Runs `call` once everything asked for before it is done. */
+  after<T>(call: () => Promise<T>): Promise<T> {
+    this.gathering = undefined;
+    const running = this.previous.then(call);
+    this.previous = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    return running;
+  }
+
+  /** Adds a write to the batch being gathered (or a new one after what is in flight); answers its result once written. */
+  join(write: EngineWrite): Promise<unknown> {
+    this.counter.inFlight += 1;
+    let batch = this.gathering;
+    if (!batch) {
+      const next: Batch = { writes: [], waiting: [] };
+      batch = this.gathering = next;
+      // Written whatever happens to the step that asked: a cancelled step's writes still land, in order.
+      this.previous = CancellationScope.nonCancellable(() => this.previous.then(whenTheWorkflowWaits).then(() => this.write(next)));
+    }
+    const joined = batch;
+    return new Promise((resolve, reject) => {
+      joined.writes.push(write);
+      joined.waiting.push({ resolve, reject });
+    });
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    if (this.gathering === batch) this.gathering = undefined;
+    const size = batch.writes.length;
+    let attempts = 0;
+    // Counted while being written, not while its incident waits: a retry answers once it has been tried.
+    const attempt = async () => {
+      if (attempts > 0) this.counter.inFlight += size;
+      attempts += 1;
+      try {
+        return await LOCAL.readModelWrite.writeTogether(batch.writes);
+      } finally {
+        this.counter.inFlight -= size;
+      }
+    };
+    try {
+      const results = await (this.guard ? this.guard(batch.writes[0]?.write ?? 'writeTogether', attempt) : attempt());
+      batch.waiting.forEach(({ resolve }, index) => resolve(results[index]));
+    } catch (err) {
+      if (!isCancellation(err)) this.counter.failed ??= err;
+      batch.waiting.forEach(({ reject }) => reject(err));
+    }
+  }
 }
 
 /** What an event records beside its kind and summary. */

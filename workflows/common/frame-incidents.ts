@@ -23,14 +23,21 @@ export function processIncidents(state: FrameState, engine: () => ProcessEngine 
       } catch (err) {
         const failure = failureThatCannotSucceed(err);
         if (!failure) throw err;
-        const incident = { activity, message: storableLine(failure.message, 500), since: state.incident?.since ?? workflowNow(), attempts };
+        // The write that failed, as the failure names it (one of a batch), else the activity.
+        const failed = typeof failure.details?.[0] === 'string' ? failure.details[0] : activity;
+        const incident = {
+          activity: failed,
+          message: storableLine(failure.message, 500),
+          since: state.incident?.since ?? workflowNow(),
+          attempts,
+        };
         state.incident = incident;
         retryRequested = undefined;
         state.updatedAt = workflowNow();
         await engine()
           ?.incidentEvent(
             'incident_opened',
-            `Stopped: ${activity} failed (${incident.message}); a programme manager can retry it or cancel the process`,
+            `Stopped: ${failed} failed (${incident.message}); a programme manager can retry it or cancel the process`,
           )
           .catch(() => undefined);
         await condition(() => retryRequested !== undefined || state.ending !== undefined);
@@ -43,9 +50,9 @@ export function processIncidents(state: FrameState, engine: () => ProcessEngine 
         delete state.incident;
         state.updatedAt = workflowNow();
         await engine()
-          ?.incidentEvent('incident_retried', `${activity} tried again`, {
+          ?.incidentEvent('incident_retried', `${failed} tried again`, {
             actor: by,
-            command: { action: 'process.retry_incident', details: { activity } },
+            command: { action: 'process.retry_incident', details: { activity: failed } },
           })
           .catch(() => undefined);
       }

@@ -11,6 +11,11 @@ export interface FrameState {
   ending?: { stage: string; status: ProcessStatus; input: EndProcessInput };
   /** The process has finished: its last timeline entry is written. */
   finished: boolean;
+  /**
+   * The stage the timeline has recorded, with writes together (a step goes on before its stage change
+   * is written): while an incident holds writes back, the process is read at this stage.
+   */
+  recordedStage?: string;
   /** Its steps have begun (the start's answer waits for them). */
   running: boolean;
 }

@@ -85,7 +85,14 @@ export function processFrame<Details extends object, Forms extends object>(optio
   const ref = processRefOf(options, processId);
   const counter: ActivityCounter = { inFlight: 0 };
   const version = frameVersion(options);
-  const activities = countedActivities(counter, { local: version.local, oneAtATime: version.oneAtATime });
+  if (version.writesTogether) state.recordedStage = state.stage;
+  const activities = countedActivities(counter, {
+    local: version.local,
+    oneAtATime: version.oneAtATime,
+    ...(version.writesTogether
+      ? { together: version.withIncidents ? { guard: (activity, call) => incidents.guard(activity, call) } : {} }
+      : {}),
+  });
   const incidents = processIncidents(state, (): ProcessEngine | undefined => engine);
   const { registryEntry, view } = readModelOf(options, processId, startedAt, state, version.withIncidents, (): TaskBook<Forms> => tasks);
   const engine = options.withoutEngine
@@ -101,12 +108,18 @@ export function processFrame<Details extends object, Forms extends object>(optio
         version.withIncidents ? incidents.guard : undefined,
       );
   const settled = () => counter.inFlight === 0;
+  /** Every write asked for is written; one that failed with nobody waiting on it (no incident took it) fails the run. */
+  const allWritten = async (): Promise<void> => {
+    await CancellationScope.nonCancellable(() => condition(settled));
+    if (counter.failed) throw counter.failed;
+  };
   const children = new FrameChildren(counter, ref);
   // The wait keeps the shape it had (one condition): the order of a process's last writes and a decision's answer depends on it.
   const withdrawn = () => tasks.settled() && (!version.endsAfterChildren || children.running === 0);
   const tasks = new TaskBook<Forms>({
     forms: options.forms,
     answersWhenSettled: engine !== undefined && version.answersWhenSettled(),
+    writesTogether: version.writesTogether,
     deadlineFloorMs: version.deadlineFloorMs,
     currentStage: () => state.stage,
     ...(engine ? { hooks: engine.hooks } : {}),
@@ -128,7 +141,17 @@ export function processFrame<Details extends object, Forms extends object>(optio
     };
   });
 
-  const { record, moveTo, finish } = stagesOf(options, processId, ref, state, engine, activities, registryEntry, withdrawn);
+  const { record, recordAsItGoes, moveTo, finish } = stagesOf(
+    options,
+    processId,
+    ref,
+    state,
+    engine,
+    activities,
+    registryEntry,
+    withdrawn,
+    version.writesTogether,
+  );
 
   const command = <Input extends { actor: Actor; reasons?: string }, Result>(
     update: UpdateDefinition<Result, [Input]>,
@@ -146,6 +169,7 @@ export function processFrame<Details extends object, Forms extends object>(optio
     endsAfterChildren: version.endsAfterChildren,
     finish,
     firstTasks: () => tasks.openedSince(new Set()),
+    ...(version.writesTogether ? { allWritten } : {}),
   });
 
   /**
@@ -185,10 +209,10 @@ export function processFrame<Details extends object, Forms extends object>(optio
     startedAt,
     stage: () => state.stage,
     /** A timeline entry of a step that moves no stage (a workstream done, a deadlock escalated): who, and what happened. */
-    note: (what: string, actor?: Actor) => record('note', what, actor),
+    note: (what: string, actor?: Actor) => recordAsItGoes(record('note', what, actor)),
     /** The process's own activities (its definition's), through the same counted proxy as the engine's. */
     ownActivities: <Own extends object>() => activities as unknown as Own,
-    record,
+    record: (...args: Parameters<typeof record>) => recordAsItGoes(record(...args)),
     moveTo,
     finish,
     run,
@@ -227,6 +251,7 @@ function stagesOf<Details extends object, Forms extends object>(
   activities: ReturnType<typeof countedActivities>,
   registryEntry: () => ProcessRegistryEntry,
   withdrawn: () => boolean,
+  writesTogether: boolean,
 ) {
   const { parent, details } = options;
   /** Records the registry row and a timeline entry for a change (the row alone before the engine core). */
@@ -259,10 +284,27 @@ function stagesOf<Details extends object, Forms extends object>(
     if (!parent) upsertSearchAttributes([{ key: processStageKey, value: next }]);
   };
 
+  /**
+   * What a step records as it goes: written before the step goes on, or, with writes together, with
+   * what the step does next (its next task), in order; the run ends only once all are written.
+   */
+  const recordAsItGoes = (written: Promise<void>): Promise<void> => {
+    if (!writesTogether) return written;
+    // Its failure is its batch's: an incident, or the run's failure once the writes settle.
+    void written.catch(() => undefined);
+    return Promise.resolve();
+  };
+
   /** `notify`: roles emailed the change, beyond the timeline (e.g. finance, of funding released). */
   const moveTo = async (next: string, because: string, actor?: Actor, notify?: Role[]): Promise<void> => {
     stageIs(next);
-    await record('stage_changed', because, actor, undefined, notify);
+    const written = record('stage_changed', because, actor, undefined, notify);
+    if (writesTogether)
+      void written.then(
+        () => (state.recordedStage = next),
+        () => undefined,
+      );
+    await recordAsItGoes(written);
   };
 
   const finish = async (
@@ -278,10 +320,11 @@ function stagesOf<Details extends object, Forms extends object>(
     state.status = nextStatus;
     stageIs(next);
     await record('process_finished', because, actor, command);
+    if (writesTogether) state.recordedStage = next;
     state.finished = true;
   };
 
-  return { record, moveTo, finish };
+  return { record, recordAsItGoes, moveTo, finish };
 }
 
 /**
@@ -298,6 +341,8 @@ function runnerOf(
     endsAfterChildren: boolean;
     finish: ReturnType<typeof stagesOf>['finish'];
     firstTasks: () => OpenedTask[];
+    /** Waits for the writes a run's steps did not wait for (with writes together; absent in runs from before). */
+    allWritten?: () => Promise<void>;
   },
 ) {
   const { parent } = options;
@@ -305,11 +350,14 @@ function runnerOf(
     state.running = true;
     try {
       await lifecycle.run(parent ? () => reportingFirstSteps(steps, parts.settled, workflowInfo().workflowId, parts.firstTasks) : steps);
+      if (parts.allWritten) await parts.allWritten();
     } catch (err) {
       const end = state.ending;
       if (!(isCancellation(err) && end)) {
         // Cancelled from outside (a child its parent ended): what it was withdrawing finishes first.
         if (isCancellation(err) && parts.endsAfterChildren) await CancellationScope.nonCancellable(() => condition(parts.withdrawn));
+        // A run continuing as new (or failing) goes once what its steps recorded is written.
+        if (parts.allWritten) await parts.allWritten();
         throw err;
       }
       const who =
@@ -353,7 +401,8 @@ function readModelOf<Details extends object, Forms extends object>(
     businessKey: options.businessKey,
     groupKey: options.groupKey,
     title: options.title,
-    stage: state.stage,
+    // Stopped on an incident, a process is read at the stage its records reached, not the one its steps went on to.
+    stage: state.incident && state.recordedStage !== undefined ? state.recordedStage : state.stage,
     status: state.status,
     startedBy: options.startedBy.userId,
     startedAt,

@@ -186,6 +186,12 @@ export interface TaskBookOptions<Forms> {
   forms: FormDeclaration<Forms>;
   /** A decision answers once what it set off is in the inbox (the frame's version; runs from before answered at once). */
   answersWhenSettled: boolean;
+  /**
+   * A decision's write goes with what it sets off (the stage it moves to, the task it opens: the frame's
+   * version): the step goes on at once, and the decision answers once it is written. Runs from before
+   * waited for it first.
+   */
+  writesTogether?: boolean;
   /** The least wait for a deadline already passed (the frame's version). */
   deadlineFloorMs: number;
   currentStage: () => string;
@@ -211,6 +217,8 @@ export class TaskBook<
   private readonly received = new Map<string, DecisionRecord>();
   private readonly applied = new Set<string>();
   private readonly unrecorded = new Set<string>();
+  /** Whether each decision written with what followed it was written (`writesTogether`). */
+  private readonly recorded = new Map<string, Promise<boolean>>();
   private readonly guards = new Map<string, DecisionGuard>();
   private assignments = 0;
   private deciding = 0;
@@ -250,7 +258,9 @@ export class TaskBook<
         this.decisions.push(decision);
         this.received.set(task.taskId, decision);
         await condition(() => this.applied.has(task.taskId) || this.unrecorded.has(task.taskId));
-        if (!this.applied.has(task.taskId)) refuse(TASK_REFUSALS.processEnded, 'the process ended before this decision could be recorded');
+        const recorded = this.recorded.get(task.taskId);
+        if (!this.applied.has(task.taskId) || (recorded && !(await recorded)))
+          refuse(TASK_REFUSALS.processEnded, 'the process ended before this decision could be recorded');
         if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision };
         await condition(options.settled);
         const reported = options.reported?.().slice(reportedBefore) ?? [];
@@ -365,12 +375,22 @@ export class TaskBook<
       throw err;
     }
     const decision = this.received.get(spec.taskId) as DecisionRecord;
-    try {
-      await this.hooks?.decided(task, decision);
-    } catch (err) {
-      // Not recorded (the process ended while its write waited on an incident): its update answers so.
-      this.unrecorded.add(spec.taskId);
-      throw err;
+    if (this.hooks && this.options.writesTogether) {
+      this.recorded.set(
+        spec.taskId,
+        this.hooks.decided(task, decision).then(
+          () => true,
+          () => false,
+        ),
+      );
+    } else {
+      try {
+        await this.hooks?.decided(task, decision);
+      } catch (err) {
+        // Not recorded (the process ended while its write waited on an incident): its update answers so.
+        this.unrecorded.add(spec.taskId);
+        throw err;
+      }
     }
     const result = await apply(decision);
     this.applied.add(spec.taskId);

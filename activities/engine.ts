@@ -1,8 +1,8 @@
 import { inWords } from '../workflows/common/format';
 import { Prisma } from '../prisma/generated/client';
 import { auditEntry } from '../lib/audit';
-import { inTransaction, jsonb, oneStatement, runStatement, writeAtOnce, type MaybePart, type WritePart } from '../lib/statement';
-import type { PrismaClient } from '../lib/db';
+import { jsonb, oneStatement, runStatement, writeAtOnce, type MaybePart, type WritePart } from '../lib/statement';
+import { driverOf, type PrismaClient } from '../lib/db';
 import { workerCounters } from '../lib/metrics';
 import { deadlineFor, type Deadline } from '../lib/working-days';
 import {
@@ -378,24 +378,29 @@ export function createEngineActivities(
     taskCancelled: alone(writes.taskCancelled),
 
     /**
-     * The writes a workflow asked for since it last waited, in order, in one transaction: a decision,
-     * the stage it moved to and the task it opened cost one local activity, not three. Each write is
-     * still its own statement (two may change the same row: the registry's, the audit chain's head).
-     * Answers each write's result, in order; a write the data makes impossible fails them all, named.
+     * The writes a workflow asked for since it last waited, in order: a decision, the stage it moved to
+     * and the task it opened cost one local activity, not three. Each write is its own statement, as
+     * when it was an activity of its own (one statement cannot order two timeline entries of the same
+     * moment); no transaction around them, as each is atomic and keyed, so a batch tried again after
+     * a failure part-way writes nothing twice. Answers each write's result, in order; a write the data
+     * makes impossible fails the batch, named.
      */
     async writeTogether(together: EngineWrite[]): Promise<unknown[]> {
       const built = together.map(({ write, input }) => ({
         write,
         ...(writes[write] as (input: unknown) => EngineWriteOf<unknown>)(input),
       }));
-      await inTransaction(prisma, async (db) => {
-        for (const { write, parts } of built) {
+      const db = await driverOf(prisma).connect();
+      try {
+        for (const { write, parts, written } of built) {
           await runStatement(db, oneStatement(parts)).catch((err: unknown) => {
             throw isDataError(err) ? dataErrorFailure(write, err) : err;
           });
+          written?.();
         }
-      });
-      for (const { written } of built) written?.();
+      } finally {
+        db.release();
+      }
       return built.map(({ result }) => result);
     },
 

@@ -259,6 +259,7 @@ export class TaskBook<
         this.received.set(task.taskId, decision);
         await condition(() => this.applied.has(task.taskId) || this.unrecorded.has(task.taskId));
         const recorded = this.recorded.get(task.taskId);
+        this.recorded.delete(task.taskId);
         if (!this.applied.has(task.taskId) || (recorded && !(await recorded)))
           refuse(TASK_REFUSALS.processEnded, 'the process ended before this decision could be recorded');
         if (!this.answerWhenSettled) return { taskId: task.taskId, outcome: decision.outcome, stage: this.currentStage(), decision };

@@ -60,7 +60,7 @@ export async function generateDocument(prisma: PrismaClient, input: GenerateDocu
  * transaction (its lock is held to the transaction's end); a retry gets the one stored before.
  */
 export async function storeDocument(db: PoolClient, input: GenerateDocumentInput, content: Buffer): Promise<GeneratedDocument> {
-  const dedupeKey = `${input.process.processId}:${input.key}`;
+  const dedupeKey = documentKey(input);
   await runStatement(
     db,
     Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`document:${input.process.processId}:${input.kind}`}, 0))`,
@@ -83,6 +83,9 @@ export async function storeDocument(db: PoolClient, input: GenerateDocumentInput
 
 type StoredRow = { id: string; sha256: string; version: number };
 
+/** A document's key across processes: stored, or asked to be rendered, once per key. */
+const documentKey = (input: GenerateDocumentInput): string => `${input.process.processId}:${input.key}`;
+
 /** What a document to render is for: the timeline entry that lists it once it exists, and who the audit entry of its hash names. */
 interface DocumentFor {
   timelineEntryId: string;
@@ -97,6 +100,6 @@ interface DocumentFor {
 export function documentToRender(input: GenerateDocumentInput, { timelineEntryId, actor }: DocumentFor): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO document_job (dedupe_key, process_id, input, timeline_entry_id, actor)
-    VALUES (${`${input.process.processId}:${input.key}`}, ${input.process.processId}, ${jsonb(input)}, ${timelineEntryId}, ${jsonb(actor)})
+    VALUES (${documentKey(input)}, ${input.process.processId}, ${jsonb(input)}, ${timelineEntryId}, ${jsonb(actor)})
     ON CONFLICT (dedupe_key) DO NOTHING`;
 }

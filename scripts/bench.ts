@@ -627,7 +627,7 @@ async function main(): Promise<void> {
       );
     }
 
-    // 5. Costs as a process grows old: one LMA through LONG_TERMS terms (a term in two seconds), its
+    // 5. Costs as a process grows old: one LMA through LONG_TERMS terms (a term in three seconds), its
     // first terms' decisions against its last ones', and each run's distance to Temporal's limits.
     if (PHASES.has('long')) {
       console.log(`[bench] one LMA through ${LONG_TERMS} terms`);

@@ -125,30 +125,41 @@ const whenTheWorkflowWaits = (): Promise<void> => {
 export function countedActivities(
   counter: ActivityCounter,
   { local, oneAtATime = false, together }: { local: boolean; oneAtATime?: boolean; together?: { guard?: IncidentGuard } },
-): Activities {
+): CountedActivities {
   const settle = () => {
     counter.inFlight -= 1;
   };
   const proxies = local ? LOCAL : REMOTE;
   const inOrder = new InOrder(counter, together?.guard);
-  return new Proxy({} as Activities, {
-    get(_target, name: string) {
-      const proxy = proxies[KIND_OF[name as keyof Activities] ?? 'readModelWrite'];
-      const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
-      const joins = together && (WRITES_TOGETHER as readonly string[]).includes(name);
-      return (...args: unknown[]) => {
-        const input = args[0] as { kind?: string } | undefined;
-        // An incident's event is written while the batch it stopped waits: past it, not after it.
-        const pastTheBatch = joins && name === 'processEvent' && input?.kind?.startsWith('incident_') === true;
-        if (joins && !pastTheBatch) return inOrder.join({ write: name, input } as EngineWrite);
-        counter.inFlight += 1;
-        const running = (oneAtATime || together) && !pastTheBatch ? inOrder.after(() => call(...args)) : call(...args);
-        void running.then(settle, settle);
-        return running;
-      };
-    },
-  });
+  const through = (pastTheQueue: boolean): Activities =>
+    new Proxy({} as Activities, {
+      get(_target, name: string) {
+        if (name === 'pastTheQueue') return past;
+        const proxy = proxies[KIND_OF[name as keyof Activities] ?? 'readModelWrite'];
+        const call = proxy[name as keyof Activities] as (...args: unknown[]) => Promise<unknown>;
+        const inBatch = together && !pastTheQueue && WRITTEN_TOGETHER.has(name);
+        const inTurn = (oneAtATime || together) && !(together && pastTheQueue);
+        return (...args: unknown[]) => {
+          if (inBatch) return inOrder.join({ write: name, input: args[0] } as EngineWrite);
+          counter.inFlight += 1;
+          const running = inTurn ? inOrder.after(() => call(...args)) : call(...args);
+          void running.then(settle, settle);
+          return running;
+        };
+      },
+    });
+  const past = through(true);
+  return through(false) as CountedActivities;
 }
+
+const WRITTEN_TOGETHER = new Set<string>(WRITES_TOGETHER);
+
+/**
+ * The counted activities, and `pastTheQueue`: the same activities called at once, neither batched nor
+ * after the writes in turn (with writes together; otherwise as the others). An incident's own event
+ * goes that way: it is written while the batch it stopped waits.
+ */
+export type CountedActivities = Activities & { readonly pastTheQueue: Activities };
 
 /**
  * Local activities one after another, in the order asked for, and the engine's writes asked for
@@ -245,7 +256,7 @@ export function failureThatCannotSucceed(err: unknown): ApplicationFailure | und
  * a child workflow passes none, as the process's row is its parent's.
  */
 export function processEngine(
-  activities: Activities,
+  activities: CountedActivities,
   process: ProcessRef,
   policy: CommonPolicy,
   registryEntry: (() => ProcessRegistryEntry) | undefined,
@@ -261,24 +272,26 @@ export function processEngine(
   let events = 0;
   /** Records a process-level event on the timeline and refreshes the registry row in the same write. */
   /** `actor`: who did it; `command`: what to audit with it; `notify`: roles emailed a notice of it; `email`: the process's own email of it. */
-  const unguardedEvent = (kind: ProcessEventInput['kind'], summary: string, { actor, command, notify, email }: EventOptions = {}) => {
-    events += 1;
-    const entry = registryEntry?.();
-    return activities.processEvent({
-      process,
-      key: `${keyPrefix}${kind}:${events}`,
-      kind,
-      summary,
-      // When the event happened: a request between stage changes is dated by itself, not by the last change.
-      at: workflowNow(),
-      stage: entry?.stage ?? stage(),
-      ...(entry ? { entry } : {}),
-      ...(actor ? { actor } : {}),
-      ...(command ? { command } : {}),
-      ...(notify?.length ? { notify } : {}),
-      ...(email ? { email } : {}),
-    });
-  };
+  const eventThrough =
+    (writes: Activities) =>
+    (kind: ProcessEventInput['kind'], summary: string, { actor, command, notify, email }: EventOptions = {}) => {
+      events += 1;
+      const entry = registryEntry?.();
+      return writes.processEvent({
+        process,
+        key: `${keyPrefix}${kind}:${events}`,
+        kind,
+        summary,
+        // When the event happened: a request between stage changes is dated by itself, not by the last change.
+        at: workflowNow(),
+        stage: entry?.stage ?? stage(),
+        ...(entry ? { entry } : {}),
+        ...(actor ? { actor } : {}),
+        ...(command ? { command } : {}),
+        ...(notify?.length ? { notify } : {}),
+        ...(email ? { email } : {}),
+      });
+    };
 
   const unguardedDocument = (
     key: string,
@@ -289,7 +302,13 @@ export function processEngine(
     { public: isPublic = false }: { public?: boolean } = {},
   ) => activities.generateDocument({ process, key, step, kind, title, at: workflowNow(), sections, ...(isPublic ? { public: true } : {}) });
 
-  const engine = { hooks, event: unguardedEvent, document: unguardedDocument, incidentEvent: unguardedEvent };
+  // An incident's own event is written while the writes it stopped wait: past them.
+  const engine = {
+    hooks,
+    event: eventThrough(activities),
+    document: unguardedDocument,
+    incidentEvent: eventThrough(activities.pastTheQueue),
+  };
   return guard ? guarded(engine, guard) : engine;
 }
 
